@@ -1,0 +1,74 @@
+# puffin.py — developer tasks. `make test` sets up everything it needs itself:
+# a test venv per CPython 3.9-3.13 found (pyenv or PATH) with pytest and
+# packaging (the reference the differential tests compare against; puffin.py
+# never imports it), and a `packaging` oracle for each CPython 3.8-3.13 so the
+# tag tests can run packaging.tags.sys_tags() inside every target interpreter.
+
+SHELL := /bin/bash
+BUILD ?= build
+PYTEST_ARGS ?=
+TEST_VERSIONS ?= 3.9 3.10 3.11 3.12 3.13
+ORACLE_VERSIONS ?= 3.8 3.9 3.10 3.11 3.12 3.13
+# pip vendors packaging 25.0; 26.3+ moved linux_<arch> ahead of manylinux, so the
+# tag order we match is pinned here.
+ORACLE_PACKAGING ?= 25.0
+
+# Find an interpreter for X.Y: pyenv's newest X.Y.*, else pythonX.Y on PATH.
+find_python = $(or $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/$(1).*/bin/python$(1)))),$(shell command -v python$(1) 2>/dev/null))
+
+.PHONY: test test-fast test-live setup bench install-many clean
+
+setup:
+	@set -e; found=""; \
+	for v in $(ORACLE_VERSIONS); do \
+	  py=$$( $(MAKE) -s --no-print-directory _which V=$$v ); \
+	  if [ -z "$$py" ]; then echo "setup: no CPython $$v found"; continue; fi; \
+	  if [ ! -d $(BUILD)/oracle/py$$v/packaging-$(ORACLE_PACKAGING).dist-info ]; then \
+	    echo "setup: packaging $(ORACLE_PACKAGING) oracle for $$v"; \
+	    rm -rf $(BUILD)/oracle/py$$v $(BUILD)/oracle/py$$v.tmp; \
+	    $$py -m pip install -q --disable-pip-version-check --no-deps --target $(BUILD)/oracle/py$$v.tmp packaging==$(ORACLE_PACKAGING) \
+	      && mv $(BUILD)/oracle/py$$v.tmp $(BUILD)/oracle/py$$v; \
+	  fi; \
+	done; \
+	for v in $(TEST_VERSIONS); do \
+	  py=$$( $(MAKE) -s --no-print-directory _which V=$$v ); \
+	  if [ -z "$$py" ]; then echo "setup: no CPython $$v found, not testing it"; continue; fi; \
+	  if [ ! -x $(BUILD)/venv-$$v/bin/python ]; then \
+	    echo "setup: test venv for $$v"; \
+	    rm -rf $(BUILD)/venv-$$v.tmp && $$py -m venv $(BUILD)/venv-$$v.tmp && \
+	    $(BUILD)/venv-$$v.tmp/bin/python -m pip install -q --disable-pip-version-check pytest packaging && \
+	    mv $(BUILD)/venv-$$v.tmp $(BUILD)/venv-$$v; \
+	  fi; \
+	done
+
+_which:
+	@echo "$(call find_python,$(V))"
+
+# The whole suite under every CPython 3.9-3.13 found; fails if neither 3.9 nor 3.13 is there.
+test: setup
+	@set -e; ran=""; \
+	if [ ! -x $(BUILD)/venv-3.9/bin/python ] && [ ! -x $(BUILD)/venv-3.13/bin/python ]; then \
+	  echo "test: neither CPython 3.9 nor 3.13 was found"; exit 1; fi; \
+	for v in $(TEST_VERSIONS); do \
+	  [ -x $(BUILD)/venv-$$v/bin/python ] || continue; \
+	  echo "=== CPython $$v ==="; \
+	  $(BUILD)/venv-$$v/bin/python -m pytest -q -p no:cacheprovider tests $(PYTEST_ARGS); \
+	  ran="$$ran $$v"; \
+	done; \
+	echo "suite passed under CPython:$$ran"
+
+# One interpreter, no live tests: the quick loop while working.
+test-fast: setup
+	$(BUILD)/venv-3.11/bin/python -m pytest -q -x -m "not live" tests $(PYTEST_ARGS)
+
+test-live: setup
+	$(BUILD)/venv-3.11/bin/python -m pytest -q -m live tests $(PYTEST_ARGS)
+
+bench: setup
+	$(BUILD)/venv-3.11/bin/python scripts/bench.py
+
+install-many: setup
+	$(BUILD)/venv-3.11/bin/python scripts/install_many.py
+
+clean:
+	rm -rf $(BUILD) .pytest_cache

@@ -1,0 +1,12449 @@
+#!/usr/bin/env python3
+"""puffin.py: a Python package installer in one file of pure standard-library Python.
+
+It does what Astral's puffin (now uv) does with ``pip-compile``, ``pip-sync`` and
+``pip-install``, and needs nothing installed: copy this file anywhere and run it with
+the Python that is already there (CPython 3.9+; targets CPython 3.8+).
+
+    VENV/bin/python puffin.py pip-install requests
+    python3 puffin.py pip-compile requirements.in -o requirements.txt
+    python3 puffin.py pip-sync requirements.txt
+
+The file reads top to bottom in numbered sections; a section uses the ones above
+it, never the ones below (grep for '# ====' to get the table of contents):
+
+     1. Foundations           errors, printer, tracing, files, locks, OnceMap, pool
+     2. Standards             names, versions, specifiers, markers, requirements,
+                              filenames, wheel tags, core metadata, RECORD, TOML
+     3. Distributions         IndexFile, Dist, the BuildContext contract
+     4. Cache                 versioned buckets on disk
+     5. Interpreters          query a target Python; find the environment; venvs
+     6. Requirement sources   requirements.txt, pyproject.toml
+     7. Wheel install         one wheel into one environment; uninstall
+     8. Index client          HTTP, simple pages, find-links
+     9. Distribution database metadata, downloads, unzipped wheels in the cache
+    10. Resolver              PubGrub over the index
+    11. Builds                PEP 517 builds through the BuildContext
+    12. Install plan          what to keep, fetch, remove; executing it
+    13. Commands              pip-compile, pip-sync, pip-install, ...
+    14. Command line          argparse and main()
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+# `puffin.py --version` answers before the rest of the file is defined: start-up
+# is the first thing a user measures (at most twice `python -c pass`).
+if __name__ == "__main__" and __import__("sys").argv[1:] in (["--version"], ["-V"]):
+    print("puffin.py " + __version__)
+    raise SystemExit(0)
+
+import errno
+import functools
+import io
+import itertools
+import os
+import stat
+import sys
+import threading
+import time
+
+
+class _LazyModule:
+    """A module imported when first used, then put in its own name's place.
+
+    ``re`` and ``json`` cost about 5 ms to import, a third of our start-up
+    budget (``puffin --version`` may take at most twice ``python -c pass``), and
+    most commands need them only after parsing the command line.
+    """
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        module = __import__(self._name)
+        globals()[self._name] = module
+        return getattr(module, attr)
+
+
+re = _LazyModule("re")
+json = _LazyModule("json")
+
+
+# =============================================================================
+# 1. Foundations
+# =============================================================================
+# Owns: constants, the PuffinError family, warnings, Printer/Reporter, tracing
+# spans, atomic writes, file locks, safe joins, link-or-copy, OnceMap and the
+# shared thread pool. Uses nothing else in this file.
+
+# The one place the default index is written down (pip and uv use the same).
+DEFAULT_INDEX_URL = "https://pypi.org/simple"
+
+USER_AGENT = "puffin.py/%s (%s %d.%d.%d; %s)" % (
+    __version__, sys.implementation.name, sys.version_info[0], sys.version_info[1],
+    sys.version_info[2], sys.platform)
+
+
+# ---- errors -----------------------------------------------------------------
+
+class PuffinError(Exception):
+    """Every error puffin.py raises on purpose.
+
+    Carries data, not prose layout: ``message`` (one line, what went wrong),
+    ``hint`` (optional, what to try), ``causes`` (optional chain, printed as
+    ``Caused by:`` lines). ``exit_code`` is 2 (an error) unless a subclass says
+    1 (the request cannot be satisfied). Only the command line prints them.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None, causes=None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.causes = list(causes or ())
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(PuffinError):
+    """Bad input in a file or argument: ``<file>:<line>: <what is wrong>``.
+
+    ``text`` is the offending input, shown by the command line under the error.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 text: str | None = None, hint: str | None = None):
+        self.reason = message
+        self.file = file
+        self.line = line
+        self.text = text
+        where = ""
+        if file is not None:
+            where = "%s:%s: " % (file, line) if line is not None else "%s: " % file
+        super().__init__(where + message, hint=hint)
+
+
+class UsageError(PuffinError):
+    """Options or arguments that cannot go together."""
+
+
+class NetworkError(PuffinError):
+    """A request that failed for good (after retries)."""
+
+
+class NotFoundError(PuffinError):
+    """Something named by the user does not exist (a package, a file, a URL)."""
+
+
+class HashMismatchError(PuffinError):
+    """A file whose digest is not the one the index or the user expects."""
+
+    def __init__(self, filename: str, expected: dict, actual: str, alg: str = "sha256"):
+        self.filename = filename
+        self.expected = dict(expected)
+        self.actual = actual
+        lines = ["Hash mismatch for `%s`" % filename, "", "Expected:"]
+        for a, digests in sorted(self.expected.items()):
+            for d in sorted(digests) if isinstance(digests, (set, frozenset, list, tuple)) else [digests]:
+                lines.append("  %s:%s" % (a, d))
+        lines += ["", "Computed:", "  %s:%s" % (alg, actual)]
+        super().__init__("\n".join(lines))
+
+
+class OfflineError(PuffinError):
+    """The network was needed while running with --offline."""
+
+
+class InterpreterError(PuffinError):
+    """A path that is not a working Python, or a failed query of one."""
+
+
+class InstallError(PuffinError):
+    """A wheel that cannot be installed or uninstalled."""
+
+
+class UnsafePathError(InstallError):
+    """An archive member or RECORD path that would land outside its target."""
+
+
+class BuildError(PuffinError):
+    """A source distribution that cannot be built (or needs a build we cannot do)."""
+
+
+class NoSolutionError(PuffinError):
+    """The requirements cannot be satisfied (exit code 1)."""
+
+    exit_code = 1
+
+
+class CacheError(PuffinError):
+    """The cache folder cannot be used."""
+
+
+# ---- warnings and printing --------------------------------------------------
+
+_WARNINGS: list = []          # every distinct warning of this process, in order
+_WARN_LOCK = threading.Lock()
+
+
+def warn_user(message: str) -> None:
+    """Tell the user something is off without stopping: ``warning: message``.
+
+    Printed once per distinct message through the current Printer (silent under
+    ``-q``); tests read ``_WARNINGS``.
+    """
+    with _WARN_LOCK:
+        if message in _WARNINGS:
+            return
+        _WARNINGS.append(message)
+    _PRINTER.warn(message)
+
+
+class Printer:
+    """Where user-facing lines go. Data (compile output, freeze) goes to stdout,
+    everything else (summaries, warnings, progress) to stderr, as uv does."""
+
+    def __init__(self, quiet: int = 0, verbose: int = 0, out=None, err=None):
+        self.quiet = quiet
+        self.verbose = verbose
+        self._out = out
+        self._err = err
+        self._lock = threading.Lock()
+
+    @property
+    def err_stream(self):
+        return self._err or sys.stderr
+
+    def _write(self, stream, text: str) -> None:
+        with self._lock:
+            stream.write(text + "\n")
+            stream.flush()
+
+    def out(self, text: str) -> None:
+        """Data the user asked for; printed even with -q."""
+        self._write(self._out or sys.stdout, text)
+
+    def info(self, text: str) -> None:
+        if self.quiet <= 0:
+            self._write(self.err_stream, text)
+
+    def debug(self, text: str) -> None:
+        if self.verbose > 0 and self.quiet <= 0:
+            self._write(self.err_stream, text)
+
+    def warn(self, text: str) -> None:
+        if self.quiet <= 1:
+            self._write(self.err_stream, "warning: " + text)
+
+    def is_tty(self) -> bool:
+        try:
+            return self.quiet <= 0 and self.err_stream.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+
+_PRINTER = Printer()
+
+
+def set_printer(printer: Printer) -> Printer:
+    """Install the process's Printer (the command line does this); returns the old one."""
+    global _PRINTER
+    old, _PRINTER = _PRINTER, printer
+    return old
+
+
+def format_duration(seconds: float) -> str:
+    """uv's way of writing elapsed time: ``12ms`` below a second, ``1.23s`` above."""
+    if seconds < 1:
+        return "%dms" % int(seconds * 1000)
+    return "%.2fs" % seconds
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 package``, ``2 packages``."""
+    return "%d %s" % (n, word if n == 1 else (words or word + "s"))
+
+
+class Reporter:
+    """Progress sink passed as ``reporter=`` to long-running parts.
+
+    ``event(kind, **fields)`` is called at points such as ``resolve.pin``,
+    ``download.start``, ``download.done``, ``install.done``. The base class
+    ignores everything; the command line passes a printing one, tests a recording one.
+    """
+
+    def event(self, kind: str, **fields) -> None:
+        pass
+
+
+# ---- values -----------------------------------------------------------------
+
+class Value:
+    """Base for small value classes: equality, hash and repr over the public slots.
+
+    Chosen over dataclasses because ``@dataclass`` imports ``inspect`` and
+    compiles code per class at import time, which would double our start-up.
+    Slots whose names start with ``_`` are caches and take no part.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def _fields(cls) -> tuple:
+        f = cls.__dict__.get("_FIELDS_CACHE")
+        if f is None:
+            names = []
+            for klass in reversed(cls.__mro__):
+                for n in klass.__dict__.get("__slots__", ()):
+                    if not n.startswith("_") and n not in names:
+                        names.append(n)
+            f = tuple(names)
+            setattr(cls, "_FIELDS_CACHE", f)
+        return f
+
+    def _astuple(self) -> tuple:
+        return tuple(getattr(self, n, None) for n in self._fields())
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._astuple() == other._astuple()
+
+    def __ne__(self, other):
+        r = self.__eq__(other)
+        return r if r is NotImplemented else not r
+
+    def __hash__(self):
+        return hash((type(self).__name__,) + tuple(
+            tuple(sorted(v.items())) if isinstance(v, dict) else
+            tuple(v) if isinstance(v, list) else v for v in self._astuple()))
+
+    def __repr__(self):
+        return "%s(%s)" % (type(self).__name__, ", ".join(
+            "%s=%r" % (n, getattr(self, n, None)) for n in self._fields()))
+
+
+_RE_CACHE: dict = {}
+_RE_IGNORECASE, _RE_VERBOSE = 2, 64   # re.IGNORECASE, re.VERBOSE without importing re
+
+
+def _lazy_re(pattern: str, flags: int = 0):
+    """A compiled regex, compiled on first use: start-up pays for none of them."""
+    key = (pattern, flags)
+    r = _RE_CACHE.get(key)
+    if r is None:
+        r = _RE_CACHE[key] = re.compile(pattern, flags)
+    return r
+
+
+# ---- tracing ----------------------------------------------------------------
+
+class _NullSpan:
+    """What ``span`` returns while tracing is off: entering it costs one call."""
+
+    __slots__ = ()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def set(self, **args) -> None:
+        pass
+
+
+_NULL_SPAN = _NullSpan()
+
+
+class _Span:
+    __slots__ = ("tracer", "name", "args", "start")
+
+    def __init__(self, tracer, name, args):
+        self.tracer = tracer
+        self.name = name
+        self.args = args
+        self.start = 0
+
+    def __enter__(self):
+        self.start = time.perf_counter_ns()
+        return self
+
+    def set(self, **args) -> None:
+        """Add fields known only at the end (bytes read, status)."""
+        self.args.update(args)
+
+    def __exit__(self, exc_type, exc, tb):
+        end = time.perf_counter_ns()
+        if exc_type is not None:
+            self.args["error"] = exc_type.__name__
+        self.tracer.record(self.name, self.start, end, self.args)
+        return False
+
+
+class Tracer:
+    """Collects timed spans; writes Chrome trace-event JSON (Perfetto opens it)
+    and a by-name summary for ``-v``."""
+
+    def __init__(self):
+        self.events: list = []
+        self.origin = time.perf_counter_ns()
+        self.lock = threading.Lock()
+        self.thread_names: dict = {}
+
+    def record(self, name: str, start: int, end: int, args: dict) -> None:
+        tid = threading.get_ident()
+        ev = {"name": name, "ph": "X", "pid": os.getpid(), "tid": tid,
+              "ts": (start - self.origin) / 1000.0, "dur": (end - start) / 1000.0}
+        if args:
+            ev["args"] = {k: (v if isinstance(v, (int, float, bool)) or v is None else str(v))
+                          for k, v in args.items()}
+        with self.lock:
+            self.events.append(ev)
+            if tid not in self.thread_names:
+                self.thread_names[tid] = threading.current_thread().name
+
+    def chrome_json(self) -> str:
+        meta = [{"name": "thread_name", "ph": "M", "pid": os.getpid(), "tid": tid,
+                 "args": {"name": tname}} for tid, tname in self.thread_names.items()]
+        return json.dumps({"traceEvents": meta + sorted(self.events, key=lambda e: e["ts"]),
+                           "displayTimeUnit": "ms"})
+
+    def summary(self, top: int = 15) -> list:
+        """Lines ``name  count  total`` for the most expensive span names."""
+        totals: dict = {}
+        for ev in self.events:
+            c, t = totals.get(ev["name"], (0, 0.0))
+            totals[ev["name"]] = (c + 1, t + ev["dur"])
+        rows = sorted(totals.items(), key=lambda kv: -kv[1][1])[:top]
+        return ["%-28s %6d  %s" % (name, c, format_duration(t / 1e6)) for name, (c, t) in rows]
+
+
+_TRACER = None
+
+
+def enable_tracing() -> Tracer:
+    """Turn spans on for the rest of the process (``-v`` or ``PUFFIN_TRACE``)."""
+    global _TRACER
+    if _TRACER is None:
+        _TRACER = Tracer()
+    return _TRACER
+
+
+def trace_enabled() -> bool:
+    return _TRACER is not None
+
+
+def span(label: str, /, **args):
+    """``with span("http.get", url=u):`` times a step when tracing is on."""
+    t = _TRACER
+    if t is None:
+        return _NULL_SPAN
+    return _Span(t, label, args)
+
+
+# ---- files ------------------------------------------------------------------
+
+def atomic_write(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one,
+    never a part: a temporary file in the same folder, fsync-free, then os.replace."""
+    d = os.path.dirname(path) or "."
+    os.makedirs(d, exist_ok=True)
+    tmp = os.path.join(d, ".tmp-%d-%d-%s" % (os.getpid(), threading.get_ident(),
+                                             os.path.basename(path)))
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    atomic_write(path, text.encode("utf-8"))
+
+
+class FileLock:
+    """An exclusive advisory lock on ``path`` (created if missing), held by a
+    ``with`` block; other processes (and threads) block until it is released."""
+
+    _thread_locks: dict = {}
+    _guard = threading.Lock()
+
+    def __init__(self, path: str):
+        self.path = path
+        self._fd = None
+        with FileLock._guard:
+            self._tlock = FileLock._thread_locks.setdefault(os.path.abspath(path), threading.RLock())
+
+    def __enter__(self):
+        self._tlock.acquire()
+        try:
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            if os.name == "nt":  # pragma: no cover - exercised on Windows only
+                import msvcrt
+                msvcrt.locking(self._fd, msvcrt.LK_LOCK, 1)
+            else:
+                import fcntl
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def _release(self):
+        if self._fd is not None:
+            try:
+                os.close(self._fd)  # closing drops the flock
+            finally:
+                self._fd = None
+        self._tlock.release()
+
+    def __exit__(self, *exc):
+        self._release()
+        return False
+
+
+def safe_join(root: str, relpath: str) -> str:
+    """``root/relpath``, refusing anything that would land outside ``root``.
+
+    Checks the path's parts instead of calling ``os.path.realpath`` (as
+    pypa/installer does): it is a string check per archive member, so it is
+    fast, and symlinks inside the target are refused where they are created.
+    """
+    p = relpath.replace("\\", "/")
+    if (not p or p.startswith("/") or _lazy_re(r"^[A-Za-z]:").match(p) or "\x00" in p):
+        raise UnsafePathError("refusing the path %r: it is absolute or empty" % relpath)
+    parts = [part for part in p.split("/") if part not in ("", ".")]
+    if any(part == ".." for part in parts):
+        raise UnsafePathError("refusing the path %r: it leaves the target folder" % relpath)
+    return os.path.join(root, *parts)
+
+
+_NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES,
+            getattr(errno, "ENOTSUP", -1), getattr(errno, "EOPNOTSUPP", -1)}
+
+
+def link_or_copy(src: str, dst: str, mode: str = "hardlink") -> str:
+    """Put ``src`` at ``dst`` by ``mode`` (hardlink, copy or symlink); returns the
+    mode used. A hardlink that the filesystem refuses (another device, as with
+    Docker cache mounts) becomes a copy without fuss. ``dst`` is replaced."""
+    if mode == "hardlink":
+        try:
+            _replace_with(dst, lambda tmp: os.link(src, tmp))
+            return "hardlink"
+        except OSError as e:
+            if e.errno not in _NO_LINK:
+                raise
+        mode = "copy"
+    if mode == "symlink":
+        _replace_with(dst, lambda tmp: os.symlink(os.path.abspath(src), tmp))
+        return "symlink"
+    import shutil
+
+    def _copy(tmp):
+        shutil.copyfile(src, tmp)
+        shutil.copymode(src, tmp)
+    _replace_with(dst, _copy)
+    return "copy"
+
+
+def _replace_with(dst: str, make) -> None:
+    """Create ``dst`` through ``make(tmp_path)`` then rename over any old file."""
+    try:
+        make(dst)
+        return
+    except FileExistsError:
+        pass
+    tmp = "%s.puffin-%d" % (dst, threading.get_ident())
+    make(tmp)
+    os.replace(tmp, dst)
+    if os.path.lexists(tmp):  # rename(2) does nothing when both are links to one file
+        os.unlink(tmp)
+
+
+def remove_tree(path: str) -> None:
+    """Remove a folder (or file or link) if present, read-only entries included."""
+    import shutil
+
+    def onerror(func, p, exc_info):
+        try:
+            os.chmod(p, stat.S_IWRITE | stat.S_IREAD | stat.S_IEXEC)
+            func(p)
+        except FileNotFoundError:
+            pass
+    if os.path.islink(path) or os.path.isfile(path):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        return
+    if os.path.isdir(path):
+        shutil.rmtree(path, onerror=onerror)
+
+
+# ---- concurrency ------------------------------------------------------------
+
+class OnceMap:
+    """One in-flight job per key: the first caller of ``get(key, fn)`` runs
+    ``fn()``; callers arriving meanwhile wait and share its result or its
+    exception; later callers get the stored result at once."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._done: dict = {}
+        self._pending: dict = {}
+
+    def get(self, key, fn):
+        with self._lock:
+            if key in self._done:
+                ok, value = self._done[key]
+                if ok:
+                    return value
+                raise value
+            event = self._pending.get(key)
+            owner = event is None
+            if owner:
+                event = self._pending[key] = threading.Event()
+        if owner:
+            try:
+                value, ok = fn(), True
+            except BaseException as e:  # handed to every waiter, then re-raised
+                value, ok = e, False
+            with self._lock:
+                self._done[key] = (ok, value)
+                del self._pending[key]
+            event.set()
+        else:
+            event.wait()
+            with self._lock:
+                ok, value = self._done[key]
+        if ok:
+            return value
+        raise value
+
+    def peek(self, key, default=None):
+        """The stored result for ``key`` if its job finished well, else ``default``."""
+        with self._lock:
+            entry = self._done.get(key)
+        return entry[1] if entry and entry[0] else default
+
+    def __contains__(self, key) -> bool:
+        with self._lock:
+            return key in self._done or key in self._pending
+
+
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def thread_pool():
+    """The process-wide ThreadPoolExecutor (``PUFFIN_CONCURRENCY`` threads,
+    default 16: the work is mostly waiting on sockets and disks)."""
+    global _POOL
+    if _POOL is None:
+        with _POOL_LOCK:
+            if _POOL is None:
+                from concurrent.futures import ThreadPoolExecutor
+                try:
+                    n = int(os.environ.get("PUFFIN_CONCURRENCY", "") or 16)
+                except ValueError:
+                    n = 16
+                _POOL = ThreadPoolExecutor(max_workers=max(1, n), thread_name_prefix="puffin")
+    return _POOL
+
+
+# =============================================================================
+# 2. Standards
+# =============================================================================
+# Owns: names (PEP 503), Version and Specifier/SpecifierSet (PEP 440), Marker and
+# Requirement (PEP 508), wheel and sdist filenames, core metadata, RECORD rows,
+# direct_url.json (PEP 610), the running interpreter's marker environment.
+# Behaves as packaging 26 does (differential tests prove it). Uses section 1 only.
+
+# ---- names ------------------------------------------------------------------
+
+def canonicalize_name(name: str) -> str:
+    """PEP 503 normalized form: lowercase, runs of ``-_.`` become one ``-``."""
+    value = name.lower().replace("_", "-").replace(".", "-")
+    while "--" in value:
+        value = value.replace("--", "-")
+    return value
+
+
+def is_valid_name(name: str) -> bool:
+    """Whether ``name`` is an acceptable distribution name (core metadata rules)."""
+    return _lazy_re(r"[a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9]",
+                    re.IGNORECASE | re.ASCII).fullmatch(name) is not None
+
+
+def is_normalized_name(name: str) -> bool:
+    """Whether ``name`` is already a valid PEP 503 normalized name."""
+    return _lazy_re(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII).fullmatch(name) is not None
+
+
+# ---- versions (PEP 440) -----------------------------------------------------
+
+class InvalidVersion(PuffinError, ValueError):
+    """A string that is not a PEP 440 version: ``Invalid version: '1.0-foo'``."""
+
+
+# packaging's VERSION_PATTERN, not anchored. Possessive quantifiers change what
+# a prefix match accepts, so we use them exactly where packaging does (see
+# _std_possessive) to agree with it on every interpreter.
+_STD_VERSION_PATTERN = r"""
+    v?+
+    (?a:
+        (?:(?P<epoch>[0-9]++)!)?+
+        (?P<release>[0-9]++(?:\.[0-9]++)*+)
+        (?P<pre>
+            [._-]?+
+            (?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)
+            [._-]?+
+            (?P<pre_n>[0-9]++)?+
+        )?+
+        (?P<post>
+            (?:-(?P<post_n1>[0-9]++))
+            |
+            (?:
+                [._-]?+
+                (?P<post_l>post|rev|r)
+                [._-]?+
+                (?P<post_n2>[0-9]++)?+
+            )
+        )?+
+        (?P<dev>
+            [._-]?+
+            (?P<dev_l>dev)
+            [._-]?+
+            (?P<dev_n>[0-9]++)?+
+        )?+
+    )
+    (?a:\+
+        (?P<local>
+            [a-z0-9]++
+            (?:[._-][a-z0-9]++)*+
+        )
+    )?+
+"""
+
+@functools.lru_cache(maxsize=None)
+def _std_possessive(pattern: str) -> str:
+    """``pattern`` without possessive quantifiers where this interpreter lacks
+    them or has them broken (before CPython 3.11.5), as packaging does."""
+    cpython = sys.implementation.name == "cpython"
+    pypy = sys.implementation.name == "pypy"
+    if (sys.version_info < (3, 11) or (cpython and sys.version_info < (3, 11, 5))
+            or (pypy and sys.version_info < (3, 11, 13))):
+        return pattern.replace("++", "+").replace("*+", "*").replace("?+", "?")
+    if not cpython and getattr(sys, "pypy_version_info", (0,)) < (7, 3, 22):
+        return pattern.replace("++", "+")
+    return pattern
+
+
+_LETTER_NORMALIZATION = {"alpha": "a", "beta": "b", "c": "rc", "pre": "rc",
+                         "preview": "rc", "rev": "post", "r": "post"}
+_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
+_STABLE_SUFFIX = (3, 0, 0, 0, 1, 0)
+_SIMPLE_VERSION_CHARS = frozenset(".0123456789")
+# str -> Version. Versions are immutable, so one parse per distinct string is
+# enough; the resolver parses the same few thousand strings over and over.
+_VERSION_CACHE: dict = {}
+_VERSION_CACHE_MAX = 200_000
+
+
+def _std_version_regex():
+    return _lazy_re(r"\s*" + _std_possessive(_STD_VERSION_PATTERN) + r"\s*", re.VERBOSE | re.IGNORECASE)
+
+
+def _std_letter_version(letter, number):
+    if letter:
+        letter = letter.lower()
+        return _LETTER_NORMALIZATION.get(letter, letter), int(number or 0)
+    if number:
+        return "post", int(number)      # implicit post release: 1.0-1
+    return None
+
+
+def _std_parse_local(local):
+    if local is None:
+        return None
+    return tuple(int(p) if p.isdigit() else p.lower()
+                 for p in _lazy_re(r"[._-]").split(local))
+
+
+def _std_version_key(epoch, release, pre, post, dev, local) -> tuple:
+    """packaging's comparison key: ``(epoch, trimmed release, 6-int suffix[, local])``.
+
+    The suffix is ``(pre_rank, pre_n, post_rank, post_n, dev_rank, dev_n)`` with
+    pre_rank dev-only=-1, a=0, b=1, rc=2, none=3. Local segments sort strings
+    before ints; no local sorts before any local (3-tuple < 4-tuple).
+    """
+    i = len(release)
+    while i and release[i - 1] == 0:
+        i -= 1
+    trimmed = release[:i]
+    if pre is None and post is None and dev is None and local is None:
+        return (epoch, trimmed, _STABLE_SUFFIX)
+    if pre is None and post is None and dev is not None:
+        pre_rank, pre_n = -1, 0
+    elif pre is None:
+        pre_rank, pre_n = 3, 0
+    else:
+        pre_rank, pre_n = _PRE_RANK[pre[0]], pre[1]
+    suffix = (pre_rank, pre_n, 0 if post is None else 1, 0 if post is None else post[1],
+              1 if dev is None else 0, 0 if dev is None else dev[1])
+    if local is None:
+        return (epoch, trimmed, suffix)
+    return (epoch, trimmed, suffix,
+            tuple((s, "") if isinstance(s, int) else (-1, s) for s in local))
+
+
+class Version(Value):
+    """A PEP 440 version, ordered and normalized exactly as ``packaging`` does.
+
+    ``Version(s)`` and ``Version.parse(s)`` return a shared, cached instance per
+    distinct string; raise ``InvalidVersion``. ``str()`` is the normal form.
+    """
+
+    __slots__ = ("_epoch", "_release", "_pre", "_post", "_dev", "_local",
+                 "_key", "_hash", "_str")
+
+    def __new__(cls, version: str = None):
+        try:
+            return _VERSION_CACHE[version]
+        except KeyError:
+            pass
+        except TypeError:       # unhashable input
+            raise InvalidVersion("Invalid version: %r" % (version,)) from None
+        self = _std_parse_version(cls, version)
+        if cls is Version:
+            if len(_VERSION_CACHE) >= _VERSION_CACHE_MAX:
+                _VERSION_CACHE.clear()
+            _VERSION_CACHE[version] = self
+        return self
+
+    @classmethod
+    def parse(cls, version: str) -> "Version":
+        """Named constructor; same as ``Version(version)``."""
+        return cls(version)
+
+    @classmethod
+    def from_parts(cls, epoch: int = 0, release: tuple = (0,), pre=None, post=None,
+                   dev=None, local=None) -> "Version":
+        """Build from parts without a string (pre like ``("a", 1)``, post/dev ints)."""
+        self = object.__new__(cls)
+        pre = (_LETTER_NORMALIZATION.get(pre[0].lower(), pre[0].lower()), int(pre[1])) \
+            if pre is not None else None
+        _std_init_version(self, int(epoch), tuple(int(x) for x in release), pre,
+                      None if post is None else ("post", int(post)),
+                      None if dev is None else ("dev", int(dev)),
+                      _std_parse_local(local))
+        return self
+
+    def __getnewargs__(self):
+        return (str(self),)
+
+    def __getstate__(self):
+        return None
+
+    def __setstate__(self, state):
+        pass
+
+    # -- ordering: compare the precomputed keys
+    def __lt__(self, other):
+        if isinstance(other, Version):
+            return self._key < other._key
+        return NotImplemented
+
+    def __le__(self, other):
+        if isinstance(other, Version):
+            return self._key <= other._key
+        return NotImplemented
+
+    def __eq__(self, other):
+        if isinstance(other, Version):
+            return self._key == other._key
+        return NotImplemented
+
+    def __ne__(self, other):
+        if isinstance(other, Version):
+            return self._key != other._key
+        return NotImplemented
+
+    def __ge__(self, other):
+        if isinstance(other, Version):
+            return self._key >= other._key
+        return NotImplemented
+
+    def __gt__(self, other):
+        if isinstance(other, Version):
+            return self._key > other._key
+        return NotImplemented
+
+    def __hash__(self):
+        h = self._hash
+        if h is None:
+            h = self._hash = hash(self._key)
+        return h
+
+    def __repr__(self) -> str:
+        return "<Version(%r)>" % str(self)
+
+    def __str__(self) -> str:
+        s = self._str
+        if s is None:
+            s = self._str = _std_version_str(self._epoch, self._release, self._pre,
+                                         self._post, self._dev, self._local)
+        return s
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @property
+    def release(self) -> tuple:
+        return self._release
+
+    @property
+    def pre(self):
+        return self._pre
+
+    @property
+    def post(self):
+        return self._post[1] if self._post else None
+
+    @property
+    def dev(self):
+        return self._dev[1] if self._dev else None
+
+    @property
+    def local(self):
+        return ".".join(str(x) for x in self._local) if self._local else None
+
+    @property
+    def public(self) -> str:
+        return str(self).split("+", 1)[0]
+
+    @property
+    def base_version(self) -> str:
+        r = ".".join(map(str, self._release))
+        return "%d!%s" % (self._epoch, r) if self._epoch else r
+
+    @property
+    def is_prerelease(self) -> bool:
+        return self._dev is not None or self._pre is not None
+
+    @property
+    def is_postrelease(self) -> bool:
+        return self._post is not None
+
+    @property
+    def is_devrelease(self) -> bool:
+        return self._dev is not None
+
+    @property
+    def major(self) -> int:
+        return self._release[0] if len(self._release) >= 1 else 0
+
+    @property
+    def minor(self) -> int:
+        return self._release[1] if len(self._release) >= 2 else 0
+
+    @property
+    def micro(self) -> int:
+        return self._release[2] if len(self._release) >= 3 else 0
+
+    def _replaced(self, **parts) -> "Version":
+        """A copy with some of epoch/release/pre/post/dev/local (raw forms) replaced."""
+        new = object.__new__(Version)
+        _std_init_version(new, parts.get("epoch", self._epoch), parts.get("release", self._release),
+                      parts.get("pre", self._pre), parts.get("post", self._post),
+                      parts.get("dev", self._dev), parts.get("local", self._local))
+        return new
+
+
+def _std_init_version(self, epoch, release, pre, post, dev, local) -> None:
+    self._epoch = epoch
+    self._release = release
+    self._pre = pre
+    self._post = post
+    self._dev = dev
+    self._local = local
+    self._key = _std_version_key(epoch, release, pre, post, dev, local)
+    self._hash = None
+    self._str = None
+
+
+def _std_parse_version(cls, version) -> Version:
+    self = object.__new__(cls)
+    try:
+        simple = _SIMPLE_VERSION_CHARS.issuperset(version)
+    except TypeError:
+        raise InvalidVersion("Invalid version: %r" % (version,)) from None
+    if simple:
+        try:
+            release = tuple(map(int, version.split(".")))
+        except AttributeError:
+            raise InvalidVersion("Invalid version: %r" % (version,)) from None
+        except ValueError:
+            # Empty parts ("1..2", ".1", "") are invalid; any other ValueError
+            # (the int digit limit) propagates as packaging lets it.
+            if "" in version.split("."):
+                raise InvalidVersion("Invalid version: %r" % (version,)) from None
+            raise
+        _std_init_version(self, 0, release, None, None, None, None)
+        return self
+    try:
+        m = _std_version_regex().fullmatch(version)
+    except TypeError:
+        raise InvalidVersion("Invalid version: %r" % (version,)) from None
+    if not m:
+        raise InvalidVersion("Invalid version: %r" % (version,))
+    g = m.group
+    _std_init_version(
+        self,
+        int(g("epoch")) if g("epoch") else 0,
+        tuple(map(int, g("release").split("."))),
+        _std_letter_version(g("pre_l"), g("pre_n")),
+        _std_letter_version(g("post_l"), g("post_n1") or g("post_n2")),
+        _std_letter_version(g("dev_l"), g("dev_n")),
+        _std_parse_local(g("local")))
+    return self
+
+
+def _std_version_str(epoch, release, pre, post, dev, local) -> str:
+    s = ".".join(map(str, release))
+    if epoch:
+        s = "%d!%s" % (epoch, s)
+    if pre is not None:
+        s += "%s%d" % pre
+    if post:
+        s += ".post%d" % post[1]
+    if dev:
+        s += ".dev%d" % dev[1]
+    if local:
+        s += "+" + ".".join(map(str, local))
+    return s
+
+
+def _std_trimmed_version_str(v: Version) -> str:
+    """str(v) with trailing zeros of the release dropped (one 0 is kept)."""
+    r = v._release
+    i = len(r)
+    while i > 1 and r[i - 1] == 0:
+        i -= 1
+    return _std_version_str(v._epoch, r[:i], v._pre, v._post, v._dev, v._local)
+
+
+def _std_coerce_version(item):
+    """A Version for ``item`` (Version or str), or None when it does not parse."""
+    if isinstance(item, Version):
+        return item
+    try:
+        return Version(item)
+    except InvalidVersion:
+        return None
+
+
+# ---- specifiers (PEP 440) ---------------------------------------------------
+
+class InvalidSpecifier(PuffinError, ValueError):
+    """A string that is not a version specifier: ``Invalid specifier: '=>1'``."""
+
+
+_STD_SPECIFIER_PATTERN = r"""
+        (?:
+            (?:
+                ===
+                \s*+
+                [^\s;)]++
+            )
+            |
+            (?:
+                (?:==|!=)
+                \s*+
+                v?+
+                (?:[0-9]++!)?+
+                [0-9]++(?:\.[0-9]++)*+
+                (?:
+                    \.\*
+                    |
+                    (?a:
+                        [-_\.]?+
+                        (?:alpha|beta|preview|pre|a|b|c|rc)
+                        [-_\.]?+
+                        [0-9]*+
+                    )?+
+                    (?a:
+                        (?:-[0-9]++)|(?:[-_\.]?+(?:post|rev|r)[-_\.]?+[0-9]*+)
+                    )?+
+                    (?a:[-_\.]?+dev[-_\.]?+[0-9]*+)?+
+                    (?a:\+[a-z0-9]++(?:[-_\.][a-z0-9]++)*+)?+
+                )?+
+            )
+            |
+            (?:
+                (?:~=)
+                \s*+
+                v?+
+                (?:[0-9]++!)?+
+                [0-9]++(?:\.[0-9]++)++
+                (?a:
+                    [-_\.]?+
+                    (?:alpha|beta|preview|pre|a|b|c|rc)
+                    [-_\.]?+
+                    [0-9]*+
+                )?+
+                (?a:
+                    (?:-[0-9]++)|(?:[-_\.]?+(?:post|rev|r)[-_\.]?+[0-9]*+)
+                )?+
+                (?a:[-_\.]?+dev[-_\.]?+[0-9]*+)?+
+            )
+            |
+            (?:
+                (?:<=|>=|<|>)
+                \s*+
+                v?+
+                (?:[0-9]++!)?+
+                [0-9]++(?:\.[0-9]++)*+
+                (?a:
+                    [-_\.]?+
+                    (?:alpha|beta|preview|pre|a|b|c|rc)
+                    [-_\.]?+
+                    [0-9]*+
+                )?+
+                (?a:
+                    (?:-[0-9]++)|(?:[-_\.]?+(?:post|rev|r)[-_\.]?+[0-9]*+)
+                )?+
+                (?a:[-_\.]?+dev[-_\.]?+[0-9]*+)?+
+            )
+        )
+"""
+
+
+def _std_resolve_prereleases(configured, autodetected):
+    if configured is not None:
+        return configured
+    return True if autodetected else None
+
+
+def _std_key3(v: Version) -> tuple:
+    k = v._key
+    return k if len(k) == 3 else k[:3]
+
+
+def _std_spec_matcher(op: str, text: str, v: Version):
+    """A predicate Version -> bool for one standard specifier, ignoring the
+    prerelease policy. Each is the exact interval packaging 26 builds:
+    ``<=V``/``==V`` take V's local versions, ``>V`` skips V's post releases,
+    ``<V`` (V final) skips V's pre-releases, ``==V.*`` is [V.dev0, next.dev0)."""
+    K = v._key
+    if text.endswith(".*"):
+        r = v._release
+        lo = Version.from_parts(epoch=v._epoch, release=r, dev=0)._key
+        hi = Version.from_parts(epoch=v._epoch, release=r[:-1] + (r[-1] + 1,), dev=0)._key
+        if op == "==":
+            return lambda c: lo <= c._key < hi
+        return lambda c: not (lo <= c._key < hi)
+    if op == ">=":
+        return lambda c: c._key >= K
+    if op == "<=":
+        return lambda c: c._key <= K or _std_key3(c) == K
+    if op in ("==", "!="):
+        if "+" in text:
+            if op == "==":
+                return lambda c: c._key == K
+            return lambda c: c._key != K
+        if op == "==":
+            return lambda c: c._key == K or (c._local is not None and _std_key3(c) == K)
+        return lambda c: c._key != K and (c._local is None or _std_key3(c) != K)
+    if op == "<":
+        bound = K if v.is_prerelease else v._replaced(dev=("dev", 0), local=None)._key
+        return lambda c: c._key < bound
+    if op == ">":
+        if v._dev is not None:
+            lo = v._replaced(dev=("dev", v._dev[1] + 1), local=None)._key
+            return lambda c: c._key >= lo
+        if v._post is not None:
+            lo = v._replaced(post=("post", v._post[1] + 1), dev=("dev", 0), local=None)._key
+            return lambda c: c._key >= lo
+        s = K[2]
+        # Above every post release and local of V: post number "infinity".
+        after_posts = (K[0], K[1], (s[0], s[1], 1, float("inf"), 1, 0))
+        return lambda c: c._key > after_posts
+    if op == "~=":
+        r = v._release[:-1]
+        hi = Version.from_parts(epoch=v._epoch, release=r[:-1] + (r[-1] + 1,), dev=0)._key
+        return lambda c: K <= c._key < hi
+    raise InvalidSpecifier("Unknown operator: %r" % op)
+
+
+class Specifier:
+    """One PEP 440 specifier such as ``>=1.0`` or ``==2.*``, like packaging's.
+
+    ``str()`` keeps the version text as written; equality and hash use the
+    canonical form (``==1.0`` equals ``==1``). ``contains`` with
+    ``prereleases=None`` accepts a pre-release (a single version has no
+    alternative); ``filter`` drops pre-releases unless nothing else matches.
+    """
+
+    __slots__ = ("_spec", "_prereleases", "_version", "_match", "_canonical")
+
+    def __init__(self, spec: str = "", prereleases=None):
+        if not isinstance(spec, str) or not _lazy_re(
+                r"\s*" + _std_possessive(_STD_SPECIFIER_PATTERN) + r"\s*", re.VERBOSE | re.IGNORECASE).fullmatch(spec):
+            raise InvalidSpecifier("Invalid specifier: %r" % (spec,))
+        spec = spec.strip()
+        if spec.startswith("==="):
+            op, version = spec[:3], spec[3:].strip()
+        elif spec.startswith(("~=", "==", "!=", "<=", ">=")):
+            op, version = spec[:2], spec[2:].strip()
+        else:
+            op, version = spec[:1], spec[1:].strip()
+        self._spec = (op, version)
+        self._prereleases = prereleases
+        self._version = None
+        self._match = None
+        self._canonical = None
+
+    @property
+    def operator(self) -> str:
+        return self._spec[0]
+
+    @property
+    def version(self) -> str:
+        return self._spec[1]
+
+    def _spec_version(self):
+        """The spec's Version (without ``.*``), or None for an unparsable ``===``."""
+        v = self._version
+        if v is None:
+            op, text = self._spec
+            if op != "===" and text.endswith(".*"):
+                text = text[:-2]
+            v = self._version = _std_coerce_version(text) or False
+        return v or None
+
+    def _matches(self, v: Version) -> bool:
+        m = self._match
+        if m is None:
+            op, text = self._spec
+            m = self._match = _std_spec_matcher(op, text, self._spec_version())
+        return m(v)
+
+    @property
+    def prereleases(self):
+        if self._prereleases is not None:
+            return self._prereleases
+        op, text = self._spec
+        if op == "!=":
+            return False
+        if op == "==" and text.endswith(".*"):
+            return False
+        v = self._spec_version()
+        if v is None:
+            return None
+        return v.is_prerelease
+
+    @prereleases.setter
+    def prereleases(self, value) -> None:
+        self._prereleases = value
+
+    def __str__(self) -> str:
+        return self._spec[0] + self._spec[1]
+
+    def __repr__(self) -> str:
+        pre = ", prereleases=%r" % (self.prereleases,) if self._prereleases is not None else ""
+        return "<Specifier(%r%s)>" % (str(self), pre)
+
+    def _canonical_spec(self) -> tuple:
+        c = self._canonical
+        if c is None:
+            op, text = self._spec
+            if op == "===" or text.endswith(".*"):
+                c = self._spec
+            else:
+                v = self._spec_version()
+                c = (op, str(v) if op == "~=" else _std_trimmed_version_str(v))
+            self._canonical = c
+        return c
+
+    def __hash__(self) -> int:
+        return hash(self._canonical_spec())
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            try:
+                other = self.__class__(str(other))
+            except InvalidSpecifier:
+                return NotImplemented
+        elif not isinstance(other, self.__class__):
+            return NotImplemented
+        return self._canonical_spec() == other._canonical_spec()
+
+    def __ne__(self, other):
+        r = self.__eq__(other)
+        return r if r is NotImplemented else not r
+
+    def __contains__(self, item) -> bool:
+        return self.contains(item)
+
+    def contains(self, item, prereleases=None) -> bool:
+        """Whether ``item`` (Version or str) matches; an unparsable str never
+        matches a standard operator."""
+        if self._spec[0] == "===":
+            return bool(list(self.filter([item], prereleases=prereleases)))
+        parsed = _std_coerce_version(item)
+        if parsed is None:
+            return False
+        if prereleases is None:
+            prereleases = _std_resolve_prereleases(self._prereleases, self.prereleases)
+        if prereleases is False and parsed.is_prerelease:
+            return False
+        return self._matches(parsed)
+
+    def filter(self, iterable, prereleases=None, key=None):
+        """The items of ``iterable`` that match, in order (see the class doc)."""
+        if prereleases is None:
+            prereleases = _std_resolve_prereleases(self._prereleases, self.prereleases)
+        if self._spec[0] == "===":
+            want = self._spec[1].lower()
+            matches = (item for item in iterable
+                       if str(item if key is None else key(item)).lower() == want)
+            return _std_apply_prereleases(matches, key, prereleases)
+        return _std_filter_matching(self._matches, iterable, key, prereleases)
+
+
+def _std_filter_matching(match, iterable, key, prereleases):
+    """Yield matching items; with ``prereleases=None`` pre-releases come out
+    only (at the end) when no final release matched."""
+    buffered = []
+    found_final = False
+    for item in iterable:
+        parsed = item if key is None else key(item)
+        if not isinstance(parsed, Version):
+            parsed = _std_coerce_version(parsed)
+            if parsed is None:
+                continue
+        is_pre = parsed._pre is not None or parsed._dev is not None
+        if prereleases is False and is_pre:
+            continue
+        if not match(parsed):
+            continue
+        if prereleases is not None:
+            yield item
+        elif not is_pre:
+            found_final = True
+            yield item
+        elif not found_final:
+            buffered.append(item)
+    if prereleases is None and not found_final:
+        yield from buffered
+
+
+def _std_apply_prereleases(matches, key, prereleases):
+    if prereleases is None:
+        return _std_pep440_prereleases(matches, key)
+    if prereleases:
+        return iter(matches)
+    return _std_drop_prereleases(matches, key)
+
+
+def _std_drop_prereleases(matches, key):
+    for item in matches:
+        parsed = _std_coerce_version(item if key is None else key(item))
+        if parsed is None or not parsed.is_prerelease:
+            yield item
+
+
+def _std_pep440_prereleases(iterable, key):
+    """PEP 440 default: drop pre-releases unless no final exists; strings that
+    are not versions always pass (they already matched)."""
+    nonfinal = []
+    arbitrary = []
+    found_final = False
+    for item in iterable:
+        parsed = _std_coerce_version(item if key is None else key(item))
+        if parsed is None:
+            if found_final:
+                yield item
+            else:
+                arbitrary.append(item)
+                nonfinal.append(item)
+            continue
+        if not parsed.is_prerelease:
+            if not found_final:
+                yield from arbitrary
+                found_final = True
+            yield item
+            continue
+        if not found_final:
+            nonfinal.append(item)
+    if not found_final:
+        yield from nonfinal
+
+
+class SpecifierSet:
+    """Comma-separated specifiers, all of which must match (packaging's SpecifierSet).
+
+    ``str()`` sorts and de-duplicates as packaging prints it; ``len``/``iter``
+    see the specifiers as given until the set is first printed, hashed or compared.
+    """
+
+    __slots__ = ("_specs", "_prereleases", "_canonicalized", "_has_arbitrary", "_matchers")
+
+    def __init__(self, specifiers="", prereleases=None):
+        if isinstance(specifiers, str):
+            parts = [s.strip() for s in specifiers.split(",") if s.strip()]
+            self._specs = tuple(map(Specifier, parts))
+            self._has_arbitrary = "===" in specifiers
+        else:
+            self._specs = tuple(s if isinstance(s, Specifier) else Specifier(s)
+                                for s in specifiers)
+            self._has_arbitrary = any(s.operator == "===" for s in self._specs)
+        self._canonicalized = len(self._specs) <= 1
+        self._prereleases = prereleases
+        self._matchers = None
+
+    @classmethod
+    def parse(cls, specifiers: str) -> "SpecifierSet":
+        return cls(specifiers)
+
+    def _canonical_specs(self) -> tuple:
+        if not self._canonicalized:
+            self._specs = tuple(dict.fromkeys(sorted(self._specs, key=str)))
+            self._canonicalized = True
+        return self._specs
+
+    @property
+    def prereleases(self):
+        if self._prereleases is not None:
+            return self._prereleases
+        if not self._specs:
+            return None
+        if any(s.prereleases for s in self._specs):
+            return True
+        return None
+
+    @prereleases.setter
+    def prereleases(self, value) -> None:
+        self._prereleases = value
+
+    def __repr__(self) -> str:
+        pre = ", prereleases=%r" % (self.prereleases,) if self._prereleases is not None else ""
+        return "<SpecifierSet(%r%s)>" % (str(self), pre)
+
+    def __str__(self) -> str:
+        return ",".join(str(s) for s in self._canonical_specs())
+
+    def __hash__(self) -> int:
+        return hash(self._canonical_specs())
+
+    def __and__(self, other) -> "SpecifierSet":
+        if isinstance(other, str):
+            other = SpecifierSet(other)
+        elif not isinstance(other, SpecifierSet):
+            return NotImplemented
+        result = SpecifierSet()
+        result._specs = self._specs + other._specs
+        result._canonicalized = len(result._specs) <= 1
+        result._has_arbitrary = self._has_arbitrary or other._has_arbitrary
+        result._matchers = None
+        if self._prereleases is None or self._prereleases == other._prereleases:
+            result._prereleases = other._prereleases
+        elif other._prereleases is None:
+            result._prereleases = self._prereleases
+        else:
+            raise ValueError(
+                "Cannot combine SpecifierSets with True and False prerelease overrides.")
+        return result
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (str, Specifier)):
+            other = SpecifierSet(str(other))
+        elif not isinstance(other, SpecifierSet):
+            return NotImplemented
+        return self._canonical_specs() == other._canonical_specs()
+
+    def __ne__(self, other):
+        r = self.__eq__(other)
+        return r if r is NotImplemented else not r
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def __iter__(self):
+        return iter(self._specs)
+
+    def __contains__(self, item) -> bool:
+        return self.contains(item)
+
+    def contains(self, item, prereleases=None, installed=None) -> bool:
+        """Whether ``item`` (Version or str) satisfies every specifier.
+
+        ``prereleases=None``: a pre-release matches unless the set was made with
+        ``prereleases=False``; ``False`` rejects pre-releases; ``installed=True``
+        accepts an installed pre-release.
+        """
+        version = item if isinstance(item, Version) else _std_coerce_version(item)
+        if installed and version is not None and version.is_prerelease:
+            prereleases = True
+        if version is not None and not self._has_arbitrary and self._specs:
+            # The resolver's hot path: no filter machinery.
+            if (version._pre is not None or version._dev is not None) and (
+                    prereleases is False or (prereleases is None and self._prereleases is False)):
+                return False
+            matchers = self._matchers
+            if matchers is None:
+                matchers = self._compile()
+            for match in matchers:
+                if not match(version):
+                    return False
+            return True
+        if version is None or (self._has_arbitrary and not isinstance(item, Version)):
+            check = item
+        else:
+            check = version
+        return bool(list(self.filter([check], prereleases=prereleases)))
+
+    def _compile(self) -> tuple:
+        """One predicate per specifier (no prerelease policy), built once."""
+        for spec in self._specs:
+            if spec._match is None:
+                op, text = spec._spec
+                spec._match = _std_spec_matcher(op, text, spec._spec_version())
+        self._matchers = tuple(spec._match for spec in self._specs)
+        return self._matchers
+
+    def filter(self, iterable, prereleases=None, key=None):
+        """Items of ``iterable`` matching every specifier, in order; with
+        ``prereleases=None`` pre-releases only when no final release matches."""
+        if prereleases is None and self.prereleases is not None:
+            prereleases = self.prereleases
+        specs = self._specs
+        if specs:
+            if self._has_arbitrary:
+                matches = (item for item in iterable
+                           if all(s.contains(item if key is None else key(item), prereleases=True)
+                                  for s in specs))
+                return _std_apply_prereleases(matches, key, prereleases)
+            matchers = self._matchers
+            if matchers is None:
+                matchers = self._compile()
+            if len(matchers) == 1:
+                match = matchers[0]
+            else:
+                def match(v, matchers=matchers):
+                    for m in matchers:
+                        if not m(v):
+                            return False
+                    return True
+            return _std_filter_matching(match, iterable, key, prereleases)
+        return _std_apply_prereleases(iterable, key, prereleases)
+
+
+# ---- PEP 508 tokenizer and parser -------------------------------------------
+# A port of packaging's hand-written recursive descent parser: the same tokens,
+# the same error messages and the same caret display under the source.
+
+_MARKER_VARIABLE = r"""
+    \b(
+        python_version
+        |python_full_version
+        |os[._]name
+        |sys[._]platform
+        |platform_(release|system)
+        |platform[._](version|machine|python_implementation)
+        |python_implementation
+        |implementation_(name|version)
+        |extras?
+        |dependency_groups
+    )\b
+"""
+
+_std_TOKEN_RULES = {
+    "LEFT_PARENTHESIS": (r"\(", 0),
+    "RIGHT_PARENTHESIS": (r"\)", 0),
+    "LEFT_BRACKET": (r"\[", 0),
+    "RIGHT_BRACKET": (r"\]", 0),
+    "SEMICOLON": (r";", 0),
+    "COMMA": (r",", 0),
+    "QUOTED_STRING": (r"""(('[^']*')|("[^"]*"))""", 0),
+    "OP": (r"(===|==|~=|!=|<=|>=|<|>)", 0),
+    "BOOLOP": (r"\b(or|and)\b", 0),
+    "IN": (r"\bin\b", 0),
+    "NOT": (r"\bnot\b", 0),
+    # flags as numbers: naming re.VERBOSE here would import re at start-up
+    "VARIABLE": (_MARKER_VARIABLE, _RE_VERBOSE),
+    "SPECIFIER": (_STD_SPECIFIER_PATTERN, _RE_VERBOSE | _RE_IGNORECASE),
+    "AT": (r"\@", 0),
+    "URL": (r"\S+", 0),
+    "IDENTIFIER": (r"\b[a-zA-Z0-9][a-zA-Z0-9._-]*\b", 0),
+    "SPECIFIER_LIST": (r"[\t\x20-\x28\x2a-\x3a\x3c-\x7e]*(?=[;)]|\Z)", 0),
+    "VERSION_PREFIX_TRAIL": (r"\.\*", 0),
+    "VERSION_LOCAL_LABEL_TRAIL": (r"\+[a-z0-9]+(?:[-_\.][a-z0-9]+)*", 0),
+    "WS": (r"[ \t]+", 0),
+    "END": (r"\Z", 0),
+}
+
+_MAX_MARKER_NESTING = 200
+
+
+class _std_SyntaxError(Exception):
+    """Internal: a parse failure with its span; turned into InvalidMarker/Requirement."""
+
+    def __init__(self, message: str, source: str, span: tuple):
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.span = span
+
+    def __str__(self) -> str:
+        caret = " " * self.span[0] + "~" * (self.span[1] - self.span[0]) + "^"
+        return "%s\n    %s\n    %s" % (self.message, self.source, caret)
+
+
+class _std_Tokenizer:
+    __slots__ = ("source", "position", "next_token")
+
+    def __init__(self, source: str):
+        self.source = source
+        self.position = 0
+        self.next_token = None      # (name, text, position) once check() saw it
+
+    def _match(self, name: str):
+        pattern, flags = _std_TOKEN_RULES[name]
+        if name == "SPECIFIER":
+            pattern = _std_possessive(pattern)
+        return _lazy_re(pattern, flags).match(self.source, self.position)
+
+    def consume(self, name: str) -> None:
+        m = self._match(name)
+        if m is not None:
+            self.position = m.end()
+
+    def match_rule(self, name: str):
+        m = self._match(name)
+        if m is not None:
+            self.position = m.end()
+        return m
+
+    def check(self, name: str, peek: bool = False) -> bool:
+        m = self._match(name)
+        if m is None:
+            return False
+        if not peek:
+            self.next_token = (name, m.group(0), self.position)
+        return True
+
+    def peek_text(self, name: str):
+        m = self._match(name)
+        return None if m is None else m.group(0)
+
+    def expect(self, name: str, expected: str) -> str:
+        if not self.check(name):
+            self.error("Expected %s" % expected)
+        return self.read()
+
+    def read(self) -> str:
+        text = self.next_token[1]
+        self.position += len(text)
+        self.next_token = None
+        return text
+
+    def error(self, message: str, span_start=None, span_end=None):
+        raise _std_SyntaxError(message, self.source, (
+            self.position if span_start is None else span_start,
+            self.position if span_end is None else span_end))
+
+    def close(self, open_position: int, close_token: str, open_token: str, around: str) -> None:
+        if not self.check(close_token):
+            self.error("Expected matching %s for %s, after %s" % (close_token, open_token, around),
+                       span_start=open_position)
+        self.read()
+
+
+def _std_parse_requirement_text(source: str):
+    """-> (name, url, extras list, specifier str|SpecifierSet, marker tree|None)."""
+    t = _std_Tokenizer(source)
+    t.consume("WS")
+    name = t.expect("IDENTIFIER", "package name at the start of dependency specifier")
+    t.consume("WS")
+    extras = _std_parse_extras(t)
+    url, specifier, marker = _std_parse_requirement_details(t)
+    t.expect("END", "end of dependency specifier")
+    return name, url, extras, specifier, marker
+
+
+def _std_parse_requirement_details(t: _std_Tokenizer):
+    specifier = ""
+    url = ""
+    marker = None
+    if t.check("AT"):
+        t.read()
+        t.consume("WS")
+        url_start = t.position
+        url = t.expect("URL", "URL after @")
+        if t.check("END", peek=True):
+            return url, specifier, marker
+        t.expect("WS", "whitespace after URL")
+        if t.check("END", peek=True):
+            return url, specifier, marker
+        marker = _std_parse_requirement_marker(t, url_start, "semicolon (after URL and whitespace)")
+    else:
+        specifier_start = t.position
+        specifier = _std_parse_specifier(t)
+        if t.check("END", peek=True):
+            return url, specifier, marker
+        marker = _std_parse_requirement_marker(
+            t, specifier_start,
+            "comma (within version specifier), semicolon (after version specifier)"
+            if specifier else "semicolon (after name with no version specifier)")
+    return url, specifier, marker
+
+
+def _std_parse_requirement_marker(t: _std_Tokenizer, span_start: int, expected: str):
+    if not t.check("SEMICOLON"):
+        t.error("Expected %s or end" % expected, span_start=span_start)
+    t.read()
+    return _std_parse_marker_expr(t)
+
+
+def _std_parse_extras(t: _std_Tokenizer) -> list:
+    if not t.check("LEFT_BRACKET"):
+        return []
+    open_position = t.position
+    t.read()
+    t.consume("WS")
+    extras = _std_parse_extras_list(t)
+    t.consume("WS")
+    t.close(open_position, "RIGHT_BRACKET", "LEFT_BRACKET", "extras")
+    t.consume("WS")
+    return extras
+
+
+def _std_parse_extras_list(t: _std_Tokenizer) -> list:
+    extras = []
+    if not t.check("IDENTIFIER"):
+        return extras
+    extras.append(t.read())
+    while True:
+        t.consume("WS")
+        if t.check("IDENTIFIER", peek=True):
+            t.error("Expected comma between extra names")
+        elif not t.check("COMMA"):
+            break
+        t.read()
+        t.consume("WS")
+        extras.append(t.expect("IDENTIFIER", "extra name after comma"))
+    return extras
+
+
+def _std_parse_specifier(t: _std_Tokenizer):
+    if not t.check("LEFT_PARENTHESIS"):
+        return _std_parse_version_many(t)
+    open_position = t.position
+    t.read()
+    t.consume("WS")
+    specifiers = _std_parse_version_many(t)
+    t.close(open_position, "RIGHT_PARENTHESIS", "LEFT_PARENTHESIS", "version specifier")
+    t.consume("WS")
+    return specifiers
+
+
+def _std_try_parse_specifier_set(t: _std_Tokenizer):
+    text = t.peek_text("SPECIFIER_LIST")
+    if not text:
+        return None
+    try:
+        specifiers = SpecifierSet(text)
+    except InvalidSpecifier:
+        return None
+    commas = text.count(",")
+    # SpecifierSet skips empty items, but the grammar allows only a trailing comma.
+    if len(specifiers) != commas + 1 and not (
+            specifiers and len(specifiers) == commas and text.rstrip(" \t").endswith(",")):
+        return None
+    t.position += len(text)
+    return specifiers
+
+
+def _std_parse_version_many(t: _std_Tokenizer):
+    if t.position == len(t.source):
+        return ""
+    fast = _std_try_parse_specifier_set(t)
+    if fast is not None:
+        return fast
+    parsed = ""
+    while t.check("SPECIFIER"):
+        span_start = t.position
+        spec = t.read()
+        parsed += spec
+        if t.check("VERSION_PREFIX_TRAIL", peek=True):
+            message = ".* suffix can only be used with `==` or `!=` operators"
+            if spec.startswith("!=") or (spec.startswith("==") and not spec.startswith("===")):
+                message = (".* suffix cannot be used with pre-release, post-release, "
+                           "dev or local versions")
+            t.error(message, span_start=span_start, span_end=t.position + 1)
+        if t.check("VERSION_LOCAL_LABEL_TRAIL", peek=True):
+            t.error("Local version label can only be used with `==` or `!=` operators",
+                    span_start=span_start, span_end=t.position)
+        t.consume("WS")
+        if not t.check("COMMA"):
+            break
+        parsed += t.read()
+        t.consume("WS")
+    return parsed
+
+
+# Marker trees, as packaging keeps them: a list of atoms and "and"/"or" strings;
+# an atom is a nested list or a (lhs, op, rhs) tuple whose sides are _MVar or _MVal.
+
+class _MVar(str):
+    """A marker variable name (a str subclass, so trees stay plain data)."""
+    __slots__ = ()
+
+    def serialize(self) -> str:
+        return str(self)
+
+
+class _MVal(str):
+    """A marker literal value."""
+    __slots__ = ()
+
+    def serialize(self) -> str:
+        value = str(self)
+        if '"' not in value:
+            return '"%s"' % value
+        if "'" not in value:
+            return "'%s'" % value
+        raise ValueError("Cannot serialize marker value containing both quote characters")
+
+
+def _std_parse_full_marker(source: str) -> list:
+    t = _std_Tokenizer(source)
+    tree = _std_parse_marker_expr(t)
+    t.expect("END", "end of marker expression")
+    return tree
+
+
+def _std_parse_marker_expr(t: _std_Tokenizer, depth: int = 0) -> list:
+    expression = [_std_parse_marker_atom(t, depth)]
+    while t.check("BOOLOP"):
+        op = t.read()
+        expression.extend((op, _std_parse_marker_atom(t, depth)))
+    return expression
+
+
+def _std_parse_marker_atom(t: _std_Tokenizer, depth: int):
+    t.consume("WS")
+    if t.check("LEFT_PARENTHESIS"):
+        if depth >= _MAX_MARKER_NESTING:
+            t.next_token = None
+            t.error("Marker expression is nested more than %d levels deep" % _MAX_MARKER_NESTING)
+        open_position = t.position
+        t.read()
+        marker = _std_parse_marker_expr(t, depth + 1)
+        t.close(open_position, "RIGHT_PARENTHESIS", "LEFT_PARENTHESIS", "marker expression")
+    else:
+        marker = _std_parse_marker_item(t)
+    t.consume("WS")
+    return marker
+
+
+def _std_parse_marker_item(t: _std_Tokenizer) -> tuple:
+    left = _std_parse_marker_var(t)
+    t.consume("WS")
+    op = _std_parse_marker_op(t)
+    t.consume("WS")
+    right = _std_parse_marker_var(t)
+    return (left, op, right)
+
+
+def _std_parse_marker_var(t: _std_Tokenizer):
+    position = t.position
+    m = t.match_rule("VARIABLE")
+    if m is not None:
+        name = m.group(0).replace(".", "_")
+        if name in ("platform_python_implementation", "python_implementation"):
+            name = "platform_python_implementation"
+        return _MVar(name)
+    m = t.match_rule("QUOTED_STRING")
+    if m is not None:
+        text = m.group(0)
+        try:
+            return _MVal(_std_python_str(text))
+        except (SyntaxError, ValueError):
+            raise _std_SyntaxError("Invalid quoted string", t.source,
+                               (position, position + len(text))) from None
+    t.error("Expected a marker variable or quoted string")
+
+
+def _std_python_str(text: str) -> str:
+    """The value of a quoted marker string, escapes interpreted as Python does."""
+    if "\\" not in text and text.isprintable():
+        return text[1:-1]
+    import ast
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return str(ast.literal_eval(text))
+
+
+def _std_parse_marker_op(t: _std_Tokenizer) -> str:
+    if t.match_rule("IN") is not None:
+        return "in"
+    if t.match_rule("NOT") is not None:
+        t.expect("WS", "whitespace after 'not'")
+        t.expect("IN", "'in' after 'not'")
+        return "not in"
+    m = t.match_rule("OP")
+    if m is not None:
+        return m.group(0)
+    t.error("Expected marker operator, one of <=, <, !=, ==, >=, >, ~=, ===, in, not in")
+
+
+# ---- markers ----------------------------------------------------------------
+
+class InvalidMarker(PuffinError, ValueError):
+    """A marker that does not parse; the message shows the text and a caret."""
+
+
+class UndefinedComparison(PuffinError, ValueError):
+    """A marker comparison PEP 508 leaves undefined (e.g. ``~=`` on non-versions)."""
+
+
+class UndefinedEnvironmentName(PuffinError, KeyError):
+    """A marker names a variable the environment lacks."""
+
+
+_MARKERS_ALLOWING_SET = ("extras", "dependency_groups")
+_MARKERS_REQUIRING_VERSION = ("implementation_version", "platform_release",
+                              "python_full_version", "python_version")
+
+
+def _std_normalize_extra_atom(atom):
+    if isinstance(atom, list):
+        return [_std_normalize_extra_atom(a) for a in atom]
+    if not isinstance(atom, tuple):
+        return atom
+    lhs, op, rhs = atom
+    if isinstance(lhs, _MVar) and lhs == "extra" and isinstance(rhs, _MVal):
+        rhs = _MVal(canonicalize_name(rhs))
+    elif isinstance(rhs, _MVar) and rhs == "extra" and isinstance(lhs, _MVal):
+        lhs = _MVal(canonicalize_name(lhs))
+    elif isinstance(rhs, _MVar) and rhs in _MARKERS_ALLOWING_SET and isinstance(lhs, _MVal):
+        lhs = _MVal(canonicalize_name(lhs))
+    return (lhs, op, rhs)
+
+
+def _std_format_marker(marker, first: bool = True) -> str:
+    if isinstance(marker, tuple):
+        lhs, op, rhs = marker
+        return "%s %s %s" % (lhs.serialize(), op, rhs.serialize())
+    if isinstance(marker, str):
+        return marker
+    if len(marker) == 1 and isinstance(marker[0], (list, tuple)):
+        return _std_format_marker(marker[0], first=first)
+    inner = " ".join(_std_format_marker(m, first=False) for m in marker)
+    return inner if first else "(" + inner + ")"
+
+
+def _std_splice_operand(markers: list, op: str) -> list:
+    while len(markers) == 1 and isinstance(markers[0], list):
+        markers = markers[0]
+    if all(markers[i] == op for i in range(1, len(markers), 2)):
+        return markers
+    return [markers]
+
+
+def _std_eval_extra_set(extras, op: str, literal: str) -> bool:
+    if not extras:
+        extras = {""}
+    if op == "==":
+        return literal in extras
+    if op == "!=":
+        return literal not in extras
+    raise UndefinedComparison("Undefined %r on %r and %r." % (op, extras, literal))
+
+
+def _std_eval_op(lhs: str, op: str, rhs, key: str) -> bool:
+    if key in _MARKERS_REQUIRING_VERSION:
+        try:
+            spec = Specifier(op + rhs) if isinstance(rhs, str) else None
+        except InvalidSpecifier:
+            spec = None
+        if spec is not None:
+            return spec.contains(lhs, prereleases=True)
+    if op == "in":
+        return lhs in rhs
+    if op == "not in":
+        return lhs not in rhs
+    if op in ("==", "<=", ">="):
+        return lhs == rhs
+    if op == "!=":
+        return lhs != rhs
+    if op in ("<", ">"):
+        return False
+    raise UndefinedComparison("Undefined %r on %r and %r." % (op, lhs, rhs))
+
+
+def _std_lookup_env(environment, key: str):
+    try:
+        return environment[key]
+    except KeyError:
+        raise UndefinedEnvironmentName(key) from None
+
+
+def _std_evaluate_markers(markers: list, environment) -> bool:
+    groups = [[]]
+    for marker in markers:
+        if isinstance(marker, list):
+            groups[-1].append(_std_evaluate_markers(marker, environment))
+        elif isinstance(marker, tuple):
+            groups[-1].append(_std_evaluate_item(marker, environment))
+        elif marker == "or":
+            groups.append([])
+    return any(all(g) for g in groups)
+
+
+def _std_evaluate_item(item: tuple, environment) -> bool:
+    lhs, op, rhs = item
+    if isinstance(lhs, _MVar):
+        key = str(lhs)
+        lhs_value = _std_lookup_env(environment, key)
+        rhs_value = str(rhs)
+    else:
+        lhs_value = str(lhs)
+        key = str(rhs)
+        rhs_value = _std_lookup_env(environment, key)
+        if key == "extra" and isinstance(rhs_value, (set, frozenset)):
+            return _std_eval_extra_set(rhs_value, op, lhs_value)
+    if not isinstance(lhs_value, str):
+        if key == "extra":
+            if isinstance(lhs_value, (set, frozenset)):
+                return _std_eval_extra_set(lhs_value, op, rhs_value)
+            raise UndefinedComparison("Marker 'extra' must be a string, not %r." % (lhs_value,))
+        raise UndefinedComparison(
+            "Set-valued marker %r can only be used with the membership form "
+            "(e.g. \"<name>\" in %s); it cannot appear on the left-hand side of %r."
+            % (key, key, op))
+    if key == "extra":
+        if not isinstance(rhs_value, str):
+            raise UndefinedComparison("Marker 'extra' must be a string, not %r." % (rhs_value,))
+    elif key in _MARKERS_ALLOWING_SET:
+        if isinstance(rhs_value, str):
+            raise UndefinedComparison("Marker %r must be a set, not %r." % (key, rhs_value))
+        lhs_value = canonicalize_name(lhs_value)
+        rhs_value = {canonicalize_name(v) for v in rhs_value}
+    return _std_eval_op(lhs_value, op, rhs_value, key)
+
+
+def _std_prepare_extra(extra):
+    if not extra:
+        return ""
+    if isinstance(extra, str):
+        return canonicalize_name(extra)
+    return frozenset(canonicalize_name(e) for e in extra)
+
+
+_std_DEFAULT_ENV = None
+
+
+def default_marker_environment() -> dict:
+    """PEP 508 marker variables of the running interpreter (a fresh dict)."""
+    global _std_DEFAULT_ENV
+    if _std_DEFAULT_ENV is None:
+        import platform
+        info = sys.implementation.version
+        iver = "%d.%d.%d" % (info.major, info.minor, info.micro)
+        if info.releaselevel != "final":
+            iver += info.releaselevel[0] + str(info.serial)
+        _std_DEFAULT_ENV = {
+            "implementation_name": sys.implementation.name,
+            "implementation_version": iver,
+            "os_name": os.name,
+            "platform_machine": platform.machine(),
+            "platform_release": platform.release(),
+            "platform_system": platform.system(),
+            "platform_version": platform.version(),
+            "python_full_version": platform.python_version(),
+            "platform_python_implementation": platform.python_implementation(),
+            "python_version": ".".join(platform.python_version_tuple()[:2]),
+            "sys_platform": sys.platform,
+        }
+    return dict(_std_DEFAULT_ENV)
+
+
+class Marker:
+    """A PEP 508 environment marker, parsed and printed as packaging does.
+
+    ``evaluate(environment=None, context="metadata")`` overlays ``environment``
+    on the running interpreter's; ``extra`` defaults to "" and is normalized
+    (a set of extras is evaluated set-wide).
+    """
+
+    __slots__ = ("_markers", "_serialized")
+
+    def __init__(self, marker: str):
+        self._serialized = None
+        try:
+            self._markers = [_std_normalize_extra_atom(a) for a in _std_parse_full_marker(marker)]
+        except _std_SyntaxError as e:
+            raise InvalidMarker(str(e)) from None
+
+    @classmethod
+    def _from_tree(cls, tree: list) -> "Marker":
+        new = cls.__new__(cls)
+        new._markers = tree
+        new._serialized = None
+        return new
+
+    def __str__(self) -> str:
+        if self._serialized is None:
+            self._serialized = _std_format_marker(self._markers)
+        return self._serialized
+
+    def __repr__(self) -> str:
+        return "<Marker(%r)>" % str(self)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Marker):
+            return NotImplemented
+        return str(self) == str(other)
+
+    def __ne__(self, other):
+        r = self.__eq__(other)
+        return r if r is NotImplemented else not r
+
+    def __and__(self, other: "Marker") -> "Marker":
+        if not isinstance(other, Marker):
+            return NotImplemented
+        return self._from_tree([*_std_splice_operand(self._markers, "and"), "and",
+                                *_std_splice_operand(other._markers, "and")])
+
+    def __or__(self, other: "Marker") -> "Marker":
+        if not isinstance(other, Marker):
+            return NotImplemented
+        return self._from_tree([*_std_splice_operand(self._markers, "or"), "or",
+                                *_std_splice_operand(other._markers, "or")])
+
+    def evaluate(self, environment=None, context: str = "metadata") -> bool:
+        """True when the marker holds in ``environment`` (see the class doc)."""
+        env = default_marker_environment()
+        if context == "lock_file":
+            env["extras"] = frozenset()
+            env["dependency_groups"] = frozenset()
+        elif context == "metadata":
+            env["extra"] = ""
+        if environment is not None:
+            env.update(environment)
+            if "extra" in env:
+                env["extra"] = _std_prepare_extra(env["extra"])
+        full = env["python_full_version"]
+        if isinstance(full, str) and full.endswith("+"):
+            env["python_full_version"] = full + "local"
+        return _std_evaluate_markers(self._markers, env)
+
+
+# ---- requirements -----------------------------------------------------------
+
+class InvalidRequirement(PuffinError, ValueError):
+    """A PEP 508 requirement that does not parse; the message shows where."""
+
+
+class Requirement:
+    """A PEP 508 dependency specifier: ``name[extras] (specifiers) @ url ; marker``.
+
+    ``.name`` as written, ``.url`` or None, ``.extras`` (set of str as written),
+    ``.specifier`` (SpecifierSet), ``.marker`` (Marker or None). ``str()`` and
+    equality are packaging's.
+    """
+
+    __slots__ = ("name", "url", "extras", "specifier", "marker")
+
+    def __init__(self, requirement_string: str):
+        try:
+            name, url, extras, specifier, marker = _std_parse_requirement_text(requirement_string)
+        except _std_SyntaxError as e:
+            raise InvalidRequirement(str(e)) from None
+        self.name = name
+        self.url = url or None
+        self.extras = set(extras)
+        try:
+            self.specifier = SpecifierSet(specifier) if isinstance(specifier, str) else specifier
+        except InvalidSpecifier as e:
+            raise InvalidRequirement(str(e)) from None
+        self.marker = None
+        if marker is not None:
+            self.marker = Marker._from_tree([_std_normalize_extra_atom(a) for a in marker])
+
+    @classmethod
+    def parse(cls, text: str) -> "Requirement":
+        return cls(text)
+
+    def __str__(self) -> str:
+        parts = [self.name]
+        if self.extras:
+            parts.append("[%s]" % ",".join(sorted(self.extras)))
+        if self.specifier:
+            parts.append(str(self.specifier))
+        if self.url:
+            parts.append(" @ %s" % self.url)
+            if self.marker:
+                parts.append(" ")
+        if self.marker:
+            parts.append("; %s" % self.marker)
+        return "".join(parts)
+
+    def __repr__(self) -> str:
+        return "<Requirement(%r)>" % str(self)
+
+    def __hash__(self) -> int:
+        return hash((canonicalize_name(self.name),
+                     frozenset(canonicalize_name(e) for e in self.extras),
+                     self.specifier, self.url, self.marker))
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Requirement):
+            return NotImplemented
+        return (canonicalize_name(self.name) == canonicalize_name(other.name)
+                and frozenset(canonicalize_name(e) for e in self.extras)
+                == frozenset(canonicalize_name(e) for e in other.extras)
+                and self.specifier == other.specifier
+                and self.url == other.url
+                and self.marker == other.marker)
+
+    def __ne__(self, other):
+        r = self.__eq__(other)
+        return r if r is NotImplemented else not r
+
+
+# ---- wheel and sdist filenames ----------------------------------------------
+
+class InvalidWheelFilename(PuffinError, ValueError):
+    """A wheel filename that does not follow PEP 427 (the name is shown)."""
+
+
+class InvalidSdistFilename(PuffinError, ValueError):
+    """An sdist filename that is not ``name-version.tar.gz`` / ``.zip``."""
+
+
+def _std_expand_tags(tag: str):
+    """``py2.py3-none-any`` -> ["py2-none-any", "py3-none-any"] (lowercased, in
+    order, no duplicates); ValueError with packaging's message when malformed."""
+    components = [c.split(".") for c in tag.split("-")]
+    for parts in components:
+        if "" in parts:
+            raise ValueError("Tag %r has an empty component: %r" % (tag, ".".join(parts)))
+    if len(components) != 3:
+        raise ValueError("Tag %r must have exactly three components" % tag)
+    interpreters, abis, platforms = components
+    for interpreter in interpreters:
+        if not interpreter.isidentifier():
+            raise ValueError("Tag %r has an invalid interpreter: %r" % (tag, interpreter))
+    out = {}
+    for i in interpreters:
+        for a in abis:
+            for p in platforms:
+                out["%s-%s-%s" % (i.lower(), a.lower(), p.lower())] = None
+    return list(out)
+
+
+def parse_wheel_filename(filename: str):
+    """``name-ver(-build)?-interp-abi-plat.whl`` -> (canonical name, Version,
+    build tuple ``()`` or ``(int, str)``, frozenset of "interp-abi-plat" strings)."""
+    w = WheelFilename.from_filename(filename)
+    return (w.name, w.version, w.build, frozenset(w.tags))
+
+
+class WheelFilename(Value):
+    """A parsed wheel filename. ``tags`` is a tuple of expanded tag strings."""
+
+    __slots__ = ("name", "version", "build", "tags", "filename")
+
+    def __init__(self, name: str, version: Version, build: tuple, tags: tuple, filename: str):
+        self.name = name
+        self.version = version
+        self.build = build
+        self.tags = tags
+        self.filename = filename
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @classmethod
+    def from_filename(cls, filename: str) -> "WheelFilename":
+        """Parse; raises InvalidWheelFilename naming what is wrong (packaging's wording)."""
+        original = filename
+        if not filename.endswith(".whl"):
+            raise InvalidWheelFilename(
+                "Invalid wheel filename (extension must be '.whl'): %r" % filename)
+        filename = filename[:-4]
+        dashes = filename.count("-")
+        if dashes not in (4, 5):
+            raise InvalidWheelFilename(
+                "Invalid wheel filename (wrong number of parts): %r" % filename)
+        parts = filename.split("-", dashes - 2)
+        name_part = parts[0]
+        if "__" in name_part or _lazy_re(r"^[\w._]+\Z", re.UNICODE).match(name_part) is None:
+            raise InvalidWheelFilename("Invalid project name: %r" % filename)
+        try:
+            version = Version(parts[1])
+        except InvalidVersion:
+            raise InvalidWheelFilename(
+                "Invalid wheel filename (invalid version): %r" % filename) from None
+        if dashes == 5:
+            m = _lazy_re(r"(\d+)(.*)\Z", re.ASCII).match(parts[2])
+            if m is None:
+                raise InvalidWheelFilename(
+                    "Invalid build number: %s in %r" % (parts[2], filename))
+            build = (int(m.group(1)), m.group(2))
+        else:
+            build = ()
+        try:
+            tags = tuple(_std_expand_tags(parts[-1]))
+        except ValueError:
+            raise InvalidWheelFilename(
+                "Invalid wheel filename (invalid tag component): %r" % filename) from None
+        return cls(canonicalize_name(name_part), version, build, tags, original)
+
+
+_SDIST_EXTENSIONS = (".tar.gz", ".zip")
+
+
+def parse_sdist_filename(filename: str, name: str = None):
+    """``name-version.tar.gz`` / ``.zip`` -> (canonical name, Version).
+
+    Without ``name`` the version is after the last dash (packaging). With the
+    project's ``name``, legacy names are accepted too: the split is the dash
+    after which the prefix normalizes to ``name`` (``Foo_Bar-1.0-2.tar.gz``).
+    """
+    s = SdistFilename.from_filename(filename, name)
+    return (s.name, s.version)
+
+
+class SdistFilename(Value):
+    """A parsed source distribution filename."""
+
+    __slots__ = ("name", "version", "extension", "filename")
+
+    def __init__(self, name: str, version: Version, extension: str, filename: str):
+        self.name = name
+        self.version = version
+        self.extension = extension
+        self.filename = filename
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @classmethod
+    def from_filename(cls, filename: str, name: str = None) -> "SdistFilename":
+        for ext in _SDIST_EXTENSIONS:
+            if filename.endswith(ext):
+                stem = filename[:-len(ext)]
+                break
+        else:
+            raise InvalidSdistFilename(
+                "Invalid sdist filename (extension must be '.tar.gz' or '.zip'): %r" % filename)
+        if name is not None:
+            return cls._split_with_name(stem, ext, filename, name)
+        name_part, sep, version_part = stem.rpartition("-")
+        if not sep:
+            raise InvalidSdistFilename("Invalid sdist filename: %r" % filename)
+        if not name_part:
+            raise InvalidSdistFilename(
+                "Invalid sdist filename (empty project name): %r" % filename)
+        try:
+            version = Version(version_part)
+        except InvalidVersion:
+            raise InvalidSdistFilename(
+                "Invalid sdist filename (invalid version): %r" % filename) from None
+        return cls(canonicalize_name(name_part), version, ext, filename)
+
+    @classmethod
+    def _split_with_name(cls, stem: str, ext: str, filename: str, name: str):
+        want = canonicalize_name(name)
+        bad_version = False
+        for i, ch in enumerate(stem):
+            if ch != "-" or canonicalize_name(stem[:i]) != want:
+                continue
+            try:
+                return cls(want, Version(stem[i + 1:]), ext, filename)
+            except InvalidVersion:
+                bad_version = True
+        if bad_version:
+            raise InvalidSdistFilename(
+                "Invalid sdist filename (invalid version): %r" % filename)
+        raise InvalidSdistFilename(
+            "Invalid sdist filename (does not start with project name %r): %r" % (name, filename))
+
+
+# ---- core metadata (METADATA / PKG-INFO) ------------------------------------
+
+class InvalidMetadata(PuffinError, ValueError):
+    """Core metadata without a usable Name or Version."""
+
+
+def _std_parse_headers(text: str):
+    """RFC 822 headers as email.parser reads core metadata: (list of (name, value)
+    in order, body). Continuation lines join with a newline; junk lines are skipped."""
+    headers = []
+    lines = text.split("\n")
+    i = 0
+    n = len(lines)
+    while i < n:
+        line = lines[i].rstrip("\r")
+        if line == "":
+            i += 1
+            break
+        if line[:1] in (" ", "\t"):
+            if headers:     # continuation of the previous header
+                k, v = headers[-1]
+                headers[-1] = (k, v + "\n" + line)
+            i += 1
+            continue
+        key, sep, value = line.partition(":")
+        if sep and key and " " not in key.strip():
+            headers.append((key.strip(), value.strip()))
+        i += 1
+    else:
+        return headers, ""
+    return headers, "\n".join(lines[i:])
+
+
+class Metadata:
+    """Parsed core metadata (versions 1.0 to 2.4) with the fields installers need.
+
+    ``name`` (as written), ``version`` (Version), ``requires_dist`` (list of
+    Requirement; invalid lines are skipped with a warning), ``requires_python``
+    (SpecifierSet or None), ``provides_extra`` (list of str), ``metadata_version``
+    (str), ``dynamic`` (list of str), ``headers`` (all (name, value) pairs), ``body``.
+    """
+
+    __slots__ = ("name", "version", "requires_dist", "requires_python", "provides_extra",
+                 "metadata_version", "dynamic", "headers", "body")
+
+    def __init__(self, name: str, version: Version, requires_dist=(), requires_python=None,
+                 provides_extra=(), metadata_version: str = "2.1", dynamic=(), headers=(),
+                 body: str = ""):
+        self.name = name
+        self.version = version
+        self.requires_dist = list(requires_dist)
+        self.requires_python = requires_python
+        self.provides_extra = list(provides_extra)
+        self.metadata_version = metadata_version
+        self.dynamic = list(dynamic)
+        self.headers = list(headers)
+        self.body = body
+
+    def __repr__(self) -> str:
+        return "<Metadata(%s %s)>" % (self.name, self.version)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Metadata":
+        """Parse METADATA/PKG-INFO bytes (UTF-8, tolerating bad bytes and junk lines).
+
+        Raises InvalidMetadata when Name or Version is missing or Version is invalid.
+        """
+        text = data.decode("utf-8", errors="surrogateescape") if isinstance(data, bytes) else data
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        headers, body = _std_parse_headers(text)
+        fields = {}
+        for key, value in headers:
+            fields.setdefault(key.lower(), []).append(value)
+
+        def first(k):
+            v = fields.get(k)
+            return v[0] if v else None
+
+        name = first("name")
+        version_text = first("version")
+        if not name:
+            raise InvalidMetadata("core metadata has no Name field")
+        if not version_text:
+            raise InvalidMetadata("core metadata of %s has no Version field" % name)
+        try:
+            version = Version(version_text)
+        except InvalidVersion:
+            raise InvalidMetadata("core metadata of %s has an invalid Version: %r"
+                                  % (name, version_text)) from None
+        requires = []
+        for line in fields.get("requires-dist", ()):
+            try:
+                requires.append(Requirement(line))
+            except InvalidRequirement as e:
+                warn_user("%s %s: ignoring invalid Requires-Dist %r: %s"
+                          % (name, version, line, str(e).split("\n", 1)[0]))
+        requires_python = None
+        rp = first("requires-python")
+        if rp:
+            try:
+                requires_python = SpecifierSet(rp)
+            except InvalidSpecifier:
+                warn_user("%s %s: ignoring invalid Requires-Python %r" % (name, version, rp))
+        return cls(name, version, requires, requires_python,
+                   [e.strip() for e in fields.get("provides-extra", ())],
+                   first("metadata-version") or "1.0",
+                   [d.strip() for d in fields.get("dynamic", ())], headers, body)
+
+    def get(self, field: str, default=None):
+        """The first value of a header (case-insensitive), e.g. ``get("Summary")``."""
+        lf = field.lower()
+        for k, v in self.headers:
+            if k.lower() == lf:
+                return v
+        return default
+
+    def get_all(self, field: str) -> list:
+        lf = field.lower()
+        return [v for k, v in self.headers if k.lower() == lf]
+
+    def requires(self, extras=(), environment=None) -> list:
+        """Requires-Dist entries active for ``extras`` in ``environment`` (None:
+        the running interpreter). A marker counts when it holds for no extra or
+        for any one requested extra, as pip evaluates it."""
+        wanted = [""] + sorted({canonicalize_name(e) for e in extras})
+        out = []
+        for req in self.requires_dist:
+            if req.marker is None:
+                out.append(req)
+                continue
+            for extra in wanted:
+                env = dict(environment) if environment else {}
+                env["extra"] = extra
+                if req.marker.evaluate(env):
+                    out.append(req)
+                    break
+        return out
+
+
+# ---- RECORD -----------------------------------------------------------------
+
+class RecordEntry(Value):
+    """One row of a wheel's RECORD: ``path``, ``hash`` ("sha256=<urlsafe b64, no
+    padding>" or None), ``size`` (int or None)."""
+
+    __slots__ = ("path", "hash", "size")
+
+    def __init__(self, path: str, hash: str = None, size: int = None):
+        self.path = path
+        self.hash = hash
+        self.size = size
+
+    @classmethod
+    def from_row(cls, row) -> "RecordEntry":
+        """From a CSV row ``[path, hash, size]`` (hash and size may be empty)."""
+        if len(row) != 3:
+            raise ValueError("RECORD row must have 3 fields, got %d: %r" % (len(row), row))
+        path, h, size = row
+        if not path:
+            raise ValueError("RECORD row has an empty path: %r" % (row,))
+        try:
+            size_value = int(size) if size else None
+        except ValueError:
+            raise ValueError("RECORD row has an invalid size: %r" % (row,)) from None
+        if h and "=" not in h:
+            raise ValueError("RECORD row has an invalid hash: %r" % (row,))
+        return cls(path, h or None, size_value)
+
+    def to_row(self) -> list:
+        return [self.path, self.hash or "", "" if self.size is None else str(self.size)]
+
+    @classmethod
+    def for_data(cls, path: str, data: bytes, algorithm: str = "sha256") -> "RecordEntry":
+        """The entry for a file with content ``data``."""
+        return cls(path, record_hash(data, algorithm), len(data))
+
+    def matches(self, data: bytes) -> bool:
+        """Whether ``data`` has this entry's hash (and size, when recorded)."""
+        if self.size is not None and len(data) != self.size:
+            return False
+        if not self.hash:
+            return True
+        alg = self.hash.split("=", 1)[0]
+        return record_hash(data, alg) == self.hash
+
+
+def record_hash(data: bytes, algorithm: str = "sha256") -> str:
+    """``"sha256=<urlsafe base64 without padding>"`` of ``data``."""
+    import base64
+    import hashlib
+    digest = hashlib.new(algorithm, data).digest()
+    return "%s=%s" % (algorithm, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii"))
+
+
+def read_record(text: str) -> list:
+    """RECORD file text -> list of RecordEntry (blank lines skipped)."""
+    import csv
+    return [RecordEntry.from_row(row) for row in csv.reader(io.StringIO(text)) if row]
+
+
+def format_record(entries) -> str:
+    """List of RecordEntry -> RECORD file text (CSV, '\\n' line ends)."""
+    import csv
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=",", quotechar='"', lineterminator="\n")
+    for e in entries:
+        writer.writerow(e.to_row())
+    return out.getvalue()
+
+
+# ---- direct_url.json (PEP 610) ----------------------------------------------
+
+class InvalidDirectUrl(PuffinError, ValueError):
+    """direct_url.json content that breaks PEP 610."""
+
+
+class DirectUrl(Value):
+    """PEP 610 ``direct_url.json``. ``kind`` is "archive", "dir" or "vcs".
+
+    archive: ``hashes`` (dict alg -> hex); dir: ``editable``; vcs: ``vcs``,
+    ``commit_id``, ``requested_revision``. ``subdirectory`` for any kind.
+    """
+
+    __slots__ = ("url", "kind", "hashes", "editable", "vcs", "commit_id",
+                 "requested_revision", "subdirectory")
+
+    def __init__(self, url: str, kind: str, hashes=None, editable: bool = False, vcs=None,
+                 commit_id=None, requested_revision=None, subdirectory=None):
+        if kind not in ("archive", "dir", "vcs"):
+            raise InvalidDirectUrl("unknown direct URL kind %r" % (kind,))
+        self.url = url
+        self.kind = kind
+        self.hashes = dict(hashes or {})
+        self.editable = bool(editable)
+        self.vcs = vcs
+        self.commit_id = commit_id
+        self.requested_revision = requested_revision
+        self.subdirectory = subdirectory
+
+    def to_dict(self) -> dict:
+        d = {"url": self.url}
+        if self.kind == "archive":
+            info = {}
+            if self.hashes:
+                info["hashes"] = dict(self.hashes)
+                if "sha256" in self.hashes:     # the legacy key older readers want
+                    info["hash"] = "sha256=" + self.hashes["sha256"]
+            d["archive_info"] = info
+        elif self.kind == "dir":
+            d["dir_info"] = {"editable": True} if self.editable else {}
+        else:
+            info = {"vcs": self.vcs, "commit_id": self.commit_id}
+            if self.requested_revision:
+                info["requested_revision"] = self.requested_revision
+            d["vcs_info"] = info
+        if self.subdirectory:
+            d["subdirectory"] = self.subdirectory
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "DirectUrl":
+        """Validate and read a PEP 610 dict; raises InvalidDirectUrl."""
+        if not isinstance(d, dict) or not isinstance(d.get("url"), str):
+            raise InvalidDirectUrl("direct_url.json needs a string 'url'")
+        present = [k for k in ("archive_info", "dir_info", "vcs_info") if k in d]
+        if len(present) != 1:
+            raise InvalidDirectUrl(
+                "direct_url.json needs exactly one of archive_info, dir_info, vcs_info; got %s"
+                % (", ".join(present) or "none"))
+        info = d[present[0]]
+        if not isinstance(info, dict):
+            raise InvalidDirectUrl("%s must be an object" % present[0])
+        sub = d.get("subdirectory")
+        if present[0] == "archive_info":
+            hashes = dict(info.get("hashes") or {})
+            legacy = info.get("hash")
+            if legacy:
+                alg, sep, value = legacy.partition("=")
+                if not sep:
+                    raise InvalidDirectUrl("invalid archive_info.hash %r" % (legacy,))
+                hashes.setdefault(alg, value)
+            return cls(d["url"], "archive", hashes=hashes, subdirectory=sub)
+        if present[0] == "dir_info":
+            return cls(d["url"], "dir", editable=bool(info.get("editable", False)),
+                       subdirectory=sub)
+        if not isinstance(info.get("vcs"), str) or not isinstance(info.get("commit_id"), str):
+            raise InvalidDirectUrl("vcs_info needs string 'vcs' and 'commit_id'")
+        return cls(d["url"], "vcs", vcs=info["vcs"], commit_id=info["commit_id"],
+                   requested_revision=info.get("requested_revision"), subdirectory=sub)
+
+    @classmethod
+    def from_json(cls, text: str) -> "DirectUrl":
+        try:
+            d = json.loads(text)
+        except ValueError as e:
+            raise InvalidDirectUrl("direct_url.json is not valid JSON: %s" % e) from None
+        return cls.from_dict(d)
+
+
+# ---- 2b. Wheel tags and TOML ------------------------------------------------
+# Owns: compatible wheel tags in priority order from "tag inputs" (the facts a
+# target interpreter reports about itself), tags for a `--python-platform`,
+# `TagPriority`, and `toml_loads` (tomllib, or a small TOML 1.0 reader).
+# Tags equal packaging.tags.sys_tags() of the newest packaging that installs
+# into the target's Python (see `_packaging_26_3_rules`).
+
+_INTERPRETER_SHORT_NAMES = {
+    "python": "py", "cpython": "cp", "pypy": "pp", "ironpython": "ip", "jython": "jy",
+}
+
+# PEP 600 legacy aliases, emitted right after their manylinux_2_X twin.
+_LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
+
+_MANYLINUX_ARCHS = frozenset(
+    ("x86_64", "aarch64", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64"))
+
+
+def _packaging_26_3_rules(py: tuple) -> bool:
+    """Whether a target of Python ``py`` gets packaging 26.3+ tags, not 26.2's.
+
+    We match sys_tags() of the newest packaging pip installs into the target.
+    packaging 26.3 (Requires-Python >=3.9) put ``linux_<arch>`` ahead of the
+    manylinux/musllinux tags (pypa/packaging#160: a locally built wheel beats a
+    portable one) and renamed macOS's ``fat32`` to ``fat3``; 26.4 (>=3.10) has
+    the same tag output as 26.3. CPython 3.8 can only get packaging 26.2, and
+    older targets older releases whose order is 26.2's, so they keep it.
+    """
+    return py >= (3, 9)
+
+
+def _normalize_platform(s: str) -> str:
+    return s.replace(".", "_").replace("-", "_").replace(" ", "_")
+
+
+def _nodot(version) -> str:
+    return "".join(str(p) for p in version)
+
+
+def _cpython_abis(info: dict, py: tuple) -> list:
+    """The version-specific CPython ABIs (packaging's ``_cpython_abis``)."""
+    version = _nodot(py[:2])
+    threading = debug = pymalloc = ucs4 = ""
+    with_debug = info.get("Py_DEBUG")
+    has_ext = "_d.pyd" in (info.get("extension_suffixes") or ())
+    if with_debug or (with_debug is None and (info.get("has_refcount") or has_ext)):
+        debug = "d"
+    if py >= (3, 13) and info.get("Py_GIL_DISABLED"):
+        threading = "t"
+    abis = []
+    if py < (3, 8):
+        with_pymalloc = info.get("WITH_PYMALLOC")
+        if with_pymalloc or with_pymalloc is None:
+            pymalloc = "m"
+        if py < (3, 3):
+            size = info.get("Py_UNICODE_SIZE")
+            if size == 4 or (size is None and info.get("maxunicode") == 0x10FFFF):
+                ucs4 = "u"
+    elif debug:
+        # Debug builds can also load normal extension modules.
+        abis.append("cp%s%s" % (version, threading))
+    abis.insert(0, "cp%s%s%s%s%s" % (version, threading, debug, pymalloc, ucs4))
+    return abis
+
+
+def _generic_abis(info: dict, py: tuple) -> list:
+    """The ABI of a non-CPython interpreter, read from EXT_SUFFIX (packaging's rules)."""
+    ext_suffix = info.get("EXT_SUFFIX")
+    if not isinstance(ext_suffix, str) or not ext_suffix.startswith("."):
+        raise InterpreterError("invalid sysconfig EXT_SUFFIX %r" % (ext_suffix,))
+    parts = ext_suffix.split(".")
+    if len(parts) < 3:
+        return _cpython_abis(info, py)   # CPython 3.7 and older on Windows: ".pyd"
+    soabi = parts[1]
+    if soabi.startswith("cpython"):
+        abi = "cp" + soabi.split("-")[1]
+    elif soabi.startswith("cp"):
+        abi = soabi.split("-")[0]
+    elif soabi.startswith("pypy"):
+        abi = "-".join(soabi.split("-")[:2])
+    elif soabi.startswith("graalpy"):
+        abi = "-".join(soabi.split("-")[:3])
+    elif soabi:
+        abi = soabi
+    else:
+        return []
+    return [_normalize_platform(abi)]
+
+
+def _glibc_tuple(value):
+    if not value:
+        return None
+    m = _lazy_re(r"([0-9]+)\.([0-9]+)").match(str(value))
+    return (int(m.group(1)), int(m.group(2))) if m else (-1, -1)
+
+
+def _manylinux_platforms(info: dict, archs: list) -> list:
+    """PEP 600 tags from the target's glibc down to 2.17 (2.5 on x86), with aliases."""
+    if "armv7l" in archs:
+        ok = info.get("elf_armhf", False)
+    elif "i686" in archs:
+        ok = info.get("elf_i686", False)
+    else:
+        ok = any(a in _MANYLINUX_ARCHS for a in archs)
+    glibc = _glibc_tuple(info.get("glibc_version")) or (-1, -1)
+    if not ok:
+        return []
+    too_old = (2, 4) if set(archs) & {"x86_64", "i686"} else (2, 16)
+    # Across glibc majors packaging assumes the last minor of an old major is 50.
+    maxes = [glibc] + [(major, 50) for major in range(glibc[0] - 1, 1, -1)]
+    # The optional _manylinux module of the target may veto versions.
+    verdicts = info.get("manylinux_compatible") or {}
+    out = []
+    for arch in archs:
+        for major, top in maxes:
+            low = too_old[1] if major == too_old[0] else -1
+            for minor in range(top, low, -1):
+                verdict = verdicts.get("%d_%d_%s" % (major, minor, arch))
+                if verdict is False:
+                    continue
+                out.append("manylinux_%d_%d_%s" % (major, minor, arch))
+                legacy = _LEGACY_MANYLINUX.get((major, minor))
+                if legacy:
+                    out.append("%s_%s" % (legacy, arch))
+    return out
+
+
+def _linux_platforms(info: dict, py: tuple) -> list:
+    linux = _normalize_platform(info.get("platform") or "")
+    if not linux.startswith("linux_"):
+        return [linux]
+    if info.get("pointer_bits", 64) == 32:
+        # A 32-bit interpreter on a 64-bit kernel: sysconfig reports the kernel's arch.
+        linux = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv8l"}.get(linux, linux)
+    arch = linux.split("_", 1)[1]
+    archs = ["armv8l", "armv7l"] if arch == "armv8l" else [arch]
+    portable = _manylinux_platforms(info, archs)
+    musl = info.get("musl_version")
+    if musl:
+        for a in archs:
+            portable.extend("musllinux_%d_%d_%s" % (musl[0], minor, a)
+                            for minor in range(musl[1], -1, -1))
+    native = ["linux_%s" % a for a in archs]
+    return native + portable if _packaging_26_3_rules(py) else portable + native
+
+
+def _mac_binary_formats(version: tuple, arch: str, fat3: str = "fat3") -> list:
+    formats = [arch]
+    if arch == "x86_64":
+        if version < (10, 4):
+            return []
+        formats.extend(["intel", "fat64", fat3])
+    elif arch == "i386":
+        if version < (10, 4):
+            return []
+        formats.extend(["intel", fat3, "fat"])
+    elif arch == "ppc64":
+        if version > (10, 5) or version < (10, 4):
+            return []
+        formats.append("fat64")
+    elif arch == "ppc":
+        if version > (10, 6):
+            return []
+        formats.extend([fat3, "fat"])
+    if arch in ("arm64", "x86_64"):
+        formats.append("universal2")
+    if arch in ("x86_64", "i386", "ppc64", "ppc", "intel"):
+        formats.append("universal")
+    return formats
+
+
+def mac_platforms(version: tuple, arch: str, python_version=None) -> list:
+    """macOS platform tags for ``version`` (major, minor) and ``arch``, best first.
+
+    ``python_version`` (major, minor) of the target picks packaging's rules for
+    it: the three-architecture format is ``fat32`` before 3.9, else ``fat3``
+    (None: the newest rules).
+    """
+    version = tuple(version[:2])
+    py = tuple(python_version[:2]) if python_version else (3, 99)
+    fat3 = "fat3" if _packaging_26_3_rules(py) else "fat32"
+    out = []
+    if (10, 0) <= version < (11, 0):
+        for minor in range(version[1], -1, -1):
+            for fmt in _mac_binary_formats((10, minor), arch, fat3):
+                out.append("macosx_10_%d_%s" % (minor, fmt))
+    if version >= (11, 0):
+        for major in range(version[0], 10, -1):
+            for fmt in _mac_binary_formats((major, 0), arch, fat3):
+                out.append("macosx_%d_0_%s" % (major, fmt))
+        # 11+ runs x86_64 binaries built for older releases; arm64 only universal2 ones.
+        for minor in range(16, 3, -1):
+            if arch == "x86_64":
+                for fmt in _mac_binary_formats((10, minor), arch, fat3):
+                    out.append("macosx_10_%d_%s" % (minor, fmt))
+            else:
+                out.append("macosx_10_%d_universal2" % minor)
+    return out
+
+
+def _platform_tags(info: dict, py: tuple) -> list:
+    system = info.get("system")
+    if system == "Darwin":
+        arch = info.get("macos_arch") or "arm64"
+        if info.get("pointer_bits", 64) == 32:
+            arch = "ppc" if arch.startswith("ppc") else "i386"
+        return mac_platforms(tuple(info["macos_version"]), arch, py)
+    if system == "iOS":
+        major, minor = info["ios_version"][:2]
+        multiarch = info["ios_multiarch"].replace("-", "_")
+        if major < 12:
+            return []
+        out = ["ios_%d_%d_%s" % (major, minor, multiarch)]
+        out += ["ios_%d_%d_%s" % (major, m, multiarch) for m in range(minor - 1, -1, -1)]
+        for ma in range(major - 1, 11, -1):
+            out += ["ios_%d_%d_%s" % (ma, m, multiarch) for m in range(9, -1, -1)]
+        return out
+    if system == "Android":
+        abi = _normalize_platform(info["android_abi"])
+        return ["android_%d_%s" % (v, abi) for v in range(info["android_api_level"], 15, -1)]
+    if system == "Linux":
+        return _linux_platforms(info, py)
+    generic = [_normalize_platform(info.get("platform") or "any")]
+    if system == "Emscripten" and info.get("PYEMSCRIPTEN_PLATFORM_VERSION"):
+        return ["pyemscripten_%s_wasm32" % info["PYEMSCRIPTEN_PLATFORM_VERSION"]] + generic
+    return generic
+
+
+def _python_version(info: dict) -> tuple:
+    return tuple(int(p) for p in info["python_version"][:2])
+
+
+def _py_interpreter_range(py: tuple) -> list:
+    out = ["py%s" % _nodot(py[:2]), "py%d" % py[0]]
+    out += ["py%d%d" % (py[0], minor) for minor in range(py[1] - 1, -1, -1)]
+    return out
+
+
+def compatible_tags(info: dict) -> list:
+    """Every tag ``interp-abi-platform`` the described interpreter accepts, best first.
+
+    ``info`` holds tag inputs as the interpreter query reports them:
+    ``implementation_name`` (sys.implementation.name), ``python_version`` [major,
+    minor], ``py_version_nodot``, ``Py_DEBUG``, ``Py_GIL_DISABLED``,
+    ``WITH_PYMALLOC``, ``Py_UNICODE_SIZE`` (config vars, None when unset),
+    ``has_refcount``, ``extension_suffixes``, ``maxunicode``, ``EXT_SUFFIX``,
+    ``system`` (platform.system()), ``platform`` (sysconfig.get_platform()),
+    ``pointer_bits``, ``glibc_version`` ("2.36" or None), ``musl_version``
+    ([1, 2] or None), ``elf_armhf``/``elf_i686`` (the executable's ELF header),
+    ``manylinux_compatible`` (verdicts of a ``_manylinux`` module, or None),
+    ``macos_version`` and ``macos_arch`` on macOS, ``PYEMSCRIPTEN_PLATFORM_VERSION``
+    on Emscripten. The order is exactly packaging.tags.sys_tags() of the newest
+    packaging for that Python (see `_packaging_26_3_rules`): cpython_tags (or
+    generic_tags), then compatible_tags. Pure: no I/O, so it also serves
+    ``--python-platform``.
+    """
+    py = _python_version(info)
+    name = info.get("implementation_name") or "cpython"
+    short = _INTERPRETER_SHORT_NAMES.get(name) or name
+    platforms = _platform_tags(info, py)
+    tags = []
+    if short == "cp":
+        interp = "cp" + _nodot(py)
+        abis = [a for a in _cpython_abis(info, py) if a not in ("abi3", "none")]
+        for abi in abis:
+            tags.extend("%s-%s-%s" % (interp, abi, p) for p in platforms)
+        threaded = bool(_lazy_re(r"cp\d+(.*)").match(abis[0]).group(1).count("t")) if abis else False
+        # Free-threaded builds take the abi3t stable ABI (PEP 803) where others take abi3.
+        stable = "abi3t" if threaded else "abi3"
+        use_stable = py >= (3, 2)
+        if use_stable:
+            tags.extend("%s-%s-%s" % (interp, stable, p) for p in platforms)
+        tags.extend("%s-none-%s" % (interp, p) for p in platforms)
+        if use_stable:
+            for minor in range(py[1] - 1, 1, -1):
+                tags.extend("cp%d%d-%s-%s" % (py[0], minor, stable, p) for p in platforms)
+        any_interp = interp
+    else:
+        nodot = info.get("py_version_nodot") or _nodot(py)
+        interp = "%s%s" % (short, nodot)
+        abis = _generic_abis(info, py)
+        if "none" not in abis:
+            abis.append("none")
+        for abi in abis:
+            tags.extend("%s-%s-%s" % (interp, abi, p) for p in platforms)
+        any_interp = "pp3" if short == "pp" else None
+    for version in _py_interpreter_range(py):
+        tags.extend("%s-none-%s" % (version, p) for p in platforms)
+    if any_interp:
+        tags.append("%s-none-any" % any_interp)
+    tags.extend("%s-none-any" % v for v in _py_interpreter_range(py))
+    return tags
+
+
+# uv's --python-platform names: (system, arch, libc, libc version), see its docs.
+_PLATFORM_ALIASES = {
+    "linux": "x86_64-unknown-linux-gnu",
+    "macos": "aarch64-apple-darwin",
+    "windows": "x86_64-pc-windows-msvc",
+    "x86_64-unknown-linux-gnu": "x86_64-manylinux_2_17",
+    "aarch64-unknown-linux-gnu": "aarch64-manylinux_2_17",
+    "x86_64-manylinux2014": "x86_64-manylinux_2_17",
+    "aarch64-manylinux2014": "aarch64-manylinux_2_17",
+    "x86_64-unknown-linux-musl": "x86_64-musllinux_1_2",
+    "aarch64-unknown-linux-musl": "aarch64-musllinux_1_2",
+}
+
+
+def _macos_target(env) -> tuple:
+    """uv assumes macOS 13.0 unless MACOSX_DEPLOYMENT_TARGET says otherwise."""
+    raw = (env or {}).get("MACOSX_DEPLOYMENT_TARGET", "")
+    m = _lazy_re(r"^(\d+)(?:\.(\d+))?").match(raw)
+    return (int(m.group(1)), int(m.group(2) or 0)) if m else (13, 0)
+
+
+def platform_tag_inputs(platform_name: str, python_version, env=None) -> dict:
+    """Tag inputs for a CPython of ``python_version`` on a uv ``--python-platform``.
+
+    Raises UsageError for a name uv does not know.
+    """
+    name = _PLATFORM_ALIASES.get(platform_name, platform_name)
+    name = _PLATFORM_ALIASES.get(name, name)
+    py = [int(p) for p in str(python_version).split(".")[:2]] \
+        if not isinstance(python_version, (tuple, list)) else list(python_version[:2])
+    info = {"implementation_name": "cpython", "python_version": py, "Py_DEBUG": 0,
+            "Py_GIL_DISABLED": 0, "pointer_bits": 64, "glibc_version": None,
+            "musl_version": None}
+    m = _lazy_re(r"^(x86_64|aarch64)-(manylinux|musllinux)_(\d+)_(\d+)$").match(name)
+    if m:
+        arch, kind, major, minor = m.group(1), m.group(2), int(m.group(3)), int(m.group(4))
+        info.update(system="Linux", platform="linux-" + arch, platform_machine=arch)
+        if kind == "manylinux":
+            info["glibc_version"] = "%d.%d" % (major, minor)
+        else:
+            info["musl_version"] = [major, minor]
+        return info
+    if name in ("aarch64-apple-darwin", "x86_64-apple-darwin"):
+        arch = "arm64" if name.startswith("aarch64") else "x86_64"
+        info.update(system="Darwin", platform="macosx-%d.%d-%s" % (_macos_target(env) + (arch,)),
+                    macos_version=list(_macos_target(env)), macos_arch=arch,
+                    platform_machine=arch)
+        return info
+    if name == "x86_64-pc-windows-msvc":
+        info.update(system="Windows", platform="win-amd64", platform_machine="AMD64")
+        return info
+    if name == "i686-pc-windows-msvc":
+        info.update(system="Windows", platform="win32", platform_machine="x86", pointer_bits=32)
+        return info
+    raise UsageError("unknown --python-platform %r" % platform_name,
+                     hint="use linux, macos, windows, or a target such as "
+                          "x86_64-manylinux_2_28 or aarch64-apple-darwin")
+
+
+def tags_for_platform(python_version, platform_name: str, env=None) -> list:
+    """Compatible tags of a CPython ``python_version`` ("3.12") on a uv platform name."""
+    return compatible_tags(platform_tag_inputs(platform_name, python_version, env))
+
+
+def platform_markers(platform_name: str, base: dict, env=None) -> dict:
+    """``base`` marker environment with the platform markers of a --python-platform."""
+    info = platform_tag_inputs(platform_name, base.get("python_version", "3.12"), env)
+    system = info["system"]
+    out = dict(base)
+    out.update(
+        os_name="nt" if system == "Windows" else "posix",
+        sys_platform={"Windows": "win32", "Darwin": "darwin"}.get(system, "linux"),
+        platform_system=system, platform_machine=info["platform_machine"],
+        platform_release="", platform_version="")
+    return out
+
+
+class TagPriority:
+    """Tag string -> priority (higher is better) for fast wheel selection.
+
+    ``best(wheel_tags)`` is the priority of the best tag a wheel carries, or None
+    when the wheel fits none of them (incompatible).
+    """
+
+    __slots__ = ("tags", "_rank")
+
+    def __init__(self, tags):
+        self.tags = list(tags)
+        rank = {}
+        n = len(self.tags)
+        for i, tag in enumerate(self.tags):
+            rank.setdefault(tag, n - i)   # a repeated tag keeps its first, best place
+        self._rank = rank
+
+    def __contains__(self, tag) -> bool:
+        return tag in self._rank
+
+    def __len__(self) -> int:
+        return len(self._rank)
+
+    def get(self, tag: str):
+        return self._rank.get(tag)
+
+    def best(self, wheel_tags):
+        rank = self._rank
+        best = None
+        for tag in wheel_tags:
+            r = rank.get(tag)
+            if r is not None and (best is None or r > best):
+                best = r
+        return best
+
+
+# ---- TOML --------------------------------------------------------------------
+
+def toml_loads(text: str, *, filename: str | None = None) -> dict:
+    """Parse TOML ``text`` into dicts and lists; InputError (with line) when invalid.
+
+    Uses ``tomllib`` when the running Python has it (3.11+); otherwise a small
+    TOML 1.0 reader that returns dates and times as their source strings.
+    """
+    try:
+        import tomllib
+    except ImportError:
+        return _toml_fallback_loads(text, filename=filename)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        line = getattr(e, "lineno", None)
+        msg = getattr(e, "msg", None) or str(e)
+        if line is None:
+            m = re.search(r"\(at line (\d+)", str(e))
+            line = int(m.group(1)) if m else None
+            msg = re.sub(r"\s*\(at line.*\)$", "", msg)
+        raise InputError("invalid TOML: %s" % msg, file=filename, line=line) from None
+
+
+def _toml_fallback_loads(text: str, *, filename: str | None = None) -> dict:
+    if not isinstance(text, str):
+        raise TypeError("toml_loads() expects str, got %s" % type(text).__name__)
+    return _TomlParser(text, filename).parse()
+
+
+_TOML_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+_TOML_BARE_KEY = r"[A-Za-z0-9_-]+"
+_TOML_DATETIME = (r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?"
+                  r"(?:[Zz]|[+-]\d{2}:\d{2})?)?|\d{2}:\d{2}:\d{2}(?:\.\d+)?")
+_TOML_NUMBER = (r"[+-]?(?:inf|nan)|0x[0-9A-Fa-f](?:_?[0-9A-Fa-f])*|0o[0-7](?:_?[0-7])*"
+                r"|0b[01](?:_?[01])*|[+-]?(?:0|[1-9](?:_?\d)*)(?:\.\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?")
+
+
+class _TomlParser:
+    """Recursive-descent TOML 1.0 reader over one string (the fallback for 3.9/3.10)."""
+
+    def __init__(self, text: str, filename):
+        # As tomllib does: CRLF is a newline everywhere, multi-line strings included.
+        self.s = text.replace("\r\n", "\n")
+        self.i = 0
+        self.filename = filename
+        self.root = {}
+        # Tables defined by a [header] or by a key/value (dotted) and arrays of tables;
+        # tomllib refuses to redefine them, and so do we.
+        self.explicit = set()    # ids of tables opened by [header]
+        self.frozen = set()      # ids of inline tables / static arrays (immutable)
+        self.dotted = set()      # ids of tables created by dotted keys in some table
+        self.aot = set()         # ids of lists made by [[header]]
+
+    # -- errors and low-level scanning
+    def error(self, msg: str, at: int | None = None):
+        pos = self.i if at is None else at
+        line = self.s.count("\n", 0, pos) + 1
+        start = self.s.rfind("\n", 0, pos) + 1
+        end = self.s.find("\n", pos)
+        snippet = self.s[start:end if end != -1 else len(self.s)]
+        raise InputError("invalid TOML: %s" % msg, file=self.filename, line=line,
+                         text=snippet.rstrip("\r"))
+
+    def peek(self, n: int = 1) -> str:
+        return self.s[self.i:self.i + n]
+
+    def skip_ws(self):
+        s, i = self.s, self.i
+        while i < len(s) and s[i] in " \t":
+            i += 1
+        self.i = i
+
+    def skip_comment(self):
+        if self.peek() == "#":
+            end = self.s.find("\n", self.i)
+            end = len(self.s) if end == -1 else end
+            comment = self.s[self.i:end]
+            for ch in comment:
+                if (ch < " " and ch != "\t") or ch == "\x7f":
+                    self.error("control character in comment")
+            self.i = end
+
+    def skip_ws_comments_newlines(self):
+        while True:
+            self.skip_ws()
+            self.skip_comment()
+            if self.peek() == "\n":
+                self.i += 1
+            else:
+                return
+
+    def expect_line_end(self):
+        self.skip_ws()
+        self.skip_comment()
+        if self.i >= len(self.s):
+            return
+        if self.peek() == "\n":
+            self.i += 1
+        else:
+            self.error("expected the end of the line, found %r" % self.peek())
+
+    # -- document
+    def parse(self) -> dict:
+        current = self.root
+        while True:
+            self.skip_ws_comments_newlines()
+            if self.i >= len(self.s):
+                return self.root
+            if self.peek(2) == "[[":
+                current = self.parse_aot_header()
+            elif self.peek() == "[":
+                current = self.parse_table_header()
+            else:
+                self.parse_keyval(current)
+            self.expect_line_end()
+
+    def parse_key(self) -> list:
+        parts = []
+        while True:
+            self.skip_ws()
+            ch = self.peek()
+            if ch == '"':
+                parts.append(self.parse_basic_string())
+            elif ch == "'":
+                parts.append(self.parse_literal_string())
+            else:
+                m = _lazy_re(_TOML_BARE_KEY).match(self.s, self.i)
+                if not m:
+                    self.error("expected a key, found %r" % (ch or "end of file"))
+                parts.append(m.group(0))
+                self.i = m.end()
+            self.skip_ws()
+            if self.peek() != ".":
+                return parts
+            self.i += 1
+
+    def parse_table_header(self) -> dict:
+        start = self.i
+        self.i += 1
+        keys = self.parse_key()
+        if self.peek() != "]":
+            self.error("expected ']' after the table name")
+        self.i += 1
+        table = self.descend(keys[:-1], start, for_header=True)
+        last = keys[-1]
+        if last in table:
+            node = table[last]
+            if not isinstance(node, dict) or id(node) in self.explicit or \
+                    id(node) in self.frozen or id(node) in self.dotted:
+                self.error("table [%s] defined twice" % ".".join(keys), start)
+        else:
+            node = table[last] = {}
+        self.explicit.add(id(node))
+        return node
+
+    def parse_aot_header(self) -> dict:
+        start = self.i
+        self.i += 2
+        keys = self.parse_key()
+        if self.peek(2) != "]]":
+            self.error("expected ']]' after the array of tables name")
+        self.i += 2
+        table = self.descend(keys[:-1], start, for_header=True)
+        last = keys[-1]
+        if last in table:
+            arr = table[last]
+            if not isinstance(arr, list) or id(arr) not in self.aot:
+                self.error("cannot append to %r: it is not an array of tables" % ".".join(keys), start)
+        else:
+            arr = table[last] = []
+            self.aot.add(id(arr))
+        node = {}
+        arr.append(node)
+        return node
+
+    def descend(self, keys, at, for_header=False, dotted_in=None) -> dict:
+        """Walk/create intermediate tables for ``keys`` from the root (headers) or a table."""
+        table = self.root if dotted_in is None else dotted_in
+        for k in keys:
+            if k not in table:
+                node = table[k] = {}
+                if dotted_in is not None:
+                    self.dotted.add(id(node))
+                table = node
+                continue
+            node = table[k]
+            if isinstance(node, list):
+                if id(node) not in self.aot or not for_header:
+                    self.error("key %r is already an array" % k, at)
+                node = node[-1]
+            elif not isinstance(node, dict):
+                self.error("key %r is already a value" % k, at)
+            if id(node) in self.frozen:
+                self.error("cannot extend inline table %r" % k, at)
+            if dotted_in is not None and id(node) in self.explicit:
+                self.error("cannot extend table %r with a dotted key" % k, at)
+            if dotted_in is not None and id(node) not in self.dotted:
+                self.error("key %r defined twice" % k, at)
+            table = node
+        return table
+
+    def parse_keyval(self, table: dict):
+        start = self.i
+        keys = self.parse_key()
+        if self.peek() != "=":
+            self.error("expected '=' after a key")
+        self.i += 1
+        self.skip_ws()
+        value = self.parse_value()
+        target = self.descend(keys[:-1], start, dotted_in=table) if len(keys) > 1 else table
+        if keys[-1] in target:
+            self.error("key %r defined twice" % ".".join(keys), start)
+        target[keys[-1]] = value
+
+    # -- values
+    def parse_value(self):
+        ch = self.peek()
+        if ch == '"':
+            if self.peek(3) == '"""':
+                return self.parse_ml_basic_string()
+            return self.parse_basic_string()
+        if ch == "'":
+            if self.peek(3) == "'''":
+                return self.parse_ml_literal_string()
+            return self.parse_literal_string()
+        if ch == "[":
+            return self.parse_array()
+        if ch == "{":
+            return self.parse_inline_table()
+        if self.s.startswith("true", self.i):
+            self.i += 4
+            return True
+        if self.s.startswith("false", self.i):
+            self.i += 5
+            return False
+        m = _lazy_re(_TOML_DATETIME).match(self.s, self.i)
+        if m:
+            self.i = m.end()
+            return m.group(0)
+        m = _lazy_re(_TOML_NUMBER).match(self.s, self.i)
+        if m and m.group(0):
+            self.i = m.end()
+            return self.number(m.group(0), m.start())
+        self.error("invalid value starting with %r" % (ch or "end of file"))
+
+    def number(self, tok: str, at: int):
+        # A number must end at a delimiter, or "1.2.3" would parse as 1.2.
+        if self.i < len(self.s) and self.s[self.i] not in " \t\r\n,]}#":
+            self.i = at
+            self.error("invalid number")
+        body = tok.lstrip("+-")
+        if body in ("inf", "nan"):
+            return float(tok)
+        clean = tok.replace("_", "")
+        if body[:2] in ("0x", "0o", "0b"):
+            return int(clean[2:], {"0x": 16, "0o": 8, "0b": 2}[body[:2]])
+        if "." in clean or "e" in clean or "E" in clean:
+            return float(clean)
+        return int(clean)
+
+    def parse_array(self) -> list:
+        self.i += 1
+        out = []
+        while True:
+            self.skip_ws_comments_newlines()
+            if self.peek() == "]":
+                self.i += 1
+                break
+            out.append(self.parse_value())
+            self.skip_ws_comments_newlines()
+            ch = self.peek()
+            if ch == ",":
+                self.i += 1
+            elif ch == "]":
+                self.i += 1
+                break
+            else:
+                self.error("expected ',' or ']' in an array")
+        self.frozen.add(id(out))
+        return out
+
+    def parse_inline_table(self) -> dict:
+        self.i += 1
+        out = {}
+        self.skip_ws()
+        if self.peek() == "}":
+            self.i += 1
+            self.frozen.add(id(out))
+            return out
+        while True:
+            self.skip_ws()
+            self.parse_keyval(out)
+            self.skip_ws()
+            ch = self.peek()
+            if ch == ",":
+                self.i += 1
+            elif ch == "}":
+                self.i += 1
+                break
+            else:
+                self.error("expected ',' or '}' in an inline table")
+        self._freeze(out)
+        return out
+
+    def _freeze(self, node):
+        if isinstance(node, dict):
+            self.frozen.add(id(node))
+            for v in node.values():
+                self._freeze(v)
+
+    def parse_literal_string(self) -> str:
+        self.i += 1
+        end = self.s.find("'", self.i)
+        nl = self.s.find("\n", self.i)
+        if end == -1 or (nl != -1 and nl < end):
+            self.error("unterminated string")
+        value = self.s[self.i:end]
+        self.check_chars(value, self.i, allow_newline=False)
+        self.i = end + 1
+        return value
+
+    def parse_ml_literal_string(self) -> str:
+        start = self.i
+        self.i += 3
+        if self.peek() == "\n":
+            self.i += 1
+        end = self.s.find("'''", self.i)
+        if end == -1:
+            self.error("unterminated multi-line string", start)
+        # Up to two quotes right before the closing ''' belong to the content.
+        extra = 0
+        while extra < 2 and self.s.startswith("'", end + 3 + extra):
+            extra += 1
+        end += extra
+        value = self.s[self.i:end]
+        self.check_chars(value, self.i, allow_newline=True)
+        self.i = end + 3
+        return value
+
+    def check_chars(self, value: str, at: int, allow_newline: bool):
+        for k, ch in enumerate(value):
+            if (ch < " " and ch != "\t" and not (allow_newline and ch == "\n")) or ch == "\x7f":
+                self.error("control character %r in a string" % ch, at + k)
+
+    def parse_basic_string(self) -> str:
+        self.i += 1
+        out = []
+        s = self.s
+        while True:
+            if self.i >= len(s):
+                self.error("unterminated string")
+            ch = s[self.i]
+            if ch == '"':
+                self.i += 1
+                return "".join(out)
+            if ch == "\n":
+                self.error("unterminated string")
+            if ch == "\\":
+                out.append(self.escape(multiline=False))
+                continue
+            if (ch < " " and ch != "\t") or ch == "\x7f":
+                self.error("control character %r in a string" % ch)
+            out.append(ch)
+            self.i += 1
+
+    def parse_ml_basic_string(self) -> str:
+        start = self.i
+        self.i += 3
+        if self.peek() == "\n":
+            self.i += 1
+        out = []
+        s = self.s
+        while True:
+            if self.i >= len(s):
+                self.error("unterminated multi-line string", start)
+            if s.startswith('"""', self.i):
+                # """"" ends with up to two quotes that belong to the content.
+                extra = 0
+                while extra < 2 and s.startswith('"', self.i + 3 + extra):
+                    extra += 1
+                out.append('"' * extra)
+                self.i += 3 + extra
+                return "".join(out)
+            ch = s[self.i]
+            if ch == "\\":
+                out.append(self.escape(multiline=True))
+                continue
+            if (ch < " " and ch not in "\t\n") or ch == "\x7f":
+                self.error("control character %r in a string" % ch)
+            out.append(ch)
+            self.i += 1
+
+    def escape(self, multiline: bool) -> str:
+        s = self.s
+        at = self.i
+        ch = s[self.i + 1:self.i + 2]
+        if multiline and ch in (" ", "\t", "\n"):
+            # Line-ending backslash: trim whitespace and newlines up to the next text.
+            j = self.i + 1
+            while j < len(s) and s[j] in " \t":
+                j += 1
+            if s[j:j + 1] != "\n":
+                self.error("invalid escape: a backslash must end the line", at)
+            while j < len(s) and s[j] in " \t\n":
+                j += 1
+            self.i = j
+            return ""
+        if ch in _TOML_ESCAPES:
+            self.i += 2
+            return _TOML_ESCAPES[ch]
+        if ch in ("u", "U"):
+            n = 4 if ch == "u" else 8
+            digits = s[self.i + 2:self.i + 2 + n]
+            if len(digits) != n or not all(c in "0123456789abcdefABCDEF" for c in digits):
+                self.error("invalid unicode escape", at)
+            code = int(digits, 16)
+            if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+                self.error("escape is not a unicode scalar value", at)
+            self.i += 2 + n
+            return chr(code)
+        self.error("invalid escape sequence \\%s" % ch, at)
+
+
+# =============================================================================
+# 3. Distributions
+# =============================================================================
+# Owns: the models every later section passes around: IndexFile (one file an
+# index or find-links source lists), Dist (something to resolve and install),
+# and the BuildContext contract (implemented in section 12). Uses 1-2.
+
+class IndexFile(Value):
+    """One file listed by an index page or a find-links source.
+
+    ``hashes``: dict alg -> hexdigest (may be empty). ``requires_python``: the
+    raw string or None. ``yanked``: None, or the reason ("" when none given).
+    ``upload_time``: ISO-8601 string or None. ``size``: int or None.
+    ``core_metadata``: None when the index offers no PEP 658 file, else a dict
+    of its hashes (maybe empty). ``index``: the index URL or find-links
+    location it came from.
+    """
+
+    __slots__ = ("filename", "url", "hashes", "requires_python", "yanked",
+                 "upload_time", "size", "core_metadata", "index", "_parsed")
+
+    def __init__(self, filename: str, url: str, hashes=None, requires_python=None,
+                 yanked=None, upload_time=None, size=None, core_metadata=None, index=None):
+        self.filename = filename
+        self.url = url
+        self.hashes = hashes or {}
+        self.requires_python = requires_python
+        self.yanked = yanked
+        self.upload_time = upload_time
+        self.size = size
+        self.core_metadata = core_metadata
+        self.index = index
+        self._parsed = None
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.filename.endswith(".whl")
+
+    def _parse(self):
+        """(WheelFilename or SdistFilename) or None when the name is not one we know."""
+        if self._parsed is None:
+            try:
+                if self.is_wheel:
+                    self._parsed = WheelFilename.from_filename(self.filename)
+                else:
+                    self._parsed = SdistFilename.from_filename(self.filename)
+            except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+                self._parsed = False
+        return self._parsed or None
+
+    @property
+    def wheel(self):
+        p = self._parse()
+        return p if self.is_wheel else None
+
+    @property
+    def sdist(self):
+        p = self._parse()
+        return None if self.is_wheel else p
+
+    @property
+    def name(self):
+        p = self._parse()
+        return p.name if p else None
+
+    @property
+    def version(self):
+        p = self._parse()
+        return p.version if p else None
+
+    @property
+    def sha256(self):
+        return self.hashes.get("sha256")
+
+
+DIST_KINDS = ("registry", "url", "path", "directory", "git")
+
+
+class Dist(Value):
+    """Something the resolver can pick and the installer can install.
+
+    ``kind`` says where it comes from: ``registry`` (``file`` is the IndexFile),
+    ``url`` (``url`` of a wheel or sdist), ``path`` (``path`` of a local wheel or
+    sdist), ``directory`` (a local project, maybe ``editable``), ``git``.
+    ``verbatim`` is the URL or path exactly as the user wrote it (for output
+    and direct_url.json); ``subdirectory`` comes from ``#subdirectory=``.
+    """
+
+    __slots__ = ("name", "version", "kind", "file", "url", "path", "editable",
+                 "verbatim", "subdirectory")
+
+    def __init__(self, name: str, version=None, kind: str = "registry", file=None, url=None,
+                 path=None, editable: bool = False, verbatim=None, subdirectory=None):
+        if kind not in DIST_KINDS:
+            raise ValueError("unknown dist kind %r" % kind)
+        self.name = name
+        self.version = version
+        self.kind = kind
+        self.file = file
+        self.url = url
+        self.path = path
+        self.editable = editable
+        self.verbatim = verbatim
+        self.subdirectory = subdirectory
+
+    @property
+    def filename(self) -> str | None:
+        if self.file is not None:
+            return self.file.filename
+        loc = self.path or self.url
+        if not loc:
+            return None
+        loc = loc.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+        import posixpath
+        from urllib.parse import unquote
+        return unquote(posixpath.basename(loc))
+
+    @property
+    def is_wheel(self) -> bool:
+        if self.kind in ("directory", "git"):
+            return False
+        f = self.filename
+        return bool(f) and f.endswith(".whl")
+
+    def __str__(self) -> str:
+        if self.kind == "registry":
+            return "%s==%s" % (self.name, self.version)
+        return "%s @ %s" % (self.name, self.verbatim or self.url or self.path)
+
+
+class BuildContext:
+    """What lower sections need from higher ones to deal with source trees.
+
+    Implemented by ``BuildDispatch`` in section 12 (it can resolve, install and
+    build); the distribution database and the resolver receive it as an object
+    so that they never call upward by name.
+    """
+
+    def build_wheel(self, source_path: str, output_dir: str) -> str:
+        """Build a wheel from an sdist archive or a source tree (PEP 517) into
+        ``output_dir``; return the wheel's path. Raises BuildError. Costly:
+        creates an isolated environment and runs the backend."""
+        raise NotImplementedError
+
+    def source_metadata(self, source_path: str):
+        """Core ``Metadata`` of a source tree or sdist, by the cheapest correct
+        means (static PKG-INFO/pyproject, else PEP 517
+        ``prepare_metadata_for_build_wheel``). Raises BuildError."""
+        raise NotImplementedError
+
+
+# =============================================================================
+# 4. Cache
+# =============================================================================
+# Owns: the cache folder and its layout (nothing else knows it): Cache, the
+# CacheBucket table (each bucket documents its paths), cache keys, JSON entries
+# that are atomic, locked and corruption-checked, clean and prune. Uses 1-3.
+
+
+class CacheBucket:
+    """The versioned buckets of the cache. Bump a bucket's version when its
+    layout or entry format changes: old buckets are then ignored, and removed by
+    ``puffin.py cache prune``. Under a bucket, every package-specific entry lives
+    below a folder or file named after the canonical package name, at the depth
+    given in ``NAME_DEPTH``, so ``cache clean NAME`` finds it in every bucket and
+    for every index.
+    """
+
+    #: Parsed simple-index pages with their HTTP cache policy, one file per
+    #: index and package. ``pypi`` is the default index; other indexes and
+    #: find-links pages are keyed by host and a digest of their URL::
+    #:
+    #:     simple-v0/pypi/numpy.json
+    #:     simple-v0/files.example.com-1a2b3c4d5e6f/flask.json
+    SIMPLE = "simple-v0"
+
+    #: Wheels downloaded whole, named after their sha256 (content-addressed),
+    #: plus pointers from a URL (for files whose hash was not known upfront)::
+    #:
+    #:     wheels-v0/six/9e1c...b254/six-1.16.0-py2.py3-none-any.whl
+    #:     wheels-v0/six/url-4f3a2b1c0d9e8f7a.json   ({"sha256": "9e1c...b254"})
+    WHEELS = "wheels-v0"
+
+    #: Source archives downloaded whole (for builds and static metadata)::
+    #:
+    #:     sdists-v0/pyyaml/5f2b...0a1c/PyYAML-6.0.1.tar.gz
+    SDISTS = "sdists-v0"
+
+    #: Unzipped wheels, ready to be linked into environments, by sha256::
+    #:
+    #:     archive-v0/six/9e1c...b254/six.py
+    #:     archive-v0/six/9e1c...b254/six-1.16.0.dist-info/METADATA
+    ARCHIVE = "archive-v0"
+
+    #: Core metadata of index files, by the file's sha256 (or a digest of
+    #: its URL when the index gives no hash)::
+    #:
+    #:     metadata-v0/flask/3a1f...c9d2.json   ({"filename": ..., "metadata": "Metadata-Version: ..."})
+    METADATA = "metadata-v0"
+
+    #: Wheels built from source by section 11, by the kind and digest of the
+    #: source they came from::
+    #:
+    #:     built-wheels-v0/pypi/pyyaml/5f2b...0a1c/PyYAML-6.0.1-cp311-cp311-linux_x86_64.whl
+    #:     built-wheels-v0/url/pyyaml/8c7d6e5f4a3b2c1d/PyYAML-6.0.1-cp311-cp311-linux_x86_64.whl
+    #:     built-wheels-v0/path/mypkg/0a9b8c7d6e5f4a3b/mypkg-0.1-py3-none-any.whl
+    BUILT_WHEELS = "built-wheels-v0"
+
+    #: (future) Git repositories and checkouts, by a digest of the repo URL::
+    #:
+    #:     git-v0/db/7c6b5a4f3e2d1c0b/        (bare clone)
+    #:     git-v0/checkouts/7c6b5a4f3e2d1c0b/1f2e3d4c/
+    GIT = "git-v0"
+
+    #: Answers of ``interpreter query`` scripts, by a key that section 5 makes
+    #: from the executable's resolved path and mtime::
+    #:
+    #:     interpreter-v0/3f2e1d0c9b8a7f6e.json
+    INTERPRETER = "interpreter-v0"
+
+    ALL = (SIMPLE, WHEELS, SDISTS, ARCHIVE, METADATA, BUILT_WHEELS, GIT, INTERPRETER)
+
+    #: Depth of the package-name component under each bucket (1: the first
+    #: component; 2: the second, after an index or kind key). None: no packages.
+    NAME_DEPTH = {SIMPLE: 2, WHEELS: 1, SDISTS: 1, ARCHIVE: 1, METADATA: 1,
+                  BUILT_WHEELS: 2, GIT: None, INTERPRETER: None}
+
+
+_CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
+                 b"# This file is a cache directory tag created by puffin.py.\n"
+                 b"# For information about cache directory tags see https://bford.info/cachedir/\n")
+
+
+def cache_digest(text) -> str:
+    """A short, stable, filename-safe key for any string (a URL, a path):
+    the first 16 hex digits of its sha256 (64 bits: collisions are not a concern
+    at the size of a cache)."""
+    import hashlib
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    return hashlib.sha256(text).hexdigest()[:16]
+
+
+def index_cache_key(url: str) -> str:
+    """The folder name for one index or find-links location: ``pypi`` for the
+    default index, else ``host-digest`` (credentials never take part)."""
+    from urllib.parse import urlsplit
+    u = url.rstrip("/")
+    if u == DEFAULT_INDEX_URL.rstrip("/"):
+        return "pypi"
+    parts = urlsplit(u)
+    host = (parts.hostname or "local").replace(":", "_")
+    netloc = parts.netloc.rpartition("@")[2]
+    clean = parts._replace(netloc=netloc).geturl()
+    return "%s-%s" % (host, cache_digest(clean)[:12])
+
+
+def _check_part(part: str) -> str:
+    """Refuse cache key parts that would leave their bucket (``..``, slashes)."""
+    if not part or part in (".", "..") or "/" in part or "\\" in part or "\x00" in part:
+        raise CacheError("invalid cache key part %r" % (part,))
+    return part
+
+
+def default_cache_dir(env=None) -> str:
+    """``PUFFIN_CACHE_DIR``, else ``$XDG_CACHE_HOME/puffin``, else ``~/.cache/puffin``
+    (``%LOCALAPPDATA%\\puffin\\cache`` on Windows)."""
+    env = os.environ if env is None else env
+    if env.get("PUFFIN_CACHE_DIR"):
+        return os.path.abspath(os.path.expanduser(env["PUFFIN_CACHE_DIR"]))
+    if env.get("XDG_CACHE_HOME"):
+        return os.path.join(os.path.abspath(env["XDG_CACHE_HOME"]), "puffin")
+    if os.name == "nt" and env.get("LOCALAPPDATA"):  # pragma: no cover
+        return os.path.join(env["LOCALAPPDATA"], "puffin", "cache")
+    home = env.get("HOME") or os.path.expanduser("~")
+    return os.path.join(home, ".cache", "puffin")
+
+
+class Cache:
+    """The one cache folder. ``Cache(root)`` uses ``root``; ``Cache()`` the
+    default location; ``Cache(temporary=True)`` a fresh folder removed when the
+    process exits (``--no-cache``). The folder is created on first use, with a
+    ``CACHEDIR.TAG`` so that backup tools skip it.
+
+    Several processes may share one cache: every write is atomic (temp file then
+    rename), writers of one entry hold its file lock, and readers detect corrupt
+    entries, warn, remove them and report them as missing.
+    """
+
+    def __init__(self, root: str | None = None, *, temporary: bool = False):
+        self.temporary = temporary
+        if temporary:
+            import tempfile
+            import atexit
+            root = tempfile.mkdtemp(prefix="puffin-cache-")
+            atexit.register(remove_tree, root)
+        elif root is None:
+            root = default_cache_dir()
+        self.root = os.path.abspath(os.path.expanduser(root))
+        self._ready = False
+        self._ready_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, cache_dir: str | None = None, no_cache: bool = False,
+                      env=None) -> "Cache":
+        """The cache the command line asks for: ``--no-cache`` wins, then
+        ``--cache-dir``, then ``PUFFIN_CACHE_DIR``/XDG/home (see default_cache_dir)."""
+        if no_cache:
+            return cls(temporary=True)
+        return cls(cache_dir or default_cache_dir(env))
+
+    @property
+    def dir(self) -> str:
+        """The cache root, created (with CACHEDIR.TAG) if needed."""
+        self._init()
+        return self.root
+
+    def _init(self) -> None:
+        if self._ready:
+            return
+        with self._ready_lock:
+            if self._ready:
+                return
+            try:
+                os.makedirs(self.root, exist_ok=True)
+                tag = os.path.join(self.root, "CACHEDIR.TAG")
+                if not os.path.exists(tag):
+                    atomic_write(tag, _CACHEDIR_TAG)
+                ignore = os.path.join(self.root, ".gitignore")
+                if not os.path.exists(ignore):
+                    atomic_write(ignore, b"*\n")
+            except OSError as e:
+                raise CacheError("cannot use the cache folder %s: %s" % (self.root, e),
+                                 hint="pass --cache-dir DIR or --no-cache")
+            self._ready = True
+
+    def __repr__(self) -> str:
+        return "Cache(%r)" % self.root
+
+    # ---- paths ----------------------------------------------------------------
+
+    def bucket(self, name: str) -> str:
+        """The folder of one bucket (one of ``CacheBucket.ALL``), created."""
+        if name not in CacheBucket.ALL:
+            raise CacheError("unknown cache bucket %r" % (name,))
+        path = os.path.join(self.dir, name)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def entry(self, bucket: str, *parts: str) -> str:
+        """The path of an entry (file or folder) under a bucket; its parent
+        folder exists afterwards, the entry itself may not."""
+        path = os.path.join(self.bucket(bucket), *[_check_part(p) for p in parts])
+        parent = os.path.dirname(path)
+        if not os.path.isdir(parent):
+            os.makedirs(parent, exist_ok=True)
+        return path
+
+    def lock(self, path: str) -> FileLock:
+        """The file lock that writers of the entry at ``path`` hold
+        (``path + ".lock"``); blocks other threads and processes."""
+        return FileLock(path + ".lock")
+
+    def temp_dir(self, bucket: str, *parts: str) -> str:
+        """A new empty folder inside ``bucket`` (same filesystem as its entries,
+        so a finished result is moved into place with one rename)."""
+        import tempfile
+        parent = self.entry(bucket, *parts, "x")
+        return tempfile.mkdtemp(prefix=".tmp-", dir=os.path.dirname(parent))
+
+    # ---- entries --------------------------------------------------------------
+
+    def read_entry(self, path: str, parse):
+        """``parse(bytes)`` of the file at ``path``; None when it is missing.
+        An entry that fails to parse is corrupt (a crash mid-write by an old
+        tool, a full disk, a hand edit): warn, remove it, and report it missing
+        so the caller fetches it again."""
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as e:
+            warn_user("cannot read the cache entry %s: %s" % (path, e))
+            return None
+        try:
+            return parse(data)
+        except Exception as e:  # any parse failure means "corrupt": refetch
+            warn_user("removed the corrupt cache entry %s (%s)" % (path, type(e).__name__))
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            return None
+
+    def write_entry(self, path: str, data: bytes) -> None:
+        """Write an entry atomically under its lock."""
+        with self.lock(path):
+            atomic_write(path, data)
+
+    def read_json(self, bucket: str, *parts: str):
+        """The JSON value stored at ``entry(bucket, *parts)`` or None when it is
+        missing or corrupt (see read_entry)."""
+        return self.read_entry(self.entry(bucket, *parts), _parse_json_entry)
+
+    def write_json(self, bucket: str, *args) -> str:
+        """``write_json(bucket, *parts, data)``: store a JSON value atomically
+        (compact encoding); returns the entry's path."""
+        if len(args) < 2:
+            raise TypeError("write_json(bucket, *parts, data) needs a key and data")
+        parts, data = args[:-1], args[-1]
+        path = self.entry(bucket, *parts)
+        self.write_entry(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+        return path
+
+    def remove(self, bucket: str, *parts: str) -> bool:
+        """Remove one entry (file or folder); True if something was there."""
+        path = self.entry(bucket, *parts)
+        existed = os.path.lexists(path)
+        remove_tree(path)
+        return existed
+
+    # ---- clean and prune ------------------------------------------------------
+
+    def clean(self, packages=None) -> dict:
+        """Remove everything (``packages`` None) or every entry of the given
+        packages in every bucket and for every index. Returns
+        ``{"entries": n, "files": n, "bytes": n}`` (entries: top-level
+        things removed; files: files inside them)."""
+        stats = {"entries": 0, "files": 0, "bytes": 0}
+        if not os.path.isdir(self.root):
+            return stats
+        if packages is None:
+            for name in os.listdir(self.root):
+                path = os.path.join(self.root, name)
+                if name in ("CACHEDIR.TAG", ".gitignore"):
+                    continue
+                _count_and_remove(path, stats)
+            return stats
+        wanted = {canonicalize_name(p) for p in packages}
+        for bucket in CacheBucket.ALL:
+            depth = CacheBucket.NAME_DEPTH.get(bucket)
+            broot = os.path.join(self.root, bucket)
+            if depth is None or not os.path.isdir(broot):
+                continue
+            for path in _paths_at_depth(broot, depth):
+                if _entry_package(os.path.basename(path)) in wanted:
+                    _count_and_remove(path, stats)
+        return stats
+
+    def prune(self) -> dict:
+        """Remove what no current puffin.py reads: buckets of other versions or
+        unknown names, temporary files left by crashed writers, stale lock files
+        and empty folders. Returns ``{"entries": n, "files": n, "bytes": n}``."""
+        stats = {"entries": 0, "files": 0, "bytes": 0}
+        if not os.path.isdir(self.root):
+            return stats
+        keep = set(CacheBucket.ALL) | {"CACHEDIR.TAG", ".gitignore"}
+        for name in os.listdir(self.root):
+            if name not in keep:
+                _count_and_remove(os.path.join(self.root, name), stats)
+        old = time.time() - 3600  # a temp file this old belongs to no live writer
+        for bucket in CacheBucket.ALL:
+            broot = os.path.join(self.root, bucket)
+            for dirpath, dirnames, filenames in os.walk(broot, topdown=False):
+                for n in list(dirnames) + filenames:
+                    p = os.path.join(dirpath, n)
+                    if n.startswith(".tmp-") or (n.endswith(".lock") and n in filenames):
+                        try:
+                            if os.lstat(p).st_mtime < old:
+                                _count_and_remove(p, stats)
+                        except OSError:
+                            pass
+                if dirpath != broot:
+                    try:
+                        os.rmdir(dirpath)  # only succeeds when empty
+                    except OSError:
+                        pass
+        return stats
+
+    def size(self) -> int:
+        """Bytes used by the cache (for ``cache dir``/``clean`` summaries)."""
+        return _tree_size(self.root)
+
+
+def _parse_json_entry(data: bytes):
+    if not data:
+        raise ValueError("empty entry")
+    return json.loads(data)
+
+
+def _paths_at_depth(root: str, depth: int):
+    level = [root]
+    for _ in range(depth):
+        nxt = []
+        for d in level:
+            try:
+                names = os.listdir(d)
+            except (NotADirectoryError, FileNotFoundError):
+                continue
+            nxt.extend(os.path.join(d, n) for n in names if not n.startswith("."))
+        level = nxt
+    return level
+
+
+def _entry_package(basename: str) -> str:
+    """The canonical package name of an entry named ``NAME`` or ``NAME.json``."""
+    for ext in (".json", ".lock"):
+        if basename.endswith(ext):
+            basename = basename[:-len(ext)]
+    return canonicalize_name(basename)
+
+
+def _tree_usage(path: str):
+    """(files, bytes) under ``path`` (a file counts as one)."""
+    if os.path.isfile(path) or os.path.islink(path):
+        try:
+            return 1, os.lstat(path).st_size
+        except OSError:
+            return 0, 0
+    count = total = 0
+    for dirpath, _dirs, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, f)).st_size
+                count += 1
+            except OSError:
+                pass
+    return count, total
+
+
+def _tree_size(path: str) -> int:
+    return _tree_usage(path)[1]
+
+
+def _count_and_remove(path: str, stats: dict) -> None:
+    files, size = _tree_usage(path)
+    stats["files"] += files
+    stats["bytes"] += size
+    stats["entries"] += 1
+    remove_tree(path)
+
+
+# =============================================================================
+# 5. Interpreters
+# =============================================================================
+# Owns: asking a target Python about itself (`Interpreter.query`, cached in the
+# `interpreter-v0` bucket), `interpreter_tags`, finding the target environment
+# (`find_target`) and creating virtual environments (`create_venv`).
+# Uses sections 1-4 (the cache only through the object passed in).
+
+# Run inside the target interpreter as `python -I -c _QUERY_SCRIPT`: stdlib only,
+# valid on CPython 3.6+ (so that too-old Pythons still answer with their version),
+# prints one JSON object. Private APIs are touched only inside try blocks.
+_QUERY_SCRIPT = r'''
+import json, os, platform, struct, sys, sysconfig
+
+
+def full_version(info):
+    v = "%d.%d.%d" % (info.major, info.minor, info.micro)
+    if info.releaselevel != "final":
+        v += info.releaselevel[0] + str(info.serial)
+    return v
+
+
+def is_venv():
+    return sys.prefix != getattr(sys, "base_prefix", sys.prefix) or hasattr(sys, "real_prefix")
+
+
+def elf_info(path):
+    """Class, machine, flags and program interpreter of an ELF file, or None."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+            if head[:4] != b"\x7fELF":
+                return None
+            cls, data = head[4], head[5]
+            end = "<" if data == 1 else ">"
+            machine = struct.unpack(end + "H", head[18:20])[0]
+            if cls == 1:
+                phoff, flags = struct.unpack(end + "I", head[28:32])[0], struct.unpack(end + "I", head[36:40])[0]
+                phentsize, phnum = struct.unpack(end + "HH", head[42:46])
+                ph = end + "IIIIIIII"
+            else:
+                phoff, flags = struct.unpack(end + "Q", head[32:40])[0], struct.unpack(end + "I", head[48:52])[0]
+                phentsize, phnum = struct.unpack(end + "HH", head[54:58])
+                ph = end + "IIQQQQQQ"
+            interp = None
+            for i in range(phnum):
+                f.seek(phoff + phentsize * i)
+                fields = struct.unpack(ph, f.read(struct.calcsize(ph)))
+                if fields[0] != 3:  # PT_INTERP
+                    continue
+                offset, size = (fields[1], fields[4]) if cls == 1 else (fields[2], fields[5])
+                f.seek(offset)
+                interp = f.read(size).split(b"\0", 1)[0].decode("ascii", "replace")
+            return {"class": cls, "data": data, "machine": machine, "flags": flags, "interpreter": interp}
+    except (OSError, ValueError, struct.error, IndexError):
+        return None
+
+
+def glibc_version():
+    try:
+        s = os.confstr("CS_GNU_LIBC_VERSION")
+        if s:
+            return s.rsplit()[1]
+    except (AttributeError, OSError, ValueError, IndexError):
+        pass
+    try:
+        import ctypes
+        fn = ctypes.CDLL(None).gnu_get_libc_version
+        fn.restype = ctypes.c_char_p
+        v = fn()
+        return v.decode("ascii") if isinstance(v, bytes) else v
+    except Exception:
+        return None
+
+
+def musl_version(elf):
+    import re, subprocess
+    ld = elf and elf["interpreter"]
+    if not ld or "musl" not in ld:
+        return None
+    try:
+        err = subprocess.run([ld], stderr=subprocess.PIPE, universal_newlines=True).stderr
+    except OSError:
+        return None
+    lines = [n for n in (n.strip() for n in err.splitlines()) if n]
+    if len(lines) < 2 or lines[0][:4] != "musl":
+        return None
+    m = re.match(r"Version (\d+)\.(\d+)", lines[1])
+    return [int(m.group(1)), int(m.group(2))] if m else None
+
+
+def manylinux_verdicts(glibc, archs):
+    """What an optional `_manylinux` module says about each glibc version, or None."""
+    try:
+        mod = __import__("_manylinux")
+    except ImportError:
+        return None
+    import re
+    m = re.match(r"([0-9]+)\.([0-9]+)", glibc or "")
+    if not m:
+        return None
+    top = (int(m.group(1)), int(m.group(2)))
+    out = {}
+    for arch in archs:
+        for major in range(top[0], 1, -1):
+            for minor in range(top[1] if major == top[0] else 50, -1, -1):
+                verdict = None
+                if hasattr(mod, "manylinux_compatible"):
+                    verdict = mod.manylinux_compatible(major, minor, arch)
+                else:
+                    legacy = {(2, 5): "manylinux1_compatible", (2, 12): "manylinux2010_compatible",
+                              (2, 17): "manylinux2014_compatible"}.get((major, minor))
+                    if legacy and hasattr(mod, legacy):
+                        verdict = getattr(mod, legacy)
+                if verdict is not None:
+                    out["%d_%d_%s" % (major, minor, arch)] = bool(verdict)
+    return out
+
+
+def tag_inputs():
+    try:
+        from importlib.machinery import EXTENSION_SUFFIXES
+    except ImportError:
+        EXTENSION_SUFFIXES = []
+    cv = sysconfig.get_config_var
+    bits = struct.calcsize("P") * 8
+    d = {
+        "implementation_name": sys.implementation.name,
+        "python_version": list(sys.version_info[:2]),
+        "py_version_nodot": cv("py_version_nodot"),
+        "Py_DEBUG": cv("Py_DEBUG"), "Py_GIL_DISABLED": cv("Py_GIL_DISABLED"),
+        "WITH_PYMALLOC": cv("WITH_PYMALLOC"), "Py_UNICODE_SIZE": cv("Py_UNICODE_SIZE"),
+        "has_refcount": hasattr(sys, "gettotalrefcount"),
+        "extension_suffixes": list(EXTENSION_SUFFIXES), "maxunicode": sys.maxunicode,
+        "EXT_SUFFIX": cv("EXT_SUFFIX"), "system": platform.system(),
+        "platform": sysconfig.get_platform(), "pointer_bits": bits,
+        "glibc_version": None, "musl_version": None, "elf_armhf": False, "elf_i686": False,
+        "manylinux_compatible": None,
+    }
+    if d["system"] == "Linux":
+        elf = elf_info(sys.executable)
+        d["glibc_version"] = glibc_version()
+        d["musl_version"] = musl_version(elf)
+        if elf:
+            d["elf_armhf"] = (elf["class"] == 1 and elf["data"] == 1 and elf["machine"] == 40
+                              and elf["flags"] & 0xFF000000 == 0x05000000
+                              and elf["flags"] & 0x400 == 0x400)
+            d["elf_i686"] = elf["class"] == 1 and elf["data"] == 1 and elf["machine"] == 3
+        plat = d["platform"].replace(".", "_").replace("-", "_").replace(" ", "_")
+        if bits == 32:
+            plat = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv8l"}.get(plat, plat)
+        arch = plat.split("_", 1)[-1]
+        archs = ["armv8l", "armv7l"] if arch == "armv8l" else [arch]
+        d["manylinux_compatible"] = manylinux_verdicts(d["glibc_version"], archs)
+    elif d["system"] == "Darwin":
+        release, _, machine = platform.mac_ver()
+        if release.split(".")[:2] == ["10", "16"]:
+            import subprocess
+            release = subprocess.run(
+                [sys.executable, "-sS", "-c", "import platform; print(platform.mac_ver()[0])"],
+                env={"SYSTEM_VERSION_COMPAT": "0"}, stdout=subprocess.PIPE,
+                universal_newlines=True).stdout.strip()
+        d["macos_version"] = [int(p) for p in release.split(".")[:2]]
+        d["macos_arch"] = machine
+    elif d["system"] == "iOS":
+        d["ios_version"] = [int(p) for p in platform.ios_ver()[1].split(".")[:2]]
+        d["ios_multiarch"] = sys.implementation._multiarch
+    elif d["system"] == "Android":
+        d["android_api_level"] = platform.android_ver().api_level
+        d["android_abi"] = d["platform"].split("-")[-1]
+    return d
+
+
+def markers():
+    impl = sys.implementation
+    return {
+        "implementation_name": impl.name,
+        "implementation_version": full_version(impl.version),
+        "os_name": os.name,
+        "platform_machine": platform.machine(),
+        "platform_python_implementation": platform.python_implementation(),
+        "platform_release": platform.release(),
+        "platform_system": platform.system(),
+        "platform_version": platform.version(),
+        "python_full_version": platform.python_version(),
+        "python_version": ".".join(platform.python_version_tuple()[:2]),
+        "sys_platform": sys.platform,
+    }
+
+
+SENTINEL = "/@@PUFFIN-PREFIX@@"
+
+
+def schemes():
+    """The install scheme pip would use, its --prefix/--user forms and the venv layout."""
+    names = set(sysconfig.get_scheme_names())
+    preferred = getattr(sysconfig, "get_preferred_scheme", None)
+    framework = bool(sysconfig.get_config_var("PYTHONFRAMEWORK"))
+    if preferred:
+        prefix_scheme = preferred("prefix")
+    elif "osx_framework_library" in names and not is_venv() and framework:
+        prefix_scheme = "osx_framework_library"
+    elif "posix_local" in names and not is_venv():
+        prefix_scheme = "posix_local"      # Debian's system Python without get_preferred_scheme
+    else:
+        prefix_scheme = next((n for n in ("%s_%s" % (sys.implementation.name, os.name),
+                                          sys.implementation.name, os.name + "_prefix", os.name)
+                              if n in names), "posix_prefix")
+    if preferred:
+        user_scheme = preferred("user")
+    elif framework and not is_venv() and "osx_framework_user" in names:
+        user_scheme = "osx_framework_user"
+    else:
+        user_scheme = os.name + "_user" if os.name + "_user" in names else "posix_user"
+    xy = "python%d.%d" % sys.version_info[:2]
+    paths = sysconfig.get_paths(scheme=prefix_scheme)
+    if is_venv():
+        # pip's historical header location inside virtual environments.
+        paths["include"] = os.path.join(sys.prefix, "include", "site", xy)
+    keys = ("purelib", "platlib", "scripts", "data", "include")
+    user = None
+    if user_scheme in names:
+        try:
+            user = dict((k, v) for k, v in sysconfig.get_paths(scheme=user_scheme).items() if k in keys)
+        except KeyError:
+            user = None
+    # The venv layout relative to its root: the `venv` scheme (3.11+), else
+    # posix_prefix (Debian 3.10's default scheme would say local/...).
+    layout_scheme = "venv" if "venv" in names else ("nt" if os.name == "nt" else "posix_prefix")
+    home = dict((k, SENTINEL) for k in ("base", "platbase", "installed_base", "installed_platbase"))
+    raw = sysconfig.get_paths(scheme=layout_scheme, vars=home)
+    layout = {}
+    for k in ("purelib", "platlib", "scripts", "data"):
+        v = raw[k]
+        layout[k] = v[len(SENTINEL):].lstrip("/\\") if v.startswith(SENTINEL) else v
+    layout["include"] = os.path.join("include", "site", xy)
+    return {
+        "scheme_name": prefix_scheme,
+        "paths": dict((k, v) for k, v in paths.items() if k in keys),
+        "user_scheme_name": user_scheme, "user_paths": user,
+        "venv_layout": layout,
+    }
+
+
+def externally_managed():
+    if is_venv():
+        return None
+    try:
+        scheme = sysconfig.get_default_scheme() if hasattr(sysconfig, "get_default_scheme") else None
+        stdlib = sysconfig.get_path("stdlib", scheme) if scheme else sysconfig.get_path("stdlib")
+    except KeyError:
+        stdlib = sysconfig.get_path("stdlib")
+    path = os.path.join(stdlib, "EXTERNALLY-MANAGED")
+    if not os.path.isfile(path):
+        return None
+    message = None
+    try:
+        import configparser
+        cp = configparser.ConfigParser(interpolation=None)
+        cp.read(path, encoding="utf-8")
+        message = cp.get("externally-managed", "Error", fallback=None)
+    except Exception:
+        message = None
+    return {"path": path, "error": message}
+
+
+def pyvenv_cfg():
+    path = os.path.join(sys.prefix, "pyvenv.cfg")
+    out = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                key, sep, value = line.partition("=")
+                if sep:
+                    out[key.strip()] = value.strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return out
+
+
+def main():
+    import site
+    version = platform.python_version()
+    if version.endswith("+"):
+        version = version[:-1]
+    try:
+        site_packages = site.getsitepackages()
+    except AttributeError:
+        site_packages = []
+    try:
+        user_base, user_site = site.getuserbase(), site.getusersitepackages()
+    except AttributeError:
+        user_base = user_site = None
+    return {
+        "query_version": 1,
+        "version_info": list(sys.version_info[:3]) + [sys.version_info[3], sys.version_info[4]],
+        "python_full_version": version,
+        "implementation_name": sys.implementation.name,
+        "implementation_version": full_version(sys.implementation.version),
+        "sys_executable": sys.executable,
+        "base_executable": getattr(sys, "_base_executable", None) or sys.executable,
+        "prefix": sys.prefix, "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+        "exec_prefix": sys.exec_prefix,
+        "base_exec_prefix": getattr(sys, "base_exec_prefix", sys.exec_prefix),
+        "is_venv": is_venv(),
+        "pyvenv_cfg": pyvenv_cfg() if is_venv() else None,
+        "stdlib": sysconfig.get_path("stdlib"),
+        "sys_path": list(sys.path),
+        "site_packages": site_packages,
+        "user_base": user_base, "user_site": user_site,
+        "markers": markers(),
+        "tag_inputs": tag_inputs(),
+        "schemes": schemes(),
+        "pointer_bits": struct.calcsize("P") * 8,
+        "externally_managed": externally_managed(),
+        "os_name": os.name,
+    }
+
+
+sys.stdout.write(json.dumps(main()))
+'''
+
+# Bump when the script's output changes shape, so cached answers are ignored.
+_QUERY_VERSION = 1
+_QUERY_TIMEOUT = 30.0
+_SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "include")
+
+
+class Interpreter:
+    """What a target Python told us about itself (the query script's JSON).
+
+    Built by ``Interpreter.query(executable)``; ``to_json()``/``from_json()``
+    round-trip through the cache. ``executable`` is the path we were asked
+    about (absolute, not resolved: a venv's ``bin/python`` symlink resolves to
+    its base Python, which is a different environment).
+    """
+
+    __slots__ = ("executable", "data", "_tags", "_priority", "_version")
+
+    def __init__(self, executable: str, data: dict):
+        self.executable = executable
+        self.data = data
+        self._tags = None
+        self._priority = None
+        self._version = None
+
+    def __repr__(self):
+        return "Interpreter(%r, %s %s, prefix=%r)" % (
+            self.executable, self.implementation_name, self.python_full_version, self.prefix)
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return (self.executable, self.data) == (other.executable, other.data)
+
+    def __hash__(self):
+        return hash((self.executable, self.sys_executable, self.prefix))
+
+    # -- construction
+    @classmethod
+    def from_json(cls, obj: dict) -> "Interpreter":
+        return cls(obj["executable"], obj["data"])
+
+    def to_json(self) -> dict:
+        return {"executable": self.executable, "data": self.data}
+
+    @classmethod
+    def query(cls, executable: str, cache=None, timeout: float = _QUERY_TIMEOUT) -> "Interpreter":
+        """Ask the Python at ``executable`` about itself, through ``cache`` when given.
+
+        The answer is cached under ``interpreter-v0`` keyed by the absolute path,
+        the resolved path and its mtime (and the venv's pyvenv.cfg mtime), so a
+        reinstalled or upgraded Python is asked again. Raises InterpreterError
+        when the path is missing, is not a Python, crashes or times out.
+        """
+        path = os.path.abspath(os.path.expanduser(executable))
+        key, stamp = _interpreter_cache_key(path)
+        if cache is not None:
+            cached = cache.read_json("interpreter-v0", key)
+            if isinstance(cached, dict) and cached.get("stamp") == stamp:
+                return cls(path, cached["data"])
+        data = _run_query(path, timeout)
+        if cache is not None:
+            try:
+                cache.write_json("interpreter-v0", key, {"stamp": stamp, "data": data})
+            except (OSError, PuffinError):
+                pass  # a cache we cannot write only costs the next run a query
+        return cls(path, data)
+
+    # -- facts
+    @property
+    def sys_executable(self) -> str:
+        return self.data["sys_executable"]
+
+    @property
+    def base_executable(self) -> str:
+        return self.data.get("base_executable") or self.sys_executable
+
+    @property
+    def prefix(self) -> str:
+        return self.data["prefix"]
+
+    @property
+    def base_prefix(self) -> str:
+        return self.data["base_prefix"]
+
+    @property
+    def is_venv(self) -> bool:
+        return bool(self.data["is_venv"])
+
+    @property
+    def implementation_name(self) -> str:
+        return self.data["implementation_name"]
+
+    @property
+    def version_info(self) -> tuple:
+        return tuple(self.data["version_info"])
+
+    @property
+    def python_full_version(self) -> str:
+        return self.data["python_full_version"]
+
+    @property
+    def python_version(self):
+        """The full version as a Version (``3.12.1``); markers hold ``3.12`` as text."""
+        if self._version is None:
+            self._version = Version(self.python_full_version)
+        return self._version
+
+    @property
+    def python_minor(self) -> str:
+        return "%d.%d" % self.version_info[:2]
+
+    @property
+    def markers(self) -> dict:
+        """The PEP 508 marker environment of the target (a fresh copy)."""
+        return dict(self.data["markers"])
+
+    @property
+    def tag_inputs(self) -> dict:
+        return self.data["tag_inputs"]
+
+    @property
+    def pointer_bits(self) -> int:
+        return self.data["pointer_bits"]
+
+    @property
+    def libc(self):
+        """("glibc", "2.36"), ("musl", "1.2") or None."""
+        ti = self.tag_inputs
+        if ti.get("musl_version"):
+            return ("musl", "%d.%d" % tuple(ti["musl_version"]))
+        if ti.get("glibc_version"):
+            return ("glibc", ti["glibc_version"])
+        return None
+
+    @property
+    def paths(self) -> dict:
+        """Install paths pip would use for a plain install into this environment."""
+        return dict(self.data["schemes"]["paths"])
+
+    @property
+    def site_packages(self) -> list:
+        """purelib and platlib (once each), then any other site dir the Python reports."""
+        out = []
+        for p in [self.paths["purelib"], self.paths["platlib"]] + list(self.data.get("site_packages") or ()):
+            if p not in out:
+                out.append(p)
+        return out
+
+    @property
+    def user_site(self):
+        return self.data.get("user_site")
+
+    @property
+    def stdlib(self) -> str:
+        return self.data["stdlib"]
+
+    @property
+    def externally_managed(self):
+        """None, or the PEP 668 error text (a default when the file gives none)."""
+        em = self.data.get("externally_managed")
+        if not em:
+            return None
+        return em.get("error") or ("The interpreter at %s is externally managed "
+                                   "(%s)" % (self.base_prefix, em.get("path")))
+
+    @property
+    def pyvenv_cfg(self) -> dict:
+        return dict(self.data.get("pyvenv_cfg") or {})
+
+    @property
+    def created_by_puffin(self) -> bool:
+        return "puffin" in self.pyvenv_cfg
+
+    def tags(self) -> list:
+        """Compatible tags, best first, as packaging.tags.sys_tags() there (cached)."""
+        if self._tags is None:
+            self._tags = compatible_tags(self.tag_inputs)
+        return self._tags
+
+    def tag_priority(self) -> "TagPriority":
+        if self._priority is None:
+            self._priority = TagPriority(self.tags())
+        return self._priority
+
+    def scheme(self, kind: str = "default", prefix: str | None = None) -> dict:
+        """Install paths (purelib, platlib, scripts, data, include) for a kind of install.
+
+        ``default``: this environment, as pip would install into it. ``target``:
+        ``--target DIR`` (everything in DIR, scripts in DIR/bin, as uv does).
+        ``prefix``: ``--prefix DIR`` laid out like a venv under DIR (uv's
+        choice; it avoids Debian's ``local/.../dist-packages`` quirk). ``user``:
+        ``--user`` (refused inside a venv, as pip does). ``include`` is the
+        headers directory without the distribution name.
+        """
+        if kind == "default":
+            return self.paths
+        if kind in ("prefix", "target", "venv") and not prefix:
+            raise UsageError("the %r scheme needs a directory" % kind)
+        if kind == "target":
+            root = os.path.abspath(prefix)
+            scripts = os.path.join(root, "Scripts" if self.data.get("os_name") == "nt" else "bin")
+            return {"purelib": root, "platlib": root, "scripts": scripts, "data": root,
+                    "include": os.path.join(root, "include")}
+        if kind in ("prefix", "venv"):
+            root = os.path.abspath(prefix)
+            layout = self.data["schemes"]["venv_layout"]
+            return {k: os.path.normpath(os.path.join(root, layout[k])) for k in _SCHEME_KEYS}
+        if kind == "user":
+            if self.is_venv:
+                raise UsageError("cannot install with --user: user site-packages are not "
+                                 "visible in this virtual environment")
+            user = self.data["schemes"].get("user_paths")
+            if not user:
+                raise UsageError("this Python has no user install scheme")
+            return dict(user)
+        raise UsageError("unknown install scheme %r" % kind)
+
+
+def _interpreter_cache_key(path: str):
+    """(cache key, freshness stamp) for an executable path."""
+    import hashlib
+    real = os.path.realpath(path)
+    try:
+        st = os.stat(real)
+    except OSError:
+        raise InterpreterError("no Python at %s: the file does not exist" % path) from None
+    cfg_mtime = None
+    for cfg in (os.path.join(os.path.dirname(path), "pyvenv.cfg"),
+                os.path.join(os.path.dirname(os.path.dirname(path)), "pyvenv.cfg")):
+        try:
+            cfg_mtime = os.stat(cfg).st_mtime_ns
+            break
+        except OSError:
+            continue
+    script = hashlib.sha256(_QUERY_SCRIPT.encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha256(("%s\0%s" % (path, real)).encode("utf-8", "surrogateescape")).hexdigest()
+    key = digest[:16] + ".json"
+    stamp = "%s:%d:%d:%s:%s:%d" % (real, st.st_mtime_ns, st.st_size, cfg_mtime, script, _QUERY_VERSION)
+    return key, stamp
+
+
+def _run_query(path: str, timeout: float) -> dict:
+    import subprocess
+    if os.path.isdir(path):
+        raise InterpreterError("%s is a directory, not a Python executable" % path,
+                               hint="pass the environment's bin/python, or the venv directory to --python")
+    if not os.access(path, os.X_OK):
+        raise InterpreterError("%s is not executable, so it is not a Python interpreter" % path)
+    with span("interpreter.query", executable=path):
+        try:
+            proc = subprocess.run([path, "-I", "-c", _QUERY_SCRIPT], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise InterpreterError("querying the Python at %s timed out after %gs" % (path, timeout)) from None
+        except OSError as e:
+            raise InterpreterError("could not run %s: %s; is it a Python interpreter?"
+                                   % (path, e.strerror or e)) from None
+    out = proc.stdout.decode("utf-8", "replace")
+    if proc.returncode == 0:
+        try:
+            data = json.loads(out)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and data.get("query_version") == _QUERY_VERSION:
+            return data
+    err = [line for line in proc.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    if err:
+        # A traceback ends with the exception; other failures (python2's
+        # "Unknown option: -I") say it first.
+        detail = err[-1] if any(line.startswith("Traceback") for line in err) else err[0]
+    else:
+        detail = (out.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
+    raise InterpreterError("%s is not a working Python interpreter (querying it failed: %s)"
+                           % (path, detail[:300]))
+
+
+def interpreter_tags(python_executable: str) -> list:
+    """Tags ``interp-abi-platform`` the given Python accepts, best first.
+
+    Equal, order included, to ``packaging.tags.sys_tags()`` run inside it
+    (packaging as pip vendors it).
+    """
+    return Interpreter.query(python_executable).tags()
+
+
+# ---- finding the target -------------------------------------------------------
+
+def _venv_python(root: str) -> str | None:
+    """The interpreter of the environment at ``root`` (a venv or conda prefix), or None."""
+    for rel in ("bin/python3", "bin/python", "Scripts/python.exe", "python.exe"):
+        exe = os.path.join(root, *rel.split("/"))
+        if os.path.isfile(exe) and os.access(exe, os.X_OK):
+            return exe
+    return None
+
+
+def _is_venv_executable(executable: str) -> bool:
+    """Whether a Python runs as a venv: a pyvenv.cfg next to it or one level up (PEP 405)."""
+    exe_dir = os.path.dirname(os.path.abspath(executable))
+    return any(os.path.isfile(os.path.join(d, "pyvenv.cfg"))
+               for d in (exe_dir, os.path.dirname(exe_dir)))
+
+
+def _which(name: str, env) -> str | None:
+    import shutil
+    return shutil.which(name, path=(env or {}).get("PATH", os.defpath))
+
+
+def _python_request(request: str, env, cache) -> "Interpreter":
+    """--python: an executable, a venv directory, or a version like 3.12 on PATH."""
+    expanded = os.path.expanduser(request)
+    if os.path.isdir(expanded):
+        exe = _venv_python(expanded)
+        if exe is None:
+            raise InterpreterError("no Python found in the directory %s" % expanded,
+                                   hint="pass a Python executable or a virtual environment")
+        return Interpreter.query(exe, cache)
+    if os.sep in request or (os.altsep and os.altsep in request) or os.path.isfile(expanded):
+        return Interpreter.query(expanded, cache)
+    m = _lazy_re(r"^(?:python)?(\d+)(?:\.(\d+))?(?:\.(\d+))?$").match(request)
+    if m:
+        major, minor, micro = m.groups()
+        name = "python%s%s" % (major, "." + minor if minor else "")
+        exe = _which(name, env)
+        if exe is None:
+            raise InterpreterError("no interpreter found for Python %s on PATH (looked for %s)"
+                                   % (request.replace("python", ""), name))
+        interp = Interpreter.query(exe, cache)
+        if micro is not None and interp.version_info[:3] != (int(major), int(minor), int(micro)):
+            raise InterpreterError("%s is Python %s, not the requested %s"
+                                   % (exe, interp.python_full_version, request))
+        return interp
+    exe = _which(request, env)
+    if exe is None:
+        raise InterpreterError("no interpreter named %r found on PATH" % request)
+    return Interpreter.query(exe, cache)
+
+
+def find_target(python: str | None = None, system: bool = False, env=None, cwd: str | None = None,
+                running_executable: str | None = None, running_as_script: bool = True,
+                cache=None) -> "Interpreter":
+    """The environment to install into, found as uv finds it.
+
+    In order: ``--python`` (an executable, a venv directory, or a version such as
+    ``3.12`` looked up on PATH as ``python3.12``); with ``--system`` the first
+    ``python3`` on PATH; else the venv whose Python runs puffin.py as a script;
+    else ``VIRTUAL_ENV``; else ``CONDA_PREFIX``; else a ``.venv`` in ``cwd`` or a
+    parent. InterpreterError with a hint when none is found.
+    """
+    env = os.environ if env is None else env
+    running_executable = sys.executable if running_executable is None else running_executable
+    if python:
+        return _python_request(python, env, cache)
+    if system:
+        exe = _which("python3", env) or _which("python", env)
+        if exe is None:
+            raise InterpreterError("no system Python found: python3 is not on PATH",
+                                   hint="pass --python with the interpreter to use")
+        return Interpreter.query(exe, cache)
+    if running_as_script and running_executable and _is_venv_executable(running_executable):
+        return Interpreter.query(running_executable, cache)
+    for var in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        root = env.get(var)
+        if root:
+            exe = _venv_python(root)
+            if exe is None:
+                raise InterpreterError("%s is set to %s, but there is no Python in it" % (var, root),
+                                       hint="unset %s or recreate the environment" % var)
+            return Interpreter.query(exe, cache)
+    directory = os.path.abspath(cwd or os.getcwd())
+    while True:
+        candidate = os.path.join(directory, ".venv")
+        if os.path.isfile(os.path.join(candidate, "pyvenv.cfg")):
+            exe = _venv_python(candidate)
+            if exe is not None:
+                return Interpreter.query(exe, cache)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    raise InterpreterError("no virtual environment found",
+                           hint="create one with `puffin.py venv`, or pass --python or --system")
+
+
+# ---- creating virtual environments ----------------------------------------------
+
+def create_venv(path: str, interpreter: "Interpreter", *, seed: bool = False,
+                prompt: str | None = None, system_site_packages: bool = False) -> "Interpreter":
+    """Create a virtual environment at ``path`` for ``interpreter``; return it queried.
+
+    Written directly, as uv does (no ``python -m venv`` subprocess): pyvenv.cfg
+    (home, include-system-site-packages, version, executable and ``puffin = <version>``
+    marking it as ours), ``bin/python*`` symlinks to the base interpreter, the
+    activate scripts from the interpreter's own venv templates, site-packages.
+    An existing venv at ``path`` is replaced; any other non-empty directory is
+    refused. ``seed`` installs pip with the target's ``ensurepip``.
+    """
+    root = os.path.abspath(path)
+    with span("venv.create", path=root):
+        _prepare_venv_dir(root)
+        base_exe = _base_executable(interpreter)
+        layout = interpreter.data["schemes"]["venv_layout"]
+        posix = interpreter.data.get("os_name", os.name) != "nt"
+        bin_dir = os.path.join(root, layout["scripts"] if layout.get("scripts") else "bin")
+        for key in ("purelib", "platlib", "scripts"):
+            os.makedirs(os.path.join(root, layout[key]), exist_ok=True)
+        os.makedirs(os.path.join(root, "include"), exist_ok=True)
+        if posix and interpreter.pointer_bits == 64 and \
+                interpreter.markers.get("sys_platform") != "darwin" and \
+                layout["purelib"].startswith("lib" + os.sep) and \
+                not os.path.lexists(os.path.join(root, "lib64")):
+            os.symlink("lib", os.path.join(root, "lib64"))   # as CPython's venv does
+        _link_pythons(bin_dir, base_exe, interpreter)
+        _write_pyvenv_cfg(root, base_exe, interpreter, prompt, system_site_packages)
+        name = os.path.basename(root)
+        _write_activate_scripts(root, bin_dir, interpreter, prompt if prompt is not None else name)
+        atomic_write_text(os.path.join(root, ".gitignore"), "# Created by puffin.py\n*\n")
+        venv_python = os.path.join(bin_dir, "python")
+        if seed:
+            _seed_pip(venv_python)
+    return Interpreter.query(venv_python)
+
+
+def _prepare_venv_dir(root: str) -> None:
+    if os.path.lexists(root):
+        if not os.path.isdir(root):
+            raise InterpreterError("cannot create a virtual environment at %s: it is a file" % root)
+        if os.listdir(root):
+            if not os.path.isfile(os.path.join(root, "pyvenv.cfg")):
+                raise InterpreterError(
+                    "cannot create a virtual environment at %s: the directory is not empty "
+                    "and is not a virtual environment" % root)
+            for entry in os.listdir(root):
+                full = os.path.join(root, entry)
+                if os.path.isdir(full) and not os.path.islink(full):
+                    remove_tree(full)
+                else:
+                    os.unlink(full)
+    os.makedirs(root, exist_ok=True)
+
+
+def _base_executable(interpreter: "Interpreter") -> str:
+    """The real interpreter binary behind ``interpreter`` (not a venv link, not a shim)."""
+    exe = interpreter.base_executable
+    if interpreter.is_venv:
+        # Inside a venv, _base_executable can still name the venv's link on 3.8-3.10.
+        home = interpreter.pyvenv_cfg.get("home")
+        if home and os.path.dirname(os.path.abspath(exe)) != os.path.abspath(home):
+            candidate = os.path.join(home, os.path.basename(exe))
+            if os.path.exists(candidate):
+                exe = candidate
+    return exe
+
+
+def _link_pythons(bin_dir: str, base_exe: str, interpreter: "Interpreter") -> None:
+    major, minor = interpreter.version_info[:2]
+    python = os.path.join(bin_dir, "python")
+    os.symlink(base_exe, python)
+    for name in ("python%d" % major, "python%d.%d" % (major, minor)):
+        link = os.path.join(bin_dir, name)
+        if not os.path.lexists(link):
+            os.symlink("python", link)
+    if interpreter.implementation_name == "pypy":
+        for name in ("pypy", "pypy%d" % major):
+            link = os.path.join(bin_dir, name)
+            if not os.path.lexists(link):
+                os.symlink("python", link)
+
+
+def _write_pyvenv_cfg(root, base_exe, interpreter, prompt, system_site_packages) -> None:
+    lines = [
+        "home = %s" % os.path.dirname(base_exe),
+        "implementation = %s" % {"cpython": "CPython", "pypy": "PyPy"}.get(
+            interpreter.implementation_name, interpreter.implementation_name),
+        "include-system-site-packages = %s" % ("true" if system_site_packages else "false"),
+        "version = %s" % interpreter.python_full_version,
+        "executable = %s" % os.path.realpath(base_exe),
+        "puffin = %s" % __version__,
+    ]
+    if prompt is not None:
+        lines.append("prompt = %s" % prompt)
+    atomic_write_text(os.path.join(root, "pyvenv.cfg"), "\n".join(lines) + "\n")
+
+
+_FALLBACK_ACTIVATE = '''# This file must be used with "source bin/activate" *from bash*
+deactivate () {
+    if [ -n "${_OLD_VIRTUAL_PATH:-}" ] ; then
+        PATH="${_OLD_VIRTUAL_PATH:-}"; export PATH; unset _OLD_VIRTUAL_PATH
+    fi
+    if [ -n "${_OLD_VIRTUAL_PS1:-}" ] ; then
+        PS1="${_OLD_VIRTUAL_PS1:-}"; export PS1; unset _OLD_VIRTUAL_PS1
+    fi
+    unset VIRTUAL_ENV VIRTUAL_ENV_PROMPT
+    hash -r 2> /dev/null
+    if [ ! "${1:-}" = "nondestructive" ] ; then unset -f deactivate; fi
+}
+deactivate nondestructive
+VIRTUAL_ENV="__VENV_DIR__"
+export VIRTUAL_ENV
+_OLD_VIRTUAL_PATH="$PATH"
+PATH="$VIRTUAL_ENV/__VENV_BIN_NAME__:$PATH"
+export PATH
+VIRTUAL_ENV_PROMPT="__VENV_NAME__"
+export VIRTUAL_ENV_PROMPT
+if [ -z "${VIRTUAL_ENV_DISABLE_PROMPT:-}" ] ; then
+    _OLD_VIRTUAL_PS1="${PS1:-}"
+    PS1="(__VENV_NAME__) ${PS1:-}"
+    export PS1
+fi
+hash -r 2> /dev/null
+'''
+
+
+def _write_activate_scripts(root, bin_dir, interpreter, prompt) -> None:
+    """Copy the target's own venv activate templates with CPython's substitutions."""
+    templates = os.path.join(interpreter.stdlib, "venv", "scripts")
+    posix = interpreter.data.get("os_name", os.name) != "nt"
+    wanted = ["common"] + (["posix"] if posix else ["nt"])
+    found = False
+    for sub in wanted:
+        folder = os.path.join(templates, sub)
+        if not os.path.isdir(folder):
+            continue
+        for name in sorted(os.listdir(folder)):
+            src = os.path.join(folder, name)
+            if not os.path.isfile(src) or (posix and name.endswith((".bat", ".exe"))):
+                continue
+            with open(src, "rb") as f:
+                raw = f.read()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            found = found or name == "activate"
+            _write_text(os.path.join(bin_dir, name),
+                        _venv_substitute(text, root, bin_dir, prompt))
+    if not found and posix:
+        _write_text(os.path.join(bin_dir, "activate"),
+                    _venv_substitute(_FALLBACK_ACTIVATE, root, bin_dir, prompt))
+
+
+def _venv_substitute(text: str, root: str, bin_dir: str, prompt: str) -> str:
+    # 3.12 and older templates expect "(prompt) " in __VENV_PROMPT__; 3.13 adds the
+    # parentheses itself. Tell them apart by the template text.
+    shown = prompt if "(__VENV_PROMPT__)" in text else "(%s) " % prompt
+    text = text.replace("__VENV_DIR__", root)
+    text = text.replace("__VENV_NAME__", os.path.basename(root) if "__VENV_PROMPT__" in text else prompt)
+    text = text.replace("__VENV_PROMPT__", shown)
+    text = text.replace("__VENV_BIN_NAME__", os.path.basename(bin_dir))
+    text = text.replace("__VENV_PYTHON__", os.path.join(bin_dir, "python"))
+    return text
+
+
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+
+
+def _seed_pip(venv_python: str) -> None:
+    import subprocess
+    with span("venv.seed", python=venv_python):
+        proc = subprocess.run([venv_python, "-m", "ensurepip", "--default-pip"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InterpreterError("seeding pip into the environment failed: %s"
+                               % (err[-1] if err else "exit status %d" % proc.returncode))
+
+
+# =============================================================================
+# 6. Requirement sources
+# =============================================================================
+# Owns: requirements files (nested -r/-c, -e, option lines, --hash, ${VAR},
+# continuations, URLs and paths), pyproject.toml dependencies, extras and
+# dependency groups, requirement strings from the command line; read_sources()
+# merges them into one Sources. Exports RequirementEntry, UnnamedRequirement,
+# Sources, SourceNeedsBuildError and the parse_* functions. Uses sections 1-3.
+
+# Archive suffixes pip treats as installable files (pip's utils/filetypes.py).
+_ARCHIVE_EXTENSIONS = (".whl", ".zip", ".tar.bz2", ".tbz", ".tar.gz", ".tgz", ".tar",
+                       ".tar.xz", ".txz", ".tlz", ".tar.lz", ".tar.lzma")
+_VCS_NAMES = ("git", "hg", "svn", "bzr")
+_URL_SCHEMES = ("http", "https", "file", "ftp")
+_HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}  # pip's STRONG_HASHES
+
+# The option lines pip accepts in a requirements file (pip's req_file.py
+# SUPPORTED_OPTIONS and SUPPORTED_OPTIONS_REQ): (spellings, dest, takes a value).
+_REQ_FILE_OPTIONS = (
+    (("-r", "--requirement"), "requirement", True),
+    (("-c", "--constraint"), "constraint", True),
+    (("-e", "--editable"), "editable", True),
+    (("-i", "--index-url", "--pypi-url"), "index_url", True),
+    (("--extra-index-url",), "extra_index_url", True),
+    (("--no-index",), "no_index", False),
+    (("-f", "--find-links"), "find_links", True),
+    (("--no-binary",), "no_binary", True),
+    (("--only-binary",), "only_binary", True),
+    (("--prefer-binary",), "prefer_binary", False),
+    (("--require-hashes",), "require_hashes", False),
+    (("--pre",), "pre", False),
+    (("--trusted-host",), "trusted_host", True),
+    (("--use-feature",), "use_feature", True),
+    # Per-requirement options: only valid after a requirement on the same line.
+    (("--hash",), "hash", True),
+    (("--global-option",), "global_option", True),
+    (("-C", "--config-settings"), "config_settings", True),
+)
+_PER_REQUIREMENT_OPTIONS = ("hash", "global_option", "config_settings")
+
+
+class SourceNeedsBuildError(InputError):
+    """The requirements of a source are only known after building it (setup.py,
+    setup.cfg, a pyproject.toml with dynamic or missing [project] dependencies).
+    ``path`` is the source; callers that can build may catch this and build."""
+
+    def __init__(self, message: str, *, file: str, path: str, hint: str | None = None):
+        super().__init__(message, file=file, hint=hint)
+        self.path = path
+
+
+class UnnamedRequirement(Value):
+    """A URL or local path whose project name is not known until it is built
+    (an sdist, a project directory, a VCS URL without ``#egg=``).
+
+    ``url``: absolute URL (``file://`` for local paths, fragment kept);
+    ``extras``: frozenset of str; ``marker``: Marker or None.
+    """
+
+    __slots__ = ("url", "extras", "marker")
+
+    def __init__(self, url: str, extras=(), marker=None):
+        self.url = url
+        self.extras = frozenset(extras)
+        self.marker = marker
+
+    name = None  # the project name: unknown, by definition
+
+    @property
+    def specifier(self):
+        """Always empty: like a Requirement with a URL, it pins by location."""
+        return SpecifierSet("")
+
+    def __str__(self) -> str:
+        s = self.url
+        if self.extras:
+            s += "[%s]" % ",".join(sorted(self.extras))
+        if self.marker is not None:
+            s += " ; %s" % self.marker
+        return s
+
+
+class RequirementEntry(Value):
+    """One requirement as a source listed it.
+
+    ``requirement``: a section-2 ``Requirement`` (its ``url`` made absolute) or an
+    ``UnnamedRequirement``; ``editable``: bool; ``hashes``: dict alg -> frozenset
+    of hex digests (from ``--hash``); ``file``/``line``: where it was written
+    (display path as the user named it, None for the command line); ``text``: the
+    line as written (comments removed, ``${VAR}`` not expanded); ``verbatim``: the
+    URL or path exactly as written, or None; ``source``: the label for ``# via``
+    annotations (``-r requirements.in``, ``-c c.txt``, ``name (pyproject.toml)``);
+    ``options``: tuple of (option, value) per-requirement options other than
+    ``--hash`` (``--config-settings``, ``--global-option``).
+    """
+
+    __slots__ = ("requirement", "editable", "hashes", "file", "line", "text",
+                 "verbatim", "source", "options")
+
+    def __init__(self, requirement, *, editable=False, hashes=None, file=None, line=None,
+                 text=None, verbatim=None, source=None, options=()):
+        self.requirement = requirement
+        self.editable = editable
+        self.hashes = dict(hashes or {})
+        self.file = file
+        self.line = line
+        self.text = text
+        self.verbatim = verbatim
+        self.source = source
+        self.options = tuple(options)
+
+    @property
+    def name(self):
+        """Canonical project name, or None for an unnamed requirement."""
+        n = self.requirement.name
+        return canonicalize_name(n) if n else None
+
+    @property
+    def url(self):
+        """The absolute URL of a direct requirement, or None for a registry one."""
+        return self.requirement.url
+
+    @property
+    def marker(self):
+        return self.requirement.marker
+
+    @property
+    def extras(self):
+        return self.requirement.extras
+
+    def __str__(self) -> str:
+        return ("-e " if self.editable else "") + str(self.requirement)
+
+
+class Sources(Value):
+    """Everything read from requirement sources, merged in the order given.
+
+    ``requirements``/``constraints``/``overrides``: lists of RequirementEntry.
+    Index options as pip reads them from files: ``index_url`` (last one wins;
+    None = not given), ``extra_index_urls``, ``find_links`` (local paths made
+    absolute), ``no_index``, ``only_binary``/``no_binary`` (sets of canonical
+    names or ``:all:``, with pip's mutual exclusion), ``prefer_binary``,
+    ``require_hashes``, ``pre``, ``trusted_hosts``. ``files``: display names of
+    every file read, in order. ``extras``/``groups``: what each pyproject.toml
+    read offers (display name -> sorted list), for messages.
+    """
+
+    __slots__ = ("requirements", "constraints", "overrides", "index_url",
+                 "extra_index_urls", "find_links", "no_index", "only_binary",
+                 "no_binary", "prefer_binary", "require_hashes", "pre",
+                 "trusted_hosts", "files", "extras", "groups")
+
+    def __init__(self):
+        self.requirements = []
+        self.constraints = []
+        self.overrides = []
+        self.index_url = None
+        self.extra_index_urls = []
+        self.find_links = []
+        self.no_index = False
+        self.only_binary = set()
+        self.no_binary = set()
+        self.prefer_binary = False
+        self.require_hashes = False
+        self.pre = False
+        self.trusted_hosts = []
+        self.files = []
+        self.extras = {}
+        self.groups = {}
+
+    __hash__ = None  # mutable: lists and sets filled while reading
+
+    @property
+    def editables(self) -> list:
+        """The editable entries of ``requirements``, in order."""
+        return [e for e in self.requirements if e.editable]
+
+    def _add_unique(self, attr: str, value) -> None:
+        items = getattr(self, attr)
+        if value not in items:
+            items.append(value)
+
+
+# ---- where a line came from --------------------------------------------------
+
+class _ReqLoc:
+    """A logical line of a source, to attach to errors: file, line and text."""
+
+    __slots__ = ("file", "line", "text")
+
+    def __init__(self, file, line, text):
+        self.file = file
+        self.line = line
+        self.text = text
+
+    def error(self, message: str, hint: str | None = None) -> InputError:
+        return InputError(message, file=self.file, line=self.line, text=self.text, hint=hint)
+
+
+# ---- reading and pre-processing a requirements file --------------------------
+
+def _req_decode(data: bytes, display: str) -> str:
+    """Bytes of a requirements file as text, as pip's auto_decode does: a BOM,
+    then a ``# -*- coding: x -*-`` line among the first two, then UTF-8."""
+    import codecs
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"),
+                     (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                     (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, "replace")
+    encoding = "utf-8"
+    for first in data.split(b"\n", 2)[:2]:
+        m = _lazy_re(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)").match(first)
+        if m:
+            encoding = m.group(1).decode("ascii")
+            break
+    try:
+        return data.decode(encoding)
+    except LookupError:
+        raise InputError("unknown encoding `%s` in coding declaration" % encoding,
+                         file=display, line=1) from None
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise InputError("not valid %s (byte 0x%02x)" % (encoding, data[e.start]),
+                         file=display, line=line) from None
+
+
+def _req_logical_lines(content: str, display: str):
+    """Yield (line number, text) of the logical lines: ``\\`` continuations
+    joined (the number of the first physical line kept), comments removed,
+    blank lines skipped. Follows pip's join_lines/ignore_comments, including
+    that a comment line never continues and a ``#`` comment only starts at the
+    beginning of a line or after whitespace (so ``#sha256=`` in URLs stays)."""
+    comment = _lazy_re(r"(^|\s+)#.*$")
+    pending = []
+    first = None
+    for number, physical in enumerate(content.splitlines(), start=1):
+        is_comment = comment.match(physical) is not None
+        if physical.endswith("\\") and not is_comment:
+            if not pending:
+                first = number
+            pending.append(physical[:-1])
+            continue
+        if pending:
+            pending.append(" " + physical if is_comment else physical)
+            yield from _req_strip_comment(first, "".join(pending), comment)
+            pending = []
+        else:
+            yield from _req_strip_comment(number, physical, comment)
+    if pending:
+        # pip silently accepts this; it is nearly always a line lost in an edit.
+        raise InputError("line continuation (`\\`) at the end of the file", file=display,
+                         line=first, text="".join(pending).strip())
+
+
+def _req_strip_comment(number: int, line: str, comment):
+    line = comment.sub("", line).strip()
+    if line:
+        yield number, line
+
+
+def _req_expand_env(text: str, loc: _ReqLoc) -> str:
+    """Expand ``${NAME}`` (NAME of A-Z, 0-9, _), the only form pip expands.
+
+    An unset (or empty) variable is left as written, as pip does, with a
+    warning. Any other ``${...}`` is an error: pip would pass it on literally,
+    and it is nearly always a typo (``${token}``, ``${TOKEN``)."""
+    if "${" not in text:
+        return text
+
+    def sub(m):
+        value = os.environ.get(m.group(1))
+        if not value:
+            warn_user("%s:%s: environment variable `%s` is not set; `${%s}` is left as written"
+                      % (loc.file, loc.line, m.group(1), m.group(1)))
+            return m.group(0)
+        return value
+
+    for m in _lazy_re(r"\$\{([^}]*)\}?").finditer(text):
+        if not m.group(0).endswith("}"):
+            raise loc.error("unterminated environment variable reference `%s`" % m.group(0),
+                            hint="write environment variables as ${NAME}")
+        if not _lazy_re(r"[A-Z0-9_]+\Z").match(m.group(1)):
+            raise loc.error("invalid environment variable reference `%s`: names may only "
+                            "contain A-Z, 0-9 and _" % m.group(0))
+    return _lazy_re(r"\$\{([A-Z0-9_]+)\}").sub(sub, text)
+
+
+def _req_split_args_options(line: str):
+    """(requirement part, options part): the options start at the first
+    whitespace-separated token that begins with ``-``, as in pip's
+    break_args_options (only the options are shlex-split: markers would not
+    survive it)."""
+    m = _lazy_re(r"(?:^|\s)(-)").search(line)
+    if m is None:
+        return line, ""
+    return line[:m.start(1)].strip(), line[m.start(1):]
+
+
+def _req_editable_value(options: str):
+    """The raw text after a leading ``-e``/``--editable`` (unquoted when the
+    whole value is quoted), or None when the line does not start with one."""
+    m = _lazy_re(r"(?:-e|--editable)(?:=|\s+|(?=[^-\s]))(\S.*)$", re.S).match(options)
+    if m is None:
+        return None
+    value = m.group(1).strip()
+    if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    return value
+
+
+def _req_option_table():
+    """spelling -> (canonical long name, dest, takes a value)."""
+    table = {}
+    for spellings, dest, takes_value in _REQ_FILE_OPTIONS:
+        canonical = [s for s in spellings if s.startswith("--")][0]
+        for s in spellings:
+            table[s] = (canonical, dest, takes_value)
+    return table
+
+
+def _req_option_tokens(options: str, loc: _ReqLoc) -> list:
+    """Split and parse the option part of a line like optparse (pip's parser):
+    ``--opt=value``, ``--opt value``, ``-rvalue``, ``-r value``, and unique
+    prefixes of long options. Returns [(dest, value or True, spelling)]."""
+    if not _lazy_re(r"""['"\\]""").search(options):
+        tokens = options.split()  # what shlex gives without quotes, ten times faster
+    else:
+        import shlex
+        try:
+            tokens = shlex.split(options)
+        except ValueError as e:
+            raise loc.error("could not split the options: %s" % e) from None
+    table = _req_option_table()
+    longs = sorted(s for s in table if s.startswith("--"))
+    out = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        i += 1
+        if tok.startswith("--"):
+            name, eq, value = tok.partition("=")
+            if name not in table:
+                matches = [s for s in longs if s.startswith(name)]
+                if not matches:
+                    raise loc.error("unknown option `%s`" % name,
+                                    hint=_req_options_hint())
+                if len({table[s][1] for s in matches}) > 1:
+                    raise loc.error("ambiguous option `%s` (%s?)" % (name, ", ".join(matches)))
+                name = matches[0]
+            _, dest, takes_value = table[name]
+            spelled = name
+            if not takes_value:
+                if eq:
+                    raise loc.error("option `%s` does not take a value" % spelled)
+                out.append((dest, True, spelled))
+                continue
+            if not eq:
+                if i >= len(tokens):
+                    raise loc.error("option `%s` requires a value" % spelled)
+                value = tokens[i]
+                i += 1
+            out.append((dest, value, spelled))
+        elif tok.startswith("-") and len(tok) > 1:
+            short = tok[:2]
+            if short not in table:
+                raise loc.error("unknown option `%s`" % short, hint=_req_options_hint())
+            _, dest, takes_value = table[short]
+            spelled = short
+            value = tok[2:]
+            if not value:
+                if i >= len(tokens):
+                    raise loc.error("option `%s` requires a value" % short)
+                value = tokens[i]
+                i += 1
+            out.append((dest, value, spelled))
+        else:
+            raise loc.error("unexpected argument `%s` after the options" % tok)
+    return out
+
+
+def _req_options_hint() -> str:
+    return "requirements files accept: %s" % ", ".join(
+        [s for s in spellings if s.startswith("--")][0] for spellings, _, _ in _REQ_FILE_OPTIONS)
+
+
+# ---- requirements files ------------------------------------------------------
+
+def parse_requirements_file(path: str, *, sources: Sources | None = None,
+                            kind: str = "requirement") -> Sources:
+    """Parse the requirements file at ``path`` (as the user named it; relative
+    to the working directory) with everything it includes, into ``sources``
+    (a new Sources when None). ``kind``: "requirement", "constraint" (every
+    entry of the file and its includes is a constraint) or "override".
+
+    Raises InputError (``file:line: message`` with the offending text) for any
+    malformed line, a missing file, or a cycle of includes."""
+    sources = Sources() if sources is None else sources
+    _RequirementsReader(sources).read_file(path, kind)
+    return sources
+
+
+def parse_requirements_text(text: str, *, file: str = "-", base_dir: str | None = None,
+                            sources: Sources | None = None,
+                            kind: str = "requirement") -> Sources:
+    """Parse requirements-file ``text`` (e.g. from stdin) named ``file`` in
+    messages; relative paths in it are resolved against ``base_dir`` (default:
+    the working directory)."""
+    sources = Sources() if sources is None else sources
+    reader = _RequirementsReader(sources)
+    reader.read_text(text, file, os.path.abspath(base_dir or os.getcwd()), kind, ())
+    return sources
+
+
+class _RequirementsReader:
+    """Reads requirements files into one Sources, following includes."""
+
+    def __init__(self, sources: Sources):
+        self.sources = sources
+
+    def read_file(self, display: str, kind: str, path: str | None = None, stack=(),
+                  parent: _ReqLoc | None = None):
+        """Read the file named ``display`` in messages, at ``path`` (default:
+        ``display``; a file: URL is fine); ``stack``: absolute paths of the
+        including files, for cycle detection."""
+        path = display if path is None else path
+        if _req_has_scheme(path):
+            if not path.lower().startswith("file:"):
+                err = "requirements files from URLs are not supported yet: %s" % display
+                raise parent.error(err) if parent else InputError(err)
+            path = _req_file_url_to_path(path)
+        real = os.path.abspath(path)
+        if real in stack:
+            chain = " -> ".join([os.path.relpath(p) for p in stack] + [os.path.relpath(real)])
+            raise parent.error("requirements files include each other in a cycle: %s" % chain)
+        with span("read_requirements", file=display):
+            try:
+                with open(real, "rb") as f:
+                    data = f.read()
+            except FileNotFoundError:
+                err = "requirements file not found: `%s`" % display
+                raise parent.error(err) if parent else InputError(err) from None
+            except IsADirectoryError:
+                err = "`%s` is a directory, not a requirements file" % display
+                raise parent.error(err) if parent else InputError(err) from None
+            except OSError as e:
+                err = "cannot read `%s`: %s" % (display, e.strerror or e)
+                raise parent.error(err) if parent else InputError(err) from None
+            text = _req_decode(data, display)
+            self.read_text(text, display, os.path.dirname(real), kind, tuple(stack) + (real,))
+
+    def read_text(self, text: str, display: str, base_dir: str, kind: str, stack: tuple):
+        self.sources.files.append(display)
+        for number, line in _req_logical_lines(text, display):
+            self._line(_ReqLoc(display, number, line), base_dir, kind, stack)
+
+    def _line(self, loc: _ReqLoc, base_dir: str, kind: str, stack: tuple):
+        req_text, opt_text = _req_split_args_options(loc.text)
+        editable = _req_editable_value(opt_text) if not req_text else None
+        if editable is not None:
+            # Taken raw, not shlex-split, so that `-e ./pkg ; marker` and
+            # `-e name @ ./pkg` survive (uv accepts both; pip drops the rest).
+            target, rest = _req_split_args_options(editable)
+            if rest:
+                spelled = _req_option_tokens(rest, loc)[0][2]
+                raise loc.error("`-e` must be alone on its line, without `%s`" % spelled)
+            self._editable_line(loc, [("editable", target, "-e")], base_dir, kind)
+            return
+        options = _req_option_tokens(opt_text, loc) if opt_text else []
+        if req_text:
+            self._requirement_line(loc, req_text, options, base_dir, kind)
+        elif any(dest == "editable" for dest, _, _ in options):
+            self._editable_line(loc, options, base_dir, kind)
+        else:
+            for dest, value, spelled in options:
+                self._option(loc, dest, value, spelled, base_dir, kind, stack)
+
+    def _requirement_line(self, loc, req_text, options, base_dir, kind):
+        hashes = {}
+        extra = []
+        for dest, value, spelled in options:
+            if dest == "hash":
+                alg, digest = _req_parse_hash(_req_expand_env(value, loc), loc)
+                hashes.setdefault(alg, set()).add(digest)
+            elif dest == "config_settings":
+                if "=" not in value:
+                    raise loc.error("`%s` takes KEY=VALUE, not `%s`" % (spelled, value))
+                extra.append((spelled, _req_expand_env(value, loc)))
+            elif dest == "global_option":
+                extra.append((spelled, _req_expand_env(value, loc)))
+            else:
+                raise loc.error("option `%s` cannot follow a requirement; put it on a line "
+                                "of its own" % spelled)
+        requirement, verbatim = _req_from_text(req_text, base_dir, loc)
+        entry = RequirementEntry(
+            requirement, hashes={a: frozenset(d) for a, d in hashes.items()}, file=loc.file,
+            line=loc.line, text=loc.text, verbatim=verbatim, source=_req_source_label(kind, loc.file),
+            options=extra)
+        self._add(entry, kind, loc)
+
+    def _editable_line(self, loc, options, base_dir, kind):
+        if len(options) != 1:
+            others = [s for d, _, s in options if d != "editable"] or ["-e"]
+            raise loc.error("`-e` must be alone on its line, without `%s`" % others[0])
+        requirement, verbatim = _req_parse_editable(options[0][1], base_dir, loc)
+        entry = RequirementEntry(requirement, editable=True, file=loc.file, line=loc.line,
+                                 text=loc.text, verbatim=verbatim,
+                                 source=_req_source_label(kind, loc.file))
+        self._add(entry, kind, loc)
+
+    def _add(self, entry, kind, loc):
+        if kind == "requirement":
+            self.sources.requirements.append(entry)
+            return
+        what = "constraints" if kind == "constraint" else "overrides"
+        if entry.editable:
+            raise loc.error("editable requirements are not allowed as %s" % what)
+        if entry.name is None:
+            raise loc.error("unnamed requirements are not allowed as %s" % what,
+                            hint="name it: `name @ %s`" % (entry.verbatim or entry.url))
+        (self.sources.constraints if kind == "constraint" else self.sources.overrides).append(entry)
+
+    def _option(self, loc, dest, value, spelled, base_dir, kind, stack):
+        s = self.sources
+        if dest in ("requirement", "constraint"):
+            nested_kind = kind if kind != "requirement" else dest
+            value = _req_expand_env(value, loc)
+            path = value
+            if not _req_has_scheme(value):
+                path = os.path.join(base_dir, value)
+            elif value.lower().startswith("file:"):
+                path = _req_file_url_to_path(value, base_dir)
+            self.read_file(_req_nested_display(loc.file, value), nested_kind, path, stack, parent=loc)
+        elif dest in _PER_REQUIREMENT_OPTIONS:
+            raise loc.error("option `%s` must follow a requirement on the same line" % spelled,
+                            hint="is a `\\` missing at the end of the line before?")
+        elif dest == "index_url":
+            s.index_url = _req_expand_env(value, loc)
+        elif dest == "extra_index_url":
+            s._add_unique("extra_index_urls", _req_expand_env(value, loc))
+        elif dest == "no_index":
+            s.no_index = True
+        elif dest == "find_links":
+            value = _req_expand_env(value, loc)
+            if not _req_has_scheme(value):
+                value = os.path.normpath(os.path.join(base_dir, value))
+            s._add_unique("find_links", value)
+        elif dest in ("no_binary", "only_binary"):
+            _req_format_control(_req_expand_env(value, loc), dest, s, loc)
+        elif dest in ("prefer_binary", "require_hashes", "pre"):
+            setattr(s, dest, True)
+        elif dest == "trusted_host":
+            s._add_unique("trusted_hosts", _req_expand_env(value, loc))
+        elif dest == "use_feature":
+            warn_user("%s:%s: `--use-feature=%s` is ignored" % (loc.file, loc.line, value))
+
+
+def _req_source_label(kind: str, display: str | None) -> str | None:
+    if display is None:
+        return None
+    return {"requirement": "-r", "constraint": "-c", "override": "--override"}[kind] + " " + display
+
+
+def _req_nested_display(parent_display: str, value: str) -> str:
+    """How to name an included file: relative to the including file's folder,
+    as the user would write it from the working directory."""
+    if _req_has_scheme(value) or os.path.isabs(value):
+        return value
+    if parent_display == "-":
+        return os.path.normpath(value)
+    if _req_has_scheme(parent_display):
+        parent_display = _req_file_url_to_path(parent_display)
+    return os.path.normpath(os.path.join(os.path.dirname(parent_display), value))
+
+
+def _req_parse_hash(value: str, loc: _ReqLoc):
+    """``alg:hexdigest`` of ``--hash`` -> (alg, lower-case digest)."""
+    alg, sep, digest = value.partition(":")
+    if not sep or not digest:
+        raise loc.error("`--hash` takes a hash name and a value, like "
+                        "--hash=sha256:abcde..., not `%s`" % value)
+    alg = alg.lower()
+    if alg not in _HASH_LENGTHS:
+        raise loc.error("unsupported hash algorithm `%s` in --hash; allowed: sha256, sha384, "
+                        "sha512" % alg)
+    if len(digest) != _HASH_LENGTHS[alg] or not _lazy_re(r"[0-9a-fA-F]+\Z").match(digest):
+        raise loc.error("invalid %s digest `%s`: expected %d hexadecimal characters"
+                        % (alg, digest, _HASH_LENGTHS[alg]))
+    return alg, digest.lower()
+
+
+def _req_format_control(value: str, dest: str, s: Sources, loc: _ReqLoc) -> None:
+    """pip's handle_mutual_excludes: names go into one set and out of the other;
+    ``:all:`` empties both and stands alone; ``:none:`` empties the target."""
+    target = s.no_binary if dest == "no_binary" else s.only_binary
+    other = s.only_binary if dest == "no_binary" else s.no_binary
+    new = value.split(",")
+    while ":all:" in new:
+        other.clear()
+        target.clear()
+        target.add(":all:")
+        del new[:new.index(":all:") + 1]
+        if ":none:" not in new:
+            return
+    for name in new:
+        if name == ":none:":
+            target.clear()
+            continue
+        if not _req_is_name(name):
+            raise loc.error("invalid project name `%s` in --%s" % (name, dest.replace("_", "-")))
+        name = canonicalize_name(name)
+        other.discard(name)
+        target.add(name)
+
+
+# ---- one requirement ---------------------------------------------------------
+
+def _req_is_name(name: str) -> bool:
+    return bool(_lazy_re(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\Z").match(name))
+
+
+def _req_has_scheme(text: str) -> bool:
+    """True for ``scheme:...`` with a scheme longer than a Windows drive letter."""
+    return bool(_lazy_re(r"[A-Za-z][A-Za-z0-9+.-]+:").match(text))
+
+
+def _req_is_url(text: str) -> bool:
+    """True for what pip's is_url accepts: http(s)/file/ftp and VCS URLs."""
+    m = _lazy_re(r"([A-Za-z][A-Za-z0-9+.-]+):").match(text)
+    if not m:
+        return False
+    scheme = m.group(1).lower()
+    return scheme in _URL_SCHEMES or scheme.split("+", 1)[0] in _VCS_NAMES
+
+
+def _req_is_archive(path: str) -> bool:
+    return path.lower().endswith(_ARCHIVE_EXTENSIONS)
+
+
+def _req_path_to_url(path: str) -> str:
+    import pathlib
+    return pathlib.PurePath(path).as_uri()
+
+
+def _req_file_url_to_path(url: str, base_dir: str | None = None) -> str:
+    """The local path of a ``file:`` URL (fragment dropped); a relative one
+    (``file:./x``, as pip accepts) is taken relative to ``base_dir``."""
+    import urllib.parse
+    import urllib.request
+    parts = urllib.parse.urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise InputError("file URL `%s` names a remote host" % url)
+    path = urllib.request.url2pathname(parts.path)
+    if base_dir is not None and not os.path.isabs(path):
+        path = os.path.join(base_dir, path)
+    return os.path.normpath(path) if path else path
+
+
+def _req_split_marker(text: str, url_like: bool):
+    """(text, marker text or None). After a URL the ``;`` must touch whitespace
+    (URLs may contain ``;``), as PEP 508 and pip's ``"; "`` separator require."""
+    if url_like:
+        m = _lazy_re(r"\s;|;\s").search(text)
+        if m is None:
+            return text.strip(), None
+        return text[:m.start()].strip(), text[m.end():].strip() or None
+    head, sep, marker = text.partition(";")
+    return head.strip(), (marker.strip() or None) if sep else None
+
+
+def _req_split_extras(text: str, loc: _ReqLoc):
+    """(text, extras tuple) for a trailing ``[a,b]`` (pip's _strip_extras)."""
+    m = _lazy_re(r"^(.+?)\[([^\[\]]*)\]$").match(text)
+    if m is None:
+        return text, ()
+    extras = tuple(e.strip() for e in m.group(2).split(",") if e.strip())
+    for e in extras:
+        if not _req_is_name(e):
+            raise loc.error("invalid extra name `%s`" % e)
+    return m.group(1), extras
+
+
+def _req_marker(text, loc: _ReqLoc):
+    if text is None:
+        return None
+    try:
+        return Marker(text)
+    except InvalidMarker as e:
+        raise loc.error("invalid marker `%s`: %s" % (text, _req_reason(e))) from None
+
+
+def _req_reason(e: Exception) -> str:
+    """The message of a section-2 error, first line only."""
+    return (getattr(e, "message", None) or str(e)).splitlines()[0]
+
+
+def _req_named(name: str, extras, url: str, marker_text, loc: _ReqLoc):
+    """A Requirement for ``name[extras] @ url ; marker``."""
+    text = name + ("[%s]" % ",".join(extras) if extras else "") + " @ " + url
+    if marker_text:
+        text += " ; " + marker_text
+    try:
+        return Requirement(text)
+    except InvalidRequirement as e:
+        raise loc.error("invalid requirement: %s" % _req_reason(e)) from None
+
+
+def _req_url_fragment(url: str) -> dict:
+    """The ``key=value`` pairs of a URL's fragment (``egg``, ``subdirectory``, hashes)."""
+    frag = url.partition("#")[2]
+    out = {}
+    for part in frag.split("&"):
+        k, sep, v = part.partition("=")
+        if sep:
+            out[k] = v
+    return out
+
+
+def _req_from_text(raw: str, base_dir: str, loc: _ReqLoc):
+    """One requirement as written in a file or on the command line ->
+    (Requirement or UnnamedRequirement, verbatim URL/path or None).
+
+    The forms, in pip's order: ``name @ url-or-path``; a URL (http, https,
+    file, ftp, VCS); a path or file name of a wheel, sdist or project
+    directory; otherwise a PEP 508 string. ``${VAR}`` is expanded in the parts,
+    while the verbatim text keeps it (so secrets stay out of outputs)."""
+    m = _lazy_re(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*@(?!@)\s*(.*)$", re.S).match(raw)
+    if m and not _req_is_url(raw):
+        return _req_parse_name_at(m, base_dir, loc)
+    if _req_is_url(raw):
+        return _req_parse_url(raw, base_dir, loc)
+    head = raw.partition(";")[0].strip()
+    head_no_extras = _lazy_re(r"\[[^\]]*\]$").sub("", head)
+    if (os.sep in head or "/" in head or head.startswith(".")
+            or _req_is_archive(head_no_extras)):
+        return _req_parse_path(raw, base_dir, loc)
+    return _req_pep508(_req_expand_env(raw, loc), loc), None
+
+
+def _req_pep508(text: str, loc: _ReqLoc):
+    try:
+        return Requirement(text)
+    except InvalidRequirement as e:
+        bad = _req_bad_version(text)
+        if bad is not None:
+            raise loc.error("invalid requirement: `%s` is not a valid version (PEP 440)"
+                            % bad) from None
+        hint = None
+        if "=" in text and not _lazy_re(r"===|==|!=|~=|<=|>=|<|>").search(text):
+            hint = "= is not a valid operator. Did you mean == ?"
+        raise loc.error("invalid requirement: %s" % _req_reason(e), hint=hint) from None
+
+
+def _req_bad_version(text: str):
+    """The first version after a comparison operator that is not PEP 440, if
+    any: the parser's own message ("Expected comma...") hides the real problem."""
+    head = text.partition(";")[0]
+    for m in _lazy_re(r"(===|==|!=|~=|<=|>=|<|>)\s*([^,;\s\)]+)").finditer(head):
+        op, version = m.groups()
+        if op == "===":
+            continue
+        if op in ("==", "!=") and version.endswith(".*"):
+            version = version[:-2]
+        try:
+            Version(version)
+        except InvalidVersion:
+            return version
+    return None
+
+
+def _req_parse_name_at(m, base_dir: str, loc: _ReqLoc):
+    """``name[extras] @ url ; marker`` (relative paths allowed, as uv does)."""
+    name, extras_text, rest = m.group(1), m.group(2), m.group(3)
+    url_raw, marker_text = _req_split_marker(rest, url_like=True)
+    if not url_raw:
+        raise loc.error("invalid requirement: expected a URL or path after `@`")
+    extras = ()
+    if extras_text:
+        _, extras = _req_split_extras("x" + extras_text, loc)
+    url = _req_expand_env(url_raw, loc)
+    if not _req_has_scheme(url):
+        path = os.path.normpath(os.path.join(base_dir, url))
+        if not os.path.exists(path):
+            raise loc.error("path does not exist: `%s`" % url_raw)
+        url = _req_path_to_url(path)
+    elif url.lower().startswith("file:"):
+        url = _req_normalize_file_url(url, url_raw, base_dir, loc)
+    marker_text = _req_expand_env(marker_text, loc) if marker_text else None
+    return _req_named(name, extras, url, marker_text, loc), url_raw
+
+
+def _req_normalize_file_url(url: str, url_raw: str, base_dir: str, loc: _ReqLoc) -> str:
+    """A ``file:`` URL made absolute (relative ones are against ``base_dir``);
+    the fragment is kept. The file must exist."""
+    try:
+        path = _req_file_url_to_path(url, base_dir)
+    except InputError as e:
+        raise loc.error(e.reason) from None
+    if not os.path.exists(path):
+        raise loc.error("path does not exist: `%s`" % url_raw)
+    frag = url.partition("#")[2]
+    return _req_path_to_url(path) + ("#" + frag if frag else "")
+
+
+def _req_parse_url(raw: str, base_dir: str, loc: _ReqLoc):
+    """A bare URL: a wheel names itself; otherwise ``#egg=name`` names it, or it
+    stays unnamed until built."""
+    import urllib.parse
+    text, marker_text = _req_split_marker(raw, url_like=True)
+    url_raw, extras = _req_split_extras(text, loc)
+    if extras and not urllib.parse.urlsplit(url_raw).path.strip("/"):
+        url_raw, extras = text, ()  # `http://[::1]`: brackets of a host, not extras
+    url = _req_expand_env(url_raw, loc)
+    if url.lower().startswith("file:"):
+        url = _req_normalize_file_url(url, url_raw, base_dir, loc)
+        path = _req_file_url_to_path(url)
+        if os.path.isdir(path):
+            _req_check_project_dir(path, url_raw, loc)
+    marker_text = _req_expand_env(marker_text, loc) if marker_text else None
+    name = _req_name_from_url(url, loc)
+    if name is not None:
+        return _req_named(name, extras, url, marker_text, loc), url_raw
+    return UnnamedRequirement(url, extras, _req_marker(marker_text, loc)), url_raw
+
+
+def _req_name_from_url(url: str, loc: _ReqLoc):
+    """The project name a URL gives: its wheel filename, else ``#egg=``."""
+    import urllib.parse
+    path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
+    filename = path.rstrip("/").rpartition("/")[2]
+    if filename.endswith(".whl") and not _req_is_vcs_url(url):
+        try:
+            return parse_wheel_filename(filename)[0]
+        except InvalidWheelFilename as e:
+            raise loc.error("invalid wheel filename `%s`: %s" % (filename, _req_reason(e))) from None
+    egg = _req_url_fragment(url).get("egg")
+    if egg is not None:
+        if not _req_is_name(egg):
+            raise loc.error("invalid `#egg=` fragment: `%s` is not a project name" % egg)
+        return egg
+    return None
+
+
+def _req_is_vcs_url(url: str) -> bool:
+    return url.partition(":")[0].lower().split("+", 1)[0] in _VCS_NAMES
+
+
+def _req_check_project_dir(path: str, shown: str, loc: _ReqLoc) -> None:
+    if not (os.path.isfile(os.path.join(path, "pyproject.toml"))
+            or os.path.isfile(os.path.join(path, "setup.py"))):
+        raise loc.error("directory `%s` is not installable: it has neither "
+                        "pyproject.toml nor setup.py" % shown)
+
+
+def _req_parse_path(raw: str, base_dir: str, loc: _ReqLoc):
+    """A local wheel, sdist or project directory (``./pkg[extra] ; marker``).
+    Relative paths are relative to the file's folder (uv's rule; pip uses the
+    working directory)."""
+    text, marker_text = _req_split_marker(raw, url_like=False)
+    path_raw, extras = _req_split_extras(text, loc)
+    path = os.path.normpath(os.path.join(base_dir, _req_expand_env(path_raw, loc)))
+    marker_text = _req_expand_env(marker_text, loc) if marker_text else None
+    if os.path.isdir(path):
+        _req_check_project_dir(path, path_raw, loc)
+        return UnnamedRequirement(_req_path_to_url(path), extras, _req_marker(marker_text, loc)), path_raw
+    if not os.path.exists(path):
+        raise loc.error("path does not exist: `%s`" % path_raw)
+    if not _req_is_archive(path):
+        hint = None
+        if path.endswith((".txt", ".in")):
+            hint = "to include a requirements file, write `-r %s`" % path_raw
+        raise loc.error("`%s` is not a wheel, a source archive or a project directory"
+                        % path_raw, hint=hint)
+    url = _req_path_to_url(path)
+    name = _req_name_from_url(url, loc)
+    if name is not None:
+        return _req_named(name, extras, url, marker_text, loc), path_raw
+    return UnnamedRequirement(url, extras, _req_marker(marker_text, loc)), path_raw
+
+
+def _req_parse_editable(raw: str, base_dir: str, loc: _ReqLoc):
+    """The value of ``-e``: a local project directory (``./pkg[extra]``, a
+    ``file:`` URL, ``name @ ./pkg``) or a VCS URL with ``#egg=name``, as pip
+    accepts. -> (Requirement or UnnamedRequirement, verbatim)."""
+    name = None
+    m = _lazy_re(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*@\s*(.*)$", re.S).match(raw)
+    if m and not _req_is_url(raw):
+        name, raw = m.group(1), m.group(2)
+    text, marker_text = _req_split_marker(raw, url_like=True)
+    target_raw, extras = _req_split_extras(text, loc)
+    target = _req_expand_env(target_raw, loc)
+    marker_text = _req_expand_env(marker_text, loc) if marker_text else None
+    if _req_is_url(target) and not target.lower().startswith("file:"):
+        if not _req_is_vcs_url(target):
+            raise loc.error("`%s` is not a valid editable requirement: it should be a path "
+                            "to a local project or a VCS URL (git+, hg+, svn+, bzr+)" % target_raw)
+        name = name or _req_url_fragment(target).get("egg")
+        if not name:
+            raise loc.error("cannot tell the project name of `%s`" % target_raw,
+                            hint="add `#egg=name` to the URL")
+        return _req_named(name, extras, target, marker_text, loc), target_raw
+    if target.lower().startswith("file:"):
+        try:
+            path = _req_file_url_to_path(target, base_dir)
+        except InputError as e:
+            raise loc.error(e.reason) from None
+    else:
+        path = os.path.normpath(os.path.join(base_dir, target))
+    if not os.path.isdir(path):
+        raise loc.error("`%s` is not a valid editable requirement: %s" % (
+            target_raw, "it is not a directory" if os.path.exists(path) else "no such directory"))
+    _req_check_project_dir(path, target_raw, loc)
+    url = _req_path_to_url(path)
+    if name:
+        return _req_named(name, extras, url, marker_text, loc), target_raw
+    return UnnamedRequirement(url, extras, _req_marker(marker_text, loc)), target_raw
+
+
+def parse_requirement_args(args=(), *, editables=(), cwd: str | None = None) -> list:
+    """Requirements given on the command line (``pip-install 'flask>=2' ./dir``
+    and ``-e ./dir``) -> list of RequirementEntry (file None). Paths are
+    relative to ``cwd`` (default: the working directory). InputError (with the
+    argument as text) when one is malformed."""
+    base = os.path.abspath(cwd or os.getcwd())
+    out = []
+    for arg in args:
+        loc = _ReqLoc(None, None, arg)
+        req, verbatim = _req_from_text(arg.strip(), base, loc)
+        out.append(RequirementEntry(req, text=arg, verbatim=verbatim))
+    for arg in editables:
+        loc = _ReqLoc(None, None, arg)
+        req, verbatim = _req_parse_editable(arg.strip(), base, loc)
+        out.append(RequirementEntry(req, editable=True, text=arg, verbatim=verbatim))
+    return out
+
+
+# ---- pyproject.toml ----------------------------------------------------------
+
+class PyProject(Value):
+    """The static requirement data of one pyproject.toml.
+
+    ``name``: [project] name or None; ``dependencies``: list of raw strings, or
+    None when [project] is absent or lists them as dynamic;
+    ``optional``: dict normalized extra -> list of raw strings (None when
+    dynamic); ``groups``: dict normalized group -> list of raw strings and
+    ``{"include-group": name}`` tables; ``display``: the path as named;
+    ``text``: the file's text (for line numbers in messages)."""
+
+    __slots__ = ("display", "path", "name", "dependencies", "optional", "groups",
+                 "has_project", "text")
+
+
+def read_pyproject(display: str, path: str | None = None) -> PyProject:
+    """Read the pyproject.toml named ``display`` in messages, at ``path``
+    (default: ``display``), into a PyProject; InputError for bad TOML or a
+    malformed table (``file:line: message``)."""
+    path = os.path.abspath(display if path is None else path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise InputError("file not found: `%s`" % display) from None
+    except OSError as e:
+        raise InputError("cannot read `%s`: %s" % (display, e.strerror or e)) from None
+    text = _req_decode(data, display)
+    return _pyproject_from_text(text, display, path)
+
+
+def _pyproject_from_text(text: str, display: str, path: str) -> PyProject:
+    try:
+        doc = toml_loads(text, filename=display)
+    except InputError as e:
+        lines = text.splitlines()
+        shown = lines[e.line - 1] if e.line and 0 < e.line <= len(lines) else None
+        raise InputError(e.reason, file=display, line=e.line, text=shown) from None
+    pp = PyProject.__new__(PyProject)
+    pp.display, pp.path, pp.text = display, path, text
+    project = doc.get("project")
+    pp.has_project = isinstance(project, dict)
+    project = project if isinstance(project, dict) else {}
+    dynamic = project.get("dynamic") or []
+    pp.name = project.get("name")
+    if pp.name is not None and not (isinstance(pp.name, str) and _req_is_name(pp.name)):
+        raise _req_toml_error(pp, "`project.name` must be a valid project name", "name")
+    if not pp.has_project or "dependencies" in dynamic:
+        pp.dependencies = None
+    else:
+        pp.dependencies = _req_string_list(pp, project.get("dependencies", []), "project.dependencies")
+    if "optional-dependencies" in dynamic:
+        pp.optional = None
+    else:
+        pp.optional = {}
+        table = project.get("optional-dependencies", {})
+        if not isinstance(table, dict):
+            raise _req_toml_error(pp, "`project.optional-dependencies` must be a table",
+                              "optional-dependencies")
+        for extra, reqs in table.items():
+            if not _req_is_name(extra):
+                raise _req_toml_error(pp, "invalid extra name `%s`" % extra, extra)
+            pp.optional[canonicalize_name(extra)] = _req_string_list(
+                pp, reqs, "project.optional-dependencies.%s" % extra)
+    pp.groups = _dependency_groups_table(pp, doc.get("dependency-groups", {}))
+    return pp
+
+
+def _req_toml_line(text: str, needle: str):
+    """The number of the first line holding ``needle`` (quoted when it looks like
+    a value), for messages about TOML values; None when not found."""
+    for quoted in ('"%s"' % needle, "'%s'" % needle, needle):
+        for number, line in enumerate(text.splitlines(), start=1):
+            if quoted in line:
+                return number
+    return None
+
+
+def _req_toml_error(pp: PyProject, message: str, needle: str, hint=None) -> InputError:
+    line = _req_toml_line(pp.text, needle)
+    shown = pp.text.splitlines()[line - 1].strip() if line else None
+    return InputError(message, file=pp.display, line=line, text=shown, hint=hint)
+
+
+def _req_string_list(pp: PyProject, value, where: str) -> list:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _req_toml_error(pp, "`%s` must be a list of strings" % where, where.rpartition(".")[2])
+    return list(value)
+
+
+def _dependency_groups_table(pp: PyProject, table) -> dict:
+    """[dependency-groups] with PEP 735's checks: names normalized and unique."""
+    if not isinstance(table, dict):
+        raise _req_toml_error(pp, "`dependency-groups` must be a table", "dependency-groups")
+    groups = {}
+    for name, items in table.items():
+        if not _req_is_name(name):
+            raise _req_toml_error(pp, "invalid dependency group name `%s`" % name, name)
+        key = canonicalize_name(name)
+        if key in groups:
+            raise _req_toml_error(pp, "dependency group `%s` is defined twice (names are "
+                              "compared normalized)" % name, name)
+        if not isinstance(items, list):
+            raise _req_toml_error(pp, "dependency group `%s` must be a list" % name, name)
+        for item in items:
+            if isinstance(item, dict):
+                if set(item) != {"include-group"} or not isinstance(item["include-group"], str):
+                    raise _req_toml_error(pp, "invalid item in dependency group `%s`: tables may "
+                                      "only have an `include-group` string" % name, name)
+            elif not isinstance(item, str):
+                raise _req_toml_error(pp, "invalid item in dependency group `%s`: %r" % (name, item),
+                                  name)
+        groups[key] = items
+    return groups
+
+
+def pyproject_requirements(pp: PyProject, *, extras=(), all_extras: bool = False,
+                           groups=(), check_extras: bool = True) -> list:
+    """The RequirementEntry list a pyproject.toml contributes: [project]
+    dependencies, the ``optional-dependencies`` of ``extras`` (all with
+    ``all_extras``) and the dependency ``groups``. Self-references
+    (``name[extra]`` of the project itself) are expanded here.
+
+    SourceNeedsBuildError when the dependencies are dynamic or [project] is missing
+    (unless only groups are asked of a file without [project] and
+    [build-system]); InputError for an unknown extra (when ``check_extras``)
+    or group, naming the ones there are."""
+    if pp.dependencies is None and not (groups and not pp.has_project):
+        raise SourceNeedsBuildError(
+            "the dependencies of `%s` are %s; reading them needs a build, which is not "
+            "supported yet" % (pp.display, "dynamic" if pp.has_project else
+                               "not declared in a [project] table"),
+            file=pp.display, path=os.path.dirname(pp.path))
+    wanted = _selected_extras(pp, extras, all_extras, check_extras)
+    label = "%s (%s)" % (pp.name, pp.display) if pp.name else pp.display
+    out = []
+    for raw in pp.dependencies or []:
+        out.extend(_pyproject_entries(pp, raw, label, None, ()))
+    for extra in wanted:
+        for raw in pp.optional.get(extra, []):
+            out.extend(_pyproject_entries(pp, raw, label, None, ()))
+    for group in groups:
+        for raw in resolve_dependency_group(pp, group):
+            glabel = "%s (%s:%s)" % (pp.name, pp.display, canonicalize_name(group)) \
+                if pp.name else "%s:%s" % (pp.display, canonicalize_name(group))
+            out.extend(_pyproject_entries(pp, raw, glabel, None, ()))
+    return out
+
+
+def _selected_extras(pp: PyProject, extras, all_extras: bool, check: bool) -> list:
+    if not extras and not all_extras:
+        return []
+    if pp.optional is None:
+        raise SourceNeedsBuildError("the optional dependencies of `%s` are dynamic; reading them "
+                              "needs a build, which is not supported yet" % pp.display,
+                              file=pp.display, path=os.path.dirname(pp.path))
+    if all_extras:
+        return sorted(pp.optional)
+    wanted = []
+    for extra in extras:
+        key = canonicalize_name(extra)
+        if key not in pp.optional:
+            if check:
+                raise InputError(_req_unknown("extra", extra, pp.optional), file=pp.display)
+            continue
+        if key not in wanted:
+            wanted.append(key)
+    return wanted
+
+
+def _req_unknown(what: str, name: str, available) -> str:
+    names = sorted(available)
+    return "unknown %s `%s`; %s" % (what, name, "available: %s" % ", ".join(names) if names
+                                    else "there are none")
+
+
+def resolve_dependency_group(pp: PyProject, group: str, _stack=()) -> list:
+    """The requirement strings of dependency ``group`` with its
+    ``include-group``s expanded (PEP 735); InputError for an unknown group or a
+    cycle."""
+    key = canonicalize_name(group)
+    if key not in pp.groups:
+        if _stack:
+            raise _req_toml_error(pp, "dependency group `%s` includes unknown group `%s`"
+                              % (_stack[-1], group), group)
+        raise InputError(_req_unknown("dependency group", group, pp.groups), file=pp.display)
+    if key in _stack:
+        chain = " -> ".join(list(_stack[_stack.index(key):]) + [key])
+        raise _req_toml_error(pp, "dependency groups include each other in a cycle: %s" % chain,
+                          group)
+    out = []
+    for item in pp.groups[key]:
+        if isinstance(item, dict):
+            out.extend(resolve_dependency_group(pp, item["include-group"], _stack + (key,)))
+        else:
+            out.append(item)
+    return out
+
+
+def _pyproject_entries(pp: PyProject, raw: str, label: str, marker_text, seen: tuple) -> list:
+    """Entries for one dependency string; a self-reference ``name[extra]`` is
+    replaced by that extra's dependencies (its marker joined to theirs)."""
+    line = _req_toml_line(pp.text, raw)
+    loc = _ReqLoc(pp.display, line, raw)
+    base = os.path.dirname(pp.path)
+    req, verbatim = _req_from_text(raw, base, loc)
+    if marker_text is not None:
+        req = _req_with_marker(req, marker_text, loc)
+    if pp.name and req.name and canonicalize_name(req.name) == canonicalize_name(pp.name) \
+            and req.url is None and pp.optional is not None:
+        # "my-project[a]" inside my-project: uv and pip expand it to extra a.
+        out = []
+        joined = str(req.marker) if req.marker is not None else None
+        for extra in sorted(canonicalize_name(e) for e in req.extras):
+            if extra in seen:
+                continue
+            if extra not in pp.optional:
+                raise loc.error(_req_unknown("extra", extra, pp.optional))
+            for sub in pp.optional[extra]:
+                out.extend(_pyproject_entries(pp, sub, label, joined, seen + (extra,)))
+        return out
+    return [RequirementEntry(req, file=pp.display, line=line, text=raw, verbatim=verbatim,
+                             source=label)]
+
+
+def _req_with_marker(req, marker_text: str, loc: _ReqLoc):
+    """``req`` with ``(its marker) and (marker_text)``."""
+    combined = marker_text if req.marker is None else "(%s) and (%s)" % (req.marker, marker_text)
+    if isinstance(req, UnnamedRequirement):
+        return UnnamedRequirement(req.url, req.extras, _req_marker(combined, loc))
+    text = str(req).partition(";")[0].rstrip() if req.marker is not None else str(req)
+    try:
+        return Requirement("%s ; %s" % (text, combined))
+    except InvalidRequirement as e:
+        raise loc.error("invalid requirement: %s" % _req_reason(e)) from None
+
+
+# ---- pylock.toml (PEP 751) ---------------------------------------------------
+
+def read_pylock(display: str, path: str | None = None, *, sources: Sources | None = None) -> Sources:
+    """Read a PEP 751 lock into ``sources`` as exact requirements: a registry
+    package becomes ``name==version`` with the hashes of all its files (its
+    ``index`` joins the extra index URLs, folders of local files join
+    find-links); ``archive``, ``vcs`` and ``directory`` packages become
+    ``name @ url`` (a directory may be editable). Package markers are kept.
+
+    The file-level ``extras``/``dependency-groups`` selections and
+    ``environments`` are not applied; InputError for an unknown major
+    ``lock-version`` or a malformed package."""
+    s = Sources() if sources is None else sources
+    path = os.path.abspath(display if path is None else path)
+    try:
+        with open(path, "rb") as f:
+            text = _req_decode(f.read(), display)
+    except FileNotFoundError:
+        raise InputError("file not found: `%s`" % display) from None
+    try:
+        doc = toml_loads(text, filename=display)
+    except InputError as e:
+        lines = text.splitlines()
+        shown = lines[e.line - 1] if e.line and 0 < e.line <= len(lines) else None
+        raise InputError(e.reason, file=display, line=e.line, text=shown) from None
+    pp = PyProject.__new__(PyProject)  # only for _req_toml_error's text lookups
+    pp.display, pp.path, pp.text = display, path, text
+    version = str(doc.get("lock-version", ""))
+    if version.partition(".")[0] != "1":
+        raise _req_toml_error(pp, "unsupported lock-version `%s` (this reader knows 1.x)"
+                              % version, "lock-version")
+    packages = doc.get("packages")
+    if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
+        raise _req_toml_error(pp, "`packages` must be an array of tables", "packages")
+    s.files.append(display)
+    for package in packages:
+        s.requirements.append(_req_pylock_entry(pp, package, s))
+    return s
+
+
+def _req_pylock_entry(pp, package: dict, s: Sources) -> RequirementEntry:
+    name = package.get("name")
+    if not isinstance(name, str) or not _req_is_name(name):
+        raise _req_toml_error(pp, "a package needs a valid `name`", "[[packages]]")
+    line = _req_toml_line(pp.text, name)
+    loc = _ReqLoc(pp.display, line, 'name = "%s"' % name)
+    base = os.path.dirname(pp.path)
+    marker = package.get("marker")
+    hashes = {}
+    editable = False
+
+    def add_hashes(table):
+        for alg, digest in (table or {}).items():
+            if alg in _HASH_LENGTHS and isinstance(digest, str):
+                hashes.setdefault(alg, set()).add(digest.lower())
+
+    def location(table):
+        if table.get("url"):
+            return table["url"]
+        if table.get("path"):
+            return _req_path_to_url(os.path.normpath(os.path.join(base, table["path"])))
+        raise loc.error("package `%s` names no `url` or `path`" % name)
+
+    if isinstance(package.get("vcs"), dict):
+        vcs = package["vcs"]
+        if not vcs.get("commit-id"):
+            raise loc.error("package `%s`: `vcs` needs a `commit-id`" % name)
+        url = "%s+%s@%s" % (vcs.get("type", "git"), location(vcs), vcs["commit-id"])
+        if vcs.get("subdirectory"):
+            url += "#subdirectory=" + vcs["subdirectory"]
+        req = _req_named(name, (), url, marker, loc)
+    elif isinstance(package.get("directory"), dict):
+        directory = package["directory"]
+        url = location(directory)
+        if directory.get("subdirectory"):
+            url += "#subdirectory=" + directory["subdirectory"]
+        editable = bool(directory.get("editable"))
+        req = _req_named(name, (), url, marker, loc)
+    elif isinstance(package.get("archive"), dict):
+        archive = package["archive"]
+        add_hashes(archive.get("hashes"))
+        req = _req_named(name, (), location(archive), marker, loc)
+    else:
+        version = package.get("version")
+        if not isinstance(version, str):
+            raise loc.error("package `%s` needs a `version` (or vcs, directory, archive)" % name)
+        files = list(package.get("wheels") or []) + ([package["sdist"]] if package.get("sdist") else [])
+        for f in files:
+            add_hashes(f.get("hashes"))
+            if not f.get("url") and f.get("path"):
+                folder = os.path.dirname(os.path.normpath(os.path.join(base, f["path"])))
+                s._add_unique("find_links", folder)
+        if package.get("index") and package["index"].rstrip("/") != DEFAULT_INDEX_URL:
+            s._add_unique("extra_index_urls", package["index"])
+        req = _req_pep508("%s==%s%s" % (name, version, " ; " + marker if marker else ""), loc)
+    return RequirementEntry(req, editable=editable,
+                            hashes={a: frozenset(d) for a, d in hashes.items()},
+                            file=pp.display, line=line, text=loc.text,
+                            source="-r " + pp.display)
+
+
+# ---- all sources together ----------------------------------------------------
+
+def source_kind(path: str) -> str:
+    """What a source file is, by name: "pyproject", "pylock", "setup" or
+    "requirements" (anything else is read as a requirements file, as pip does)."""
+    base = os.path.basename(path)
+    if base in ("setup.py", "setup.cfg"):
+        return "setup"
+    if base == "pylock.toml" or (base.startswith("pylock.") and base.endswith(".toml")):
+        return "pylock"
+    if base.endswith(".toml"):
+        return "pyproject"
+    return "requirements"
+
+
+def read_sources(paths=(), *, constraints=(), overrides=(), extras=(), all_extras=False,
+                 groups=(), stdin: str | None = None, requirements=(), editables=(),
+                 cwd: str | None = None) -> Sources:
+    """Read and merge every requirement source of a command, in order.
+
+    ``paths``: requirements files, pyproject.toml files, setup.py/setup.cfg
+    (SourceNeedsBuildError) and ``-`` (the text ``stdin``); ``constraints`` and
+    ``overrides``: requirements files (or ``-``) whose entries constrain or
+    override; ``extras``/``all_extras``/``groups``: applied to the
+    pyproject.toml sources (UsageError without one; an extra must exist in at
+    least one of them); ``requirements``/``editables``: command-line
+    requirement strings. Paths are relative to ``cwd`` (default: the working
+    directory) and named in messages as given."""
+    cwd = os.path.abspath(cwd or os.getcwd())
+    s = Sources()
+    pyprojects = []
+    for path in paths:
+        if path == "-":
+            _req_read_stdin(s, stdin, cwd, "requirement")
+            continue
+        display = path
+        full = os.path.join(cwd, path)
+        kind = source_kind(path)
+        if kind == "setup":
+            raise SourceNeedsBuildError("reading the requirements of `%s` needs a build, which "
+                                        "is not supported yet" % display, file=display,
+                                        path=os.path.dirname(os.path.abspath(full)))
+        if kind == "pylock":
+            read_pylock(display, _req_relative_to(display, cwd), sources=s)
+            continue
+        if kind == "pyproject":
+            pp = read_pyproject(display, _req_relative_to(display, cwd))
+            pyprojects.append((len(s.requirements), pp))
+            s.files.append(display)
+            s.extras[display] = sorted(pp.optional or ())
+            s.groups[display] = sorted(pp.groups)
+            continue
+        _RequirementsReader(s).read_file(display, "requirement", _req_relative_to(display, cwd))
+    _apply_pyprojects(s, pyprojects, extras, all_extras, groups)
+    for kind, files in (("constraint", constraints), ("override", overrides)):
+        for path in files:
+            if path == "-":
+                _req_read_stdin(s, stdin, cwd, kind)
+            else:
+                if source_kind(path) != "requirements":
+                    raise InputError("%ss must be given in a requirements file, not `%s`"
+                                     % (kind, path))
+                _RequirementsReader(s).read_file(path, kind, _req_relative_to(path, cwd))
+    s.requirements.extend(parse_requirement_args(requirements, editables=editables, cwd=cwd))
+    return s
+
+
+def _req_relative_to(path: str, cwd: str) -> str:
+    """``path`` as the reader should open it when the command runs in ``cwd``."""
+    if os.path.isabs(path) or _req_has_scheme(path) or cwd == os.path.abspath(os.getcwd()):
+        return path
+    return os.path.join(cwd, path)
+
+
+def _req_read_stdin(s: Sources, stdin, cwd: str, kind: str) -> None:
+    if stdin is None:
+        raise UsageError("`-` reads requirements from standard input, but none was given")
+    _RequirementsReader(s).read_text(stdin, "-", cwd, kind, ())
+
+
+def _apply_pyprojects(s: Sources, placed: list, extras, all_extras, groups) -> None:
+    """Check extras and groups against all pyproject files together, then put
+    each file's entries where it stood among the sources: [(index, PyProject)]."""
+    pyprojects = [pp for _, pp in placed]
+    if (extras or all_extras or groups) and not pyprojects:
+        flag = "--extra" if extras else "--all-extras" if all_extras else "--group"
+        raise UsageError("`%s` needs a pyproject.toml among the sources" % flag)
+    for extra in extras:
+        key = canonicalize_name(extra)
+        if not any(pp.optional is None or key in pp.optional for pp in pyprojects):
+            available = set()
+            for pp in pyprojects:
+                available.update(pp.optional or ())
+            raise InputError(_req_unknown("extra", extra, available),
+                             file=pyprojects[0].display if len(pyprojects) == 1 else None)
+    for group in groups:
+        if not any(canonicalize_name(group) in pp.groups for pp in pyprojects):
+            available = set()
+            for pp in pyprojects:
+                available.update(pp.groups)
+            raise InputError(_req_unknown("dependency group", group, available),
+                             file=pyprojects[0].display if len(pyprojects) == 1 else None)
+    for index, pp in reversed(placed):
+        mine = [g for g in groups if canonicalize_name(g) in pp.groups]
+        s.requirements[index:index] = pyproject_requirements(
+            pp, extras=extras, all_extras=all_extras, groups=mine, check_extras=False)
+
+
+# =============================================================================
+# 7. Wheel install
+# =============================================================================
+# Owns: one wheel into one environment as pip lays it out (WheelSource/Destination seams,
+# RECORD last, rollback and a journal), installed dists, uninstall by RECORD, bytecode.
+# Exports: WheelSource, ZipWheelSource, DirWheelSource, unzip_wheel, SchemeDestination,
+# install_wheel, InstalledDist, read_installed, uninstall, repair_interrupted, compile_installed.
+
+SCHEME_KEYS = ("purelib", "platlib", "headers", "scripts", "data")
+
+# distlib's ScriptMaker template, which pip 23.x/24.x use verbatim (distlib 0.3.6-0.3.8)
+# for console_scripts and gui_scripts launchers. Kept byte for byte: what lands in bin/
+# must be what pip puts there.
+_LAUNCHER_TEMPLATE = r'''# -*- coding: utf-8 -*-
+import re
+import sys
+from %(module)s import %(import_name)s
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\.pyw|\.exe)?$', '', sys.argv[0])
+    sys.exit(%(func)s())
+'''
+
+
+class WheelMember(Value):
+    """One regular file of a wheel: its archive path, whether it is executable
+    (the zip's Unix mode, or the unzipped file's mode), and its size in bytes."""
+
+    __slots__ = ("path", "executable", "size")
+
+    def __init__(self, path: str, executable: bool, size: int):
+        self.path = path
+        self.executable = executable
+        self.size = size
+
+
+# ---- sources ------------------------------------------------------------------
+
+class WheelSource:
+    """What a wheel contains (the reading seam, as pypa/installer's ``WheelSource``).
+
+    ``filename`` is the wheel's file name (``name-version-tags.whl``), which names
+    the project. Implementations are used from one thread at a time.
+    """
+
+    filename: str = ""
+
+    def members(self) -> list:
+        """Every regular file as a ``WheelMember``, in archive order, directories left
+        out. Raises ``UnsafePathError`` for a member that is a symlink pointing out of
+        the archive. Cheap to call again (the list is cached)."""
+        raise NotImplementedError
+
+    def open(self, path: str):
+        """A binary stream of the member ``path``'s bytes (the caller closes it).
+        Raises ``InstallError`` when the member is missing."""
+        raise NotImplementedError
+
+    def read(self, path: str) -> bytes:
+        """The bytes of member ``path``; ``None`` when there is no such member."""
+        raise NotImplementedError
+
+    def local_file(self, path: str):
+        """A file on disk holding exactly the member's bytes (to hardlink, copy or
+        symlink), or ``None`` when the bytes must be read through ``open``."""
+        return None
+
+    def close(self) -> None:
+        """Release open files; the source is unusable afterwards."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def _zip_member_is_executable(info) -> bool:
+    """pip's ``zip_item_is_executable``: a regular file with any x bit set."""
+    mode = info.external_attr >> 16
+    return bool(mode and stat.S_ISREG(mode) and mode & 0o111)
+
+
+def _zip_member_is_symlink(info) -> bool:
+    mode = info.external_attr >> 16
+    return bool(mode) and stat.S_ISLNK(mode)
+
+
+def _check_symlink(path: str, target: bytes) -> None:
+    """Refuse a symlink member whose target leaves the archive.
+
+    Symlinks are not part of the wheel format; pip writes such a member as a plain
+    file holding the link text, and so do we, but a target that points out of the
+    archive is the mark of a hostile wheel, so it is refused outright."""
+    import posixpath
+    text = target.decode("utf-8", "surrogateescape").replace("\\", "/")
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), text))
+    if text.startswith("/") or _lazy_re(r"^[A-Za-z]:").match(text) or joined == ".." \
+            or joined.startswith("../"):
+        raise UnsafePathError("refusing the symlink %r -> %r: it points outside the wheel"
+                              % (path, text))
+
+
+class ZipWheelSource(WheelSource):
+    """A ``.whl`` file on disk, read with ``zipfile``."""
+
+    def __init__(self, path: str, filename: str = None):
+        import zipfile
+        self.path = os.fspath(path)
+        self.filename = filename or os.path.basename(self.path)
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+        except (OSError, zipfile.BadZipFile) as e:
+            raise InstallError("%s is not a valid wheel: %s" % (self.filename, e))
+        self._members = None
+        self._infos = {}
+
+    def members(self) -> list:
+        if self._members is None:
+            order, infos = [], {}
+            for info in self._zip.infolist():
+                name = info.filename
+                if name.endswith("/"):
+                    continue
+                if name not in infos:
+                    order.append(name)
+                infos[name] = info  # a repeated name: the last one wins, as in pip
+            for name, info in infos.items():
+                if _zip_member_is_symlink(info):
+                    _check_symlink(name, self._zip.read(info))
+            self._infos = infos
+            self._members = [WheelMember(n, _zip_member_is_executable(infos[n]),
+                                         infos[n].file_size) for n in order]
+        return self._members
+
+    def open(self, path: str):
+        self.members()
+        try:
+            return self._zip.open(self._infos[path])
+        except KeyError:
+            raise InstallError("%s has no member %r" % (self.filename, path))
+
+    def read(self, path: str):
+        self.members()
+        info = self._infos.get(path)
+        return None if info is None else self._zip.read(info)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+class DirWheelSource(WheelSource):
+    """A wheel unzipped into a folder (by ``unzip_wheel``, in the cache): members are
+    linked rather than copied, and the files' x bits say what is executable."""
+
+    def __init__(self, unzipped_dir: str, filename: str):
+        self.root = os.fspath(unzipped_dir)
+        self.filename = filename
+        self._members = None
+
+    def members(self) -> list:
+        if self._members is None:
+            found = []
+            for dirpath, dirnames, filenames in os.walk(self.root):
+                dirnames.sort()
+                rel = os.path.relpath(dirpath, self.root)
+                prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+                for name in sorted(filenames + [d for d in dirnames
+                                                if os.path.islink(os.path.join(dirpath, d))]):
+                    full = os.path.join(dirpath, name)
+                    st = os.lstat(full)
+                    if not stat.S_ISREG(st.st_mode):
+                        # unzip_wheel never makes links; one here was put by someone else
+                        raise UnsafePathError("refusing %r in the unzipped wheel %s: not a "
+                                              "regular file" % (prefix + name, self.filename))
+                    found.append(WheelMember(prefix + name, bool(st.st_mode & 0o111), st.st_size))
+            self._members = found
+        return self._members
+
+    def open(self, path: str):
+        try:
+            return open(safe_join(self.root, path), "rb")
+        except FileNotFoundError:
+            raise InstallError("%s has no member %r" % (self.filename, path))
+
+    def read(self, path: str):
+        try:
+            with open(safe_join(self.root, path), "rb") as f:
+                return f.read()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def local_file(self, path: str):
+        return safe_join(self.root, path)
+
+
+def _set_executable(path: str) -> None:
+    """pip's mode for an executable member, ``0o777 & ~umask | 0o111``, for a file
+    just created by ``open`` (so its mode is ``0o666 & ~umask``): the same bits as
+    adding 0o111, without pip's ``os.umask`` dance, which is not thread-safe."""
+    os.chmod(path, stat.S_IMODE(os.stat(path).st_mode) | 0o111)
+
+
+def unzip_wheel(zip_path: str, target_dir: str) -> str:
+    """Extract the wheel ``zip_path`` into ``target_dir`` (new or empty) for the cache.
+
+    Every member is checked before anything is written (absolute paths, ``..``,
+    symlinks pointing out are refused with ``UnsafePathError``); symlink members
+    become plain files holding the link text, as pip installs them; x bits are kept.
+    The caller unzips into a temporary folder and renames it into place."""
+    import shutil
+    with span("unzip_wheel", wheel=os.path.basename(zip_path)):
+        with ZipWheelSource(zip_path) as source:
+            members = source.members()
+            targets = [(m, safe_join(target_dir, m.path)) for m in members]
+            made = set()
+            for member, target in targets:
+                parent = os.path.dirname(target)
+                if parent not in made:
+                    os.makedirs(parent, exist_ok=True)
+                    made.add(parent)
+                with source.open(member.path) as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                if member.executable:
+                    _set_executable(target)
+    return target_dir
+
+
+# ---- destinations -------------------------------------------------------------
+
+def _record_entry(path: str, hash_: str, size) -> "RecordEntry":
+    return RecordEntry(path, hash_ or None, size)
+
+
+class Destination:
+    """Where a wheel's files go (the writing seam, as pypa/installer's
+    ``WheelDestination``). Paths given to the write methods are absolute and were
+    already checked to lie inside ``scheme_path(...)`` folders."""
+
+    python_executable: str = ""
+
+    def scheme_path(self, key: str) -> str:
+        """The absolute folder for ``key`` in ``SCHEME_KEYS``."""
+        raise NotImplementedError
+
+    def write_file(self, target: str, record_path: str, source: WheelSource, member,
+                   *, rewrite_shebang: bool = False, need_hash: bool = False) -> "RecordEntry":
+        """Put ``member`` of ``source`` at ``target`` (parents created, any old file
+        replaced, never written through: it may be a hardlink into the cache). With
+        ``rewrite_shebang`` a first line ``#!python...`` becomes ``#!<python>``. Returns
+        the RecordEntry (``record_path``, sha256, size) of the bytes that landed; the
+        hash may be empty when ``need_hash`` is false and the bytes are unchanged."""
+        raise NotImplementedError
+
+    def write_bytes(self, target: str, record_path: str, data: bytes,
+                    *, executable: bool = False) -> "RecordEntry":
+        """Write generated ``data`` to ``target`` as a new file (atomically); return
+        its RecordEntry."""
+        raise NotImplementedError
+
+    def script_bytes(self, entry: "_EntryPoint", gui: bool) -> bytes:
+        """The launcher for an entry point."""
+        raise NotImplementedError
+
+    def remove(self, target: str) -> None:
+        """Remove a file this destination wrote (rollback); missing is fine."""
+        try:
+            os.unlink(target)
+        except FileNotFoundError:
+            pass
+
+
+class SchemeDestination(Destination):
+    """Files into the folders of an install scheme, as pip lays them out on POSIX.
+
+    ``scheme`` maps purelib/platlib/scripts/data/headers to folders;
+    ``python_executable`` goes into shebangs; ``python_version`` (e.g. ``(3, 12)``)
+    names pip's versioned ``pip3``/``pip3.12`` launchers (left out when None);
+    ``link_mode`` is how files of an unzipped wheel are placed."""
+
+    def __init__(self, scheme: dict, python_executable: str, *, link_mode: str = "hardlink",
+                 script_kind: str = "posix", python_version=None):
+        missing = [k for k in SCHEME_KEYS if not scheme.get(k)]
+        if missing:
+            raise InstallError("the install scheme has no %s folder" % ", ".join(missing))
+        if link_mode not in ("hardlink", "copy", "symlink"):
+            raise UsageError("unknown link mode %r (hardlink, copy, symlink)" % link_mode)
+        if script_kind != "posix":
+            raise UsageError("only POSIX launchers are supported, not %r" % script_kind)
+        self.scheme = {k: os.path.abspath(scheme[k]) for k in SCHEME_KEYS}
+        self.python_executable = python_executable
+        self.python_version = tuple(python_version) if python_version else None
+        self.link_mode = link_mode
+        self.link_modes_used = set()
+
+    def scheme_path(self, key: str) -> str:
+        return self.scheme[key]
+
+    def write_file(self, target, record_path, source, member, *, rewrite_shebang=False,
+                   need_hash=False):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if rewrite_shebang:
+            data = source.read(member.path)
+            if data is None:
+                raise InstallError("%s has no member %r" % (source.filename, member.path))
+            if data.startswith(b"#!python"):
+                # a new file (the old one may be a hardlink into the cache); the mode
+                # pip gives extracted members, which its fix_script then keeps
+                data = _fix_shebang(data, self.python_executable)
+                atomic_write(target, data)
+                if member.executable:
+                    _set_executable(target)
+                return _record_entry(record_path, record_hash(data), len(data))
+        local = source.local_file(member.path)
+        if local is not None:
+            # unlink first, as pip does: renaming a new hardlink over an old one to the
+            # same cache file is a no-op in POSIX and would leave the temporary behind
+            _unlink_quietly(target)
+            self.link_modes_used.add(link_or_copy(local, target, self.link_mode))
+            if not need_hash:
+                return _record_entry(record_path, "", member.size)
+            with open(target, "rb") as f:
+                data = f.read()
+            return _record_entry(record_path, record_hash(data), len(data))
+        return self._write_stream(target, record_path, source, member)
+
+    def _write_stream(self, target, record_path, source, member):
+        """Stream a zip member to a new file next to ``target``, then rename over."""
+        import hashlib
+        import base64
+        tmp = "%s.puffin-%d-%d" % (target, os.getpid(), threading.get_ident())
+        h, size = hashlib.sha256(), 0
+        try:
+            with source.open(member.path) as src, open(tmp, "wb") as dst:
+                while True:
+                    block = src.read(1 << 20)
+                    if not block:
+                        break
+                    h.update(block)
+                    size += len(block)
+                    dst.write(block)
+            if member.executable:
+                _set_executable(tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        digest = "sha256=" + base64.urlsafe_b64encode(h.digest()).decode("ascii").rstrip("=")
+        return _record_entry(record_path, digest, size)
+
+    def write_bytes(self, target, record_path, data, *, executable=False):
+        atomic_write(target, data)
+        if executable:
+            # distlib's set_executable_mode: (mode | 0o555) & 0o7777
+            os.chmod(target, (os.stat(target).st_mode | 0o555) & 0o7777)
+        return _record_entry(record_path, record_hash(data), len(data))
+
+    def script_bytes(self, entry, gui):
+        return _launcher(entry, self.python_executable)
+
+
+def _fix_shebang(data: bytes, python_executable: str) -> bytes:
+    """pip's ``fix_script``: a first line starting ``#!python`` becomes
+    ``#!<python>`` + os.linesep (the rest of that line, e.g. ``w`` or `` -u``, is
+    dropped, exactly as pip drops it)."""
+    if not data.startswith(b"#!python"):
+        return data
+    end = data.find(b"\n")
+    rest = b"" if end < 0 else data[end + 1:]
+    return b"#!" + os.fsencode(python_executable) + os.linesep.encode("ascii") + rest
+
+
+def _shebang(python_executable: str) -> bytes:
+    """distlib's ``_get_shebang`` + ``_build_shebang`` on POSIX, as pip calls them:
+    the executable is quoted when it has a space, and a shebang with a space or
+    longer than the kernel's limit becomes the ``/bin/sh`` exec trick."""
+    exe = python_executable
+    if " " in exe:
+        if exe.startswith("/usr/bin/env "):
+            env, rest = exe.split(" ", 1)
+            if " " in rest and not rest.startswith('"'):
+                exe = '%s "%s"' % (env, rest)
+        elif not exe.startswith('"'):
+            exe = '"%s"' % exe
+    raw = exe.encode("utf-8")
+    limit = 512 if sys.platform == "darwin" else 127
+    if b" " not in raw and len(raw) + 3 <= limit:
+        return b"#!" + raw + b"\n"
+    return b"#!/bin/sh\n'''exec' " + raw + b' "$0" "$@"\n' + b"' '''\n"
+
+
+class _EntryPoint(Value):
+    """A console/gui script as distlib reads ``name = module:attr.sub [extras]``."""
+
+    __slots__ = ("name", "module", "attr", "extras")
+
+    def __init__(self, name, module, attr, extras=()):
+        self.name = name
+        self.module = module
+        self.attr = attr
+        self.extras = tuple(extras)
+
+
+def _parse_script_spec(spec: str):
+    """distlib's ``get_export_entry`` (regex and ``search`` semantics kept, so odd
+    specs name the same script pip would make). None when nothing matches."""
+    m = _lazy_re(r"""(?P<name>([^\[]\S*))
+                      \s*=\s*(?P<callable>(\w+)([:\.]\w+)*)
+                      \s*(\[\s*(?P<flags>[\w-]+(=\w+)?(,\s*\w+(=\w+)?)*)\s*\])?
+                      """, re.VERBOSE).search(spec)
+    if not m:
+        if "[" in spec or "]" in spec:
+            raise InstallError("invalid entry point specification %r" % spec)
+        return None
+    path = m.group("callable")
+    if path.count(":") == 0:
+        raise InstallError("invalid script entry point: %s - a callable suffix is required "
+                           "(module:function)" % spec,
+                           hint="see https://packaging.python.org/specifications/entry-points/")
+    if path.count(":") != 1:
+        raise InstallError("invalid entry point specification %r" % spec)
+    flags = m.group("flags")
+    if flags is None and ("[" in spec or "]" in spec):
+        raise InstallError("invalid entry point specification %r" % spec)
+    module, attr = path.split(":")
+    extras = [f.strip() for f in flags.split(",")] if flags else []
+    return _EntryPoint(m.group("name"), module, attr, extras)
+
+
+def _launcher(entry: _EntryPoint, python_executable: str) -> bytes:
+    text = _LAUNCHER_TEMPLATE % {"module": entry.module,
+                                 "import_name": entry.attr.split(".")[0],
+                                 "func": entry.attr}
+    return _shebang(python_executable) + text.encode("utf-8")
+
+
+def _parse_entry_points(text: str) -> dict:
+    """``{group: {name: value}}`` from entry_points.txt, as importlib.metadata reads it
+    (blank lines and ``#``/``;`` comments skipped, ``name = value`` split on the
+    first ``=``, later names win)."""
+    groups, current = {}, None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = groups.setdefault(line[1:-1].strip(), {})
+            continue
+        if current is None or "=" not in line:
+            continue
+        name, value = line.split("=", 1)
+        current[name.strip()] = value.strip()
+    return groups
+
+
+def _console_script_specs(console: dict, python_version) -> list:
+    """pip's ``get_console_script_specs``: ``pip`` and ``easy_install`` get the
+    versioned launchers pip makes for them (``pip3``, ``pip3.12``); others as given."""
+    console = dict(console)
+    specs = []
+    env = os.environ.get("ENSUREPIP_OPTIONS")
+    pip_script = console.pop("pip", None)
+    if pip_script:
+        if env is None:
+            specs.append("pip = " + pip_script)
+        if python_version:
+            if (env or "") != "altinstall":
+                specs.append("pip%d = %s" % (python_version[0], pip_script))
+            specs.append("pip%d.%d = %s" % (python_version[0], python_version[1], pip_script))
+        for k in [k for k in console if re.match(r"pip(\d+(\.\d+)?)?$", k)]:
+            del console[k]
+    easy_install = console.pop("easy_install", None)
+    if easy_install:
+        if env is None:
+            specs.append("easy_install = " + easy_install)
+        if python_version:
+            specs.append("easy_install-%d.%d = %s" % (python_version[0], python_version[1],
+                                                       easy_install))
+        for k in [k for k in console if re.match(r"easy_install(-\d+\.\d+)?$", k)]:
+            del console[k]
+    specs.extend("%s = %s" % item for item in console.items())
+    return specs
+
+
+# ---- install --------------------------------------------------------------------
+
+def _parse_wheel_file(text: str, filename: str) -> dict:
+    """The WHEEL file as pip reads it: email headers, the first ``Wheel-Version``
+    wins (a repeated one is tolerated), a major version above 1 is refused."""
+    from email.parser import Parser
+    msg = Parser().parsestr(text)
+    version_text = msg["Wheel-Version"]
+    if version_text is None:
+        raise InstallError("%s has an invalid wheel: WHEEL is missing Wheel-Version" % filename)
+    try:
+        version = tuple(int(p) for p in version_text.strip().split("."))
+    except ValueError:
+        raise InstallError("%s has an invalid wheel: invalid Wheel-Version %r"
+                           % (filename, version_text.strip()))
+    if version[0] > 1:
+        raise InstallError("%s has Wheel-Version %s, which this installer does not support "
+                           "(only 1.x)" % (filename, version_text.strip()),
+                           hint="upgrade puffin.py, or install an older release of the package")
+    if version > (1, 0):
+        warn_user("installing %s with a newer Wheel-Version (%s)" % (filename, version_text.strip()))
+    return {"version": version,
+            "root_is_purelib": (msg.get("Root-Is-Purelib") or "").strip().lower() == "true"}
+
+
+def _find_dist_info(members: list, project: str, filename: str) -> str:
+    """pip's ``wheel_dist_info_dir``: exactly one top-level ``.dist-info`` folder,
+    whose name starts with the project's."""
+    tops = {m.path.split("/", 1)[0] for m in members}
+    found = sorted(t for t in tops if t.endswith(".dist-info"))
+    if not found:
+        raise InstallError("%s has an invalid wheel: .dist-info directory not found" % filename)
+    if len(found) > 1:
+        raise InstallError("%s has an invalid wheel: multiple .dist-info directories found: %s"
+                           % (filename, ", ".join(found)))
+    if not canonicalize_name(found[0]).startswith(canonicalize_name(project)):
+        raise InstallError("%s has an invalid wheel: .dist-info directory %r does not start "
+                           "with %r" % (filename, found[0], canonicalize_name(project)))
+    return found[0]
+
+
+def _record_path(target: str, lib_dir: str) -> str:
+    """pip's ``_fs_to_record_path``: relative to the lib folder, with '/'."""
+    return os.path.relpath(target, lib_dir).replace(os.sep, "/")
+
+
+class _Placement(Value):
+    """Where one member lands: ``kind`` is "file" or "script" (shebang rewritten)."""
+
+    __slots__ = ("member", "target", "record_path", "kind")
+
+    def __init__(self, member, target, record_path, kind):
+        self.member = member
+        self.target = target
+        self.record_path = record_path
+        self.kind = kind
+
+
+class _WheelPlan:
+    """Everything ``install_wheel`` decided before writing a byte."""
+
+    __slots__ = ("filename", "lib_dir", "dist_info", "dist_info_path", "placements",
+                 "skipped", "scripts", "old_rows", "extra_files", "roots")
+
+
+def _plan_wheel(source, destination, installer, requested, direct_url) -> _WheelPlan:
+    """Read WHEEL, RECORD and entry points, and map every member to its target,
+    refusing anything that would land outside the scheme folders."""
+    name = parse_wheel_filename(source.filename)[0]
+    members = source.members()
+    plan = _WheelPlan()
+    plan.filename = source.filename
+    plan.dist_info = _find_dist_info(members, name, source.filename)
+    by_path = {m.path: m for m in members}
+    if plan.dist_info + "/METADATA" not in by_path:
+        raise InstallError("%s has an invalid wheel: %s/METADATA is missing"
+                           % (source.filename, plan.dist_info))
+    wheel_text = source.read(plan.dist_info + "/WHEEL")
+    if wheel_text is None:
+        raise InstallError("%s has an invalid wheel: could not read %s/WHEEL"
+                           % (source.filename, plan.dist_info))
+    wheel = _parse_wheel_file(wheel_text.decode("utf-8", "replace"), source.filename)
+    record = source.read(plan.dist_info + "/RECORD")
+    if record is None:
+        raise InstallError("%s has an invalid wheel: %s/RECORD is missing"
+                           % (source.filename, plan.dist_info))
+    plan.old_rows = _read_record_rows(record.decode("utf-8"))
+    plan.lib_dir = destination.scheme_path("purelib" if wheel["root_is_purelib"] else "platlib")
+    plan.dist_info_path = os.path.join(plan.lib_dir, plan.dist_info)
+    ep_bytes = source.read(plan.dist_info + "/entry_points.txt")
+    groups = _parse_entry_points(ep_bytes.decode("utf-8")) if ep_bytes else {}
+    console, gui = groups.get("console_scripts", {}), groups.get("gui_scripts", {})
+    plan.placements, plan.skipped = _place_members(members, destination, plan.lib_dir,
+                                                   set(console) | set(gui), source.filename)
+    plan.scripts = _plan_scripts(destination, plan.lib_dir, console, gui)
+    plan.extra_files = _plan_metadata_files(plan, installer, requested, direct_url)
+    plan.roots = sorted({destination.scheme_path(k) for k in SCHEME_KEYS})
+    return plan
+
+
+def _place_members(members, destination, lib_dir, entry_point_names, filename):
+    """Targets of all members (pip's root/.data/scripts rules); the setuptools
+    wrappers in .data/scripts for names that are entry points are skipped."""
+    placements, skipped = [], []
+    for m in members:
+        top, _, rest = m.path.partition("/")
+        if not top.endswith(".data") or not rest:
+            target = safe_join(lib_dir, m.path)
+            placements.append(_Placement(m, target, _record_path(target, lib_dir), "file"))
+            continue
+        key, _, sub = rest.partition("/")
+        if not sub:
+            raise InstallError("unexpected file in %s: %r. .data directory contents should be "
+                               "named like: '<scheme key>/<path>'." % (filename, m.path))
+        if key not in SCHEME_KEYS:
+            raise InstallError("unknown scheme key used in %s: %s (for file %r). .data directory "
+                               "contents should be in subdirectories named with a valid scheme "
+                               "key (%s)" % (filename, key, m.path,
+                                             ", ".join(sorted(SCHEME_KEYS))))
+        target = safe_join(destination.scheme_path(key), sub)
+        kind = "file"
+        if key == "scripts":
+            base = os.path.basename(target)
+            low = base.lower()
+            match = (base[:-4] if low.endswith((".exe", ".pya")) else
+                     base[:-10] if low.endswith("-script.py") else base)
+            if match in entry_point_names:
+                skipped.append(m)
+                continue
+            kind = "script"
+        placements.append(_Placement(m, target, _record_path(target, lib_dir), kind))
+    return placements, skipped
+
+
+def _plan_scripts(destination, lib_dir, console, gui) -> list:
+    """``[(entry, gui, target, record_path)]`` for every launcher pip would make."""
+    version = getattr(destination, "python_version", None)
+    specs = [(s, False) for s in _console_script_specs(console, version)]
+    specs += [("%s = %s" % item, True) for item in gui.items()]
+    out = []
+    for spec, is_gui in specs:
+        entry = _parse_script_spec(spec)
+        if entry is None:
+            raise InstallError("invalid entry point specification %r" % spec)
+        if "/" in entry.name or "\\" in entry.name or entry.name in (".", ".."):
+            raise UnsafePathError("refusing the script name %r: it is not a plain file name"
+                                  % entry.name)
+        target = safe_join(destination.scheme_path("scripts"), entry.name)
+        out.append((entry, is_gui, target, _record_path(target, lib_dir)))
+    return out
+
+
+def _direct_url_bytes(direct_url) -> bytes:
+    """PEP 610 JSON as pip writes it (``json.dumps(..., sort_keys=True)``)."""
+    if isinstance(direct_url, bytes):
+        return direct_url
+    if isinstance(direct_url, str):
+        return direct_url.encode("utf-8")
+    if isinstance(direct_url, dict):
+        return json.dumps(direct_url, sort_keys=True).encode("utf-8")
+    return direct_url.to_json().encode("utf-8")
+
+
+def _plan_metadata_files(plan, installer, requested, direct_url) -> list:
+    """``[(filename, bytes)]`` generated into the dist-info, in pip's order."""
+    files = [("INSTALLER", (installer + "\n").encode("utf-8"))]
+    if direct_url is not None:
+        files.append(("direct_url.json", _direct_url_bytes(direct_url)))
+    if requested:
+        files.append(("REQUESTED", b""))
+    return files
+
+
+def _read_record_rows(text: str) -> list:
+    import csv
+    return [row for row in csv.reader(text.splitlines()) if row]
+
+
+def _journal_path(lib_dir: str, dist_info: str) -> str:
+    return os.path.join(lib_dir, ".puffin-installing-%s.json" % dist_info)
+
+
+def install_wheel(source: WheelSource, destination: Destination, *, installer: str = "puffin",
+                  requested: bool = False, direct_url=None) -> str:
+    """Install one wheel; return the path of the installed ``.dist-info``.
+
+    Everything is checked before anything is written; a journal beside the
+    dist-info lists the files to come, then files, launchers and the generated
+    dist-info files are written, RECORD last, and the journal is removed. An error
+    (or Ctrl-C) removes what was written; a killed process leaves the journal, and
+    ``repair_interrupted`` removes the half install on the next run.
+    ``direct_url`` is a PEP 610 dict, JSON text, or an object with ``to_json()``."""
+    with span("install_wheel", wheel=source.filename):
+        plan = _plan_wheel(source, destination, installer, requested, direct_url)
+        journal = _journal_path(plan.lib_dir, plan.dist_info)
+        targets = ([p.target for p in plan.placements] + [s[2] for s in plan.scripts]
+                   + [os.path.join(plan.dist_info_path, f) for f, _ in plan.extra_files]
+                   + [os.path.join(plan.dist_info_path, "RECORD")])
+        made_dirs = sorted({d for root in plan.roots for d in _missing_dirs(root)},
+                           key=len, reverse=True)
+        atomic_write(journal, json.dumps({"dist_info": plan.dist_info_path, "files": targets,
+                                          "roots": plan.roots}).encode("utf-8"))
+        written = []
+        try:
+            _remove_stale_record(plan.dist_info_path)
+            rows = _write_all(plan, source, destination, written)
+            record_target = os.path.join(plan.dist_info_path, "RECORD")
+            written.append(record_target)
+            destination.write_bytes(record_target, plan.dist_info + "/RECORD", _record_text(rows))
+        except BaseException:
+            _rollback(destination, written, plan.roots)
+            _unlink_quietly(journal)
+            for d in made_dirs:  # deepest first; only the ones this install created
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    pass
+            raise
+        _unlink_quietly(journal)
+        return plan.dist_info_path
+
+
+def _missing_dirs(path: str) -> list:
+    """``path`` and its ancestors that do not exist yet, deepest first."""
+    missing = []
+    path = os.path.abspath(path)
+    while not os.path.isdir(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return missing
+
+
+def _remove_stale_record(dist_info_path: str) -> None:
+    """A RECORD left from an earlier install at the same path would make a half
+    install look complete; it goes first (the journal already names this install)."""
+    _unlink_quietly(os.path.join(dist_info_path, "RECORD"))
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _write_all(plan, source, destination, written) -> list:
+    """Write members, launchers and dist-info files; return the RECORD rows as pip
+    computes them (``get_csv_rows_for_installed``)."""
+    installed, changed, generated = {}, {}, []
+    regenerated = {plan.dist_info + "/RECORD"} | {plan.dist_info + "/" + f
+                                                   for f, _ in plan.extra_files}
+    for p in plan.placements:
+        installed[p.member.path] = p.record_path
+        if p.member.path in regenerated:
+            continue  # written fresh below, never through a link into the cache
+        written.append(p.target)
+        entry = destination.write_file(p.target, p.record_path, source, p.member,
+                                       rewrite_shebang=p.kind == "script")
+        if p.kind == "script" and entry.hash:
+            changed[p.record_path] = entry
+    for entry_point, is_gui, target, record_path in plan.scripts:
+        written.append(target)
+        data = destination.script_bytes(entry_point, is_gui)
+        generated.append(destination.write_bytes(target, record_path, data, executable=True))
+    for fname, data in plan.extra_files:
+        target = os.path.join(plan.dist_info_path, fname)
+        written.append(target)
+        generated.append(destination.write_bytes(target, plan.dist_info + "/" + fname, data))
+    return _record_rows(plan.old_rows, installed, changed, generated)
+
+
+def _record_rows(old_rows, installed, changed, generated) -> list:
+    rows = []
+    for row in old_rows:
+        new_path = installed.pop(row[0], row[0])
+        if new_path in changed:
+            e = changed[new_path]
+            rows.append((new_path, e.hash or "", "" if e.size is None else str(e.size)))
+        else:
+            rows.append((new_path, row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else ""))
+    for e in generated:
+        rows.append((e.path, e.hash or "", "" if e.size is None else str(e.size)))
+    for path in installed.values():
+        rows.append((path, "", ""))
+    return sorted((p, h, str(s)) for p, h, s in rows)
+
+
+def _record_text(rows) -> bytes:
+    """RECORD as pip writes it: the csv module's default dialect (CRLF line ends)."""
+    import csv
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _rollback(destination, written, roots) -> None:
+    """Undo a failed install: remove the files it wrote and the folders left empty."""
+    for target in reversed(written):
+        try:
+            destination.remove(target)
+        except OSError:
+            pass
+    _prune_empty_parents({os.path.dirname(t) for t in written}, roots)
+
+
+def _prune_empty_parents(dirs, roots) -> None:
+    """Remove each folder in ``dirs`` and its parents while empty, stopping at the
+    ``roots`` (scheme folders) and anything above them."""
+    stop = set()
+    for r in roots:
+        r = os.path.abspath(r)
+        while True:
+            stop.add(r)
+            parent = os.path.dirname(r)
+            if parent == r:
+                break
+            r = parent
+    for d in sorted({os.path.abspath(d) for d in dirs}, key=len, reverse=True):
+        while d not in stop and os.path.isdir(d) and not os.path.islink(d):
+            try:
+                os.rmdir(d)
+            except OSError:
+                break
+            d = os.path.dirname(d)
+
+
+def repair_interrupted(site_paths) -> list:
+    """Clean up installs that a killed process left half done (their journal is
+    still there): files named in the journal are removed unless the install wrote
+    its RECORD. Returns the dist-info paths that were removed."""
+    repaired = []
+    for site in site_paths:
+        try:
+            names = os.listdir(site)
+        except OSError:
+            continue
+        for name in names:
+            if not (name.startswith(".puffin-installing-") and name.endswith(".json")):
+                continue
+            journal = os.path.join(site, name)
+            try:
+                with open(journal, "rb") as f:
+                    info = json.loads(f.read().decode("utf-8"))
+            except (OSError, ValueError):
+                _unlink_quietly(journal)
+                continue
+            dist_info = info.get("dist_info", "")
+            if not os.path.exists(os.path.join(dist_info, "RECORD")):
+                for target in info.get("files", []):
+                    _unlink_quietly(target)
+                remove_tree(dist_info)
+                files = info.get("files", [])
+                _prune_empty_parents({os.path.dirname(t) for t in files}, info.get("roots", [site]))
+                repaired.append(dist_info)
+            _unlink_quietly(journal)
+    return repaired
+
+
+# ---- installed distributions ----------------------------------------------------
+
+class InstalledDist(Value):
+    """A distribution found in site-packages: a ``.dist-info`` folder, or a legacy
+    ``.egg-info`` folder or file. ``name`` is canonical, ``version`` a ``Version``
+    (None when unreadable); the rest is read from disk on first use."""
+
+    __slots__ = ("name", "version", "path", "_cache")
+
+    def __init__(self, name: str, version, path: str):
+        self.name = name
+        self.version = version
+        self.path = path
+        self._cache = {}
+
+    @property
+    def kind(self) -> str:
+        return "dist-info" if self.path.endswith(".dist-info") else "egg-info"
+
+    @property
+    def location(self) -> str:
+        """The folder the distribution's RECORD paths are relative to."""
+        return os.path.dirname(self.path)
+
+    def read_text(self, name: str):
+        """The text of a file in the metadata folder, or None."""
+        if not os.path.isdir(self.path):
+            return None
+        try:
+            with open(os.path.join(self.path, name), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    @property
+    def complete(self) -> bool:
+        """False for a ``.dist-info`` without RECORD (a broken or interrupted install)."""
+        return self.kind != "dist-info" or os.path.isfile(os.path.join(self.path, "RECORD"))
+
+    @property
+    def installer(self):
+        text = self.read_text("INSTALLER")
+        return text.strip() if text else None
+
+    @property
+    def requested(self) -> bool:
+        return os.path.isfile(os.path.join(self.path, "REQUESTED"))
+
+    @property
+    def direct_url(self):
+        """The parsed ``direct_url.json`` (dict), or None."""
+        text = self.read_text("direct_url.json")
+        try:
+            return json.loads(text) if text else None
+        except ValueError:
+            return None
+
+    @property
+    def metadata(self) -> "Metadata":
+        if "metadata" not in self._cache:
+            self._cache["metadata"] = Metadata.from_bytes(self._metadata_bytes())
+        return self._cache["metadata"]
+
+    def _metadata_bytes(self) -> bytes:
+        if os.path.isfile(self.path):
+            source = self.path
+        else:
+            source = os.path.join(self.path, "METADATA" if self.kind == "dist-info" else "PKG-INFO")
+        try:
+            with open(source, "rb") as f:
+                return f.read()
+        except OSError as e:
+            raise InstallError("cannot read the metadata of %s: %s" % (self.path, e))
+
+    def entry_points(self) -> dict:
+        text = self.read_text("entry_points.txt")
+        return _parse_entry_points(text) if text else {}
+
+    def record_rows(self):
+        """RECORD rows, or None when there is no RECORD."""
+        text = self.read_text("RECORD")
+        return None if text is None else _read_record_rows(text)
+
+
+def _split_info_name(filename: str):
+    """(name, version text or None) from ``name-version.dist-info`` or
+    ``name-version[-pyX.Y].egg-info``; None for the version when the name is not
+    in that escaped form (then the metadata decides)."""
+    stem = filename.rsplit(".", 1)[0]
+    parts = stem.split("-")
+    most = 2 if filename.endswith(".dist-info") else 3
+    if len(parts) < 2 or len(parts) > most:
+        return parts[0], None
+    return parts[0], parts[1]
+
+
+def _installed_dist(path: str):
+    name, version_text = _split_info_name(os.path.basename(path))
+    dist = InstalledDist(canonicalize_name(name), None, path)
+    version = None
+    if version_text is not None:
+        try:
+            version = Version(version_text)
+        except InvalidVersion:
+            version = None
+    if version is None:
+        # odd folder name: trust the metadata, as pip does
+        try:
+            meta = dist.metadata
+            dist.name = canonicalize_name(meta.name)
+            version = meta.version
+        except PuffinError:
+            return None
+    dist.version = version
+    return dist
+
+
+def read_installed(site_paths) -> list:
+    """The distributions in ``site_paths`` (``.dist-info`` folders, legacy
+    ``.egg-info`` folders and files), sorted by name. Unreadable ones are skipped
+    with a warning; a dist-info without RECORD is listed (``complete`` is False)."""
+    found, seen = [], set()
+    for site in site_paths:
+        try:
+            names = sorted(os.listdir(site))
+        except OSError:
+            continue
+        for entry in names:
+            if not entry.endswith((".dist-info", ".egg-info")):
+                continue
+            path = os.path.join(site, entry)
+            if entry.endswith(".dist-info") and not os.path.isdir(path):
+                continue
+            dist = _installed_dist(path)
+            if dist is None:
+                warn_user("ignoring the unreadable distribution %s" % path)
+                continue
+            if (dist.name, site) in seen:
+                continue
+            seen.add((dist.name, site))
+            found.append(dist)
+    return sorted(found, key=lambda d: (d.name, d.path))
+
+
+# ---- uninstall -------------------------------------------------------------------
+
+def uninstall(dist: InstalledDist, scheme: dict) -> list:
+    """Remove ``dist`` as pip does; return the removed paths (files, and folders
+    removed whole), sorted.
+
+    A ``.dist-info`` goes by its RECORD (plus ``.pyc`` files of listed modules
+    and the launchers of its entry points); a legacy ``.egg-info`` folder by
+    ``installed-files.txt`` or ``top_level.txt``; folders left empty go too.
+    Paths outside the scheme folders are not touched. Raises ``InstallError``
+    when there is no RECORD or for a distutils ``.egg-info`` file."""
+    with span("uninstall", dist=dist.name):
+        roots = sorted({os.path.abspath(scheme[k]) for k in SCHEME_KEYS if scheme.get(k)}
+                       | {os.path.abspath(dist.location)})
+        # the headers folder is the project's own (include/site/pythonX.Y/<name>): pip
+        # removes it with its last file, so pruning stops at its parent
+        keep = [r for r in roots if r != os.path.abspath(scheme.get("headers") or "")]
+        if scheme.get("headers"):
+            keep.append(os.path.dirname(os.path.abspath(scheme["headers"])))
+        folders = set()  # removed whole: only packages named by an egg-info's top_level.txt
+        if dist.kind == "dist-info":
+            files = _dist_info_paths(dist)
+        else:
+            files = _egg_info_paths(dist, folders)
+        files |= _script_paths(dist, scheme)
+        removed, dirs = [], set()
+        for path in sorted(files | folders):
+            if not _inside_any(path, roots):
+                warn_user("not removing %s: it is outside the environment" % path)
+                continue
+            if os.path.isdir(path) and not os.path.islink(path):
+                if path not in folders:
+                    continue  # a RECORD never owns a folder; empty ones are pruned below
+                remove_tree(path)
+            elif os.path.lexists(path):
+                os.unlink(path)
+            else:
+                continue
+            removed.append(path)
+            dirs.add(os.path.dirname(path))
+        if os.path.lexists(dist.path):
+            remove_tree(dist.path)
+            removed.append(dist.path)
+            dirs.add(os.path.dirname(dist.path))
+        _prune_empty_parents(dirs, keep)
+        return sorted(set(removed))
+
+
+def _inside_any(path: str, roots) -> bool:
+    """Strictly below one of ``roots`` (a root itself is never removed)."""
+    return any(path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def _with_bytecode(path: str, out: set) -> None:
+    """``path`` plus, for a ``.py`` file, its ``.pyc``/``.pyo`` and ``__pycache__``
+    files for every interpreter (pip removes only its own tag; any is stale now)."""
+    out.add(path)
+    if not path.endswith(".py"):
+        return
+    base = path[:-3]
+    out.add(base + ".pyc")
+    out.add(base + ".pyo")
+    cache = os.path.join(os.path.dirname(path), "__pycache__")
+    prefix = os.path.basename(base) + "."
+    try:
+        names = os.listdir(cache)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix) and name.endswith(".pyc") and name.count(".") >= 2:
+            out.add(os.path.join(cache, name))
+
+
+def _dist_info_paths(dist: InstalledDist) -> set:
+    rows = dist.record_rows()
+    if rows is None:
+        msg = "cannot uninstall %s %s: RECORD file not found" % (dist.name, dist.version)
+        who = dist.installer
+        if who and who != "pip":
+            hint = "the package was installed by %s" % who
+        else:
+            hint = ("reinstalling it should recover: pip install --force-reinstall --no-deps "
+                    "%s==%s" % (dist.name, dist.version))
+        raise InstallError(msg, hint=hint)
+    out = set()
+    for row in rows:
+        _with_bytecode(os.path.normpath(os.path.join(dist.location, row[0])), out)
+    return out
+
+
+def _egg_info_paths(dist: InstalledDist, folders: set) -> set:
+    if os.path.isfile(dist.path):
+        raise InstallError("cannot uninstall %s %s: it is a distutils installed project, so "
+                           "which files belong to it cannot be known and removing it would be "
+                           "partial" % (dist.name, dist.version))
+    out = set()
+    listed = dist.read_text("installed-files.txt")
+    if listed is not None:
+        for line in listed.splitlines():
+            line = line.strip()
+            if line:
+                path = line if os.path.isabs(line) else os.path.join(dist.path, line)
+                _with_bytecode(os.path.normpath(path), out)
+        return out
+    top_level = dist.read_text("top_level.txt")
+    if top_level is not None:
+        namespaces = (dist.read_text("namespace_packages.txt") or "").splitlines()
+        for pkg in top_level.splitlines():
+            pkg = pkg.strip()
+            if pkg and pkg not in namespaces and "/" not in pkg and pkg not in (".", ".."):
+                base = os.path.join(dist.location, pkg)
+                folders.add(base)
+                _with_bytecode(base + ".py", out)
+    return out
+
+
+def _script_paths(dist: InstalledDist, scheme: dict) -> set:
+    """Launchers of the dist's entry points, and distutils scripts of an egg-info."""
+    bin_dir = scheme.get("scripts")
+    if not bin_dir:
+        return set()
+    names = set()
+    groups = dist.entry_points()
+    for group in ("console_scripts", "gui_scripts"):
+        names.update(groups.get(group, {}))
+    if dist.kind == "egg-info" and os.path.isdir(os.path.join(dist.path, "scripts")):
+        names.update(os.listdir(os.path.join(dist.path, "scripts")))
+    return {os.path.join(os.path.abspath(bin_dir), n) for n in names
+            if n and "/" not in n and n not in (".", "..")}
+
+
+# ---- bytecode --------------------------------------------------------------------
+
+# Run in the target interpreter: compile the files named on stdin (JSON), print the
+# .pyc paths written. pip calls compileall.compile_file(path, force=True, quiet=True).
+_COMPILE_SCRIPT = r"""
+import compileall, importlib.util, json, sys, warnings
+paths = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+out = []
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore")
+    for p in paths:
+        try:
+            ok = compileall.compile_file(p, force=True, quiet=2)
+        except Exception:
+            ok = False
+        if ok:
+            out.append(importlib.util.cache_from_source(p))
+sys.stdout.buffer.write(json.dumps(out).encode("utf-8"))
+"""
+
+
+def compile_bytecode(paths, python_executable: str, workers: int = None) -> list:
+    """Compile ``.py`` files with the target interpreter, in ``workers`` processes
+    at once (default: the CPU count); return the ``.pyc`` paths written. Files that
+    do not compile (Python 2 syntax, say) are skipped as pip skips them."""
+    import subprocess
+    paths = [p for p in paths if p.endswith(".py")]
+    if not paths:
+        return []
+    workers = max(1, min(workers or os.cpu_count() or 1, (len(paths) + 49) // 50))
+    chunks = [paths[i::workers] for i in range(workers)]
+
+    def run(chunk):
+        proc = subprocess.run([python_executable, "-E", "-s", "-c", _COMPILE_SCRIPT],
+                              input=json.dumps(chunk).encode("utf-8"),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if proc.returncode != 0:
+            raise InstallError("compiling bytecode with %s failed" % python_executable,
+                               causes=[proc.stderr.decode("utf-8", "replace").strip()])
+        return json.loads(proc.stdout.decode("utf-8"))
+
+    with span("compile_bytecode", files=len(paths), workers=workers):
+        if workers == 1:
+            return run(chunks[0])
+        results = []
+        threads = [threading.Thread(target=lambda c=c: results.append(_capture(run, c)))
+                   for c in chunks]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        out = []
+        for ok, value in results:
+            if not ok:
+                raise value
+            out.extend(value)
+        return sorted(out)
+
+
+def _capture(fn, arg):
+    try:
+        return True, fn(arg)
+    except BaseException as e:  # handed to the calling thread
+        return False, e
+
+
+def compile_installed(dist_info_paths, python_executable: str, workers: int = None) -> int:
+    """``--compile-bytecode``: compile every ``.py`` file the given installs put in
+    place (as pip does at install time) and list each ``.pyc`` in its RECORD with an
+    empty hash, as pip does. Returns the number of ``.pyc`` files written."""
+    per_dist = {}
+    for dist_info in dist_info_paths:
+        lib_dir = os.path.dirname(dist_info)
+        with open(os.path.join(dist_info, "RECORD"), "rb") as f:
+            rows = _read_record_rows(f.read().decode("utf-8"))
+        sources = sorted({os.path.join(lib_dir, r[0]) for r in rows if r[0].endswith(".py")})
+        per_dist[dist_info] = (rows, [p for p in sources if os.path.isfile(p)])
+    all_paths = [p for _, paths in per_dist.values() for p in paths]
+    written = set(compile_bytecode(all_paths, python_executable, workers))
+    count = 0
+    for dist_info, (rows, sources) in per_dist.items():
+        lib_dir = os.path.dirname(dist_info)
+        known = {r[0] for r in rows}
+        added = []
+        for pyc in sorted(written):
+            rel = _record_path(pyc, lib_dir)
+            src_dir = os.path.dirname(os.path.dirname(pyc))
+            stem = os.path.basename(pyc).split(".", 1)[0]
+            if os.path.join(src_dir, stem + ".py") in sources and rel not in known:
+                added.append((rel, "", ""))
+        if added:
+            new_rows = sorted([tuple(r + [""] * (3 - len(r)))[:3] for r in rows] + added)
+            atomic_write(os.path.join(dist_info, "RECORD"), _record_text(new_rows))
+            count += len(added)
+    return count
+
+
+# =============================================================================
+# 8. Index client
+# =============================================================================
+# Owns: HttpClient (kept-alive connection pools per host, DNS once per host,
+# retries, redirects, gzip, proxies, TLS, auth, redaction), IndexLocations and
+# RegistryClient (PEP 691 JSON / PEP 503 HTML pages, find-links, file:// indexes,
+# index strategies, pages cached in simple-v0 with their HTTP policy). Uses 1-4.
+
+DEFAULT_HTTP_TIMEOUT = 30.0   # seconds per socket operation, as uv's read timeout
+DEFAULT_HTTP_RETRIES = 3      # as uv: three retries after the first attempt
+
+_JSON_ACCEPT = ("application/vnd.pypi.simple.v1+json, "
+                "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01")
+
+# ---- redaction ----------------------------------------------------------------
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password replaced by ``****`` (a user name alone,
+    often a token, is replaced too), for every message and log line."""
+    if not isinstance(url, str) or "@" not in url:
+        return url
+    m = _lazy_re(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#]*)@").match(url)
+    if not m:
+        return url
+    user, sep, _pw = m.group(2).partition(":")
+    cred = user + ":****" if sep else "****"
+    return m.group(1) + cred + "@" + url[m.end():]
+
+
+def redact_text(text: str) -> str:
+    """Every URL credential in free text (an exception message) redacted."""
+    if "@" not in text:
+        return text
+    return _lazy_re(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@?#]*@").sub(
+        lambda m: redact_url(m.group(0)), text)
+
+
+def _split_userinfo(url: str):
+    """(url without credentials, user or None, password or None), unquoted."""
+    from urllib.parse import urlsplit, unquote
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None, None
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    return (parts._replace(netloc=hostport).geturl(), unquote(user) or None,
+            unquote(password) if password else None)
+
+
+def file_url_to_path(url: str) -> str:
+    """Local path of a ``file:`` URL."""
+    from urllib.parse import urlsplit, unquote
+    parts = urlsplit(url)
+    if os.name == "nt":  # pragma: no cover - drive letters and backslashes
+        from urllib.request import url2pathname
+        path = url2pathname(parts.path)
+    else:
+        path = unquote(parts.path)  # urllib.request would import half the stdlib for this
+    if parts.netloc and parts.netloc != "localhost":
+        path = "//" + parts.netloc + path  # UNC-style share
+    return path
+
+
+def path_to_file_url(path: str) -> str:
+    """``file:`` URL of a local path (absolute)."""
+    from urllib.parse import quote
+    p = os.path.abspath(path).replace(os.sep, "/")
+    if not p.startswith("/"):
+        p = "/" + p
+    return "file://" + quote(p)
+
+
+# ---- errors -------------------------------------------------------------------
+
+class HttpError(NetworkError):
+    """An HTTP answer that is an error for good (after retries): ``.status``,
+    ``.url`` (redacted)."""
+
+    def __init__(self, url: str, status: int, reason: str = "", hint=None):
+        self.url = redact_url(url)
+        self.status = status
+        super().__init__("HTTP status %d %s for %s" % (status, reason, self.url),
+                         hint=hint)
+
+
+class _Retry(Exception):
+    """Internal: an attempt that may be retried (``delay`` overrides backoff)."""
+
+    def __init__(self, cause, delay=None, response=None):
+        super().__init__(str(cause))
+        self.cause = cause
+        self.delay = delay
+        self.response = response
+
+
+# ---- DNS ------------------------------------------------------------------------
+
+class DnsCache:
+    """Resolve each host once per process, however many threads ask.
+
+    ``getaddrinfo`` has no timeout and a stalled resolver can hang a request
+    forever, so each lookup runs in a helper thread: when it has not answered
+    within ``timeout`` seconds, another attempt starts beside it (up to
+    ``attempts``) and the first answer wins. ``lookups`` counts getaddrinfo
+    calls per host (tests assert it).
+    """
+
+    def __init__(self, timeout: float = 10.0, attempts: int = 3):
+        self.timeout = timeout
+        self.attempts = attempts
+        self.lookups: dict = {}
+        self._answers: dict = {}
+        self._locks: dict = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, host: str, port: int) -> list:
+        key = (host, port)
+        found = self._answers.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            found = self._answers.get(key)
+            if found is None:
+                found = self._answers[key] = self._lookup(host, port)
+            return found
+
+    def _lookup(self, host: str, port: int) -> list:
+        import socket
+        import queue
+        answers: queue.Queue = queue.Queue()
+
+        def attempt():
+            try:
+                answers.put((True, socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)))
+            except OSError as e:
+                answers.put((False, e))
+
+        error = None
+        started = 0
+        with span("dns.resolve", host=host):
+            while True:
+                if started < self.attempts and error is None:
+                    with self._lock:
+                        self.lookups[host] = self.lookups.get(host, 0) + 1
+                    threading.Thread(target=attempt, daemon=True,
+                                     name="puffin-dns").start()
+                    started += 1
+                try:
+                    ok, value = answers.get(timeout=self.timeout)
+                except queue.Empty:
+                    if started >= self.attempts:
+                        raise OSError("DNS lookup of %s timed out" % host)
+                    continue
+                if ok:
+                    return value
+                error = value
+                raise error
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+
+
+_DNS = DnsCache()
+
+
+# ---- responses -------------------------------------------------------------------
+
+class HttpResponse:
+    """A finished response: ``status``, ``reason``, ``headers`` (lower-case
+    names), ``url`` (final, after redirects), ``body`` (bytes, decoded from
+    gzip; b"" when the body went to a sink), ``streamed`` (True when it did)."""
+
+    __slots__ = ("status", "reason", "headers", "url", "body", "streamed")
+
+    def __init__(self, status, reason, headers, url, body=b"", streamed=False):
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.url = url
+        self.body = body
+        self.streamed = streamed
+
+    def header(self, name: str, default=None):
+        return self.headers.get(name.lower(), default)
+
+    def __repr__(self):
+        return "HttpResponse(%d, %s)" % (self.status, redact_url(self.url))
+
+
+class _HostPool:
+    """Idle kept-alive connections of one (scheme, host, port, proxy), and a
+    semaphore so that no more than ``size`` are open at once: threads beyond
+    that wait for a connection instead of opening (and handshaking) new ones."""
+
+    def __init__(self, size: int):
+        self.idle: list = []
+        self.lock = threading.Lock()
+        self.slots = threading.BoundedSemaphore(size)
+
+
+class HttpClient:
+    """The one HTTP client of a process, on ``http.client``, safe for many threads.
+
+    - connections kept alive and reused, at most ``pool_size`` per host;
+    - each host resolved once (``dns``, a DnsCache shared process-wide by default);
+    - ``timeout`` seconds per socket operation (``--timeout``, PUFFIN_HTTP_TIMEOUT);
+    - ``retries`` retries with exponential backoff (``backoff`` seconds, doubled
+      each time, with jitter) for connection errors, timeouts, 429 (honouring
+      Retry-After), 5xx and bodies cut off midway;
+    - gzip, up to 10 redirects, proxies from HTTP(S)_PROXY/NO_PROXY (CONNECT for
+      https), TLS from the system store, SSL_CERT_FILE/SSL_CERT_DIR or ``cert``,
+      ``trusted_hosts`` without verification;
+    - credentials from ``user:password@`` in URLs and netrc, reused for every URL
+      on the same host; never shown (see redact_url);
+    - ``offline``: any request raises OfflineError before touching the network.
+
+    ``stats`` counts requests, new connections (also ``connections_by_host``),
+    retries and body bytes received.
+    """
+
+    def __init__(self, *, timeout: float | None = None, retries: int = DEFAULT_HTTP_RETRIES,
+                 backoff: float = 0.5, pool_size: int | None = None, cert: str | None = None,
+                 trusted_hosts=(), offline: bool = False, env=None, dns: DnsCache | None = None,
+                 netrc: bool = True, max_retry_after: float = 60.0):
+        env = os.environ if env is None else env
+        self.env = env
+        self.timeout = timeout if timeout is not None else _env_timeout(env)
+        self.retries = retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        if pool_size is None:
+            try:
+                pool_size = int(env.get("PUFFIN_CONCURRENCY", "") or 16)
+            except ValueError:
+                pool_size = 16
+        self.pool_size = max(1, pool_size)
+        self.cert = cert
+        self.trusted_hosts = {h.strip().lower() for h in trusted_hosts if h.strip()}
+        self.offline = offline
+        self.dns = dns or _DNS
+        self.use_netrc = netrc
+        self.stats = {"requests": 0, "connections": 0, "retries": 0, "bytes": 0}
+        self.connections_by_host: dict = {}
+        self._stats_lock = threading.Lock()
+        self._pools: dict = {}
+        self._pools_lock = threading.Lock()
+        self._ssl = {}
+        self._ssl_lock = threading.Lock()
+        self._credentials: dict = {}
+        self._netrc = None
+        self._proxies = _proxy_settings(env)
+
+    # ---- credentials ----------------------------------------------------------
+
+    def add_credentials(self, url: str) -> str:
+        """Remember the credentials of ``url`` (if any) for its host and return
+        the URL without them. Index URLs pass through here when the client
+        learns them, so files on the same host are fetched with the same login."""
+        clean, user, password = _split_userinfo(url)
+        if user is not None or password is not None:
+            self._credentials[_netloc_key(clean)] = (user or "", password or "")
+        return clean
+
+    def _auth_for(self, url: str):
+        key = _netloc_key(url)
+        cred = self._credentials.get(key)
+        if cred is None and self.use_netrc:
+            cred = self._netrc_lookup(url)
+        return cred
+
+    def _netrc_lookup(self, url: str):
+        from urllib.parse import urlsplit
+        if self._netrc is None:
+            self._netrc = _load_netrc(self.env)
+        if not self._netrc:
+            return None
+        host = urlsplit(url).hostname or ""
+        found = self._netrc.authenticators(host)
+        if not found:
+            return None
+        login, _account, password = found
+        return (login or "", password or "")
+
+    # ---- public API -------------------------------------------------------------
+
+    def get(self, url: str, headers=None) -> HttpResponse:
+        """GET the whole body; an error status (>= 400) raises HttpError."""
+        resp = self.request(url, headers=headers)
+        if resp.status >= 400:
+            raise HttpError(resp.url, resp.status, resp.reason, hint=_status_hint(resp.status))
+        return resp
+
+    def request(self, url: str, *, method: str = "GET", headers=None, sink=None,
+                decode: bool = True) -> HttpResponse:
+        """Send a request, following redirects and retrying transient failures.
+
+        Returns the final response whatever its status (callers judge 304, 404,
+        206...), except that 5xx/429 still failing after the retries and network
+        errors raise NetworkError (HttpError for statuses). ``sink(response)`` is
+        called once the status and headers are known, once per attempt: when it
+        returns a writable object, the body is streamed into it (``write(bytes)``)
+        instead of memory; it must start over on each call (a retry restarts the
+        body from byte 0).
+        """
+        if self.offline:
+            raise OfflineError("cannot fetch %s: network access is disabled (--offline)"
+                               % redact_url(url))
+        url = self.add_credentials(url)
+        attempt = 0
+        while True:
+            try:
+                return self._follow_redirects(url, method, dict(headers or {}), sink, decode)
+            except _Retry as r:
+                if attempt >= self.retries:
+                    self._give_up(url, r)
+                delay = r.delay if r.delay is not None else self._backoff_delay(attempt)
+                attempt += 1
+                with self._stats_lock:
+                    self.stats["retries"] += 1
+                time.sleep(delay)
+
+    def close(self) -> None:
+        """Close every idle connection (the process exiting does this too)."""
+        with self._pools_lock:
+            pools = list(self._pools.values())
+        for pool in pools:
+            with pool.lock:
+                idle, pool.idle = pool.idle, []
+            for conn in idle:
+                conn.close()
+
+    # ---- internals ----------------------------------------------------------------
+
+    def _backoff_delay(self, attempt: int) -> float:
+        import random
+        return min(self.backoff * (2 ** attempt), 10.0) * (0.5 + random.random())
+
+    def _give_up(self, url: str, r: _Retry):
+        cause = r.cause
+        if r.response is not None:
+            resp = r.response
+            raise HttpError(resp.url, resp.status, resp.reason,
+                            hint="the server kept failing after %d retries" % self.retries)
+        text = redact_text("%s: %s" % (type(cause).__name__, cause))
+        hint = None
+        if _is_timeout(cause):
+            hint = "the server did not answer in %ss; raise it with --timeout or " \
+                   "PUFFIN_HTTP_TIMEOUT" % _fmt_num(self.timeout)
+        raise NetworkError("failed to fetch %s after %d retries" % (redact_url(url), self.retries),
+                           hint=hint, causes=[text]) from cause
+
+    def _follow_redirects(self, url, method, headers, sink, decode):
+        from urllib.parse import urljoin
+        for _ in range(10):
+            resp = self._attempt(url, method, headers, sink, decode)
+            if resp.status in (301, 302, 303, 307, 308) and resp.header("location"):
+                new = urljoin(url, resp.header("location"))
+                new = self.add_credentials(new)
+                if _netloc_key(new) != _netloc_key(url):
+                    headers.pop("Authorization", None)
+                if resp.status == 303:
+                    method = "GET"
+                url = new
+                continue
+            return resp
+        raise NetworkError("too many redirects fetching %s" % redact_url(url))
+
+    def _attempt(self, url, method, headers, sink, decode) -> HttpResponse:
+        """One request over a pooled connection; transient failures -> _Retry."""
+        import http.client
+        import socket
+        import ssl
+        from urllib.parse import urlsplit
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            raise NetworkError("unsupported URL scheme in %s" % redact_url(url))
+        host = parts.hostname or ""
+        port = parts.port or (443 if scheme == "https" else 80)
+        proxy = self._proxy_for(scheme, host, port)
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        if proxy is not None and scheme == "http":
+            target = parts._replace(fragment="").geturl()  # absolute-form for an HTTP proxy
+        send = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"}
+        send.update(headers)
+        auth = self._auth_for(url)
+        if auth is not None and "Authorization" not in send:
+            import base64
+            token = base64.b64encode(("%s:%s" % auth).encode("utf-8")).decode("ascii")
+            send["Authorization"] = "Basic " + token
+        if proxy is not None and scheme == "http" and proxy[3]:
+            send["Proxy-Authorization"] = proxy[3]
+        with self._stats_lock:
+            self.stats["requests"] += 1
+        pool = self._pool(scheme, host, port, proxy)
+        pool.slots.acquire()
+        conn = None
+        reusable = False
+        try:
+            for fresh_try in (0, 1):
+                conn, reused = self._checkout(pool, scheme, host, port, proxy)
+                try:
+                    with span("http.request", url=redact_url(url), method=method):
+                        conn.request(method, target, headers=send)
+                        raw = conn.getresponse()
+                    break
+                except (http.client.RemoteDisconnected, BrokenPipeError,
+                        ConnectionResetError, http.client.BadStatusLine) as e:
+                    conn.close()
+                    if reused and fresh_try == 0:
+                        continue  # the server closed an idle kept-alive connection
+                    raise _Retry(e)
+            resp = HttpResponse(raw.status, raw.reason,
+                                {k.lower(): v for k, v in raw.getheaders()}, url)
+            if method == "HEAD" or raw.status in (204, 304) or 100 <= raw.status < 200:
+                raw.read()
+            elif raw.status == 429 or raw.status >= 500:
+                self._read_body(raw, resp, None, decode)
+                delay = None
+                if raw.status in (429, 503):
+                    delay = _retry_after(resp.header("retry-after"), self.max_retry_after)
+                reusable = not raw.will_close
+                raise _Retry(HttpError(url, raw.status, raw.reason), delay, resp)
+            else:
+                out = sink(resp) if sink is not None and raw.status < 300 else None
+                self._read_body(raw, resp, out, decode)
+            reusable = not raw.will_close
+            return resp
+        except _Retry:
+            raise
+        except ssl.SSLCertVerificationError as e:
+            raise NetworkError(
+                "TLS certificate verification failed for %s" % redact_url(url),
+                hint="pass --cert FILE (or set SSL_CERT_FILE), or --trusted-host %s" % host,
+                causes=[redact_text(str(e))]) from e
+        except (OSError, http.client.HTTPException, EOFError, socket.timeout) as e:
+            # timeouts, refused/reset connections, bodies cut off midway (IncompleteRead)
+            raise _Retry(e)
+        finally:
+            if conn is not None:
+                if reusable and conn.sock is not None:
+                    with pool.lock:
+                        pool.idle.append(conn)
+                else:
+                    conn.close()
+            pool.slots.release()
+
+    def _read_body(self, raw, resp: HttpResponse, out, decode: bool) -> None:
+        """Read the whole body into ``resp.body`` or stream it into ``out``,
+        gunzipping on the way (a cut-off body raises IncompleteRead)."""
+        import zlib
+        gz = decode and (resp.header("content-encoding") or "").lower() in ("gzip", "x-gzip")
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if gz else None
+        if out is None:
+            data = raw.read()
+            with self._stats_lock:
+                self.stats["bytes"] += len(data)
+            resp.body = inflater.decompress(data) + inflater.flush() if inflater else data
+            return
+        resp.streamed = True
+        total = 0
+        try:
+            while True:
+                chunk = raw.read(256 * 1024)
+                if not chunk:
+                    break
+                total += len(chunk)
+                out.write(inflater.decompress(chunk) if inflater else chunk)
+            if raw.length:
+                # read(amt) returns b"" at EOF without complaint (unlike read()):
+                # a body shorter than its Content-Length was cut off -> retry
+                import http.client
+                raise http.client.IncompleteRead(b"", raw.length)
+            if inflater:
+                out.write(inflater.flush())
+        finally:
+            with self._stats_lock:
+                self.stats["bytes"] += total
+
+    def _checkout(self, pool: _HostPool, scheme, host, port, proxy):
+        """An idle connection of the pool, or a new one (connected lazily)."""
+        with pool.lock:
+            conn = pool.idle.pop() if pool.idle else None
+        if conn is not None:
+            return conn, True
+        return self._new_connection(scheme, host, port, proxy), False
+
+    def _pool(self, scheme, host, port, proxy) -> _HostPool:
+        key = (scheme, host, port, proxy)
+        pool = self._pools.get(key)
+        if pool is None:
+            with self._pools_lock:
+                pool = self._pools.setdefault(key, _HostPool(self.pool_size))
+        return pool
+
+    def _new_connection(self, scheme, host, port, proxy):
+        import http.client
+        if proxy is not None:
+            phost, pport, pauth = proxy[1], proxy[2], proxy[3]
+            if scheme == "https":
+                conn = http.client.HTTPSConnection(phost, pport, timeout=self.timeout,
+                                                   context=self._ssl_context(host))
+                conn.set_tunnel(host, port, headers={"Proxy-Authorization": pauth} if pauth else None)
+            else:
+                conn = http.client.HTTPConnection(phost, pport, timeout=self.timeout)
+        elif scheme == "https":
+            conn = http.client.HTTPSConnection(host, port, timeout=self.timeout,
+                                               context=self._ssl_context(host))
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        conn._create_connection = self._connect  # DNS through our cache, counted
+        return conn
+
+    def _connect(self, address, timeout=None, source_address=None, *args, **kwargs):
+        """``socket.create_connection`` over the cached DNS answers."""
+        import socket
+        host, port = address
+        infos = self.dns.resolve(host, port)
+        with self._stats_lock:
+            self.stats["connections"] += 1
+            self.connections_by_host[host] = self.connections_by_host.get(host, 0) + 1
+        error = None
+        for family, socktype, proto, _canon, sockaddr in infos:
+            sock = socket.socket(family, socktype, proto)
+            try:
+                sock.settimeout(timeout if timeout is not None else self.timeout)
+                if source_address:
+                    sock.bind(source_address)
+                with span("http.connect", host=host):
+                    sock.connect(sockaddr)
+                return sock
+            except OSError as e:
+                error = e
+                sock.close()
+        raise error or OSError("no address for %s" % host)
+
+    def _ssl_context(self, host: str):
+        """One verifying context per client (a trusted host gets one that does
+        not verify); built on first HTTPS use, since it costs milliseconds."""
+        import ssl
+        trusted = host.lower() in self.trusted_hosts or any(
+            t.split(":")[0] == host.lower() for t in self.trusted_hosts)
+        with self._ssl_lock:
+            ctx = self._ssl.get(trusted)
+            if ctx is not None:
+                return ctx
+            if trusted:
+                ctx = ssl.create_default_context()
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            else:
+                cafile = self.cert or self.env.get("SSL_CERT_FILE") or None
+                capath = self.env.get("SSL_CERT_DIR") or None
+                if capath and not os.path.isdir(capath):
+                    capath = None
+                if cafile and not os.path.isfile(cafile):
+                    raise NetworkError("the certificate file %s does not exist" % cafile)
+                ctx = ssl.create_default_context(cafile=cafile, capath=capath)
+                if cafile is None and capath is None:
+                    pass  # create_default_context loaded the system store
+            try:
+                ctx.set_alpn_protocols(["http/1.1"])
+            except (AttributeError, NotImplementedError):  # pragma: no cover
+                pass
+            self._ssl[trusted] = ctx
+            return ctx
+
+    def _proxy_for(self, scheme: str, host: str, port: int):
+        """(scheme, host, port, Proxy-Authorization or None) or None."""
+        proxy = self._proxies.get(scheme)
+        if not proxy or _no_proxy_match(host, port, self._proxies.get("no", "")):
+            return None
+        return proxy
+
+
+def _netloc_key(url: str) -> str:
+    from urllib.parse import urlsplit
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    default = 443 if parts.scheme == "https" else 80
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = default
+    return "%s:%d" % (host, port)
+
+
+def _env_timeout(env) -> float:
+    raw = env.get("PUFFIN_HTTP_TIMEOUT") or env.get("UV_HTTP_TIMEOUT")
+    if raw:
+        try:
+            value = float(raw)
+            if value > 0:
+                return value
+        except ValueError:
+            pass
+        warn_user("ignoring PUFFIN_HTTP_TIMEOUT=%r: not a number of seconds" % raw)
+    return DEFAULT_HTTP_TIMEOUT
+
+
+def _fmt_num(x: float) -> str:
+    return ("%d" % x) if float(x).is_integer() else ("%g" % x)
+
+
+def _is_timeout(e) -> bool:
+    import socket
+    return isinstance(e, (socket.timeout, TimeoutError)) or "timed out" in str(e)
+
+
+def _status_hint(status: int):
+    if status == 401:
+        return "the server wants (other) credentials: put them in the index URL " \
+               "(https://user:password@host/...) or in ~/.netrc"
+    if status == 403:
+        return "the server refused these credentials"
+    return None
+
+
+def _retry_after(value, cap: float):
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, min(float(value), cap))
+    except ValueError:
+        pass
+    try:
+        from email.utils import parsedate_to_datetime
+        when = parsedate_to_datetime(value).timestamp()
+        return max(0.0, min(when - time.time(), cap))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _load_netrc(env):
+    """The parsed netrc file (NETRC, else ~/.netrc), or False when there is none."""
+    import netrc
+    path = env.get("NETRC") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".netrc")
+    if not os.path.isfile(path):
+        return False
+    try:
+        return netrc.netrc(path)
+    except (netrc.NetrcParseError, OSError) as e:
+        warn_user("ignoring the netrc file %s: %s" % (path, e))
+        return False
+
+
+def _proxy_settings(env) -> dict:
+    """{"http": proxy, "https": proxy, "no": NO_PROXY} from the environment
+    (lower-case names win, as in curl and urllib)."""
+    from urllib.parse import urlsplit, unquote
+    out: dict = {}
+    for scheme in ("http", "https"):
+        raw = env.get(scheme + "_proxy") or env.get(scheme.upper() + "_PROXY")
+        if not raw:
+            continue
+        if "://" not in raw:
+            raw = "http://" + raw
+        p = urlsplit(raw)
+        auth = None
+        if p.username is not None:
+            import base64
+            cred = "%s:%s" % (unquote(p.username), unquote(p.password or ""))
+            auth = "Basic " + base64.b64encode(cred.encode("utf-8")).decode("ascii")
+        out[scheme] = (p.scheme, p.hostname, p.port or (443 if p.scheme == "https" else 80), auth)
+    out["no"] = env.get("no_proxy") or env.get("NO_PROXY") or ""
+    return out
+
+
+def _no_proxy_match(host: str, port: int, no_proxy: str) -> bool:
+    host = host.lower()
+    for entry in no_proxy.replace(" ", ",").split(","):
+        entry = entry.strip().lower()
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        ehost, _, eport = entry.partition(":") if entry.count(":") == 1 else (entry, "", "")
+        if eport and eport != str(port):
+            continue
+        ehost = ehost.lstrip("*")
+        if host == ehost.lstrip(".") or (ehost.startswith(".") and host.endswith(ehost)) \
+                or host.endswith("." + ehost):
+            return True
+    return False
+
+
+# ---- index locations -------------------------------------------------------------
+
+class IndexLocations(Value):
+    """Where packages come from: the default index (``index_url``), extra
+    indexes, find-links locations (folders, files, HTML pages) and ``no_index``
+    (ignore every index; find-links only)."""
+
+    __slots__ = ("index_url", "extra_index_urls", "find_links", "no_index")
+
+    def __init__(self, index_url: str = DEFAULT_INDEX_URL, extra_index_urls=(),
+                 find_links=(), no_index: bool = False):
+        self.index_url = index_url or DEFAULT_INDEX_URL
+        self.extra_index_urls = tuple(extra_index_urls or ())
+        self.find_links = tuple(find_links or ())
+        self.no_index = bool(no_index)
+
+    def indexes(self) -> list:
+        """Indexes in the order they are asked: extras first, the default last (as uv)."""
+        if self.no_index:
+            return []
+        seen, out = set(), []
+        for url in list(self.extra_index_urls) + [self.index_url]:
+            if url not in seen:
+                seen.add(url)
+                out.append(url)
+        return out
+
+
+def index_settings_from_env(env=None) -> dict:
+    """Index options from the environment, for the command line to merge under
+    its flags: ``index_url`` (str or None), ``extra_index_urls`` (list),
+    ``find_links`` (list), ``no_index`` (bool or None). PUFFIN_* wins over PIP_*;
+    list variables are whitespace-separated, as pip reads them."""
+    env = os.environ if env is None else env
+
+    def first(*names):
+        for n in names:
+            v = env.get(n)
+            if v is not None and v.strip() != "":
+                return v.strip()
+        return None
+
+    def listed(*names):
+        v = first(*names)
+        return v.split() if v else []
+
+    no_index = first("PUFFIN_NO_INDEX", "PIP_NO_INDEX")
+    return {
+        "index_url": first("PUFFIN_INDEX_URL", "PIP_INDEX_URL"),
+        "extra_index_urls": listed("PUFFIN_EXTRA_INDEX_URL", "PIP_EXTRA_INDEX_URL"),
+        "find_links": listed("PUFFIN_FIND_LINKS", "PIP_FIND_LINKS"),
+        "no_index": None if no_index is None else no_index.lower() in ("1", "true", "yes", "on"),
+    }
+
+
+# ---- page parsing ------------------------------------------------------------------
+
+def _split_fragment_hashes(url: str):
+    """(url without fragment, {alg: hex}) from ``...#sha256=abc``."""
+    base, _, frag = url.partition("#")
+    hashes = {}
+    if frag:
+        for piece in frag.split("&"):
+            alg, eq, value = piece.partition("=")
+            alg = alg.lower()
+            if eq and alg in ("sha256", "sha384", "sha512", "sha224", "sha1", "md5",
+                              "blake2b", "blake2s", "sha3_256"):
+                hashes[alg] = value.lower()
+    return base, hashes
+
+
+def _url_filename(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+
+
+def _metadata_flag(value):
+    """PEP 658/714 availability: None (absent/false), {} (true), {alg: hex}."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return {}
+    if isinstance(value, dict):
+        return {str(k).lower(): str(v).lower() for k, v in value.items()}
+    text = str(value).strip()
+    if text.lower() in ("", "true"):
+        return {}
+    if text.lower() == "false":
+        return None
+    alg, eq, hexd = text.partition("=")
+    return {alg.lower(): hexd.lower()} if eq else {}
+
+
+def parse_json_page(data: bytes, base_url: str) -> list:
+    """Rows (see _row) of a PEP 691 JSON page; URLs made absolute."""
+    from urllib.parse import urljoin
+    doc = json.loads(data)
+    rows = []
+    for f in doc.get("files", ()):
+        url = f.get("url")
+        filename = f.get("filename") or (url and _url_filename(url))
+        if not url or not filename:
+            continue
+        if "://" not in url:
+            url = urljoin(base_url, url)
+        url, frag_hashes = _split_fragment_hashes(url)
+        hashes = {str(k).lower(): str(v).lower() for k, v in (f.get("hashes") or {}).items()} \
+            or frag_hashes
+        yanked = f.get("yanked", False)
+        yanked = None if yanked is False or yanked is None else ("" if yanked is True else str(yanked))
+        meta = f.get("core-metadata", f.get("data-dist-info-metadata", f.get("dist-info-metadata")))
+        size = f.get("size")
+        rows.append([filename, url, hashes, f.get("requires-python") or None, yanked,
+                     f.get("upload-time"), size if isinstance(size, int) else None,
+                     _metadata_flag(meta)])
+    return rows
+
+
+def parse_html_page(data: bytes, base_url: str) -> list:
+    """Rows (see _row) of a PEP 503 HTML page (or any page of links), via
+    ``html.parser``; ``<base href>`` honoured, attribute entities unescaped."""
+    from html.parser import HTMLParser
+    from urllib.parse import urljoin
+    anchors = []
+    base = [base_url]
+
+    class _Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "a":
+                anchors.append(dict(attrs))
+            elif tag == "base":
+                href = dict(attrs).get("href")
+                if href:
+                    base[0] = urljoin(base[0], href)
+
+    text = data.decode("utf-8", "replace")
+    parser = _Parser(convert_charrefs=True)
+    parser.feed(text)
+    parser.close()
+    rows = []
+    for a in anchors:
+        href = a.get("href")
+        if not href:
+            continue
+        url, hashes = _split_fragment_hashes(urljoin(base[0], href.strip()))
+        filename = _url_filename(url)
+        if not filename:
+            continue
+        yanked = a.get("data-yanked", False)
+        yanked = None if yanked is False else (yanked or "")
+        meta = a["data-core-metadata"] if "data-core-metadata" in a \
+            else a.get("data-dist-info-metadata")
+        rows.append([filename, url, hashes, a.get("data-requires-python") or None, yanked,
+                     None, None, _metadata_flag(meta)])
+    return rows
+
+
+def _row_files(rows, index: str) -> list:
+    return [IndexFile(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], index) for r in rows]
+
+
+_ARCHIVE_EXTS = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
+
+
+def _is_dist_filename(filename: str) -> bool:
+    return filename.lower().endswith(_ARCHIVE_EXTS)
+
+
+# ---- cached pages --------------------------------------------------------------------
+
+class _CachedPage:
+    """One simple-v0 entry: a policy line (JSON) then the rows line (JSON, or
+    ``null`` for "no such package"). The rows stay as bytes until needed, so a
+    304 rewrites the entry without parsing or re-encoding them."""
+
+    __slots__ = ("policy", "rows_raw", "_rows")
+
+    def __init__(self, policy: dict, rows_raw: bytes, rows=None):
+        self.policy = policy
+        self.rows_raw = rows_raw
+        self._rows = rows
+
+    @classmethod
+    def parse(cls, data: bytes) -> "_CachedPage":
+        head, nl, rows_raw = data.partition(b"\n")
+        policy = json.loads(head)
+        if not nl or not isinstance(policy, dict) or policy.get("v") != 1:
+            raise ValueError("not a page entry")
+        rows = json.loads(rows_raw)  # a truncated entry fails here
+        if rows is not None and not isinstance(rows, list):
+            raise ValueError("bad rows")
+        return cls(policy, rows_raw, rows)
+
+    def rows(self):
+        if self._rows is None and self.rows_raw.strip() != b"null":
+            self._rows = json.loads(self.rows_raw)
+        return self._rows
+
+    def encode(self) -> bytes:
+        return json.dumps(self.policy, separators=(",", ":")).encode("utf-8") + b"\n" + self.rows_raw
+
+    def is_fresh(self, now: float) -> bool:
+        expires = self.policy.get("expires")
+        return expires is not None and now < expires
+
+
+def _cache_policy(resp: HttpResponse, now: float) -> dict:
+    """Freshness and validators from response headers. Without max-age or
+    Expires the entry is stale at once: revalidated (or refetched) next time,
+    but still good for --offline."""
+    cc = (resp.header("cache-control") or "").lower()
+    directives = {}
+    for d in cc.split(","):
+        k, _, v = d.strip().partition("=")
+        if k:
+            directives[k] = v.strip('"')
+    expires = None
+    if "no-store" not in directives and "no-cache" not in directives:
+        if "max-age" in directives:
+            try:
+                age = float(resp.header("age") or 0)
+                expires = now + float(directives["max-age"]) - age
+            except ValueError:
+                expires = None
+        elif resp.header("expires"):
+            try:
+                from email.utils import parsedate_to_datetime
+                expires = parsedate_to_datetime(resp.header("expires")).timestamp()
+            except (TypeError, ValueError, IndexError, OverflowError):
+                expires = None
+    return {"v": 1, "url": resp.url, "etag": resp.header("etag"),
+            "last_modified": resp.header("last-modified"), "expires": expires,
+            "fetched": now}
+
+
+class RegistryClient:
+    """Files of a package across indexes and find-links, cached.
+
+    ``files(name)`` asks the indexes in order (extras first, the default last):
+    with ``index_strategy="first-index"`` the first index that knows the package
+    gives all its versions; with ``"unsafe-best-match"`` every index's files are
+    merged. Find-links files are always added. Pages are cached in simple-v0:
+    fresh ones are used without a request, stale ones revalidated with one
+    conditional request, and with ``offline`` any cached page is used and a
+    missing one raises OfflineError. ``refresh`` (or the names in
+    ``refresh_packages``) treats cached pages as stale.
+    """
+
+    def __init__(self, locations: IndexLocations, cache: Cache, http: HttpClient, *,
+                 offline: bool = False, index_strategy: str = "first-index",
+                 refresh: bool = False, refresh_packages=()):
+        if index_strategy not in ("first-index", "unsafe-best-match"):
+            raise UsageError("unknown index strategy %r (first-index or unsafe-best-match)"
+                             % index_strategy)
+        self.locations = locations
+        self.cache = cache
+        self.http = http
+        self.offline = offline or http.offline
+        self.index_strategy = index_strategy
+        self.refresh = refresh
+        self.refresh_packages = {canonicalize_name(n) for n in refresh_packages or ()}
+        # index URLs as given may carry credentials: teach them to the client,
+        # keep clean ones for display, cache keys and URL joining
+        self._indexes = [http.add_credentials(u) for u in locations.indexes()]
+        self._files = OnceMap()
+        self._flat = OnceMap()
+
+    @property
+    def indexes(self) -> list:
+        return list(self._indexes)
+
+    def files(self, name: str) -> list:
+        """Every file of package ``name`` (any spelling) that the sources list,
+        in index order; [] when no source knows it."""
+        key = canonicalize_name(name)
+        return self._files.get(key, lambda: self._collect(key))
+
+    def _collect(self, name: str) -> list:
+        with span("index.files", package=name):
+            out: list = []
+            if self.index_strategy == "first-index":
+                for index in self._indexes:
+                    found = self.index_page(index, name)
+                    if found is not None:
+                        out = list(found)
+                        break
+            else:
+                seen = set()
+                for index in self._indexes:
+                    for f in self.index_page(index, name) or ():
+                        if f.filename not in seen:
+                            seen.add(f.filename)
+                            out.append(f)
+            for location in self.locations.find_links:
+                out.extend(self.flat_files(location).get(name, ()))
+            return out
+
+    # ---- one index -------------------------------------------------------------
+
+    def index_page(self, index: str, name: str):
+        """The files of ``name`` on one index, or None when the index does not
+        know it (404). Uses and updates the page cache."""
+        url = index.rstrip("/") + "/" + name + "/"
+        if url.startswith("file:"):
+            return self._file_index_page(url, index, name)
+        path = self.cache.entry(CacheBucket.SIMPLE, index_cache_key(index), name + ".json")
+        cached = self.cache.read_entry(path, _CachedPage.parse)
+        now = time.time()
+        if cached is not None and (self.offline or (
+                cached.is_fresh(now) and not self.refresh and name not in self.refresh_packages)):
+            return self._page_files(cached, index)
+        if self.offline:
+            raise OfflineError(
+                "package `%s` is not in the cache for index %s, and --offline forbids "
+                "fetching %s" % (name, redact_url(index), redact_url(url)),
+                hint="run once without --offline to fill the cache")
+        headers = {"Accept": _JSON_ACCEPT}
+        if cached is not None:
+            if cached.policy.get("etag"):
+                headers["If-None-Match"] = cached.policy["etag"]
+            if cached.policy.get("last_modified"):
+                headers["If-Modified-Since"] = cached.policy["last_modified"]
+        with span("index.page", url=redact_url(url)):
+            resp = self.http.request(url, headers=headers)
+        return self._handle_page(resp, cached, path, index, now)
+
+    def _handle_page(self, resp: HttpResponse, cached, path: str, index: str, now: float):
+        import hashlib
+        if resp.status == 304 and cached is not None:
+            policy = _cache_policy(resp, now)
+            policy["url"] = cached.policy.get("url")
+            policy["digest"] = cached.policy.get("digest")
+            policy["etag"] = policy["etag"] or cached.policy.get("etag")
+            policy["last_modified"] = policy["last_modified"] or cached.policy.get("last_modified")
+            cached.policy = policy
+            self._store(path, cached)
+            return self._page_files(cached, index)
+        if resp.status in (404, 410):
+            self._store(path, _CachedPage(_cache_policy(resp, now), b"null"))
+            return None
+        if resp.status != 200:
+            raise HttpError(resp.url, resp.status, resp.reason, hint=_status_hint(resp.status))
+        policy = _cache_policy(resp, now)
+        digest = hashlib.sha256(resp.body).hexdigest()
+        policy["digest"] = digest
+        if cached is not None and cached.policy.get("digest") == digest \
+                and cached.policy.get("url") == resp.url:
+            page = _CachedPage(policy, cached.rows_raw, cached.rows())  # same bytes: no parsing
+        else:
+            with span("index.parse", url=redact_url(resp.url), bytes=len(resp.body)):
+                rows = self._parse_page(resp)
+            page = _CachedPage(policy, json.dumps(rows, separators=(",", ":")).encode("utf-8"), rows)
+        self._store(path, page)
+        return self._page_files(page, index)
+
+    def _parse_page(self, resp: HttpResponse) -> list:
+        ctype = (resp.header("content-type") or "").lower()
+        try:
+            if "json" in ctype:
+                return parse_json_page(resp.body, resp.url)
+            return parse_html_page(resp.body, resp.url)
+        except (ValueError, TypeError, AttributeError) as e:
+            raise NetworkError("the index page %s is malformed" % redact_url(resp.url),
+                               causes=[str(e)]) from e
+
+    def _store(self, path: str, page: _CachedPage) -> None:
+        try:
+            self.cache.write_entry(path, page.encode())
+        except OSError as e:  # a read-only or full cache must not stop the work
+            warn_user("cannot write the cache entry %s: %s" % (path, e))
+
+    @staticmethod
+    def _page_files(page: _CachedPage, index: str):
+        rows = page.rows()
+        return None if rows is None else _row_files(rows, index)
+
+    def _file_index_page(self, url: str, index: str, name: str):
+        """A static index on disk: ``NAME/index.html`` (or a JSON twin)."""
+        folder = file_url_to_path(url)
+        for fname, parse in (("index.json", parse_json_page), ("index.html", parse_html_page)):
+            p = os.path.join(folder, fname)
+            if os.path.isfile(p):
+                with open(p, "rb") as f:
+                    data = f.read()
+                try:
+                    rows = parse(data, path_to_file_url(folder) + "/")
+                except (ValueError, TypeError, AttributeError) as e:
+                    raise NetworkError("the index page %s is malformed" % p, causes=[str(e)])
+                return _row_files(rows, index)
+        return None
+
+    # ---- find-links ---------------------------------------------------------------
+
+    def flat_files(self, location: str) -> dict:
+        """{canonical name: [IndexFile]} of one find-links location: a folder,
+        a single archive, or an HTML page of links (cached like index pages)."""
+        return self._flat.get(location, lambda: self._flat_listing(location))
+
+    def _flat_listing(self, location: str) -> dict:
+        if location.startswith("file:"):
+            location = file_url_to_path(location)
+        if "://" in location:
+            rows = self._flat_page(location)
+            display = redact_url(location)
+        elif os.path.isdir(location):
+            rows = [[n, path_to_file_url(os.path.join(location, n)), {}, None, None, None, None, None]
+                    for n in sorted(os.listdir(location)) if _is_dist_filename(n)]
+            display = location
+        elif os.path.isfile(location):
+            if location.lower().endswith((".html", ".htm")):
+                with open(location, "rb") as f:
+                    rows = parse_html_page(f.read(), path_to_file_url(location))
+            else:
+                rows = [[os.path.basename(location), path_to_file_url(location), {},
+                         None, None, None, None, None]]
+            display = location
+        else:
+            warn_user("the find-links location %s does not exist" % location)
+            return {}
+        out: dict = {}
+        for f in _row_files(rows, display):
+            if _is_dist_filename(f.filename) and f.name:
+                out.setdefault(f.name, []).append(f)
+        return out
+
+    def _flat_page(self, url: str) -> list:
+        url = self.http.add_credentials(url)
+        path = self.cache.entry(CacheBucket.SIMPLE, index_cache_key(url), "_find-links.json")
+        cached = self.cache.read_entry(path, _CachedPage.parse)
+        now = time.time()
+        if cached is not None and (self.offline or (cached.is_fresh(now) and not self.refresh)):
+            return cached.rows() or []
+        if self.offline:
+            raise OfflineError("the find-links page %s is not in the cache, and --offline "
+                               "forbids fetching it" % redact_url(url))
+        headers = {"Accept": "text/html"}
+        if cached is not None and cached.policy.get("etag"):
+            headers["If-None-Match"] = cached.policy["etag"]
+        resp = self.http.request(url, headers=headers)
+        if resp.status == 304 and cached is not None:
+            return cached.rows() or []
+        if resp.status != 200:
+            raise HttpError(resp.url, resp.status, resp.reason, hint=_status_hint(resp.status))
+        rows = parse_html_page(resp.body, resp.url)
+        policy = _cache_policy(resp, now)
+        self._store(path, _CachedPage(policy, json.dumps(rows, separators=(",", ":")).encode(), rows))
+        return rows
+
+
+# =============================================================================
+# 9. Distribution database
+# =============================================================================
+# Owns: DistributionDatabase: a dist's core metadata by the cheapest means (the
+# metadata cache, PEP 658 files, HTTP range reads of a remote wheel's zip
+# directory, local archives in place, static sdists) and wheels fetched,
+# hash-checked and unzipped into the cache once. Uses 1-8.
+
+_RANGE_TAIL = 32 * 1024      # first suffix read of a remote wheel: EOCD, the central
+                             # directory of most wheels, and often METADATA itself
+_RANGE_MIN_FETCH = 16 * 1024
+
+
+class NeedsBuildError(BuildError):
+    """A source distribution whose metadata is not static: it needs a build
+    (through the BuildContext). ``.path`` is the local archive (downloaded into
+    the cache) when there is one, so the caller can build it without a refetch."""
+
+    def __init__(self, message: str, path: str | None = None, hint=None):
+        super().__init__(message, hint=hint)
+        self.path = path
+
+
+class MetadataMismatchError(PuffinError):
+    """Core metadata that names another package than the file it came from."""
+
+
+class _Source(Value):
+    """What the database needs to know of a dist or an index file: its
+    canonical ``name``, ``filename``, ``url`` (None for local files), ``path``
+    (local file), ``hashes`` the index gave, ``core_metadata`` (PEP 658
+    availability) and ``size``."""
+
+    __slots__ = ("name", "filename", "url", "path", "hashes", "core_metadata", "size")
+
+    def __init__(self, name, filename, url, path, hashes, core_metadata=None, size=None):
+        self.name = name
+        self.filename = filename
+        self.url = url
+        self.path = path
+        self.hashes = hashes or {}
+        self.core_metadata = core_metadata
+        self.size = size
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.filename.lower().endswith(".whl")
+
+    @property
+    def sha256(self):
+        return self.hashes.get("sha256")
+
+    def key(self) -> str:
+        """Cache key: the sha256 when known, else a digest of the location."""
+        return self.sha256 or "url-" + cache_digest(self.url or os.path.abspath(self.path))
+
+
+def _source_of(obj) -> _Source:
+    """A _Source from an IndexFile or a Dist (registry, url or path)."""
+    if isinstance(obj, IndexFile):
+        return _source_from_url(obj.name or "", obj.filename, obj.url, obj.hashes,
+                                obj.core_metadata, obj.size)
+    if isinstance(obj, Dist):
+        if obj.kind == "registry" and obj.file is not None:
+            src = _source_of(obj.file)
+            src.name = obj.name or src.name
+            return src
+        if obj.kind == "path" and obj.path:
+            return _Source(canonicalize_name(obj.name), os.path.basename(obj.path), None,
+                           os.path.abspath(obj.path), {})
+        if obj.kind == "url" and obj.url:
+            url, hashes = _split_fragment_hashes(obj.url)
+            return _source_from_url(canonicalize_name(obj.name), _url_filename(url), url, hashes)
+        raise NeedsBuildError("`%s` is a %s source: its metadata needs a build" % (obj, obj.kind))
+    raise TypeError("expected an IndexFile or a Dist, got %r" % (obj,))
+
+
+def _source_from_url(name, filename, url, hashes, core_metadata=None, size=None) -> _Source:
+    if url.startswith("file:"):
+        return _Source(name, filename, None, file_url_to_path(url), hashes, None, size)
+    return _Source(name, filename, url, None, hashes, core_metadata, size)
+
+
+def _normalize_hashes(*sources) -> dict:
+    """{alg: set(hex)} from dicts (alg -> hex, or alg -> iterable of hex) and
+    lists of ``alg:hex`` / ``alg=hex`` strings (as --hash gives them).
+
+    Several sources (the index's hashes, then the user's) must all hold: for
+    an algorithm both give, the file must match a digest in both sets. When the
+    sets share nothing, the later source (the user's --hash) decides, as pip
+    does in hash-checking mode: the file must match what the user pinned."""
+    out: dict = {}
+    for src in sources:
+        if not src:
+            continue
+        mine: dict = {}
+        if isinstance(src, dict):
+            items = [(alg, d) for alg, v in src.items() for d in ([v] if isinstance(v, str) else v)]
+        else:
+            items = [text.replace("=", ":", 1).partition(":")[::2] for text in src]
+        for alg, d in items:
+            mine.setdefault(alg.lower().strip(), set()).add(d.lower().strip())
+        for alg, digests in mine.items():
+            both = out.get(alg, digests) & digests
+            out[alg] = both or digests
+    return out
+
+
+class _HashingWriter:
+    """A file writer that hashes what passes through (sha256 plus any other
+    algorithm asked for), so a download is verified without a second read."""
+
+    def __init__(self, f, algs):
+        import hashlib
+        self.f = f
+        self.hashers = {"sha256": hashlib.sha256()}
+        for alg in algs:
+            if alg not in self.hashers:
+                try:
+                    self.hashers[alg] = hashlib.new(alg)
+                except ValueError:
+                    pass
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.f.write(chunk)
+        for h in self.hashers.values():
+            h.update(chunk)
+        self.size += len(chunk)
+
+    def digests(self) -> dict:
+        return {alg: h.hexdigest() for alg, h in self.hashers.items()}
+
+
+def _hash_file(path: str, algs=()) -> dict:
+    w = _HashingWriter(_NullWriter(), algs)
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(1024 * 1024)
+            if not chunk:
+                break
+            w.write(chunk)
+    return w.digests()
+
+
+class _NullWriter:
+    def write(self, chunk):
+        pass
+
+
+def _check_hashes(filename: str, expected: dict, actual: dict) -> None:
+    """Raise HashMismatchError unless, for every algorithm we could compute,
+    the actual digest is one of the expected ones (the index's hash and the
+    user's --hash must all agree with the file)."""
+    checked = False
+    for alg, allowed in expected.items():
+        if alg in actual:
+            checked = True
+            if actual[alg] not in allowed:
+                raise HashMismatchError(filename, expected, actual[alg], alg)
+    if expected and not checked:
+        alg = sorted(expected)[0]
+        raise HashMismatchError(filename, expected, "(cannot compute %s)" % alg, alg)
+
+
+class _RangedFile:
+    """A read-only, seekable view of a remote file of known ``size`` that holds
+    the byte ranges read so far and fetches missing ones with ``fetch(start,
+    end)`` (HTTP range requests). ``zipfile`` reads the end record, the central
+    directory and one member through it, so only those bytes cross the network."""
+
+    def __init__(self, size: int, fetch):
+        self.size = size
+        self.fetch = fetch
+        self.chunks: list = []  # sorted [(start, bytes)]
+        self.pos = 0
+        self.requests = 0
+
+    def add(self, start: int, data: bytes) -> None:
+        import bisect
+        bisect.insort(self.chunks, (start, data))
+
+    def ensure(self, start: int, end: int) -> None:
+        """Make [start, end) available, fetching the missing parts."""
+        end = min(end, self.size)
+        p = start
+        while p < end:
+            hit = self._chunk_at(p)
+            if hit is not None:
+                p = hit[0] + len(hit[1])
+                continue
+            nxt = min([s for s, _ in self.chunks if s > p] + [self.size])
+            stop = min(nxt, max(end, p + _RANGE_MIN_FETCH))
+            self.requests += 1
+            self.add(p, self.fetch(p, stop))
+            p = stop
+
+    def _chunk_at(self, p: int):
+        for s, d in self.chunks:
+            if s <= p < s + len(d):
+                return s, d
+        return None
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            n = self.size - self.pos
+        end = min(self.pos + n, self.size)
+        out = []
+        self.ensure(self.pos, end)
+        p = self.pos
+        while p < end:
+            s, d = self._chunk_at(p)
+            take = d[p - s:min(end - s, len(d))]
+            out.append(take)
+            p += len(take)
+        self.pos = end
+        return b"".join(out)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 1:
+            offset += self.pos
+        elif whence == 2:
+            offset += self.size
+        self.pos = max(0, offset)
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+def _wheel_metadata_member(names, project: str) -> str:
+    """The ``NAME-VERSION.dist-info/METADATA`` member of a wheel."""
+    cands = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+    if len(cands) > 1 and project:
+        named = [n for n in cands
+                 if canonicalize_name(n.split("/")[0][:-10].rpartition("-")[0]) == project]
+        cands = named or cands
+    if not cands:
+        raise InstallError("the wheel has no .dist-info/METADATA")
+    return cands[0]
+
+
+def _read_zip_metadata(zf, project: str) -> bytes:
+    return zf.read(_wheel_metadata_member(zf.namelist(), project))
+
+
+def _read_sdist_pkg_info(path: str):
+    """The top-level PKG-INFO of an sdist archive (bytes) or None."""
+    import tarfile
+    import zipfile
+    lower = path.lower()
+    if lower.endswith(".zip"):
+        with zipfile.ZipFile(path) as zf:
+            for n in zf.namelist():
+                if n.count("/") == 1 and n.endswith("/PKG-INFO"):
+                    return zf.read(n)
+        return None
+    with tarfile.open(path) as tf:
+        for m in tf:
+            if m.isfile() and m.name.count("/") == 1 and m.name.endswith("/PKG-INFO"):
+                f = tf.extractfile(m)
+                return f.read() if f else None
+    return None
+
+
+def _is_static(md) -> bool:
+    """PKG-INFO can be trusted without a build: Metadata-Version 2.2+ and
+    neither Requires-Dist nor Requires-Python marked Dynamic (PEP 643)."""
+    try:
+        ver = tuple(int(x) for x in str(md.metadata_version or "1.0").split(".")[:2])
+    except ValueError:
+        return False
+    dynamic = {d.lower() for d in (md.dynamic or ())}
+    return ver >= (2, 2) and not dynamic & {"requires-dist", "requires-python"}
+
+
+class DistributionDatabase:
+    """Metadata and wheels of dists, through the cache, each done once.
+
+    ``metadata(x)`` (x an IndexFile or a Dist) returns core Metadata by the
+    cheapest means: the metadata cache; a wheel already in the cache; the PEP
+    658 file (hash-checked); HTTP range requests that read only the zip's end
+    and its METADATA member; a local archive in place; an sdist's static
+    PKG-INFO. An sdist with dynamic metadata raises NeedsBuildError. A server
+    that refuses ranges sends the whole wheel once, and it is kept in the cache.
+
+    ``fetch_wheel(dist, expected_hashes)`` returns the folder of the unzipped
+    wheel in archive-v0: downloaded streaming with hashes computed on the way,
+    verified before it enters the cache, unzipped once. ``cached_wheel(dist)``
+    answers from the cache alone (no network).
+    """
+
+    def __init__(self, client: RegistryClient | HttpClient, cache: Cache, *, reporter=None):
+        self.http = client.http if isinstance(client, RegistryClient) else client
+        self.client = client
+        self.cache = cache
+        self.reporter = reporter or Reporter()
+        self.offline = self.http.offline or getattr(client, "offline", False)
+        self._metadata_once = OnceMap()
+        self._wheel_once = OnceMap()
+        self._file_once = OnceMap()
+        self.stats = {"pep658": 0, "range": 0, "full": 0, "cached": 0, "local": 0}
+        self._stats_lock = threading.Lock()
+
+    def _count(self, what: str) -> None:
+        with self._stats_lock:
+            self.stats[what] += 1
+
+    # ---- metadata ------------------------------------------------------------------
+
+    def metadata(self, dist_or_file):
+        """Core Metadata of an IndexFile or a Dist (see the class docstring)."""
+        src = _source_of(dist_or_file)
+        return self._metadata_once.get(("meta", src.key(), src.filename),
+                                       lambda: self._metadata(src))
+
+    def _metadata(self, src: _Source):
+        with span("metadata", file=src.filename):
+            if src.path is not None:
+                self._count("local")
+                return self._check_name(src, Metadata.from_bytes(self._local_metadata(src)))
+            entry = self.cache.entry(CacheBucket.METADATA, src.name or "_", src.key() + ".json")
+            stored = self.cache.read_entry(entry, _parse_metadata_entry)
+            if stored is not None:
+                self._count("cached")
+                return Metadata.from_bytes(stored)
+            data = self._fetch_metadata(src)
+            md = self._check_name(src, Metadata.from_bytes(data))
+            doc = {"filename": src.filename, "metadata": data.decode("utf-8", "surrogateescape")}
+            try:
+                self.cache.write_entry(entry, json.dumps(doc, separators=(",", ":")).encode("utf-8"))
+            except OSError as e:
+                warn_user("cannot write the cache entry %s: %s" % (entry, e))
+            return md
+
+    def _check_name(self, src: _Source, md):
+        if src.name and md.name and canonicalize_name(md.name) != src.name:
+            raise MetadataMismatchError(
+                "the metadata of %s names the package `%s`, not `%s`"
+                % (src.filename, md.name, src.name))
+        return md
+
+    def _fetch_metadata(self, src: _Source) -> bytes:
+        """METADATA bytes of a remote file, not from the metadata cache."""
+        import zipfile
+        if src.is_wheel:
+            folder = self._archive_lookup(src, _normalize_hashes(src.hashes))
+            if folder is not None:
+                self._count("cached")
+                member = _wheel_metadata_member(_dist_info_members(folder), src.name)
+                with open(os.path.join(folder, member), "rb") as f:
+                    return f.read()
+            zip_path = self._wheel_zip_lookup(src, _normalize_hashes(src.hashes))
+            if zip_path is not None:
+                self._count("cached")
+                with zipfile.ZipFile(zip_path) as zf:
+                    return _read_zip_metadata(zf, src.name)
+        if self.offline:
+            raise OfflineError("the metadata of %s is not in the cache, and --offline forbids "
+                               "fetching %s" % (src.filename, redact_url(src.url)),
+                               hint="run once without --offline to fill the cache")
+        if not src.is_wheel:
+            path = self._fetch_file(src, _normalize_hashes(src.hashes), CacheBucket.SDISTS)
+            return self._sdist_metadata(src, path)
+        if src.core_metadata is not None:
+            return self._pep658_metadata(src)
+        return self._range_metadata(src)
+
+    def _local_metadata(self, src: _Source) -> bytes:
+        import zipfile
+        if not os.path.isfile(src.path):
+            raise NotFoundError("the file %s does not exist" % src.path)
+        if src.is_wheel:
+            try:
+                with zipfile.ZipFile(src.path) as zf:
+                    return _read_zip_metadata(zf, src.name)
+            except zipfile.BadZipFile as e:
+                raise InstallError("%s is not a valid wheel: %s" % (src.path, e))
+        return self._sdist_metadata(src, src.path)
+
+    def _sdist_metadata(self, src: _Source, path: str) -> bytes:
+        try:
+            data = _read_sdist_pkg_info(path)
+        except Exception as e:  # tarfile/zipfile raise many kinds on bad archives
+            raise BuildError("cannot read the source archive %s: %s" % (src.filename, e))
+        if data is not None and _is_static(Metadata.from_bytes(data)):
+            return data
+        raise NeedsBuildError("%s has no static metadata: it needs a build" % src.filename,
+                              path=path)
+
+    def _pep658_metadata(self, src: _Source) -> bytes:
+        """The ``URL.metadata`` file of PEP 658/714, checked against its hash."""
+        self._count("pep658")
+        with span("metadata.pep658", file=src.filename):
+            resp = self.http.request(src.url + ".metadata")
+        if resp.status != 200:
+            # an index that advertises a file it does not serve: read the wheel instead
+            return self._range_metadata(src)
+        expected = _normalize_hashes(src.core_metadata)
+        if expected:
+            import hashlib
+            actual = {alg: hashlib.new(alg, resp.body).hexdigest()
+                      for alg in expected if alg in hashlib.algorithms_available}
+            _check_hashes(src.filename + ".metadata", expected, actual)
+        return resp.body
+
+    def _range_metadata(self, src: _Source) -> bytes:
+        """METADATA of a remote wheel through range requests: one suffix read
+        of the tail, maybe one for the central directory's start or the member.
+        A server that answers the first one with the whole file (no ranges)
+        has its answer streamed into the wheel cache, so it is read once."""
+        import zipfile
+        expected = _normalize_hashes(src.hashes)
+        state = {}
+
+        def sink(resp):
+            if resp.status == 200:  # ranges refused: keep the whole wheel
+                state["w"] = self._start_download(src, CacheBucket.WHEELS, state.get("w"), expected)
+                return state["w"][2]
+            return None
+
+        headers = {"Range": "bytes=-%d" % _RANGE_TAIL, "Accept-Encoding": "identity"}
+        with span("metadata.range", file=src.filename):
+            try:
+                resp = self.http.request(src.url, headers=headers, sink=sink, decode=False)
+            except BaseException:
+                if "w" in state:
+                    _discard(state["w"])
+                raise
+            if resp.status == 200 and "w" in state:
+                self._count("full")
+                path = self._finish_download(src, expected, CacheBucket.WHEELS, state["w"], resp)
+                with zipfile.ZipFile(path) as zf:
+                    return _read_zip_metadata(zf, src.name)
+            if resp.status == 416 or resp.status == 200:
+                self._count("full")
+                path = self._fetch_file(src, expected, CacheBucket.WHEELS)
+                with zipfile.ZipFile(path) as zf:
+                    return _read_zip_metadata(zf, src.name)
+            if resp.status != 206:
+                raise HttpError(resp.url, resp.status, resp.reason, hint=_status_hint(resp.status))
+            self._count("range")
+            start, total = _content_range(resp.header("content-range"), len(resp.body))
+            if start == 0 and len(resp.body) >= total:
+                self._keep_small_wheel(src, expected, resp.body)
+            rf = _RangedFile(total, lambda a, b: self._fetch_range(resp.url, a, b))
+            rf.add(start, resp.body)
+            try:
+                with zipfile.ZipFile(rf) as zf:
+                    member = _wheel_metadata_member(zf.namelist(), src.name)
+                    info = zf.getinfo(member)
+                    # the member's local header + data in one request at most
+                    rf.ensure(info.header_offset, info.header_offset + 30
+                              + len(info.orig_filename.encode("utf-8")) + len(info.extra)
+                              + info.compress_size + 1024)
+                    return zf.read(info)
+            except zipfile.BadZipFile as e:
+                raise InstallError("%s is not a valid wheel: %s" % (src.filename, e))
+
+    def _fetch_range(self, url: str, start: int, end: int) -> bytes:
+        resp = self.http.request(url, headers={"Range": "bytes=%d-%d" % (start, end - 1),
+                                               "Accept-Encoding": "identity"}, decode=False)
+        if resp.status == 206:
+            got, _total = _content_range(resp.header("content-range"), len(resp.body))
+            if got != start:
+                raise NetworkError("the server answered a range request for %s with "
+                                   "other bytes" % redact_url(url))
+            return resp.body
+        if resp.status == 200:
+            return resp.body[start:end]
+        raise HttpError(resp.url, resp.status, resp.reason)
+
+    def _keep_small_wheel(self, src: _Source, expected: dict, data: bytes) -> None:
+        """A tail read that returned the whole (small) wheel: when its hash is
+        the expected one, keep it in the wheel cache for the install."""
+        import hashlib
+        sha = hashlib.sha256(data).hexdigest()
+        if expected.get("sha256") and sha in expected["sha256"]:
+            path = self.cache.entry(CacheBucket.WHEELS, src.name, sha, src.filename)
+            if not os.path.exists(path):
+                self.cache.write_entry(path, data)
+
+    # ---- wheels ------------------------------------------------------------------
+
+    def cached_wheel(self, dist, expected_hashes=None):
+        """The unzipped wheel's folder when the cache has it, else None; never
+        touches the network (a local wheel is hashed in place)."""
+        if isinstance(dist, Dist) and dist.kind == "registry" and dist.file is None:
+            # a pin from a lock file with --hash: found by its digests alone, no page needed
+            src = _Source(canonicalize_name(dist.name), "", None, None, {})
+        else:
+            src = _source_of(dist)
+        expected = _normalize_hashes(src.hashes, expected_hashes)
+        return self._archive_lookup(src, expected)
+
+    def fetch_wheel(self, dist, expected_hashes=None) -> str:
+        """The folder of the unzipped wheel in archive-v0, fetching, verifying
+        and unzipping it if needed. ``expected_hashes``: the user's hashes
+        (dict alg -> hex or list of hex, or ``["sha256:..."]``); the index's
+        hashes are checked too. Raises HashMismatchError (nothing is cached),
+        NetworkError, OfflineError."""
+        src = _source_of(dist)
+        if not src.is_wheel:
+            raise InstallError("%s is not a wheel" % src.filename)
+        expected = _normalize_hashes(src.hashes, expected_hashes)
+        key = ("wheel", src.url or src.path,
+               tuple(sorted((a, tuple(sorted(d))) for a, d in expected.items())))
+        return self._wheel_once.get(key, lambda: self._fetch_wheel(src, expected))
+
+    def _fetch_wheel(self, src: _Source, expected: dict) -> str:
+        with span("fetch_wheel", file=src.filename):
+            found = self._archive_lookup(src, expected)
+            if found is not None:
+                return found
+            if src.path is not None:
+                if not os.path.isfile(src.path):
+                    raise NotFoundError("the file %s does not exist" % src.path)
+                digests = _hash_file(src.path, expected)
+                _check_hashes(src.filename, expected, digests)
+                return self._unzip(src, digests["sha256"], src.path)
+            zip_path = self._fetch_file(src, expected, CacheBucket.WHEELS)
+            sha = os.path.basename(os.path.dirname(zip_path))
+            return self._unzip(src, sha, zip_path)
+
+    def fetch_file(self, dist, expected_hashes=None) -> str:
+        """A local path of the dist's archive (wheel or sdist): the file itself
+        for local dists, else downloaded (verified) into the cache."""
+        src = _source_of(dist)
+        if src.path is not None:
+            return src.path
+        expected = _normalize_hashes(src.hashes, expected_hashes)
+        bucket = CacheBucket.WHEELS if src.is_wheel else CacheBucket.SDISTS
+        return self._fetch_file(src, expected, bucket)
+
+    def _archive_lookup(self, src: _Source, expected: dict):
+        for sha in self._candidate_shas(src, expected):
+            folder = os.path.join(self.cache.root, CacheBucket.ARCHIVE, src.name, sha)
+            if os.path.isdir(folder):
+                return folder
+        return None
+
+    def _wheel_zip_lookup(self, src: _Source, expected: dict):
+        for sha in self._candidate_shas(src, expected):
+            path = os.path.join(self.cache.root, CacheBucket.WHEELS, src.name, sha, src.filename)
+            if os.path.isfile(path):
+                return path
+        return None
+
+    def _candidate_shas(self, src: _Source, expected: dict) -> list:
+        """sha256 digests the file may have: the expected ones, else (no
+        sha256 known) the one recorded for its URL, or its local file's."""
+        shas = sorted(expected.get("sha256", ()))
+        if shas or (src.url is None and src.path is None):
+            return shas
+        if src.path is not None:
+            if not os.path.isfile(src.path):
+                return []
+            digests = _hash_file(src.path, expected)
+            try:
+                _check_hashes(src.filename, expected, digests)
+            except HashMismatchError:
+                return []
+            return [digests["sha256"]]
+        if expected:  # only non-sha256 hashes: the cache cannot vouch for them
+            return []
+        pointer = self.cache.read_json(CacheBucket.WHEELS if src.is_wheel else CacheBucket.SDISTS,
+                                       src.name, "url-%s.json" % cache_digest(src.url))
+        if isinstance(pointer, dict) and isinstance(pointer.get("sha256"), str):
+            return [pointer["sha256"]]
+        return []
+
+    def _unzip(self, src: _Source, sha: str, zip_path: str) -> str:
+        """Unzip once into archive-v0/NAME/SHA (temp folder, then one rename;
+        the entry lock keeps two processes from doing it twice)."""
+        final = self.cache.entry(CacheBucket.ARCHIVE, src.name, sha)
+        if os.path.isdir(final):
+            return final
+        with self.cache.lock(final):
+            if os.path.isdir(final):
+                return final
+            tmp = self.cache.temp_dir(CacheBucket.ARCHIVE, src.name)
+            try:
+                with span("unzip", file=src.filename):
+                    unzip_wheel(zip_path, tmp)
+                os.rename(tmp, final)
+            except BaseException:
+                remove_tree(tmp)
+                raise
+        return final
+
+    # ---- downloads ---------------------------------------------------------------
+
+    def _fetch_file(self, src: _Source, expected: dict, bucket: str) -> str:
+        """Path of the file in ``bucket``/NAME/SHA/FILENAME, downloading it once."""
+        key = (bucket, src.url, tuple(sorted((a, tuple(sorted(d))) for a, d in expected.items())))
+        return self._file_once.get(key, lambda: self._download(src, expected, bucket))
+
+    def _download(self, src: _Source, expected: dict, bucket: str) -> str:
+        for sha in self._candidate_shas(src, expected):
+            path = os.path.join(self.cache.root, bucket, src.name, sha, src.filename)
+            if os.path.isfile(path):
+                return path
+        if self.offline:
+            raise OfflineError("%s is not in the cache, and --offline forbids fetching %s"
+                               % (src.filename, redact_url(src.url)),
+                               hint="run once without --offline to fill the cache")
+        state = {}
+
+        def sink(resp):
+            state["w"] = self._start_download(src, bucket, state.get("w"), expected)
+            return state["w"][2]
+
+        self.reporter.event("download.start", name=src.name, filename=src.filename, size=src.size)
+        with span("download", file=src.filename, size=src.size):
+            try:
+                resp = self.http.request(src.url, headers={"Accept-Encoding": "identity"},
+                                         sink=sink)
+                if resp.status != 200 or "w" not in state:
+                    raise HttpError(resp.url, resp.status, resp.reason,
+                                    hint=_status_hint(resp.status))
+            except BaseException:
+                if "w" in state:
+                    _discard(state["w"])
+                raise
+            self._count("full")
+            path = self._finish_download(src, expected, bucket, state["w"], resp)
+        self.reporter.event("download.done", name=src.name, filename=src.filename,
+                            size=state["w"][2].size)
+        return path
+
+    def _start_download(self, src: _Source, bucket: str, previous, algs=()):
+        """(temp path, open file, hashing writer) inside the bucket, fresh on
+        every attempt (a retry restarts the body)."""
+        import tempfile
+        if previous is not None:
+            _discard(previous)
+        folder = os.path.dirname(self.cache.entry(bucket, src.name, "x"))
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
+        f = os.fdopen(fd, "wb")
+        algs = set(algs) | set(_normalize_hashes(src.hashes)) | {"sha256"}
+        return (tmp, f, _HashingWriter(f, algs))
+
+    def _finish_download(self, src: _Source, expected: dict, bucket: str, state, resp) -> str:
+        tmp, f, writer = state
+        f.close()
+        digests = writer.digests()
+        try:
+            _check_hashes(src.filename, expected, digests)
+            if src.size is not None and writer.size != src.size and not expected:
+                raise NetworkError("%s: expected %d bytes, got %d" % (
+                    src.filename, src.size, writer.size))
+        except BaseException:
+            _discard(state)
+            raise
+        sha = digests["sha256"]
+        final = self.cache.entry(bucket, src.name, sha, src.filename)
+        os.replace(tmp, final)
+        if not expected.get("sha256"):
+            self.cache.write_json(bucket, src.name, "url-%s.json" % cache_digest(src.url),
+                                  {"sha256": sha, "url": redact_url(src.url)})
+        return final
+
+
+def _discard(state) -> None:
+    tmp, f, _w = state
+    try:
+        f.close()
+    except OSError:
+        pass
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def _content_range(value, length: int):
+    """(start, total) from ``Content-Range: bytes a-b/total``."""
+    m = _lazy_re(r"bytes\s+(\d+)-(\d+)/(\d+|\*)").match(value or "")
+    if not m:
+        raise NetworkError("a range answer without a valid Content-Range (%r)" % (value,))
+    start = int(m.group(1))
+    total = int(m.group(3)) if m.group(3) != "*" else start + length
+    return start, total
+
+
+def _parse_metadata_entry(data: bytes) -> bytes:
+    doc = json.loads(data)
+    text = doc["metadata"]
+    if not isinstance(text, str) or not text:
+        raise ValueError("empty metadata")
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _dist_info_members(folder: str) -> list:
+    out = []
+    for n in os.listdir(folder):
+        if n.endswith(".dist-info") and os.path.isfile(os.path.join(folder, n, "METADATA")):
+            out.append(n + "/METADATA")
+    return out
+
+
+# =============================================================================
+# 10. Resolver
+# =============================================================================
+# Owns: version ranges over Version, the PubGrub solver (incompatibilities,
+# partial solution, unit propagation, conflict resolution, explanations), the
+# Provider seam and RegistryProvider, Resolution.  Exports resolve(), Provider,
+# RegistryProvider, Candidate, Unavailable, RootRequirement, Resolution, ResolvedPackage.
+# Uses sections 1-3 only; the distribution database arrives as an object.
+
+# ---- version ranges ----------------------------------------------------------
+#
+# A range is a tuple of disjoint, sorted, non-touching intervals (lo, hi) of
+# "cuts".  A cut is (key, side): side 0 sits just below every version whose sort
+# key is ``key``, side 2 just above it; a version with key k is inside (lo, hi)
+# when lo < (k, 1) < hi.  Keys are tuples that order like PEP 440 versions, plus
+# sentinel keys PEP 440 needs but no real version has: "below every pre-release
+# of 1.0" (for ``<1.0``), "above every local of 1.0" (for ``==1.0`` and ``<=1.0``)
+# and "above every post-release of 1.0" (for ``>1.0``), as uv's with_min/with_max.
+
+_INF = float("inf")
+_CUT_LOW = ((), 0)
+_CUT_HIGH = ((_INF,), 0)
+_FULL = ((_CUT_LOW, _CUT_HIGH),)
+_EMPTY = ()
+_LOCAL_MAX = ((9,),)
+_KEY_TEXT: dict = {}        # key -> version text, for explanations
+
+
+_VKEYS: dict = {}
+
+
+def _vkey(v) -> tuple:
+    """Sort key of a Version, ordering like PEP 440 (and packaging's _cmpkey)."""
+    key = _VKEYS.get(v)
+    if key is None:
+        key = _VKEYS[v] = _make_vkey(v)
+    return key
+
+
+def _make_vkey(v) -> tuple:
+    rel = tuple(v.release)
+    while len(rel) > 1 and rel[-1] == 0:
+        rel = rel[:-1]
+    pre, post, dev = v.pre, v.post, v.dev
+    if pre is None and post is None and dev is not None:
+        pre_k = (-1,)
+    elif pre is None:
+        pre_k = (3,)
+    else:
+        pre_k = ({"a": 0, "b": 1, "rc": 2, "c": 2}.get(pre[0], 2), pre[1])
+    post_k = (-1,) if post is None else (0, post)
+    dev_k = (1,) if dev is None else (0, dev)
+    local = v.local
+    if local:
+        local_k = tuple((1, int(p)) if p.isdigit() else (0, p.lower())
+                        for p in re.split(r"[._-]", str(local)))
+    else:
+        local_k = ()
+    key = (v.epoch, rel, pre_k, post_k, dev_k, local_k)
+    if key not in _KEY_TEXT:
+        _KEY_TEXT[key] = str(v)
+    return key
+
+
+def _key_min(v) -> tuple:
+    """Key below every pre-release and dev release of ``v``'s release."""
+    k = _vkey(v)
+    m = k[:2] + ((-2,),)
+    _KEY_TEXT.setdefault(m, v.base_version if hasattr(v, "base_version") else str(v))
+    return m
+
+
+def _key_release_min(epoch: int, release: tuple, text: str) -> tuple:
+    rel = tuple(release)
+    while len(rel) > 1 and rel[-1] == 0:
+        rel = rel[:-1]
+    m = (epoch, rel, (-2,))
+    _KEY_TEXT.setdefault(m, text)
+    return m
+
+
+def _key_max_local(v) -> tuple:
+    """Key above every local version of ``v`` (1.0+anything) but below the next one."""
+    k = _vkey(v)
+    m = k[:5] + (_LOCAL_MAX,)
+    _KEY_TEXT.setdefault(m, str(v))
+    return m
+
+
+def _key_max_post(v) -> tuple:
+    """Key above every post-release (and local) of ``v`` but below the next release."""
+    k = _vkey(v)
+    m = k[:3] + ((1,),)
+    _KEY_TEXT.setdefault(m, str(v))
+    return m
+
+
+def _r_union(a: tuple, b: tuple) -> tuple:
+    if not a:
+        return b
+    if not b:
+        return a
+    out = []
+    for lo, hi in sorted(a + b):
+        if out and lo <= out[-1][1]:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+def _r_intersect(a: tuple, b: tuple) -> tuple:
+    out = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo = max(a[i][0], b[j][0])
+        hi = min(a[i][1], b[j][1])
+        if lo < hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return tuple(out)
+
+
+def _r_complement(a: tuple) -> tuple:
+    out = []
+    prev = _CUT_LOW
+    for lo, hi in a:
+        if prev < lo:
+            out.append((prev, lo))
+        prev = hi
+    if prev < _CUT_HIGH:
+        out.append((prev, _CUT_HIGH))
+    return tuple(out)
+
+
+def _r_contains(a: tuple, key: tuple) -> bool:
+    p = (key, 1)
+    for lo, hi in a:
+        if lo < p < hi:
+            return True
+        if p < lo:
+            return False
+    return False
+
+
+def _r_point(v) -> tuple:
+    """The range holding exactly ``v`` (no locals of it)."""
+    k = _vkey(v)
+    return (((k, 0), (k, 2)),)
+
+
+def _r_between(v_lo, v_hi) -> tuple:
+    """The range from ``v_lo`` to ``v_hi``, both included."""
+    return (((_vkey(v_lo), 0), (_vkey(v_hi), 2)),)
+
+
+def _r_from_specifier(op: str, text: str) -> tuple:
+    """One PEP 440 specifier clause as a range; prereleases are always inside
+    (the prerelease mode is applied when choosing, as uv does)."""
+    if op in ("==", "!=") and text.endswith(".*"):
+        base = Version(text[:-2])
+        rel = tuple(base.release)
+        upper = rel[:-1] + (rel[-1] + 1,)
+        r = (((_key_release_min(base.epoch, rel, text[:-2]), 0),
+              (_key_release_min(base.epoch, upper, ".".join(map(str, upper))), 0)),)
+        return r if op == "==" else _r_complement(r)
+    if op == "===":
+        try:
+            v = Version(text)
+        except InvalidVersion:
+            return _EMPTY
+        return _r_point(v)
+    v = Version(text)
+    k = _vkey(v)
+    if op in ("==", "!="):
+        hi = (k, 2) if v.local else (_key_max_local(v), 0)
+        r = (((k, 0), hi),)
+        return r if op == "==" else _r_complement(r)
+    if op == ">=":
+        return (((k, 0), _CUT_HIGH),)
+    if op == "<=":
+        return ((_CUT_LOW, (_key_max_local(v), 0)),)
+    if op == ">":
+        # ">1.0" excludes 1.0.post1 (and 1.0+local); ">1.0.post1" allows 1.0.post2
+        exact = v.post is not None or v.dev is not None
+        hi_key = _key_max_local(v) if exact else _key_max_post(v)
+        return (((hi_key, 2), _CUT_HIGH),)
+    if op == "<":
+        # "<1.0" excludes 1.0a1 and 1.0.dev1 (PEP 440) unless V is itself a
+        # pre-release; "<1.0.post1" excludes only 1.0.post1's dev releases (uv, packaging)
+        if v.pre is not None or v.dev is not None:
+            return ((_CUT_LOW, (k, 0)),)
+        if v.post is not None:
+            floor = k[:4] + ((-1,),)
+            _KEY_TEXT.setdefault(floor, str(v))
+            return ((_CUT_LOW, (floor, 0)),)
+        return ((_CUT_LOW, (_key_min(v), 0)),)
+    if op == "~=":
+        rel = tuple(v.release)
+        prefix = rel[:-1]
+        upper = prefix[:-1] + (prefix[-1] + 1,)
+        r = (((k, 0), (_key_release_min(v.epoch, upper, ".".join(map(str, upper))), 0)),)
+        return r
+    raise InvalidSpecifier("unsupported operator %r" % op)
+
+
+def _spec_clauses(specifier) -> list:
+    """(operator, version text) pairs of a SpecifierSet."""
+    out = []
+    for s in specifier:
+        out.append((s.operator, s.version))
+    return out
+
+
+def ranges_from_specifier(specifier) -> tuple:
+    """A SpecifierSet (or None) as a range: the intersection of its clauses."""
+    r = _FULL
+    if specifier is None:
+        return r
+    for op, text in _spec_clauses(specifier):
+        r = _r_intersect(r, _r_from_specifier(op, text))
+    return r
+
+
+def _spec_texts(specifier) -> dict:
+    """{key: text} for the versions a specifier names, so explanations repeat
+    them as written ("b>=2", not "b>=2.0")."""
+    out = {}
+    for op, text in _spec_clauses(specifier or ()):
+        try:
+            v = Version(text[:-2] if text.endswith(".*") else text)
+        except InvalidVersion:
+            continue
+        for k in (_vkey(v), _key_min(v), _key_max_local(v), _key_max_post(v),
+                  _vkey(v)[:4] + ((-1,),)):
+            out[k] = text[:-2] if text.endswith(".*") else text
+    return out
+
+
+def _spec_is_explicit_prerelease(specifier) -> bool:
+    """True when a specifier names a pre-release (``>=1.0b1``, ``==2.0a1``)."""
+    if specifier is None:
+        return False
+    for op, text in _spec_clauses(specifier):
+        if text.endswith(".*"):
+            continue
+        try:
+            v = Version(text)
+        except InvalidVersion:
+            continue
+        if v.pre is not None or v.dev is not None:
+            return True
+    return False
+
+
+def _key_text(key, texts) -> str:
+    text = texts.get(key)
+    if text is None and len(key) == 3:     # a release's floor: spell the release
+        text = ("%d!" % key[0] if key[0] else "") + ".".join(map(str, key[1]))
+    return text or _KEY_TEXT.get(key, "?")
+
+
+def _cut_text(cut: tuple, lower: bool, texts) -> str:
+    key, side = cut
+    text = _key_text(key, texts)
+    if len(key) in (3, 5):                    # below all pre-releases of a release
+        return (">=" if lower else "<") + text
+    if len(key) == 4 or key[-1] == _LOCAL_MAX:   # above all posts / locals
+        return (">" if lower else "<=") + text
+    if lower:
+        return (">=" if side == 0 else ">") + text
+    return ("<" if side == 0 else "<=") + text
+
+
+def _interval_text(lo: tuple, hi: tuple, texts) -> str:
+    if lo == _CUT_LOW and hi == _CUT_HIGH:
+        return ""
+    if lo[1] == 0 and len(lo[0]) == 6 and lo[0][-1] != _LOCAL_MAX and (
+            hi == (lo[0], 2) or hi[0] == lo[0][:5] + (_LOCAL_MAX,)):
+        return "==" + _key_text(lo[0], texts)
+    if lo == _CUT_LOW:
+        return _cut_text(hi, False, texts)
+    if hi == _CUT_HIGH:
+        return _cut_text(lo, True, texts)
+    return _cut_text(lo, True, texts) + "," + _cut_text(hi, False, texts)
+
+
+def _range_text(r: tuple, known=(), texts=None, simplify=False) -> str:
+    """A range as specifier text ("" for every version). With ``simplify``,
+    as pubgrub's ``simplify``: intervals without known versions are left out,
+    an interval with one known version reads "==v", and bounds with no known
+    version beyond them are dropped ("b>=2,<4" with nothing above 3 is "b>=2")."""
+    texts = texts or {}
+    if not r:
+        return "<none>"
+    if not simplify or not known:
+        return " | ".join(_interval_text(lo, hi, texts) for lo, hi in r)
+    parts = []
+    for lo, hi in r:
+        inside = [k for k in known if lo < (k, 1) < hi]
+        if not inside:
+            continue
+        if len(inside) == 1 and lo == (inside[0], 0) and hi != _CUT_HIGH:
+            parts.append("==" + _key_text(inside[0], texts))
+            continue
+        if not any((k, 1) < lo for k in known):
+            lo = _CUT_LOW
+        if not any((k, 1) > hi for k in known):
+            hi = _CUT_HIGH
+        parts.append(_interval_text(lo, hi, texts))
+    if not parts:
+        return " | ".join(_interval_text(lo, hi, texts) for lo, hi in r)
+    return " | ".join(parts)
+
+
+# ---- terms -------------------------------------------------------------------
+# A term is (positive, range).  (True, r): "the package is selected at a version
+# in r"; (False, r): "the package is not selected at a version in r" (which it
+# also satisfies by not being selected at all), exactly as in PubGrub.
+
+_T_ANY = (False, _EMPTY)
+_T_NONE = (True, _EMPTY)
+
+
+def _t_neg(t):
+    return (not t[0], t[1])
+
+
+def _t_inter(a, b):
+    if a[0] and b[0]:
+        return (True, _r_intersect(a[1], b[1]))
+    if a[0]:
+        return (True, _r_intersect(a[1], _r_complement(b[1])))
+    if b[0]:
+        return (True, _r_intersect(b[1], _r_complement(a[1])))
+    return (False, _r_union(a[1], b[1]))
+
+
+def _t_union(a, b):
+    return _t_neg(_t_inter(_t_neg(a), _t_neg(b)))
+
+
+def _t_subset(a, b) -> bool:
+    return _t_inter(a, b) == a
+
+
+_SAT, _CONTRA, _INCONCL = 1, 2, 3
+
+
+def _t_relation(t, acc) -> int:
+    """How the accumulated assignment ``acc`` relates to term ``t``."""
+    i = _t_inter(t, acc)
+    if i == acc:
+        return _SAT
+    if i == _T_NONE:
+        return _CONTRA
+    return _INCONCL
+
+
+# ---- the provider seam -------------------------------------------------------
+
+PRERELEASE_MODES = ("disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit")
+RESOLUTION_MODES = ("highest", "lowest", "lowest-direct")
+
+
+class Candidate(Value):
+    """One version of a package as the provider offers it.
+
+    ``dist`` is the Dist the installer will use (a registry file, a URL or a
+    path). ``requires_python``: SpecifierSet or None. ``yanked``: None or the
+    reason ("" when none given); the resolver only picks a yanked candidate for
+    an exact ``==`` pin. ``unavailable``: None, or a phrase completing
+    "b==2.0 ..." (e.g. "has no wheels with a matching platform tag") with
+    ``unavailable_kind`` a code for hints: ``no-wheel``, ``no-binary``,
+    ``only-sdist``, ``invalid``.
+    """
+
+    __slots__ = ("name", "version", "dist", "requires_python", "yanked",
+                 "unavailable", "unavailable_kind")
+
+    def __init__(self, name, version, dist=None, requires_python=None, yanked=None,
+                 unavailable=None, unavailable_kind=None):
+        self.name = name
+        self.version = version
+        self.dist = dist
+        self.requires_python = requires_python
+        self.yanked = yanked
+        self.unavailable = unavailable
+        self.unavailable_kind = unavailable_kind
+
+
+class Unavailable(Value):
+    """What ``Provider.dependencies`` returns for a candidate that cannot be
+    used after all: ``reason`` completes "b==2.0 ..." ("requires Python>=3.12",
+    "has invalid metadata"); ``kind`` is a hint code (``requires-python`` with
+    ``requires_python`` the specifier text, ``invalid``, ...)."""
+
+    __slots__ = ("reason", "kind", "requires_python")
+
+    def __init__(self, reason, kind="unavailable", requires_python=None):
+        self.reason = reason
+        self.kind = kind
+        self.requires_python = requires_python
+
+
+class RootRequirement(Value):
+    """A requirement of the user with where it came from (``-r requirements.in``),
+    shown in the ``# via`` annotations of pip-compile."""
+
+    __slots__ = ("requirement", "source")
+
+    def __init__(self, requirement, source=None):
+        self.requirement = requirement
+        self.source = source
+
+
+class Provider:
+    """Everything the resolver may know about the world; it knows nothing else.
+
+    Attributes the resolver reads: ``python_version`` (Version of the target
+    Python), ``markers`` (marker environment dict of the target),
+    ``resolution`` (highest | lowest | lowest-direct), ``prerelease`` (see
+    PRERELEASE_MODES), ``no_deps`` (skip the dependencies of everything but
+    the root requirements).
+    """
+
+    python_version = None
+    markers: dict = {}
+    resolution = "highest"
+    prerelease = "if-necessary-or-explicit"
+    no_deps = False
+
+    def versions(self, name: str):
+        """All versions of canonical ``name`` as Candidates, any order; None when
+        the package does not exist. Unusable versions are included with
+        ``unavailable`` set so explanations can name them. May block on I/O
+        (the result is memoised by the caller); raises PuffinError on failure."""
+        raise NotImplementedError
+
+    def dependencies(self, candidate: Candidate):
+        """The Requires-Dist list (Requirement objects, markers unevaluated, all
+        extras) of ``candidate``, or an ``Unavailable``. May block on I/O."""
+        raise NotImplementedError
+
+    def url_candidate(self, requirement) -> Candidate:
+        """The Candidate for a direct URL/path requirement (``name @ url``)."""
+        raise NotImplementedError
+
+    def prefetch(self, names) -> None:
+        """Hint: these canonical names will likely be needed; start fetching.
+        Must not change any answer. The default does nothing."""
+
+    def prefetch_candidate(self, candidate: Candidate) -> None:
+        """Hint: the dependencies of ``candidate`` will likely be asked for."""
+
+    def known_names(self):
+        """All package names the provider could offer (for "did you mean"), or None."""
+        return None
+
+
+# ---- the solver --------------------------------------------------------------
+
+_ROOT = "<root>"        # not a valid package name, so never clashes
+
+
+class _Incompat:
+    """A set of terms that must not all hold. ``kind`` and ``data`` say where
+    it came from (for explanations); derived ones have two causes."""
+
+    __slots__ = ("id", "terms", "kind", "data", "cause1", "cause2")
+
+    def __init__(self, iid, terms, kind, data=None, cause1=None, cause2=None):
+        self.id = iid
+        self.terms = terms
+        self.kind = kind
+        self.data = data
+        self.cause1 = cause1
+        self.cause2 = cause2
+
+
+class _PkgState:
+    __slots__ = ("history", "acc", "decided")
+
+    def __init__(self):
+        self.history = []     # (global index, decision level, cause or None, term)
+        self.acc = _T_ANY
+        self.decided = None   # Candidate when decided
+
+
+def _split_extra(pkg: str):
+    """"a[x]" -> ("a", "x"); "a" -> ("a", None)."""
+    if pkg.endswith("]") and "[" in pkg:
+        base, extra = pkg[:-1].split("[", 1)
+        return base, extra
+    return pkg, None
+
+
+class _Solver:
+    """PubGrub (Natalie Weizenbaum's algorithm, as in pubgrub-rs and uv) over a Provider."""
+
+    def __init__(self, provider, roots, constraints, overrides, preferences, reporter):
+        self.p = provider
+        self.reporter = reporter or Reporter()
+        self.env = dict(provider.markers or {})
+        # Requires-Python is checked against the release (3.13.0rc1 counts as
+        # 3.13.0), as pip does with sys.version_info[:3]
+        pv = provider.python_version
+        self.pyver = None if pv is None else Version(".".join(map(str, tuple(pv.release)[:3])))
+        self.incompats = []
+        self.by_pkg = {}
+        self.states = {}
+        self.level = 0
+        self.gidx = 0
+        self.decision_pkgs = []
+        self.discovery = {}
+        self.cands = {}        # pkg base name -> sorted ascending list of Candidate
+        self.cand_keys = {}
+        self.deps_cache = {}   # pkg (with extra) + version key -> list of (dep pkg, range)
+        self.merge_index = {}
+        self.added = {}        # (pkg, version key) -> its dependency incompatibilities
+        self.spec_texts = {}   # (pkg, range) -> {key: version text as the user wrote it}
+        self.roots = roots
+        self.urls = {}
+        self.constraints = {}
+        self.overrides = {}
+        self.preferences = preferences or {}
+        self.exact_pins = set()
+        self.explicit_pre = set()
+        self.direct = set()
+        self._prepare(constraints, overrides)
+
+    # -- setup -------------------------------------------------------------
+
+    def _applies(self, req, extra="") -> bool:
+        if req.marker is None:
+            return True
+        env = dict(self.env)
+        env["extra"] = extra or ""
+        return bool(req.marker.evaluate(env))
+
+    def _note_pins(self, req):
+        name = canonicalize_name(req.name)
+        for op, text in _spec_clauses(req.specifier):
+            if op in ("==", "===") and not text.endswith(".*"):
+                try:
+                    self.exact_pins.add((name, _vkey(Version(text))))
+                except InvalidVersion:
+                    pass
+        if _spec_is_explicit_prerelease(req.specifier):
+            self.explicit_pre.add(name)
+
+    def _register_url(self, req):
+        name = canonicalize_name(req.name)
+        old = self.urls.get(name)
+        if old is not None:
+            if old[0] != req.url:
+                raise NoSolutionError(
+                    "Requirements contain conflicting URLs for package `%s`:\n- %s\n- %s"
+                    % (name, old[0], req.url))
+            return
+        with span("resolve.url", package=name):
+            cand = self.p.url_candidate(req)
+        self.urls[name] = (req.url, cand)
+
+    def _prepare(self, constraints, overrides):
+        for rr in self.roots:
+            req = rr.requirement
+            if not self._applies(req):
+                continue
+            self._note_pins(req)
+            self.direct.add(canonicalize_name(req.name))
+        for req in constraints:
+            if self._applies(req):
+                self._note_pins(req)
+                self.constraints.setdefault(canonicalize_name(req.name), []).append(req)
+        for req in overrides:
+            if self._applies(req):
+                self._note_pins(req)
+                self.overrides.setdefault(canonicalize_name(req.name), []).append(req)
+        for req in list(overrides) + list(constraints) + [rr.requirement for rr in self.roots]:
+            if req.url and self._applies(req):
+                self._register_url(req)
+
+    # -- candidates --------------------------------------------------------
+
+    def candidates(self, name: str) -> list:
+        """All candidates of base package ``name``, ascending by version."""
+        c = self.cands.get(name)
+        if c is None:
+            if name in self.urls:
+                c = [self.urls[name][1]]
+            else:
+                with span("resolve.versions", package=name):
+                    found = self.p.versions(name)
+                c = None if found is None else sorted(found, key=lambda x: _vkey(x.version))
+            self.cands[name] = c
+            self.cand_keys[name] = [_vkey(x.version) for x in (c or ())]
+        return c
+
+    def _known(self, pkg: str) -> list:
+        base = _split_extra(pkg)[0]
+        if base == _ROOT:
+            return []
+        self.candidates(base)
+        return self.cand_keys.get(base) or []
+
+    def _prerelease_ok(self, name: str, cands_in_range: list) -> bool:
+        mode = self.p.prerelease
+        if mode == "allow":
+            return True
+        if mode == "disallow":
+            return False
+        explicit = name in self.explicit_pre
+        if mode == "explicit":
+            return explicit
+        necessary = not any(not _is_pre(c.version) for c in cands_in_range)
+        if mode == "if-necessary":
+            return necessary
+        return explicit or necessary
+
+    def _order(self, name: str, cands: list) -> list:
+        """Candidates in the order we try them: preference, then the strategy."""
+        mode = self.p.resolution
+        lowest = mode == "lowest" or (mode == "lowest-direct" and name in self.direct)
+        ordered = list(cands) if lowest else list(reversed(cands))
+        pref = self.preferences.get(name)
+        if pref is not None:
+            pk = _vkey(pref)
+            first = [c for c in ordered if _vkey(c.version) == pk]
+            ordered = first + [c for c in ordered if _vkey(c.version) != pk]
+        return ordered
+
+    def _usable(self, name, cand):
+        """None if usable, else (kind, phrase, data) why not."""
+        if cand.unavailable:
+            return (cand.unavailable_kind or "unavailable", cand.unavailable, None)
+        rp = cand.requires_python
+        if rp is not None and self.pyver is not None and not _contains(rp, self.pyver):
+            return ("requires-python", "requires Python%s" % rp, str(rp))
+        if cand.yanked is not None and (name, _vkey(cand.version)) not in self.exact_pins:
+            reason = "was yanked" + (" (reason: %s)" % cand.yanked if cand.yanked else "")
+            return ("yanked", reason, cand.yanked)
+        return None
+
+    # -- incompatibilities -------------------------------------------------
+
+    def _add(self, terms, kind, data=None, c1=None, c2=None):
+        inc = _Incompat(len(self.incompats), terms, kind, data, c1, c2)
+        self.incompats.append(inc)
+        for pkg in terms:
+            self.by_pkg.setdefault(pkg, []).append(inc)
+        return inc
+
+    def _run_range(self, name, idx, usable_key):
+        """The range of the run of consecutive versions around ``idx`` that share
+        the same reason for being unusable (one incompatibility for all)."""
+        cands = self.cands[name]
+        lo = hi = idx
+        while lo > 0 and self._usable(name, cands[lo - 1]) == usable_key:
+            lo -= 1
+        while hi + 1 < len(cands) and self._usable(name, cands[hi + 1]) == usable_key:
+            hi += 1
+        return self._widen(name, lo, hi)
+
+    def _widen(self, name, lo, hi):
+        """A range holding the known versions ``lo..hi`` (indexes) of ``name`` and
+        the empty space up to the next known version, so that it reads well
+        ("b>=2", "a==1.0") and leaves no version-less slivers behind to explain.
+        Valid because no other version of the package exists in that space."""
+        keys = self.cand_keys[name]
+        lo_cut = (keys[lo], 0)
+        nxt = (keys[hi + 1], 0) if hi + 1 < len(keys) else _CUT_HIGH
+        if lo == hi:
+            cands = self.cands[name]
+            hi_cut = min(nxt, (_key_max_local(cands[hi].version), 0))
+        else:
+            hi_cut = nxt
+        return ((lo_cut, hi_cut),)
+
+    def _add_dependency(self, pkg, version, dep, dep_range):
+        """{pkg==version, not dep in dep_range}, merged with the same dependency of
+        neighbouring versions so explanations read "a>=2 depends on b>=2"."""
+        if pkg == _ROOT:
+            return self._add({pkg: (True, _FULL), dep: (False, dep_range)}, "dependency", (pkg,))
+        base = _split_extra(pkg)[0]
+        idx = self.cand_keys[base].index(_vkey(version))
+        mkey = (pkg, dep, dep_range)
+        lo = hi = idx
+        old = self.merge_index.get(mkey)
+        if old is not None and old.data[1] - 1 <= idx <= old.data[2] + 1:
+            lo, hi = min(old.data[1], idx), max(old.data[2], idx)
+            for p in old.terms:
+                if old in self.by_pkg[p]:
+                    self.by_pkg[p].remove(old)
+        inc = self._add({pkg: (True, self._widen(base, lo, hi)), dep: (False, dep_range)},
+                        "dependency", (pkg, lo, hi))
+        self.merge_index[mkey] = inc
+        return inc
+
+    def _dep_ranges(self, pkg, cand):
+        """The dependencies of ``pkg`` at ``cand`` as [(dep pkg, range)] or an Unavailable."""
+        key = (pkg, _vkey(cand.version))
+        if key in self.deps_cache:
+            return self.deps_cache[key]
+        base, extra = _split_extra(pkg)
+        out = []
+        if extra is not None:
+            out.append((base, _r_point(cand.version)))
+        if not self.p.no_deps:
+            with span("resolve.dependencies", package=base, version=str(cand.version)):
+                reqs = self.p.dependencies(cand)
+            if isinstance(reqs, Unavailable):
+                self.deps_cache[key] = reqs
+                return reqs
+            out.extend(self._requirements_to_deps(reqs, extra or ""))
+        self.deps_cache[key] = out
+        return out
+
+    def _requirements_to_deps(self, reqs, extra, skip_constraints=False):
+        out = []
+        seen = set()
+        for req in reqs:
+            if not self._applies(req, extra):
+                continue
+            name = canonicalize_name(req.name)
+            extras = set(req.extras or ())
+            spec = req.specifier
+            if name in self.overrides:
+                ov = self.overrides[name]
+                extras |= set().union(*(set(o.extras or ()) for o in ov))
+                r = _FULL
+                for o in ov:
+                    r = _r_intersect(r, ranges_from_specifier(o.specifier))
+            else:
+                r = ranges_from_specifier(spec)
+            if req.url and name not in self.urls:
+                self._register_url(req)
+            for dep in [name] + ["%s[%s]" % (name, canonicalize_name(e)) for e in sorted(extras)]:
+                if (dep, r) not in seen:
+                    seen.add((dep, r))
+                    out.append((dep, r))
+                    self.spec_texts.setdefault((dep, r), _spec_texts(
+                        self.overrides[name][0].specifier if name in self.overrides else spec))
+        return out
+
+    # -- partial solution --------------------------------------------------
+
+    def _state(self, pkg) -> _PkgState:
+        s = self.states.get(pkg)
+        if s is None:
+            s = self.states[pkg] = _PkgState()
+            self.discovery.setdefault(pkg, len(self.discovery))
+        return s
+
+    def _assign(self, pkg, term, cause, cand=None):
+        s = self._state(pkg)
+        s.history.append((self.gidx, self.level, cause, term))
+        self.gidx += 1
+        s.acc = _t_inter(s.acc, term)
+        if cand is not None:
+            s.decided = cand
+
+    def _decide(self, pkg, cand):
+        self.level += 1
+        self.decision_pkgs.append(pkg)
+        self._assign(pkg, (True, _r_point(cand.version)), None, cand)
+
+    def _backtrack(self, level):
+        self.level = level
+        del self.decision_pkgs[level:]
+        for s in self.states.values():
+            if s.history and s.history[-1][1] > level:
+                s.history = [h for h in s.history if h[1] <= level]
+                acc = _T_ANY
+                for h in s.history:
+                    acc = _t_inter(acc, h[3])
+                s.acc = acc
+                if not any(h[2] is None for h in s.history):
+                    s.decided = None
+
+    def _relation(self, inc):
+        """(_SAT, None) | (_CONTRA, pkg) | (_INCONCL, None) | (_INCONCL, almost pkg)."""
+        almost = None
+        for pkg, term in inc.terms.items():
+            s = self.states.get(pkg)
+            acc = s.acc if s is not None else _T_ANY
+            rel = _t_relation(term, acc)
+            if rel == _CONTRA:
+                return _CONTRA, pkg
+            if rel == _INCONCL:
+                if almost is not None:
+                    return _INCONCL, None
+                almost = pkg
+        if almost is None:
+            return _SAT, None
+        return _INCONCL, almost
+
+    def _propagate(self, pkg):
+        buf = [pkg]
+        while buf:
+            cur = buf.pop()
+            conflict = None
+            for inc in reversed(self.by_pkg.get(cur, ())):
+                rel, almost = self._relation(inc)
+                if rel == _SAT:
+                    conflict = inc
+                    break
+                if rel == _INCONCL and almost is not None:
+                    self._assign(almost, _t_neg(inc.terms[almost]), inc)
+                    if almost not in buf:
+                        buf.append(almost)
+            if conflict is not None:
+                almost, root_cause = self._resolve_conflict(conflict)
+                buf = [almost]
+                self._assign(almost, _t_neg(root_cause.terms[almost]), root_cause)
+
+    def _satisfier(self, pkg, inc_term, start=_T_ANY):
+        acc = start
+        for gidx, level, cause, term in self.states[pkg].history:
+            acc = _t_inter(acc, term)
+            if _t_subset(acc, inc_term):
+                return gidx, level, cause
+        raise AssertionError("no satisfier for %s" % pkg)
+
+    def _is_terminal(self, inc) -> bool:
+        if not inc.terms:
+            return True
+        if len(inc.terms) == 1 and _ROOT in inc.terms:
+            return inc.terms[_ROOT][0]
+        return False
+
+    def _resolve_conflict(self, inc):
+        """Learn from a conflict: derive the root cause, backjump, return
+        (package to derive, root-cause incompatibility)."""
+        changed = False
+        while True:
+            if self._is_terminal(inc):
+                raise _Failed(inc)
+            sats = {pkg: self._satisfier(pkg, t) for pkg, t in inc.terms.items()}
+            pkg = max(sats, key=lambda p: sats[p][0])
+            gidx, level, cause = sats[pkg]
+            if cause is None:
+                start = self.states[pkg].history[-1][3]
+            else:
+                start = _t_neg(cause.terms[pkg])
+            sats[pkg] = self._satisfier(pkg, inc.terms[pkg], start)
+            prev = max(1, max(v[1] for v in sats.values()))
+            if level > prev:
+                self._backtrack(prev)
+                if changed:
+                    for p in inc.terms:
+                        self.by_pkg.setdefault(p, []).append(inc)
+                self.reporter.event("resolve.backjump", level=prev)
+                return pkg, inc
+            terms = {p: t for p, t in inc.terms.items() if p != pkg}
+            for p, t in cause.terms.items():
+                if p != pkg:
+                    terms[p] = _t_inter(terms[p], t) if p in terms else t
+            t = _t_union(inc.terms[pkg], cause.terms[pkg])
+            if t != _T_ANY:
+                terms[pkg] = t
+            inc = _Incompat(len(self.incompats), terms, "derived", None, inc, cause)
+            self.incompats.append(inc)
+            changed = True
+
+    # -- decisions ---------------------------------------------------------
+
+    def _next_package(self):
+        """The undecided package with a positive term to decide next: those with
+        at most one candidate left first (pins, URLs, dead ends), then the order
+        of discovery — deterministic, independent of fetch timing."""
+        best = None
+        for pkg, s in self.states.items():
+            if s.decided is not None or not s.acc[0]:
+                continue
+            base = _split_extra(pkg)[0]
+            self.candidates(base)
+            r = s.acc[1]
+            n = 0
+            for k in self.cand_keys[base]:
+                if _r_contains(r, k):
+                    n += 1
+                    if n > 1:
+                        break
+            prio = (0 if n <= 1 else 1, self.discovery[pkg])
+            if best is None or prio < best[0]:
+                best = (prio, pkg)
+        return None if best is None else best[1]
+
+    def _choose(self, pkg):
+        """Decide a version for ``pkg`` or add an incompatibility explaining why
+        none of the next ones can be used."""
+        s = self.states[pkg]
+        base, extra = _split_extra(pkg)
+        r = s.acc[1]
+        cands = self.candidates(base)
+        if cands is None:
+            self._add({pkg: (True, _FULL)}, "not-found", base)
+            return
+        if extra is not None:
+            bs = self.states.get(base)
+            if bs is not None and bs.decided is not None and _r_contains(r, _vkey(bs.decided.version)):
+                return self._try(pkg, bs.decided)
+        in_range = [c for c, k in zip(cands, self.cand_keys[base]) if _r_contains(r, k)]
+        pre_ok = self._prerelease_ok(base, in_range)
+        for c in self._order(base, in_range):
+            if pre_ok or not _is_pre(c.version):
+                return self._try(pkg, c)
+        self._add({pkg: (True, r)}, "no-versions", base)
+
+    def _try(self, pkg, cand):
+        base, extra = _split_extra(pkg)
+        why = self._usable(base, cand)
+        idx = self.cand_keys[base].index(_vkey(cand.version))
+        if why is not None:
+            self._add({pkg: (True, self._run_range(base, idx, why))}, why[0], why)
+            return
+        deps = self._dep_ranges(pkg, cand)
+        if isinstance(deps, Unavailable):
+            self._add({pkg: (True, self._widen(base, idx, idx))}, deps.kind,
+                      (deps.kind, deps.reason, deps.requires_python))
+            return
+        added_key = (pkg, _vkey(cand.version))
+        incs = self.added.get(added_key)
+        if incs is None:
+            incs = self.added[added_key] = []
+            for dep, rng in deps:
+                self._state(dep)
+                incs.append(self._add_dependency(pkg, cand.version, dep, rng))
+                if dep in self.constraints:
+                    self._add_constraint(dep)
+        self.p.prefetch(sorted({_split_extra(d)[0] for d, _ in deps} - set(self.cands)))
+        # Deciding would immediately satisfy one of these: let propagation find
+        # the conflict instead (as pubgrub-rs's add_version does).
+        point = (True, _r_point(cand.version))
+        for inc in incs:
+            if all(_t_relation(t, point if p == pkg else self._acc(p)) == _SAT
+                   for p, t in inc.terms.items()):
+                return
+        self._decide(pkg, cand)
+        self.reporter.event("resolve.pin", name=pkg, version=str(cand.version))
+
+    def _acc(self, pkg):
+        s = self.states.get(pkg)
+        return s.acc if s is not None else _T_ANY
+
+    def _add_constraint(self, name):
+        key = ("constraint", name)
+        if key in self.merge_index:
+            return
+        r = _FULL
+        texts = {}
+        for req in self.constraints[name]:
+            r = _r_intersect(r, ranges_from_specifier(req.specifier))
+            texts.update(_spec_texts(req.specifier))
+        self.spec_texts.setdefault((name, r), texts)
+        self.merge_index[key] = self._add({_ROOT: (True, _FULL), name: (True, _r_complement(r))},
+                                          "constraint", r)
+
+    # -- main loop ---------------------------------------------------------
+
+    def solve(self):
+        root_cand = Candidate(_ROOT, Version("0"))
+        self._add({_ROOT: (False, _FULL)}, "root")
+        self._state(_ROOT)
+        self.cands[_ROOT] = [root_cand]
+        self.cand_keys[_ROOT] = [_vkey(root_cand.version)]
+        root_deps = []
+        for rr in self.roots:
+            for dep, rng in self._requirements_to_deps([rr.requirement], ""):
+                root_deps.append((dep, rng))
+        self.deps_cache[(_ROOT, _vkey(root_cand.version))] = root_deps
+        self.p.prefetch(sorted({_split_extra(d)[0] for d, _ in root_deps} - set(self.urls)))
+        self._propagate(_ROOT)
+        pkg = _ROOT
+        while True:
+            self._propagate(pkg)
+            pkg = self._next_package()
+            if pkg is None:
+                break
+            if pkg == _ROOT:
+                self._try(pkg, root_cand)
+            else:
+                self._choose(pkg)
+        return {p: s.decided for p, s in self.states.items() if s.decided is not None}
+
+
+class _Failed(Exception):
+    def __init__(self, inc):
+        Exception.__init__(self, "no solution")
+        self.incompat = inc
+
+
+def _is_pre(v) -> bool:
+    return v.pre is not None or v.dev is not None
+
+
+def _contains(spec, version) -> bool:
+    """SpecifierSet membership that counts pre-release Pythons (3.13.0rc1) in."""
+    if isinstance(spec, str):
+        spec = SpecifierSet(spec)
+    return spec.contains(version, prereleases=True)
+
+
+# ---- explanations ------------------------------------------------------------
+
+class _Explainer:
+    """Turns a derivation tree into numbered plain-language lines, following
+    the algorithm of PubGrub's solver.md ("Because ... and ..., ... And because
+    ..."), with uv's phrasing."""
+
+    def __init__(self, solver):
+        self.s = solver
+        self.lines = []
+        self.refs = {}
+        self.shared = set()
+        self._text_cache = {}
+
+    def _trivial(self, inc, other) -> bool:
+        """A "no version in this sliver" fact that only says what the list of
+        versions already shows, next to a fact about the other versions of the
+        same package (e.g. "no a<1.0 | >1.0" beside "a==1.0 depends on b"):
+        true but noise, so explanations skip it."""
+        if inc.kind != "no-versions":
+            return False
+        (pkg, (pos, rng)), = inc.terms.items()
+        if not other.terms.get(pkg, (False,))[0]:
+            return False
+        known = self.s._known(pkg)
+        return bool(known) and not any(_r_contains(rng, k) for k in known)
+
+    def _norm(self, inc, memo):
+        """The derivation tree with trivial facts folded away."""
+        if inc.kind != "derived":
+            return inc
+        got = memo.get(inc.id)
+        if got is None:
+            c1, c2 = self._norm(inc.cause1, memo), self._norm(inc.cause2, memo)
+            if self._trivial(c1, c2):
+                got = c2
+            elif self._trivial(c2, c1):
+                got = c1
+            else:
+                got = _Incompat(inc.id, inc.terms, inc.kind, inc.data, c1, c2)
+            memo[inc.id] = got
+        return got
+
+    def explain(self, root) -> str:
+        if root.kind == "derived":
+            memo = {}
+            c1, c2 = self._norm(root.cause1, memo), self._norm(root.cause2, memo)
+            root = _Incompat(root.id, root.terms, root.kind, root.data, c1, c2)
+        counts = {}
+        stack = [root]
+        while stack:
+            inc = stack.pop()
+            if inc.kind != "derived":
+                continue
+            counts[inc.id] = counts.get(inc.id, 0) + 1
+            if counts[inc.id] == 1:
+                stack.extend([inc.cause1, inc.cause2])
+        self.shared = {i for i, n in counts.items() if n > 1}
+        if root.kind != "derived":
+            return "Because %s, your requirements are unsatisfiable." % self.external(root)
+        self._build(root)
+        return "\n".join(self.lines)
+
+    def _add(self, line, inc=None):
+        if inc is not None and inc.id in self.shared and inc.id not in self.refs:
+            self.refs[inc.id] = len(self.refs) + 1
+            line += " (%d)" % self.refs[inc.id]
+        self.lines.append(line)
+
+    def _build(self, inc, force_ref=False):
+        c1, c2 = inc.cause1, inc.cause2
+        cur = self.incompat_text(inc)
+        d1, d2 = c1.kind == "derived", c2.kind == "derived"
+        if d1 and d2:
+            r1, r2 = self.refs.get(c1.id), self.refs.get(c2.id)
+            if r1 and r2:
+                self._add("Because %s (%d) and %s (%d), %s." % (
+                    self.incompat_text(c1), r1, self.incompat_text(c2), r2, cur), inc)
+            elif r1 or r2:
+                lined, other = (c1, c2) if r1 else (c2, c1)
+                self._build(other)
+                self._add("And because %s (%d), %s." % (
+                    self.incompat_text(lined), self.refs[lined.id], cur), inc)
+            else:
+                self.shared.add(c1.id)
+                self._build(c1)
+                self.lines.append("")
+                self._build(c2)
+                self._add("And because %s (%d), %s." % (
+                    self.incompat_text(c1), self.refs[c1.id], cur), inc)
+        elif d1 or d2:
+            derived, ext = (c1, c2) if d1 else (c2, c1)
+            ref = self.refs.get(derived.id)
+            if ref:
+                self._add("Because %s and %s (%d), %s." % (
+                    self.external(ext), self.incompat_text(derived), ref, cur), inc)
+                return
+            p1, p2 = derived.cause1, derived.cause2
+            pd = p1 if p1.kind == "derived" else p2 if p2.kind == "derived" else None
+            pe = p2 if pd is p1 else p1
+            if (pd is not None and pe.kind != "derived" and derived.id not in self.shared
+                    and pd.id not in self.refs):
+                self._build(pd)
+                self._add("And because %s and %s, %s." % (
+                    self.external(pe), self.external(ext), cur), inc)
+            else:
+                self._build(derived)
+                self._add("And because %s, %s." % (self.external(ext), cur), inc)
+        else:
+            # read in the order of the story: the fact about the conclusion's
+            # package first ("a depends on b" before "b requires Python")
+            if set(c2.terms) & set(inc.terms) and not set(c1.terms) & set(inc.terms):
+                c1, c2 = c2, c1
+            self._add("Because %s and %s, %s." % (
+                self.external(c1), self.external(c2), cur), inc)
+
+    # -- phrases -----------------------------------------------------------
+
+    def _texts(self, pkg) -> dict:
+        base = _split_extra(pkg)[0]
+        t = self._text_cache.get(base)
+        if t is None:
+            t = {}
+            for (p, _), texts in sorted(self.s.spec_texts.items(), key=lambda kv: str(kv[0][0])):
+                if _split_extra(p)[0] == base:
+                    t.update(texts)
+            t.update({_vkey(c.version): str(c.version) for c in self.s.cands.get(base) or ()})
+            self._text_cache[base] = t
+        return t
+
+    def term_text(self, pkg, rng, simplify=True) -> str:
+        """"b>=2", "a==1.0", "all versions of c" (a term's range, simplified
+        against the known versions unless it is a requirement as written)."""
+        if pkg == _ROOT:
+            return "your requirements"
+        if rng == _FULL:
+            return ("all versions of %s" % pkg) if simplify else pkg
+        texts = self._texts(pkg)
+        if not simplify:
+            texts = dict(texts)
+            texts.update(self.s.spec_texts.get((pkg, rng)) or {})
+        text = _range_text(rng, self.s._known(pkg) if simplify else (), texts, simplify)
+        return ("all versions of %s" % pkg) if text == "" else pkg + text
+
+    def _verb(self, subject, singular, plural):
+        return plural if subject.startswith("all versions of") else singular
+
+    def external(self, inc) -> str:
+        terms = inc.terms
+        kind = inc.kind
+        if kind == "root":
+            return "you require the root"
+        if kind == "dependency":
+            pkg = inc.data[0]
+            (dep, (pos, rng)), = [(p, t) for p, t in terms.items() if p != pkg]
+            dep_text = self.term_text(dep, rng, simplify=False)
+            if pkg == _ROOT:
+                return "you require %s" % dep_text
+            subj = self.term_text(pkg, terms[pkg][1])
+            return "%s %s %s" % (subj, self._verb(subj, "depends on", "depend on"), dep_text)
+        if kind == "constraint":
+            (name, t), = [(p, t) for p, t in terms.items() if p != _ROOT]
+            return "your constraints require %s" % self.term_text(name, inc.data, simplify=False)
+        (pkg, (pos, rng)), = terms.items()
+        subj = self.term_text(pkg, rng)
+        if kind == "not-found":
+            return "%s was not found in the package registry" % pkg
+        if kind == "no-versions":
+            if not self.s._known(pkg):
+                return "there are no versions of %s" % pkg
+            if rng == _FULL:
+                return "there are no usable versions of %s" % pkg
+            return "there is no version of %s" % self.term_text(pkg, rng, simplify=False)
+        if kind == "requires-python":
+            return "%s %s Python%s" % (subj, self._verb(subj, "requires", "require"), inc.data[2])
+        phrase = inc.data[1] if isinstance(inc.data, tuple) else str(inc.data)
+        if subj.startswith("all versions of"):
+            phrase = phrase.replace("has ", "have ", 1).replace("was ", "were ", 1)
+        return "%s %s" % (subj, phrase)
+
+    def incompat_text(self, inc) -> str:
+        if inc.kind != "derived":
+            return self.external(inc)
+        terms = {p: t for p, t in inc.terms.items() if p != _ROOT}
+        has_root = _ROOT in inc.terms
+        if not terms:
+            return "your requirements are unsatisfiable"
+        items = sorted(terms.items(), key=lambda pt: (not pt[1][0], pt[0]))
+        pos = [(p, t) for p, t in items if t[0]]
+        neg = [(p, t) for p, t in items if not t[0]]
+        if has_root and not pos and len(neg) == 1:
+            return "you require %s" % self.term_text(neg[0][0], neg[0][1][1])
+        if len(items) == 1:
+            p, (positive, rng) = items[0]
+            if positive:
+                return "%s cannot be used" % self.term_text(p, rng)
+            return "%s is required" % self.term_text(p, rng)
+        if len(pos) == 1 and len(neg) == 1:
+            subj = self.term_text(pos[0][0], pos[0][1][1])
+            return "%s %s %s" % (subj, self._verb(subj, "depends on", "depend on"),
+                                 self.term_text(neg[0][0], neg[0][1][1]))
+        if not neg:
+            return "%s are incompatible" % _join_and(
+                [self.term_text(p, t[1]) for p, t in pos])
+        return "%s %s %s" % (
+            _join_and([self.term_text(p, t[1]) for p, t in pos]), "depend on",
+            _join_and([self.term_text(p, t[1]) for p, t in neg], "or"))
+
+    # -- hints -------------------------------------------------------------
+
+    def hints(self, root) -> list:
+        out = []
+        seen = set()
+        stack = [root]
+        visited = set()
+        while stack:
+            inc = stack.pop()
+            if inc.id in visited:
+                continue
+            visited.add(inc.id)
+            if inc.kind == "derived":
+                stack.extend([inc.cause2, inc.cause1])
+                continue
+            h = self._hint(inc)
+            if h and h not in seen:
+                seen.add(h)
+                out.append(h)
+        return out
+
+    def _hint(self, inc):
+        s = self.s
+        kind = inc.kind
+        if kind == "not-found":
+            import difflib
+            name = inc.data
+            names = s.p.known_names()
+            close = difflib.get_close_matches(name, list(names or ()), n=1, cutoff=0.8)
+            if close:
+                return "`%s` was not found; did you mean `%s`?" % (name, close[0])
+            return None
+        if kind == "no-versions":
+            name = inc.data
+            pkg, (pos, rng) = next(iter(inc.terms.items()))
+            pres = [c for c in s.cands.get(name) or () if _is_pre(c.version)
+                    and _r_contains(rng, _vkey(c.version))]
+            if pres and s.p.prerelease != "allow":
+                return ("Pre-releases are available for `%s` in the requested range (e.g., %s), "
+                        "but pre-releases weren't enabled (try: `--prerelease=allow`)"
+                        % (name, pres[-1].version))
+            return None
+        if kind == "requires-python":
+            pkg, (pos, rng) = next(iter(inc.terms.items()))
+            return ("%s requires Python%s, but the target Python version is %s "
+                    "(try a newer Python or `--python-version`)"
+                    % (self.term_text(pkg, rng), inc.data[2], s.pyver))
+        if kind == "yanked":
+            pkg, (pos, rng) = next(iter(inc.terms.items()))
+            return ("%s was yanked; a yanked version is only used when pinned with `==`"
+                    % self.term_text(pkg, rng))
+        if kind in ("no-wheel", "only-sdist", "no-binary"):
+            pkg, (pos, rng) = next(iter(inc.terms.items()))
+            return "%s %s; wheels are needed for the target platform or these options" % (
+                self.term_text(pkg, rng), inc.data[1])
+        return None
+
+
+def _join_and(items, word="and") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " %s " % word + items[-1]
+
+
+# ---- results -----------------------------------------------------------------
+
+class ResolvedPackage(Value):
+    """One pin of a resolution: canonical ``name``, ``version``, the ``dist`` to
+    install, ``extras`` activated (sorted tuple), ``via`` (sorted tuple of the
+    parents' names and the sources of root requirements, e.g. "-r requirements.in")."""
+
+    __slots__ = ("name", "version", "dist", "extras", "via")
+
+    def __init__(self, name, version, dist, extras=(), via=()):
+        self.name = name
+        self.version = version
+        self.dist = dist
+        self.extras = tuple(extras)
+        self.via = tuple(via)
+
+
+class Resolution:
+    """The answer: canonical name -> ResolvedPackage, iterated in name order."""
+
+    def __init__(self, packages):
+        self._by_name = {p.name: p for p in sorted(packages, key=lambda p: p.name)}
+
+    def __getitem__(self, name):
+        return self._by_name[canonicalize_name(name)]
+
+    def __contains__(self, name) -> bool:
+        return canonicalize_name(name) in self._by_name
+
+    def __iter__(self):
+        return iter(self._by_name.values())
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def get(self, name, default=None):
+        return self._by_name.get(canonicalize_name(name), default)
+
+    def names(self) -> list:
+        return list(self._by_name)
+
+    def pins(self) -> dict:
+        """{name: version string}: handy for tests and comparisons."""
+        return {n: str(p.version) for n, p in self._by_name.items()}
+
+    def __repr__(self):
+        return "Resolution(%s)" % ", ".join("%s==%s" % kv for kv in self.pins().items())
+
+
+def _as_root(item):
+    if isinstance(item, RootRequirement):
+        return item
+    if isinstance(item, tuple):
+        req, source = item
+        return RootRequirement(Requirement(req) if isinstance(req, str) else req, source)
+    if isinstance(item, str):
+        return RootRequirement(Requirement(item), None)
+    return RootRequirement(item, None)
+
+
+def _as_req(item):
+    return Requirement(item) if isinstance(item, str) else item
+
+
+def resolve(requirements, provider: Provider, *, constraints=(), overrides=(),
+            preferences=None, reporter=None) -> Resolution:
+    """Pick one version of every package needed by ``requirements`` (Requirement,
+    requirement strings, RootRequirement or (requirement, source) pairs).
+
+    ``constraints`` limit versions without adding packages; ``overrides`` replace
+    every requirement on their package; ``preferences`` {name: Version} are tried
+    first when they still fit (an existing lock, installed packages).
+    Raises NoSolutionError (exit code 1) with the explanation as ``message`` and
+    ``hints`` (list of str; ``hint`` joins them).
+    """
+    roots = [_as_root(r) for r in requirements]
+    prefs = {canonicalize_name(k): (Version(v) if isinstance(v, str) else v)
+             for k, v in (preferences or {}).items()}
+    solver = _Solver(provider, roots, [_as_req(c) for c in constraints],
+                     [_as_req(o) for o in overrides], prefs, reporter)
+    with span("resolve", requirements=len(roots)):
+        try:
+            decided = solver.solve()
+        except _Failed as failed:
+            ex = _Explainer(solver)
+            message = ex.explain(failed.incompat)
+            hints = ex.hints(failed.incompat)
+            err = NoSolutionError(message, hint="\n".join(hints) or None)
+            err.hints = hints
+            raise err from None
+    return _build_resolution(solver, roots, decided)
+
+
+def _build_resolution(solver, roots, decided) -> Resolution:
+    via = {}
+    extras = {}
+    for rr in roots:
+        req = rr.requirement
+        if rr.source and solver._applies(req):
+            via.setdefault(canonicalize_name(req.name), set()).add(rr.source)
+    for pkg, cand in decided.items():
+        base, extra = _split_extra(pkg)
+        if extra is not None:
+            extras.setdefault(base, set()).add(extra)
+        if base == _ROOT:
+            continue
+        deps = solver.deps_cache.get((pkg, _vkey(cand.version)))
+        if isinstance(deps, list):
+            for dep, _ in deps:
+                dbase = _split_extra(dep)[0]
+                if dbase != base:
+                    via.setdefault(dbase, set()).add(base)
+    out = []
+    for pkg, cand in decided.items():
+        base, extra = _split_extra(pkg)
+        if extra is not None or base == _ROOT:
+            continue
+        if cand.yanked is not None:
+            warn_user("`%s==%s` is yanked%s" % (base, cand.version,
+                      " (reason: %s)" % cand.yanked if cand.yanked else ""))
+        out.append(ResolvedPackage(base, cand.version, cand.dist,
+                                   sorted(extras.get(base, ())), sorted(via.get(base, ()))))
+    return Resolution(out)
+
+
+# ---- the registry provider ---------------------------------------------------
+
+class RegistryProvider(Provider):
+    """Candidates from an index through a distribution database.
+
+    ``database`` answers ``files(name) -> list[IndexFile]`` (NotFoundError or
+    None when the package does not exist) and ``metadata(dist_or_file) ->
+    Metadata``.  ``tags``: a TagPriority (or tag list) of the target;
+    ``python_version``: Version (or str) of the target; ``markers``: its marker
+    environment.  Options: ``no_binary`` / ``only_binary`` (sets of canonical
+    names, ":all:" for all), ``no_build`` (no sdists at all),
+    ``exclude_newer`` (ISO date/time string; newer uploads are invisible).
+    """
+
+    def __init__(self, database, *, tags, python_version, markers, resolution="highest",
+                 prerelease="if-necessary-or-explicit", no_binary=(), only_binary=(),
+                 no_build=False, exclude_newer=None, no_deps=False):
+        if not hasattr(tags, "best"):
+            tags = TagPriority(tags)
+        self.db = database
+        self.tags = tags
+        self.python_version = (Version(python_version) if isinstance(python_version, str)
+                               else python_version)
+        pv = self.python_version
+        self._py = None if pv is None else Version(".".join(map(str, tuple(pv.release)[:3])))
+        self.markers = dict(markers or {})
+        self.resolution = resolution
+        self.prerelease = prerelease
+        self.no_binary = {canonicalize_name(n) if n != ":all:" else n for n in no_binary}
+        self.only_binary = {canonicalize_name(n) if n != ":all:" else n for n in only_binary}
+        self.no_build = no_build
+        self.exclude_newer = _parse_time(exclude_newer) if exclude_newer else None
+        self.no_deps = no_deps
+        self._versions = OnceMap()
+        self._deps = OnceMap()
+
+    def _flag(self, names, name) -> bool:
+        return name in names or (":all:" in names and name not in names - {":all:"})
+
+    def versions(self, name):
+        return self._versions.get(name, lambda: self._load_versions(name))
+
+    def _load_versions(self, name):
+        try:
+            files = self.db.files(name)
+        except NotFoundError:
+            return None
+        if not files:
+            return None
+        by_version = {}
+        for f in files:
+            v = f.version
+            if v is None or (f.name and f.name != name):
+                continue
+            if self.exclude_newer is not None:
+                t = _parse_time(f.upload_time) if f.upload_time else None
+                if t is None or t > self.exclude_newer:
+                    continue
+            by_version.setdefault(_vkey(v), (v, []))[1].append(f)
+        return [self._candidate(name, v, fs) for v, fs in by_version.values()]
+
+    def _candidate(self, name, version, files) -> Candidate:
+        """Choose the file of one version: the best wheel by tag, else the sdist."""
+        py_ok = [f for f in files if not f.requires_python
+                 or _contains_safe(f.requires_python, self._py)]
+        if not py_ok:
+            rp = files[0].requires_python
+            return Candidate(name, version, self._dist(name, version, files[0]),
+                             requires_python=SpecifierSet(rp) if _spec_ok(rp) else None)
+        live = [f for f in py_ok if f.yanked is None] or py_ok
+        yanked = None if live[0].yanked is None else live[0].yanked
+        no_binary = self._flag(self.no_binary, name)
+        only_binary = self._flag(self.only_binary, name) or self.no_build
+        best, best_rank = None, None
+        wheels = [f for f in live if f.is_wheel]
+        if not no_binary:
+            for f in wheels:
+                w = f.wheel
+                rank = self.tags.best(w.tags) if w is not None else None
+                if rank is not None and (best_rank is None or rank > best_rank):
+                    best, best_rank = f, rank
+        if best is None and not only_binary:
+            sdists = [f for f in live if not f.is_wheel and f.sdist is not None]
+            if sdists:
+                best = sdists[0]
+        if best is not None:
+            return Candidate(name, version, self._dist(name, version, best), yanked=yanked)
+        if wheels and no_binary and not [f for f in live if not f.is_wheel]:
+            why, kind = "has no source distribution and --no-binary is set", "no-binary"
+        elif wheels and not [f for f in live if not f.is_wheel] or (wheels and only_binary):
+            why, kind = "has no wheels with a matching platform tag", "no-wheel"
+        else:
+            why, kind = "has no wheels and building from source is disabled", "only-sdist"
+        return Candidate(name, version, self._dist(name, version, live[0]), yanked=yanked,
+                         unavailable=why, unavailable_kind=kind)
+
+    def _dist(self, name, version, f):
+        return Dist(name, version, "registry", file=f, url=f.url)
+
+    def dependencies(self, candidate):
+        key = (candidate.name, _vkey(candidate.version), candidate.dist.url)
+        return self._deps.get(key, lambda: self._load_deps(candidate))
+
+    def _load_deps(self, candidate):
+        dist = candidate.dist
+        target = dist.file if dist.kind == "registry" else dist
+        md = self.db.metadata(target)
+        rp = md.requires_python
+        if rp is not None and self._py is not None and not _contains(rp, self._py):
+            return Unavailable("requires Python%s" % rp, "requires-python", str(rp))
+        return list(md.requires_dist or ())
+
+    def url_candidate(self, requirement):
+        """A direct URL or path requirement as a Candidate (version from the
+        file name, else from the metadata)."""
+        name = canonicalize_name(requirement.name)
+        url = requirement.url
+        kind, path = "url", None
+        if url.startswith("file:"):
+            from urllib.parse import unquote, urlparse
+            kind, path = "path", unquote(urlparse(url).path)
+        elif "://" not in url:
+            kind, path = "path", url
+        dist = Dist(name, None, kind, url=url, path=path, verbatim=url)
+        version = None
+        fn = dist.filename or ""
+        try:
+            if fn.endswith(".whl"):
+                version = WheelFilename.from_filename(fn).version
+            elif fn.endswith((".tar.gz", ".zip")):
+                version = SdistFilename.from_filename(fn).version
+        except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+            version = None
+        if version is None:
+            version = self.db.metadata(dist).version
+        dist.version = version
+        return Candidate(name, version, dist)
+
+    def prefetch(self, names):
+        pool = thread_pool()
+        for name in names:
+            pool.submit(self._prefetch_one, name)
+
+    def _prefetch_one(self, name):
+        """Fetch the versions and the metadata of the likeliest candidate."""
+        try:
+            cands = self.versions(name)
+            if not cands:
+                return
+            ok = [c for c in cands if c.unavailable is None and c.yanked is None
+                  and not _is_pre(c.version)]
+            if ok:
+                pick = (min if self.resolution == "lowest" else max)(ok, key=lambda c: _vkey(c.version))
+                self.dependencies(pick)
+        except Exception:  # a hint only: the resolver will ask again and see the error
+            pass
+
+    def prefetch_candidate(self, candidate):
+        thread_pool().submit(self._quiet_deps, candidate)
+
+    def _quiet_deps(self, candidate):
+        try:
+            self.dependencies(candidate)
+        except Exception:  # see _prefetch_one
+            pass
+
+    def known_names(self):
+        names = getattr(self.db, "known_names", None)
+        return names() if callable(names) else None
+
+
+def _spec_ok(text) -> bool:
+    try:
+        SpecifierSet(text)
+        return True
+    except InvalidSpecifier:
+        return False
+
+
+def _contains_safe(text, version) -> bool:
+    """Requires-Python check that ignores a malformed specifier (as pip does)."""
+    try:
+        return _contains(text, version)
+    except InvalidSpecifier:
+        return True
+
+
+def _parse_time(text):
+    """ISO-8601 date or date-time -> aware UTC datetime; a bare date is
+    midnight UTC of that day. Fractions of seconds are dropped (3.9's
+    fromisoformat only reads exactly 3 or 6 digits)."""
+    import datetime
+    t = text.strip().replace("Z", "+00:00")
+    if len(t) == 10:
+        t += "T00:00:00+00:00"
+    t = re.sub(r"\.\d+", "", t)
+    d = datetime.datetime.fromisoformat(t)
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=datetime.timezone.utc)
+    return d
+
+
+# =============================================================================
+# 11. Builds
+# =============================================================================
+# Owns: PEP 517/660 builds of sdists and source trees in isolated environments
+# whose build requirements come through a BuildContext, and the built-wheel
+# cache keyed by the source. Uses 1-9.
+
+def source_build_error(what: str) -> BuildError:
+    """The error for a source that needs a PEP 517 build, which this version of
+    puffin.py does not run yet (wheels and static sdist metadata only)."""
+    return BuildError("%s needs a build from source, which puffin.py does not do yet" % what,
+                      hint="use a wheel of it (check --only-binary/--no-binary), or build "
+                           "one with `python -m build` and pass its path")
+
+
+# =============================================================================
+# 12. Install plan and dispatch
+# =============================================================================
+# Owns: SitePackages (what an environment has), the post-install check,
+# InstallPlan (keep / fetch / reinstall / extraneous: it only decides),
+# executing a plan (fetch+unzip and link in one pass, removals first), and
+# BuildDispatch, the concrete BuildContext. Uses 1-11.
+
+SEED_PACKAGES = ("pip", "setuptools", "wheel")
+
+
+class SitePackages:
+    """The distributions installed in one scheme's site folders, by canonical name."""
+
+    def __init__(self, dists, site_dirs=()):
+        self.site_dirs = list(site_dirs)
+        self._by_name: dict = {}
+        for d in dists:
+            self._by_name.setdefault(d.name, []).append(d)
+
+    @classmethod
+    def from_scheme(cls, scheme: dict) -> "SitePackages":
+        dirs = site_dirs(scheme)
+        with span("site_packages.read"):
+            return cls(read_installed(dirs), dirs)
+
+    def get(self, name: str):
+        """The installed distribution named ``name`` (first one found), or None."""
+        found = self._by_name.get(canonicalize_name(name))
+        return found[0] if found else None
+
+    def get_all(self, name: str) -> list:
+        return list(self._by_name.get(canonicalize_name(name), ()))
+
+    def __iter__(self):
+        for name in sorted(self._by_name):
+            yield from self._by_name[name]
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_name.values())
+
+    def names(self) -> list:
+        return sorted(self._by_name)
+
+    def satisfies(self, requirements, markers: dict) -> bool:
+        """True when every requirement (RequirementEntry or Requirement) and,
+        recursively, every dependency of what satisfies it is installed at an
+        acceptable version: then an install has nothing to do."""
+        seen = set()
+        todo = [(getattr(r, "requirement", r), False) for r in requirements]
+        while todo:
+            req, _ = todo.pop()
+            if getattr(req, "name", None) is None:
+                return False  # an unnamed URL: we cannot know without building it
+            if req.marker is not None and not req.marker.evaluate(dict(markers, extra="")):
+                continue
+            dist = self.get(req.name)
+            if dist is None or not dist.complete or not installed_matches(dist, req):
+                return False
+            extras = tuple(sorted(canonicalize_name(e) for e in req.extras))
+            key = (dist.name, extras)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                deps = dist.metadata.requires_dist
+            except PuffinError:
+                return False
+            for dep in deps:
+                if dep.marker is None or _marker_for_extras(dep.marker, markers, extras):
+                    todo.append((dep, True))
+        return True
+
+    def check(self, markers: dict, python_version) -> list:
+        """Problems as uv's ``pip check`` words them: missing dependency, wrong
+        version, Requires-Python mismatch. Sorted, one string each."""
+        problems = []
+        for dist in self:
+            try:
+                md = dist.metadata
+            except PuffinError as e:
+                problems.append("The package `%s` has unreadable metadata: %s" % (dist.name, e))
+                continue
+            if md.requires_python is not None and python_version is not None \
+                    and not md.requires_python.contains(python_version, prereleases=True):
+                problems.append("The package `%s` requires Python %s, but `%s` is installed"
+                                % (dist.name, md.requires_python, python_version))
+            for req in md.requires_dist:
+                if req.marker is not None and not req.marker.evaluate(dict(markers, extra="")):
+                    continue
+                dep = self.get(req.name)
+                if dep is None:
+                    problems.append("The package `%s` requires `%s`, but it's not installed"
+                                    % (dist.name, _req_display(req)))
+                elif dep.version is not None and not req.specifier.contains(dep.version, prereleases=True):
+                    problems.append("The package `%s` requires `%s`, but `%s` is installed"
+                                    % (dist.name, _req_display(req), dep.version))
+        return problems
+
+
+def _req_display(req) -> str:
+    """A requirement without its marker: ``name[extras]specifier``."""
+    extras = "[%s]" % ",".join(sorted(req.extras)) if req.extras else ""
+    return "%s%s%s" % (req.name, extras, req.specifier)
+
+
+def _marker_for_extras(marker, markers: dict, extras) -> bool:
+    if not extras:
+        return marker.evaluate(dict(markers, extra=""))
+    return any(marker.evaluate(dict(markers, extra=e)) for e in extras)
+
+
+def site_dirs(scheme: dict) -> list:
+    """purelib then platlib (once when they are the same folder)."""
+    out = []
+    for key in ("purelib", "platlib"):
+        p = scheme.get(key)
+        if p and os.path.abspath(p) not in out:
+            out.append(os.path.abspath(p))
+    return out
+
+
+def installed_matches(dist, req) -> bool:
+    """Is the installed ``dist`` what ``req`` asks for? A registry requirement
+    wants a version its specifier accepts, from a registry; a URL requirement
+    wants an install from that very URL (PEP 610 ``direct_url.json``)."""
+    direct = dist.direct_url
+    if req.url:
+        return bool(direct) and _same_url(direct.get("url", ""), req.url)
+    if direct and direct.get("url"):
+        # installed from a URL or path: a registry requirement asks for something else
+        return False
+    if dist.version is None:
+        return False
+    return req.specifier.contains(dist.version, prereleases=True)
+
+
+def _same_url(a: str, b: str) -> bool:
+    def norm(u):
+        u = u.split("#", 1)[0].rstrip("/")
+        return u[len("git+"):] if u.startswith("git+") else u
+    return norm(a) == norm(b)
+
+
+class PlanItem(Value):
+    """One package the plan will install: what (``pin``, a ResolvedPackage),
+    the installed distribution it replaces (or None), the unzipped wheel when
+    the cache already has it (else it is fetched), the user's hashes, and
+    whether the user asked for it (REQUESTED)."""
+
+    __slots__ = ("pin", "replaces", "cached", "hashes", "requested")
+
+    def __init__(self, pin, replaces=None, cached=None, hashes=None, requested=False):
+        self.pin = pin
+        self.replaces = replaces
+        self.cached = cached
+        self.hashes = hashes or {}
+        self.requested = requested
+
+
+class InstallPlan:
+    """What to do to an environment, decided and not yet done.
+
+    ``keep``: installed distributions already right; ``install``: PlanItems
+    (``cached`` ones are linked from the cache, the others fetched first);
+    ``reinstall``: installed distributions to remove because a different one
+    replaces them; ``extraneous``: installed distributions not wanted (pip-sync
+    only). Like puffin's ``plan.rs``, it partitions; ``execute_plan`` acts.
+    """
+
+    def __init__(self, keep, install, reinstall, extraneous):
+        self.keep = keep
+        self.install = install
+        self.reinstall = reinstall
+        self.extraneous = extraneous
+
+    @property
+    def empty(self) -> bool:
+        return not (self.install or self.reinstall or self.extraneous)
+
+    @classmethod
+    def build(cls, pins, site: SitePackages, *, database=None, reinstall=False,
+              reinstall_packages=(), requested=(), hashes=None, sync=False,
+              keep_seed=()) -> "InstallPlan":
+        """Partition ``pins`` (ResolvedPackages) against ``site``.
+
+        ``requested``: names the user asked for; ``hashes``: {name: {alg: set}}
+        from ``--hash``; ``sync``: anything installed and not pinned is
+        extraneous, except names in ``keep_seed``; ``database``: asks the cache
+        (never the network) whether a wheel is unzipped already."""
+        reinstall_names = {canonicalize_name(n) for n in reinstall_packages}
+        hashes = hashes or {}
+        keep, install, replace = [], [], []
+        wanted = set()
+        for pin in pins:
+            wanted.add(pin.name)
+            current = site.get_all(pin.name)
+            ok = [d for d in current if d.complete and _pin_matches(d, pin)]
+            if ok and not reinstall and pin.name not in reinstall_names and len(current) == 1:
+                keep.append(ok[0])
+                continue
+            replace.extend(current)
+            cached = None
+            if database is not None and pin.dist.is_wheel:
+                cached = database.cached_wheel(pin.dist, hashes.get(pin.name) or None)
+            install.append(PlanItem(pin, current[0] if current else None, cached,
+                                    hashes.get(pin.name), pin.name in requested))
+        extraneous = []
+        if sync:
+            seeds = {canonicalize_name(n) for n in keep_seed}
+            extraneous = [d for d in site if d.name not in wanted and d.name not in seeds]
+        return cls(keep, install, replace, extraneous)
+
+
+def _pin_matches(dist, pin) -> bool:
+    """An installed distribution that is exactly the pinned one."""
+    direct = dist.direct_url
+    d = pin.dist
+    if d.kind == "registry":
+        return not (direct and direct.get("url")) and dist.version == pin.version
+    url = d.url or (path_to_file_url(d.path) if d.path else "")
+    if not direct or not _same_url(direct.get("url", ""), url):
+        return False
+    return pin.version is None or dist.version == pin.version
+
+
+def direct_url_for(dist, archive_sha256=None):
+    """The PEP 610 ``direct_url.json`` content for a dist (None for registry dists)."""
+    if dist.kind == "registry":
+        return None
+    url = dist.url if dist.url and "://" in dist.url else path_to_file_url(os.path.abspath(dist.path))
+    out = {"url": url.split("#", 1)[0]}
+    if dist.kind == "directory":
+        out["dir_info"] = {"editable": True} if dist.editable else {}
+    else:
+        info = {}
+        if archive_sha256:
+            info = {"hash": "sha256=" + archive_sha256, "hashes": {"sha256": archive_sha256}}
+        out["archive_info"] = info
+    if dist.subdirectory:
+        out["subdirectory"] = dist.subdirectory
+    return out
+
+
+class InstallOutcome(Value):
+    """What executing a plan did: names+versions installed, removed, and
+    reinstalled, and the seconds spent preparing (fetch+unzip) and linking."""
+
+    __slots__ = ("installed", "removed", "prepared", "prepare_seconds", "install_seconds",
+                 "uninstall_seconds")
+
+    def __init__(self):
+        self.installed = []
+        self.removed = []
+        self.prepared = 0
+        self.prepare_seconds = 0.0
+        self.install_seconds = 0.0
+        self.uninstall_seconds = 0.0
+
+
+def dist_scheme(scheme: dict, name: str) -> dict:
+    """The scheme for one distribution: pip puts a project's C headers in a
+    folder of its own, ``<include>/<name>``."""
+    out = dict(scheme)
+    out["headers"] = os.path.join(scheme["include"], name)
+    return out
+
+
+def execute_plan(plan: InstallPlan, database, make_destination, scheme: dict, *,
+                 reporter=None) -> InstallOutcome:
+    """Carry out ``plan``: start every fetch on the pool, remove what goes,
+    then link each wheel as soon as it is ready. ``make_destination(scheme)``
+    gives the Destination for one distribution's scheme. Every package ends
+    fully installed or not at all (``install_wheel`` cleans up after itself);
+    the first error is raised once everything else has finished."""
+    from concurrent.futures import as_completed
+    reporter = reporter or Reporter()
+    out = InstallOutcome()
+    t0 = time.perf_counter()
+    pool = thread_pool()
+    futures = {}
+    for item in plan.install:
+        if item.cached is None:
+            futures[pool.submit(database.fetch_wheel, item.pin.dist, item.hashes or None)] = item
+    out.prepared = len(futures)
+    # Removals first: the new files of a package may overlap the old ones.
+    t1 = time.perf_counter()
+    for dist in list(plan.reinstall) + list(plan.extraneous):
+        uninstall(dist, dist_scheme(scheme, dist.name))
+        out.removed.append(dist)
+        reporter.event("uninstall.done", name=dist.name, version=str(dist.version))
+    out.uninstall_seconds = time.perf_counter() - t1
+    errors = []
+    ready = [(item, item.cached) for item in plan.install if item.cached is not None]
+    installing = []
+    for item, folder in ready:
+        installing.append(pool.submit(_install_one, item, folder, make_destination, scheme, reporter))
+    for fut in as_completed(futures):
+        item = futures[fut]
+        try:
+            folder = fut.result()
+        except BaseException as e:  # keep going: other packages still finish whole
+            errors.append(e)
+            continue
+        reporter.event("prepare.done", name=item.pin.name, version=str(item.pin.version))
+        installing.append(pool.submit(_install_one, item, folder, make_destination, scheme, reporter))
+    out.prepare_seconds = time.perf_counter() - t0
+    t2 = time.perf_counter()
+    for fut in installing:
+        try:
+            out.installed.append(fut.result())
+        except BaseException as e:
+            errors.append(e)
+    out.install_seconds = time.perf_counter() - t2
+    if errors:
+        raise errors[0]
+    return out
+
+
+def _install_one(item: PlanItem, folder: str, make_destination, scheme, reporter):
+    dist = item.pin.dist
+    destination = make_destination(dist_scheme(scheme, item.pin.name))
+    source = DirWheelSource(folder, dist.filename)
+    sha = None
+    if dist.kind != "registry":
+        sha = (dist.file.hashes.get("sha256") if dist.file else None) or _folder_sha256(folder)
+    install_wheel(source, destination, installer="puffin", requested=item.requested,
+                  direct_url=direct_url_for(dist, sha))
+    reporter.event("install.done", name=item.pin.name, version=str(item.pin.version))
+    return item.pin
+
+
+def _folder_sha256(folder: str):
+    """The archive sha256 of an unzipped wheel: archive-v0 folders are named by it."""
+    name = os.path.basename(os.path.normpath(folder))
+    return name if len(name) == 64 and all(c in "0123456789abcdef" for c in name) else None
+
+
+class BuildDispatch(BuildContext):
+    """The concrete BuildContext. Source builds are not run yet: both methods
+    raise the BuildError that says so (see section 11)."""
+
+    def build_wheel(self, source_path: str, output_dir: str) -> str:
+        raise source_build_error(os.path.basename(source_path))
+
+    def source_metadata(self, source_path: str):
+        raise source_build_error(os.path.basename(source_path))
+
+
+class RegistryView:
+    """What the resolver's RegistryProvider asks of the index (files of a
+    package) and of the distribution database (metadata), in one object."""
+
+    def __init__(self, client, database):
+        self.client = client
+        self.database = database
+
+    def files(self, name: str) -> list:
+        return self.client.files(name)
+
+    def metadata(self, dist_or_file):
+        return self.database.metadata(dist_or_file)
+
+    def known_names(self):
+        return None
+
+
+# =============================================================================
+# 13. Commands
+# =============================================================================
+# Owns: each command as a short story of numbered steps returning an exit code
+# (pip-compile, pip-sync, pip-install, pip-uninstall, pip-freeze, pip-list,
+# pip-show, pip-check, venv, cache), and the wording of their summaries.
+# Uses 1-12. Takes the parsed arguments as a plain namespace.
+
+def _opt(args, name, default=None):
+    v = getattr(args, name, None)
+    return default if v is None else v
+
+
+def _env(args):
+    return getattr(args, "env", None) or os.environ
+
+
+def _env_true(env, *names) -> bool:
+    for n in names:
+        v = env.get(n)
+        if v is not None and v.strip().lower() not in ("", "0", "false", "no", "off"):
+            return True
+    return False
+
+
+def open_cache(args) -> Cache:
+    env = _env(args)
+    no_cache = bool(_opt(args, "no_cache")) or _env_true(env, "PUFFIN_NO_CACHE")
+    return Cache.from_settings(cache_dir=_opt(args, "cache_dir"), no_cache=no_cache, env=env)
+
+
+def is_offline(args) -> bool:
+    return bool(_opt(args, "offline")) or _env_true(_env(args), "PUFFIN_OFFLINE")
+
+
+def index_locations(args, sources=None) -> IndexLocations:
+    """Flags win over environment variables, which win over requirements-file
+    options; extra indexes and find-links add up from all three."""
+    env = index_settings_from_env(_env(args))
+    s = sources
+    index_url = (_opt(args, "index_url") or env["index_url"]
+                 or (s.index_url if s is not None else None) or DEFAULT_INDEX_URL)
+    extras, links = [], []
+    for group in ((_opt(args, "extra_index_url") or []), env["extra_index_urls"],
+                  (s.extra_index_urls if s is not None else [])):
+        extras += [u for u in group if u not in extras]
+    for group in ((_opt(args, "find_links") or []), env["find_links"],
+                  (s.find_links if s is not None else [])):
+        links += [u for u in group if u not in links]
+    no_index = bool(_opt(args, "no_index")) or bool(env["no_index"]) or bool(s and s.no_index)
+    return IndexLocations(index_url, extras, links, no_index)
+
+
+def open_registry(args, cache: Cache, sources=None, reporter=None):
+    """(RegistryClient, DistributionDatabase) configured from flags, env and files."""
+    trusted = list(_opt(args, "trusted_host") or []) + list(sources.trusted_hosts if sources else [])
+    http = HttpClient(timeout=_opt(args, "timeout"), cert=_opt(args, "cert"), trusted_hosts=trusted,
+                      offline=is_offline(args), env=_env(args))
+    strategy = _opt(args, "index_strategy") or "first-index"
+    if strategy == "unsafe-first-match":
+        strategy = "first-index"
+    client = RegistryClient(index_locations(args, sources), cache, http, offline=is_offline(args),
+                            index_strategy=strategy, refresh=bool(_opt(args, "refresh", False)),
+                            refresh_packages=_opt(args, "refresh_package", ()))
+    return client, DistributionDatabase(client, cache, reporter=reporter)
+
+
+def target_interpreter(args, cache: Cache, *, for_install: bool) -> Interpreter:
+    """The environment a command works on (see find_target), refusing an
+    externally managed Python under --system unless the user insists."""
+    interp = find_target(python=_opt(args, "python"), system=bool(_opt(args, "system")),
+                         env=_env(args), running_as_script=bool(getattr(args, "as_script", False)),
+                         cache=cache)
+    if for_install and _opt(args, "system") and interp.externally_managed \
+            and not _opt(args, "break_system_packages") and not _opt(args, "target") \
+            and not _opt(args, "prefix"):
+        raise PuffinError("the Python at %s is externally managed (PEP 668)" % interp.executable,
+                          hint="use a virtual environment (`puffin.py venv`), or pass "
+                               "--break-system-packages to change it anyway")
+    return interp
+
+
+def install_scheme(args, interp: Interpreter) -> dict:
+    if _opt(args, "target"):
+        return interp.scheme("target", _opt(args, "target"))
+    if _opt(args, "prefix"):
+        return interp.scheme("prefix", _opt(args, "prefix"))
+    if _opt(args, "user"):
+        return interp.scheme("user")
+    return interp.scheme("default")
+
+
+def resolver_environment(args, interp: Interpreter):
+    """(markers, TagPriority, python Version) to resolve for: the target, or
+    what --python-version / --python-platform ask for instead."""
+    markers = dict(interp.markers)
+    python_version = interp.python_version
+    info = dict(interp.tag_inputs)
+    requested = _opt(args, "python_version")
+    if requested:
+        try:
+            v = Version(requested)
+        except InvalidVersion:
+            raise UsageError("invalid --python-version %r: expected X.Y or X.Y.Z" % requested)
+        if len(v.release) < 2 or len(v.release) > 3:
+            raise UsageError("invalid --python-version %r: expected X.Y or X.Y.Z" % requested)
+        full = v if len(v.release) == 3 else Version("%d.%d.0" % v.release[:2])
+        python_version = full
+        markers["python_version"] = "%d.%d" % v.release[:2]
+        markers["python_full_version"] = str(full)
+        info["python_version"] = list(v.release[:2])
+        info["py_version_nodot"] = "%d%d" % v.release[:2]
+    platform = _opt(args, "python_platform")
+    if platform:
+        markers = platform_markers(platform, markers, _env(args))
+        tags = tags_for_platform("%d.%d" % python_version.release[:2], platform, _env(args))
+    elif requested:
+        tags = compatible_tags(info)
+    else:
+        return markers, interp.tag_priority(), python_version
+    return markers, TagPriority(tags), python_version
+
+
+def prerelease_mode(args, sources=None) -> str:
+    if _opt(args, "pre") or (sources is not None and sources.pre):
+        return "allow"
+    return _opt(args, "prerelease") or "if-necessary-or-explicit"
+
+
+def _names_option(values) -> set:
+    out = set()
+    for v in values or ():
+        for n in v.split(","):
+            n = n.strip()
+            if n:
+                out.add(n if n in (":all:", ":none:") else canonicalize_name(n))
+    if ":none:" in out:
+        out = set()
+    return out
+
+
+def binary_options(args, sources=None):
+    only = _names_option(_opt(args, "only_binary")) | (sources.only_binary if sources else set())
+    no = _names_option(_opt(args, "no_binary")) | (sources.no_binary if sources else set())
+    return only, no
+
+
+def make_provider(args, registry, markers, tags, python_version, sources=None, no_deps=False):
+    only, no = binary_options(args, sources)
+    return RegistryProvider(
+        registry, tags=tags, python_version=python_version, markers=markers,
+        resolution=_opt(args, "resolution", "highest"), prerelease=prerelease_mode(args, sources),
+        no_binary=no, only_binary=only, no_build=bool(_opt(args, "no_build")),
+        exclude_newer=_opt(args, "exclude_newer"), no_deps=no_deps)
+
+
+def root_requirements(entries, markers: dict) -> list:
+    """RootRequirements of the entries that apply to the target; an unnamed or
+    editable source needs a build, which is refused with its reason."""
+    roots = []
+    for e in entries:
+        req = e.requirement
+        if req.marker is not None and not req.marker.evaluate(dict(markers, extra="")):
+            continue
+        if e.editable or req.name is None:
+            where = e.verbatim or getattr(req, "url", None) or e.text
+            raise source_build_error("`%s`" % where)
+        roots.append(RootRequirement(req, e.source))
+    return roots
+
+
+def _requirements_of(entries, markers):
+    return [e.requirement for e in entries
+            if e.requirement.name is not None and (e.requirement.marker is None
+                                                   or e.requirement.marker.evaluate(dict(markers, extra="")))]
+
+
+def _hashes_by_name(entries) -> dict:
+    out = {}
+    for e in entries:
+        if e.hashes and e.name:
+            merged = out.setdefault(e.name, {})
+            for alg, digests in e.hashes.items():
+                merged.setdefault(alg, set()).update(digests)
+    return out
+
+
+def check_hashes_complete(pins, hashes: dict, require: bool) -> None:
+    """With --require-hashes (or any --hash), every package must carry a hash,
+    and be pinned: refused before anything is fetched or installed."""
+    if not require:
+        return
+    missing = [p.name for p in pins if not hashes.get(p.name)]
+    if missing:
+        raise PuffinError("hashes are required (--require-hashes or a --hash in the requirements), "
+                          "but these packages have none: %s" % ", ".join(sorted(missing)),
+                          hint="add --hash=sha256:... for each (pip-compile --generate-hashes writes them)")
+
+
+# ---- reports ------------------------------------------------------------------------
+
+def report_changes(printer: Printer, outcome: InstallOutcome, plan: InstallPlan) -> None:
+    """uv's lines: ``Uninstalled``/``Installed N packages in T`` then `` - ``,
+    `` + `` and `` ~ `` per package, sorted by name."""
+    if outcome.removed:
+        printer.info("Uninstalled %s in %s" % (plural(len(outcome.removed), "package"),
+                                                format_duration(outcome.uninstall_seconds)))
+    if outcome.installed:
+        printer.info("Installed %s in %s" % (plural(len(outcome.installed), "package"),
+                                              format_duration(outcome.install_seconds)))
+    # uv's marks: - removed, + added, ~ the same version put back (--reinstall)
+    added = {(p.name, str(p.version)) for p in outcome.installed if p.dist.kind == "registry"}
+    lines = []
+    for d in outcome.removed:
+        if (d.name, str(d.version)) not in added:
+            lines.append((d.name, 0, " - %s==%s" % (d.name, d.version)))
+    back = {(d.name, str(d.version)) for d in outcome.removed}
+    for p in outcome.installed:
+        mark = "~" if (p.name, str(p.version)) in back and p.dist.kind == "registry" else "+"
+        lines.append((p.name, 1, " %s %s" % (mark, _pin_text(p))))
+    for _name, _order, text in sorted(lines):
+        printer.info(text)
+
+
+def _pin_text(pin) -> str:
+    if pin.dist.kind == "registry":
+        return "%s==%s" % (pin.name, pin.version)
+    return "%s @ %s" % (pin.name, pin.dist.verbatim or pin.dist.url or pin.dist.path)
+
+
+def report_dry_run(printer: Printer, plan: InstallPlan) -> None:
+    printer.info("Would download %s" % plural(sum(1 for i in plan.install if i.cached is None), "package"))
+    removed = list(plan.reinstall) + list(plan.extraneous)
+    if removed:
+        printer.info("Would uninstall %s" % plural(len(removed), "package"))
+    if plan.install:
+        printer.info("Would install %s" % plural(len(plan.install), "package"))
+    lines = [(d.name, 0, " - %s==%s" % (d.name, d.version)) for d in removed]
+    lines += [(i.pin.name, 1, " + %s" % _pin_text(i.pin)) for i in plan.install]
+    for _n, _o, text in sorted(lines):
+        printer.info(text)
+
+
+def warn_environment_problems(printer: Printer, scheme: dict, interp: Interpreter, strict: bool) -> int:
+    """After a change, say what the environment now lacks (uv's post-install
+    check); with --strict that makes the command fail (exit 1)."""
+    problems = SitePackages.from_scheme(scheme).check(interp.markers, interp.python_version)
+    for p in problems:
+        if strict:
+            printer.info(p)
+        else:
+            warn_user(p)
+    return 1 if (problems and strict) else 0
+
+
+# ---- pip-compile ---------------------------------------------------------------------
+
+_HEADER_SKIP = {"-q", "--quiet", "-v", "--verbose", "--no-cache", "-n", "--offline", "--refresh"}
+_HEADER_SKIP_VALUE = {"--cache-dir", "--color", "--refresh-package"}
+
+
+def compile_command_line(argv) -> str:
+    """The command for the output header: secrets and cache paths left out."""
+    words, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+            continue
+        if word in _HEADER_SKIP:
+            continue
+        if word in _HEADER_SKIP_VALUE:
+            skip = True
+            continue
+        if any(word.startswith(o + "=") for o in _HEADER_SKIP_VALUE):
+            continue
+        if _lazy_re(r"^-[qv]+$").match(word):
+            continue
+        words.append(redact_url(word) if "://" in word else word)
+    import shlex
+    return " ".join(shlex.quote(w) for w in ["puffin.py"] + words)
+
+
+def format_compile_output(resolution, *, header: str | None, annotate: bool, hashes: dict | None,
+                          index_lines=()) -> str:
+    """The lock in uv's grammar: header, index lines, then ``name==version``
+    (or ``name @ url``) sorted by name, with ``--hash`` lines and ``# via``."""
+    out = []
+    if header is not None:
+        out += ["# This file was autogenerated by puffin.py via the following command:",
+                "#    " + header]
+    if index_lines:
+        out += list(index_lines) + [""]
+    for pin in resolution:
+        line = _pin_text(pin)
+        digests = (hashes or {}).get(pin.name) if hashes is not None else None
+        if digests:
+            out.append(line + " \\")
+            for i, d in enumerate(digests):
+                out.append("    --hash=%s%s" % (d, " \\" if i < len(digests) - 1 else ""))
+        else:
+            out.append(line)
+        if annotate and pin.via:
+            via = list(pin.via)
+            if len(via) == 1:
+                out.append("    # via %s" % via[0])
+            else:
+                out.append("    # via")
+                out += ["    #   %s" % v for v in via]
+    return "\n".join(out) + "\n"
+
+
+def _pin_hashes(pin, client) -> list:
+    """``sha256:...`` of every file of the pinned version on the index, sorted."""
+    d = pin.dist
+    if d.kind != "registry":
+        return ["sha256:" + d.file.hashes["sha256"]] if d.file and d.file.hashes.get("sha256") else []
+    digests = set()
+    for f in client.files(pin.name):
+        if f.version is not None and f.version == pin.version:
+            for alg in ("sha256",):
+                if f.hashes.get(alg):
+                    digests.add("%s:%s" % (alg, f.hashes[alg]))
+    return sorted(digests)
+
+
+def read_preferences(path: str, markers) -> dict:
+    """Pins already in an output file, to keep when they still fit."""
+    if not path or not os.path.isfile(path):
+        return {}
+    try:
+        existing = read_sources([path])
+    except PuffinError:
+        return {}
+    prefs = {}
+    for e in existing.requirements:
+        req = e.requirement
+        if req.name is None or req.url:
+            continue
+        specs = list(req.specifier)
+        if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
+            try:
+                prefs[canonicalize_name(req.name)] = Version(specs[0].version)
+            except InvalidVersion:
+                pass
+    return prefs
+
+
+def _stdin_text(paths) -> str | None:
+    return sys.stdin.read() if "-" in paths else None
+
+
+def pip_compile(args, printer: Printer) -> int:
+    start = time.perf_counter()
+    # 1. Read every input.
+    sources = read_sources(args.src_file, constraints=args.constraint, overrides=args.override,
+                           extras=args.extra, all_extras=args.all_extras, groups=args.group,
+                           stdin=_stdin_text(list(args.src_file) + list(args.constraint) + list(args.override)))
+    # 2. The target: the running Python (or --python), maybe with another version/platform.
+    cache = open_cache(args)
+    interp = (find_target(python=args.python, env=_env(args), cache=cache) if args.python
+              else Interpreter.query(sys.executable, cache))
+    markers, tags, python_version = resolver_environment(args, interp)
+    # 3. Keep the pins of the existing output file unless asked to upgrade.
+    prefs = {} if args.upgrade else read_preferences(args.output_file, markers)
+    for spec in args.upgrade_package:
+        prefs.pop(canonicalize_name(_lazy_re(r"^[A-Za-z0-9._-]+").match(spec).group(0)), None)
+    # 4. Resolve.
+    client, db = open_registry(args, cache, sources)
+    provider = make_provider(args, RegistryView(client, db), markers, tags, python_version, sources)
+    resolution = resolve(root_requirements(sources.requirements, markers), provider,
+                         constraints=_requirements_of(sources.constraints, markers),
+                         overrides=_requirements_of(sources.overrides, markers),
+                         preferences=prefs)
+    printer.info("Resolved %s in %s" % (plural(len(resolution), "package"),
+                                        format_duration(time.perf_counter() - start)))
+    # 5. Write the lock.
+    header = None
+    if not args.no_header:
+        header = args.custom_compile_command or compile_command_line(getattr(args, "argv", []))
+    hashes = {p.name: _pin_hashes(p, client) for p in resolution} if args.generate_hashes else None
+    index_lines = []
+    if args.emit_index_url:
+        locs = index_locations(args, sources)
+        if locs.no_index:
+            index_lines.append("--no-index")
+        else:
+            index_lines.append("--index-url %s" % redact_url(locs.index_url))
+            index_lines += ["--extra-index-url %s" % redact_url(u) for u in locs.extra_index_urls]
+    text = format_compile_output(resolution, header=header, annotate=not args.no_annotate,
+                                 hashes=hashes, index_lines=index_lines)
+    if args.output_file and args.output_file != "-":
+        atomic_write_text(args.output_file, text)
+    if printer.quiet <= 0 or not args.output_file:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return 0
+
+
+# ---- pip-sync / pip-install -------------------------------------------------------------
+
+def _environment_lock(scheme: dict, interp: Interpreter) -> FileLock:
+    """One writer per environment: a lock file in its prefix (or --target folder)."""
+    root = interp.prefix if os.path.commonpath([scheme["purelib"], interp.prefix]) == interp.prefix \
+        else scheme["purelib"]
+    return FileLock(os.path.join(root, ".puffin.lock"))
+
+
+def _seed_names(interp: Interpreter) -> tuple:
+    """Seed packages a sync leaves alone when puffin.py did not create the venv."""
+    if interp.created_by_puffin:
+        return ()
+    return ("pip",) if interp.version_info[:2] >= (3, 12) else SEED_PACKAGES
+
+
+def _destinations(args, interp: Interpreter):
+    """A factory of Destinations (one per distribution's scheme) for the target."""
+    link_mode = _opt(args, "link_mode") or "hardlink"
+
+    def make(scheme):
+        return SchemeDestination(scheme, interp.sys_executable, link_mode=link_mode,
+                                 python_version=interp.version_info[:2])
+    return make
+
+
+def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_count, checked_count) -> int:
+    """Shared tail of pip-sync and pip-install: dry-run, or execute and report."""
+    if plan.empty:
+        printer.info("Checked %s in %s" % (plural(checked_count, "package"),
+                                           format_duration(time.perf_counter() - started)))
+        return 0
+    if args.dry_run:
+        report_dry_run(printer, plan)
+        return 0
+    outcome = execute_plan(plan, db, _destinations(args, interp), scheme)
+    if outcome.prepared:
+        printer.info("Prepared %s in %s" % (plural(outcome.prepared, "package"),
+                                            format_duration(outcome.prepare_seconds)))
+    if args.compile_bytecode and outcome.installed:
+        with span("compile_bytecode"):
+            dist_infos = [d.path for d in SitePackages.from_scheme(scheme)
+                          if d.name in {p.name for p in outcome.installed}]
+            compile_installed(dist_infos, interp.sys_executable)
+    report_changes(printer, outcome, plan)
+    return warn_environment_problems(printer, scheme, interp, bool(args.strict))
+
+
+def pip_sync(args, printer: Printer) -> int:
+    start = time.perf_counter()
+    # 1. Read the lock.
+    sources = read_sources(args.src_file, stdin=_stdin_text(args.src_file))
+    cache = open_cache(args)
+    # 2. Find the environment.
+    interp = target_interpreter(args, cache, for_install=True)
+    scheme = install_scheme(args, interp)
+    markers, tags, python_version = resolver_environment(args, interp)
+    entries = [e for e in sources.requirements
+               if e.requirement.marker is None or e.requirement.marker.evaluate(dict(markers, extra=""))]
+    seen = {}
+    for e in entries:
+        if e.name and e.name in seen:
+            raise InputError("`%s` is listed twice (also as `%s`)" % (e.text or e.name, seen[e.name].text),
+                             file=e.file, line=e.line, text=e.text)
+        seen[e.name] = e
+    if not entries and not args.allow_empty_requirements:
+        raise UsageError("the requirements are empty: nothing to sync",
+                         hint="pass --allow-empty-requirements to remove everything")
+    hashes = _hashes_by_name(entries)
+    with _environment_lock(scheme, interp):
+        repair_interrupted(site_dirs(scheme))
+        site = SitePackages.from_scheme(scheme)
+        # 3. Nothing to do? Every entry installed as asked, nothing extraneous: no index needed.
+        keep_seed = _seed_names(interp)
+        reinstall = args.reinstall or args.reinstall_package
+        if not reinstall and not (args.require_hashes or sources.require_hashes) and \
+                _sync_satisfied(entries, site, keep_seed):
+            printer.info("Checked %s in %s" % (plural(len(entries), "package"),
+                                               format_duration(time.perf_counter() - start)))
+            return 0
+        # 4. Resolve each entry alone (a lock lists every package itself).
+        client, db = open_registry(args, cache, sources)
+        provider = make_provider(args, RegistryView(client, db), markers, tags, python_version,
+                                 sources, no_deps=True)
+        resolution = resolve(root_requirements(entries, markers), provider)
+        printer.info("Resolved %s in %s" % (plural(len(resolution), "package"),
+                                            format_duration(time.perf_counter() - start)))
+        check_hashes_complete(resolution, hashes, args.require_hashes or sources.require_hashes or bool(hashes))
+        # 5. Plan, then act.
+        plan = InstallPlan.build(resolution, site, database=db, reinstall=args.reinstall,
+                                 reinstall_packages=args.reinstall_package,
+                                 requested={e.name for e in entries}, hashes=hashes, sync=True,
+                                 keep_seed=keep_seed)
+        return _finish_install(args, printer, plan, db, scheme, interp, start, len(resolution),
+                               len(entries))
+
+
+def _sync_satisfied(entries, site: SitePackages, keep_seed) -> bool:
+    names = set()
+    for e in entries:
+        req = e.requirement
+        if e.editable or req.name is None:
+            return False
+        dist = site.get(req.name)
+        if dist is None or not dist.complete or len(site.get_all(req.name)) > 1 \
+                or not installed_matches(dist, req):
+            return False
+        names.add(canonicalize_name(req.name))
+    seeds = {canonicalize_name(n) for n in keep_seed}
+    return all(d.name in names or d.name in seeds for d in site)
+
+
+def pip_install(args, printer: Printer) -> int:
+    start = time.perf_counter()
+    # 1. Read what to install.
+    if not (args.package or args.requirement or args.editable):
+        raise UsageError("nothing to install: name packages, or pass -r FILE or -e PATH")
+    sources = read_sources(args.requirement, constraints=args.constraint, overrides=args.override,
+                           extras=args.extra, all_extras=args.all_extras, groups=args.group,
+                           stdin=_stdin_text(list(args.requirement) + list(args.constraint)),
+                           requirements=args.package, editables=args.editable)
+    cache = open_cache(args)
+    # 2. Find the environment.
+    interp = target_interpreter(args, cache, for_install=True)
+    scheme = install_scheme(args, interp)
+    markers, tags, python_version = resolver_environment(args, interp)
+    hashes = _hashes_by_name(sources.requirements)
+    require_hashes = args.require_hashes or sources.require_hashes or bool(hashes)
+    with _environment_lock(scheme, interp):
+        repair_interrupted(site_dirs(scheme))
+        site = SitePackages.from_scheme(scheme)
+        roots = root_requirements(sources.requirements, markers)
+        # 3. Already satisfied? Then touch nothing and ask no index.
+        upgrade = args.upgrade or args.upgrade_package or args.reinstall or args.reinstall_package
+        if not upgrade and not require_hashes and not sources.constraints and not sources.overrides \
+                and site.satisfies([r.requirement for r in roots], markers):
+            printer.info("Checked %s in %s" % (plural(len(roots), "package"),
+                                               format_duration(time.perf_counter() - start)))
+            return 0
+        # 4. Resolve, preferring what is installed.
+        prefs = {} if args.upgrade else {d.name: d.version for d in site if d.version is not None}
+        for spec in args.upgrade_package:
+            prefs.pop(canonicalize_name(_lazy_re(r"^[A-Za-z0-9._-]+").match(spec).group(0)), None)
+        client, db = open_registry(args, cache, sources)
+        provider = make_provider(args, RegistryView(client, db), markers, tags, python_version,
+                                 sources, no_deps=args.no_deps)
+        resolution = resolve(roots, provider, constraints=_requirements_of(sources.constraints, markers),
+                             overrides=_requirements_of(sources.overrides, markers), preferences=prefs)
+        printer.info("Resolved %s in %s" % (plural(len(resolution), "package"),
+                                            format_duration(time.perf_counter() - start)))
+        check_hashes_complete(resolution, hashes, require_hashes)
+        # 5. Plan, then act.
+        plan = InstallPlan.build(resolution, site, database=db, reinstall=args.reinstall,
+                                 reinstall_packages=args.reinstall_package,
+                                 requested={canonicalize_name(r.requirement.name) for r in roots},
+                                 hashes=hashes)
+        return _finish_install(args, printer, plan, db, scheme, interp, start, len(resolution),
+                               len(resolution))
+
+
+# ---- looking at an environment --------------------------------------------------------------
+
+def _site_for(args, printer):
+    cache = open_cache(args)
+    interp = target_interpreter(args, cache, for_install=False)
+    scheme = install_scheme(args, interp)
+    return interp, scheme, SitePackages.from_scheme(scheme)
+
+
+def pip_uninstall(args, printer: Printer) -> int:
+    start = time.perf_counter()
+    sources = read_sources(args.requirement, requirements=args.package)
+    names = [e.name for e in sources.requirements if e.name]
+    if not names:
+        raise UsageError("nothing to uninstall: name packages or pass -r FILE")
+    cache = open_cache(args)
+    interp = target_interpreter(args, cache, for_install=True)
+    scheme = install_scheme(args, interp)
+    with _environment_lock(scheme, interp):
+        site = SitePackages.from_scheme(scheme)
+        found = []
+        for n in names:
+            dists = site.get_all(n)
+            if not dists:
+                warn_user("Skipping %s as it is not installed" % n)
+            found += [d for d in dists if d not in found]
+        if not found:
+            printer.info("No packages to uninstall")
+            return 0
+        if args.dry_run:
+            printer.info("Would uninstall %s" % plural(len(found), "package"))
+            for d in sorted(found, key=lambda d: d.name):
+                printer.info(" - %s==%s" % (d.name, d.version))
+            return 0
+        for d in found:
+            uninstall(d, dist_scheme(scheme, d.name))
+    printer.info("Uninstalled %s in %s" % (plural(len(found), "package"),
+                                            format_duration(time.perf_counter() - start)))
+    for d in sorted(found, key=lambda d: d.name):
+        printer.info(" - %s==%s" % (d.name, d.version))
+    return 0
+
+
+def _freeze_line(dist) -> str:
+    direct = dist.direct_url
+    if direct and direct.get("url"):
+        if (direct.get("dir_info") or {}).get("editable"):
+            return "-e %s" % direct["url"]
+        return "%s @ %s" % (dist.name, direct["url"])
+    return "%s==%s" % (dist.name, dist.version)
+
+
+def pip_freeze(args, printer: Printer) -> int:
+    _interp, _scheme, site = _site_for(args, printer)
+    for d in site:
+        direct = d.direct_url or {}
+        if args.exclude_editable and (direct.get("dir_info") or {}).get("editable"):
+            continue
+        printer.out(_freeze_line(d))
+    return 0
+
+
+def _is_editable(dist) -> bool:
+    return bool(((dist.direct_url or {}).get("dir_info") or {}).get("editable"))
+
+
+def pip_list(args, printer: Printer) -> int:
+    _interp, _scheme, site = _site_for(args, printer)
+    dists = [d for d in site if (not args.editable or _is_editable(d))
+             and not (args.exclude_editable and _is_editable(d))]
+    if args.format == "json":
+        printer.out(json.dumps([{"name": d.name, "version": str(d.version)} for d in dists]))
+    elif args.format == "freeze":
+        for d in dists:
+            printer.out("%s==%s" % (d.name, d.version))
+    else:
+        if not dists:
+            return 0
+        rows = [("Package", "Version")] + [(d.name, str(d.version)) for d in dists]
+        w0 = max(len(r[0]) for r in rows)
+        w1 = max(len(r[1]) for r in rows)
+        printer.out(("%s %s" % ("Package".ljust(w0), "Version")).rstrip())
+        printer.out("%s %s" % ("-" * w0, "-" * w1))
+        for name, version in rows[1:]:
+            printer.out(("%s %s" % (name.ljust(w0), version)).rstrip())
+    return 0
+
+
+def pip_show(args, printer: Printer) -> int:
+    interp, _scheme, site = _site_for(args, printer)
+    missing, shown = [], []
+    for n in args.package:
+        d = site.get(n)
+        if d is None:
+            missing.append(canonicalize_name(n))
+        elif d not in shown:
+            shown.append(d)
+    if missing:
+        warn_user("Package(s) not found for: %s" % ", ".join(missing))
+    if not shown:
+        return 1
+    required_by = {}
+    for other in site:
+        try:
+            reqs = other.metadata.requires_dist
+        except PuffinError:
+            continue
+        for r in reqs:
+            if r.marker is None or r.marker.evaluate(dict(interp.markers, extra="")):
+                required_by.setdefault(canonicalize_name(r.name), set()).add(other.name)
+    for i, d in enumerate(shown):
+        if i:
+            printer.out("---")
+        md = d.metadata
+        requires = sorted({canonicalize_name(r.name) for r in md.requires_dist
+                           if r.marker is None or r.marker.evaluate(dict(interp.markers, extra=""))})
+        printer.out("Name: %s" % d.name)
+        printer.out("Version: %s" % d.version)
+        printer.out("Location: %s" % d.location)
+        printer.out("Requires: %s" % ", ".join(requires))
+        printer.out("Required-by: %s" % ", ".join(sorted(required_by.get(d.name, ()))))
+        if args.files:
+            printer.out("Files:")
+            for row in d.record_rows() or ():
+                printer.out("  %s" % row[0])
+    return 0
+
+
+def pip_check(args, printer: Printer) -> int:
+    start = time.perf_counter()
+    interp, _scheme, site = _site_for(args, printer)
+    problems = site.check(interp.markers, interp.python_version)
+    printer.info("Checked %s in %s" % (plural(len(site), "package"),
+                                       format_duration(time.perf_counter() - start)))
+    if not problems:
+        printer.out("All installed packages are compatible")
+        return 0
+    printer.out("Found %s" % plural(len(problems), "incompatibility", "incompatibilities"))
+    for p in problems:
+        printer.out(p)
+    return 1
+
+
+# ---- venv and cache -----------------------------------------------------------------------------
+
+def venv_command(args, printer: Printer) -> int:
+    start = time.perf_counter()
+    cache = open_cache(args)
+    if args.python:
+        base = find_target(python=args.python, env=_env(args), cache=cache)
+    else:
+        base = Interpreter.query(sys.executable, cache)
+    path = args.path
+    printer.info("Using %s %s interpreter at: %s" % (
+        "CPython" if base.implementation_name == "cpython" else base.implementation_name,
+        base.python_full_version, base.sys_executable))
+    printer.info("Creating virtual environment at: %s" % path)
+    create_venv(path, base, seed=args.seed, prompt=args.prompt,
+                system_site_packages=args.system_site_packages)
+    printer.debug("created in %s" % format_duration(time.perf_counter() - start))
+    printer.info("Activate with: source %s" % os.path.join(path, "bin", "activate"))
+    return 0
+
+
+def cache_command(args, printer: Printer) -> int:
+    action = getattr(args, "cache_command", None)
+    if not action:
+        raise UsageError("say what to do with the cache: dir, clean or prune")
+    env = _env(args)
+    if action == "dir":
+        printer.out(Cache.from_settings(cache_dir=_opt(args, "cache_dir"), env=env).dir)
+        return 0
+    cache = Cache.from_settings(cache_dir=_opt(args, "cache_dir"), env=env)
+    start = time.perf_counter()
+    if action == "clean":
+        stats = cache.clean(args.package or None)
+        what = "for %s" % ", ".join(args.package) if args.package else "at %s" % cache.dir
+        printer.info("Cleaning %s" % what)
+    else:
+        stats = cache.prune()
+        printer.info("Pruning cache at: %s" % cache.dir)
+    files = stats.get("files", 0) if isinstance(stats, dict) else 0
+    printer.info("Removed %s in %s" % (plural(files, "file"), format_duration(time.perf_counter() - start)))
+    return 0
+
+
+COMMANDS = {
+    "pip-compile": pip_compile,
+    "pip-sync": pip_sync,
+    "pip-install": pip_install,
+    "pip-uninstall": pip_uninstall,
+    "pip-freeze": pip_freeze,
+    "pip-list": pip_list,
+    "pip-show": pip_show,
+    "pip-check": pip_check,
+    "venv": venv_command,
+    "cache": cache_command,
+}
+
+
+def run_command(args, printer: Printer) -> int:
+    return COMMANDS[args.command](args, printer)
+
+
+# =============================================================================
+# 14. Command line
+# =============================================================================
+# Owns: argparse, environment variables, main(argv) -> int and the __main__
+# guard; the only place that turns errors into `error:` lines and exit codes.
+# Uses every section above.
+
+def _add_common(p) -> None:
+    """Options every command takes: output, cache, network."""
+    g = p.add_argument_group("global options")
+    g.add_argument("-q", "--quiet", action="count", default=0, help="print less (twice: nothing but errors)")
+    g.add_argument("-v", "--verbose", action="count", default=0,
+                   help="explain more: where the time went, tracebacks of errors")
+    g.add_argument("--cache-dir", default=None, help="the cache folder (env PUFFIN_CACHE_DIR)")
+    g.add_argument("-n", "--no-cache", action="store_true", default=None,
+                   help="use a temporary cache, removed at exit (env PUFFIN_NO_CACHE)")
+    g.add_argument("--offline", action="store_true", default=None,
+                   help="never touch the network; use what the cache has (env PUFFIN_OFFLINE)")
+    g.add_argument("--color", choices=("auto", "always", "never"), default="auto", help=argparse_suppress())
+
+
+def argparse_suppress():
+    import argparse
+    return argparse.SUPPRESS
+
+
+def _add_python(p, target_dirs: bool = False) -> None:
+    g = p.add_argument_group("target environment")
+    g.add_argument("-p", "--python", default=None,
+                   help="the Python to install into: an executable, a venv folder, or a version like 3.12")
+    g.add_argument("--system", action="store_true", default=None,
+                   help="install into the first python3 on PATH instead of a virtual environment")
+    g.add_argument("--break-system-packages", action="store_true", default=None,
+                   help="allow --system to change an externally managed (PEP 668) Python")
+    if target_dirs:
+        g.add_argument("--target", default=None, help="install into this folder (like pip --target)")
+        g.add_argument("--prefix", default=None, help="install under this prefix (like pip --prefix)")
+        g.add_argument("--user", action="store_true", default=False, help="install into the user site")
+
+
+def _add_index(p) -> None:
+    g = p.add_argument_group("index options")
+    g.add_argument("-i", "--index-url", default=None,
+                   help="the package index (default: %s; env PUFFIN_INDEX_URL, PIP_INDEX_URL)" % DEFAULT_INDEX_URL)
+    g.add_argument("--extra-index-url", action="append", default=None,
+                   help="another index, looked at before the default one (repeatable)")
+    g.add_argument("-f", "--find-links", action="append", default=None,
+                   help="a folder, file or HTML page of distributions (repeatable)")
+    g.add_argument("--no-index", action="store_true", default=None, help="ignore all indexes; only --find-links")
+    g.add_argument("--index-strategy", choices=("first-index", "unsafe-first-match", "unsafe-best-match"),
+                   default=None, help="how several indexes combine (default: first-index, as uv)")
+    g.add_argument("--timeout", type=float, default=None, help="seconds to wait for the network (env PUFFIN_HTTP_TIMEOUT)")
+    g.add_argument("--cert", default=None, help="a CA bundle to verify TLS with")
+    g.add_argument("--trusted-host", action="append", default=None,
+                   help="a host to reach over plain HTTP or without verifying TLS (repeatable)")
+    g.add_argument("--refresh", action="store_true", default=False, help="revalidate every cached index page")
+    g.add_argument("--refresh-package", action="append", default=[], help="revalidate this package's pages")
+
+
+def _add_resolver(p, install: bool) -> None:
+    g = p.add_argument_group("resolver options")
+    g.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+                   help="constrain versions with this file (repeatable)")
+    g.add_argument("--override", action="append", default=[], metavar="FILE",
+                   help="override versions with this file (repeatable)")
+    g.add_argument("--extra", action="append", default=[], help="an extra of pyproject.toml inputs")
+    g.add_argument("--all-extras", action="store_true", help="every extra of pyproject.toml inputs")
+    g.add_argument("--group", action="append", default=[], help="a dependency group (PEP 735) of pyproject.toml")
+    g.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"), default="highest")
+    g.add_argument("--prerelease", choices=("disallow", "allow", "if-necessary", "explicit",
+                                            "if-necessary-or-explicit"), default=None)
+    g.add_argument("--pre", action="store_true", help="same as --prerelease allow")
+    g.add_argument("--exclude-newer", default=None, metavar="DATE",
+                   help="ignore files uploaded after this date (RFC 3339, or YYYY-MM-DD)")
+    g.add_argument("--python-version", default=None, help="resolve for this Python version (X.Y or X.Y.Z)")
+    g.add_argument("--python-platform", default=None, help="resolve for this platform (linux, macos, windows, or a target triple)")
+    g.add_argument("-U", "--upgrade", action="store_true", help="ignore pinned or installed versions")
+    g.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
+                   help="ignore the pinned or installed version of NAME (repeatable)")
+    g.add_argument("--only-binary", action="append", default=[], metavar="NAMES",
+                   help="use only wheels for these packages (:all: for every one)")
+    g.add_argument("--no-binary", action="append", default=[], metavar="NAMES",
+                   help="never use wheels for these packages (:all: for every one)")
+    g.add_argument("--no-build", action="store_true", help="never build a source distribution")
+    g.add_argument("--no-deps", action="store_true", help="ignore the dependencies of packages")
+
+
+def _add_installer(p) -> None:
+    g = p.add_argument_group("installer options")
+    g.add_argument("--reinstall", action="store_true", help="reinstall every package")
+    g.add_argument("--reinstall-package", action="append", default=[], metavar="NAME")
+    g.add_argument("--link-mode", choices=("hardlink", "copy", "symlink"), default=None,
+                   help="how files get from the cache to the environment (default hardlink)")
+    g.add_argument("--compile-bytecode", "--compile", action="store_true",
+                   help="compile installed .py files to .pyc")
+    g.add_argument("--require-hashes", action="store_true",
+                   help="refuse anything without a matching --hash")
+    g.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
+    g.add_argument("--strict", action="store_true", help="fail when the environment is left inconsistent")
+
+
+def build_parser():
+    import argparse
+    parser = argparse.ArgumentParser(
+        prog="puffin.py", description="A Python package installer in one file of pure standard-library Python.")
+    parser.add_argument("-V", "--version", action="version", version="puffin.py " + __version__)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def cmd(name, help_text):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _add_common(p)
+        return p
+
+    p = cmd("pip-compile", "Resolve requirements into a pinned requirements file")
+    p.add_argument("src_file", nargs="+", help="requirements.in, requirements.txt, pyproject.toml, or - for stdin")
+    p.add_argument("-o", "--output-file", default=None, help="write the result here (default: stdout)")
+    _add_resolver(p, install=False)
+    _add_index(p)
+    p.add_argument("--python", "-p", dest="python", default=None, help="resolve for this interpreter")
+    p.add_argument("--system", action="store_true", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--no-header", action="store_true")
+    p.add_argument("--no-annotate", action="store_true")
+    p.add_argument("--generate-hashes", action="store_true")
+    p.add_argument("--emit-index-url", action="store_true")
+    p.add_argument("--custom-compile-command", default=None)
+
+    p = cmd("pip-sync", "Make an environment match a requirements file exactly")
+    p.add_argument("src_file", nargs="+", help="requirements.txt (or pyproject.toml)")
+    _add_python(p, target_dirs=True)
+    _add_index(p)
+    _add_installer(p)
+    p.add_argument("--only-binary", action="append", default=[], metavar="NAMES")
+    p.add_argument("--no-binary", action="append", default=[], metavar="NAMES")
+    p.add_argument("--no-build", action="store_true")
+    p.add_argument("--python-version", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--python-platform", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--allow-empty-requirements", action="store_true")
+
+    p = cmd("pip-install", "Install packages into an environment")
+    p.add_argument("package", nargs="*", help="requirements, wheel or sdist paths, URLs")
+    p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
+    p.add_argument("-e", "--editable", action="append", default=[], metavar="PATH")
+    _add_python(p, target_dirs=True)
+    _add_resolver(p, install=True)
+    _add_index(p)
+    _add_installer(p)
+
+    p = cmd("pip-uninstall", "Remove packages from an environment")
+    p.add_argument("package", nargs="*")
+    p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
+    p.add_argument("--dry-run", action="store_true")
+    _add_python(p, target_dirs=True)
+
+    p = cmd("pip-freeze", "List installed packages as requirements")
+    p.add_argument("--exclude-editable", action="store_true")
+    _add_python(p, target_dirs=True)
+
+    p = cmd("pip-list", "List installed packages")
+    p.add_argument("--format", choices=("columns", "freeze", "json"), default="columns")
+    p.add_argument("-e", "--editable", action="store_true", help="only editable installs")
+    p.add_argument("--exclude-editable", action="store_true")
+    _add_python(p, target_dirs=True)
+
+    p = cmd("pip-show", "Show installed packages")
+    p.add_argument("package", nargs="+")
+    p.add_argument("-f", "--files", action="store_true", help="list the installed files")
+    _add_python(p, target_dirs=True)
+
+    p = cmd("pip-check", "Check that installed packages have what they need")
+    _add_python(p, target_dirs=True)
+
+    p = cmd("venv", "Create a virtual environment")
+    p.add_argument("path", nargs="?", default=".venv")
+    p.add_argument("-p", "--python", default=None)
+    p.add_argument("--seed", action="store_true", help="install pip, setuptools and wheel into it")
+    p.add_argument("--prompt", default=None)
+    p.add_argument("--system-site-packages", action="store_true")
+    p.add_argument("--clear", action="store_true", help=argparse.SUPPRESS)
+    _add_index(p)
+
+    p = cmd("cache", "Manage the cache")
+    csub = p.add_subparsers(dest="cache_command", metavar="ACTION")
+    for name, h in (("dir", "Print the cache folder"), ("clean", "Remove all or some packages' entries"),
+                    ("prune", "Remove unused entries")):
+        cp = csub.add_parser(name, help=h, description=h)
+        _add_common(cp)
+        if name == "clean":
+            cp.add_argument("package", nargs="*")
+    return parser
+
+
+def _env_flag(env, *names) -> bool:
+    for n in names:
+        v = env.get(n)
+        if v is not None and v.strip().lower() not in ("", "0", "false", "no", "off"):
+            return True
+    return False
+
+
+def _finish_tracing(tracer, printer, trace_file) -> None:
+    if tracer is None:
+        return
+    if trace_file:
+        try:
+            atomic_write_text(trace_file, tracer.chrome_json())
+        except OSError as e:
+            printer.warn("could not write the trace to %s: %s" % (trace_file, e))
+    if printer.verbose:
+        printer.debug("where the time went (span, count, total):")
+        for line in tracer.summary():
+            printer.debug("  " + line)
+
+
+def _print_error(printer, err, verbose: int) -> None:
+    """The one place errors become prose: ``error:``, the offending text,
+    ``Caused by:`` lines, then ``hint:``."""
+    stream = printer.err_stream
+    lines = str(err).split("\n")
+    out = ["error: " + lines[0]] + ["  " + ln if ln else "" for ln in lines[1:]]
+    text = getattr(err, "text", None)
+    if text:
+        out.append("  " + text)
+    for c in getattr(err, "causes", ()):
+        out.append("  Caused by: " + c)
+    if getattr(err, "hint", None):
+        out.append("hint: " + err.hint)
+    stream.write("\n".join(out) + "\n")
+    stream.flush()
+
+
+def main(argv=None, *, as_script: bool = False) -> int:
+    """Run one command line; return its exit code (0 ok, 1 unsatisfiable or
+    check failed, 2 error). ``as_script`` says puffin.py runs as a file (or
+    ``-m``), so the venv of the running Python is a candidate target."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv in (["--version"], ["-V"]):  # the start-up path: no argparse
+        sys.stdout.write("puffin.py %s\n" % __version__)
+        return 0
+    env = os.environ
+    trace_file = env.get("PUFFIN_TRACE") or None
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse already printed usage or help
+        return 0 if e.code in (0, None) else 2
+    if not args.command:
+        parser.print_help()
+        return 2
+    printer = Printer(quiet=args.quiet, verbose=args.verbose)
+    old_printer = set_printer(printer)
+    tracer = enable_tracing() if (trace_file or args.verbose) else None
+    args.as_script = as_script
+    args.env = env
+    args.argv = argv
+    try:
+        with span("command", command=args.command):
+            return run_command(args, printer)
+    except PuffinError as e:
+        if args.verbose:
+            import traceback
+            traceback.print_exc()
+        _print_error(printer, e, args.verbose)
+        return e.exit_code
+    except KeyboardInterrupt:
+        printer.err_stream.write("error: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    finally:
+        _finish_tracing(tracer, printer, trace_file)
+        set_printer(old_printer)
+
+
+def main_console() -> None:
+    """Entry point of the ``puffin`` console script (a tool venv of its own,
+    so the running venv is never the target)."""
+    sys.exit(main(as_script=False))
+
+
+if __name__ == "__main__":
+    sys.exit(main(as_script=True))
