@@ -9,9 +9,10 @@ BUILD ?= build
 PYTEST_ARGS ?=
 TEST_VERSIONS ?= 3.9 3.10 3.11 3.12 3.13
 ORACLE_VERSIONS ?= 3.8 3.9 3.10 3.11 3.12 3.13
-# pip vendors packaging 25.0; 26.3+ moved linux_<arch> ahead of manylinux, so the
-# tag order we match is pinned here.
-ORACLE_PACKAGING ?= 25.0
+# The tag oracle of each CPython is the newest packaging pip installs into it
+# (26.2 on 3.8, 26.3 on 3.9, 26.4 on 3.10+: the tag order we match depends on it,
+# see vendor_notes/tags.md). The .unpinned stamp makes oracles that an older
+# setup pinned get rebuilt; `rm -rf build/oracle` refreshes them.
 
 # Find an interpreter for X.Y: pyenv's newest X.Y.*, else pythonX.Y on PATH.
 find_python = $(or $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/$(1).*/bin/python$(1)))),$(shell command -v python$(1) 2>/dev/null))
@@ -23,10 +24,11 @@ setup:
 	for v in $(ORACLE_VERSIONS); do \
 	  py=$$( $(MAKE) -s --no-print-directory _which V=$$v ); \
 	  if [ -z "$$py" ]; then echo "setup: no CPython $$v found"; continue; fi; \
-	  if [ ! -d $(BUILD)/oracle/py$$v/packaging-$(ORACLE_PACKAGING).dist-info ]; then \
-	    echo "setup: packaging $(ORACLE_PACKAGING) oracle for $$v"; \
+	  if [ ! -f $(BUILD)/oracle/py$$v/.unpinned ]; then \
+	    echo "setup: newest packaging oracle for $$v"; \
 	    rm -rf $(BUILD)/oracle/py$$v $(BUILD)/oracle/py$$v.tmp; \
-	    $$py -m pip install -q --disable-pip-version-check --no-deps --target $(BUILD)/oracle/py$$v.tmp packaging==$(ORACLE_PACKAGING) \
+	    $$py -m pip install -q --disable-pip-version-check --no-deps --target $(BUILD)/oracle/py$$v.tmp packaging \
+	      && touch $(BUILD)/oracle/py$$v.tmp/.unpinned \
 	      && mv $(BUILD)/oracle/py$$v.tmp $(BUILD)/oracle/py$$v; \
 	  fi; \
 	done; \

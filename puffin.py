@@ -519,9 +519,11 @@ def safe_join(root: str, relpath: str) -> str:
     pypa/installer does): it is a string check per archive member, so it is
     fast, and symlinks inside the target are refused where they are created.
     """
-    p = relpath.replace("\\", "/")
-    if (not p or p.startswith("/") or _lazy_re(r"^[A-Za-z]:").match(p) or "\x00" in p):
+    p = relpath.replace("\\", "/") if "\\" in relpath else relpath
+    if not p or p[0] == "/" or p[1:2] == ":" or "\x00" in p:
         raise UnsafePathError("refusing the path %r: it is absolute or empty" % relpath)
+    if "/." not in p and not p.startswith(".") and "//" not in p:
+        return root + "/" + p if os.sep == "/" else os.path.join(root, *p.split("/"))
     parts = [part for part in p.split("/") if part not in ("", ".")]
     if any(part == ".." for part in parts):
         raise UnsafePathError("refusing the path %r: it leaves the target folder" % relpath)
@@ -3706,6 +3708,13 @@ class CacheBucket:
     #:
     #:     wheels-v0/six/9e1c...b254/six-1.16.0-py2.py3-none-any.whl
     #:     wheels-v0/six/url-4f3a2b1c0d9e8f7a.json   ({"sha256": "9e1c...b254"})
+    #:
+    #: and, per index, a registry of the wheels fetched from it, so that a pin
+    #: ``six==1.16.0`` finds its cached wheel with one listdir and no index page
+    #: (see ``Cache.wheel_registry``)::
+    #:
+    #:     wheels-v0/six/index-pypi/six-1.16.0-py2.py3-none-any.whl.json
+    #:         ({"filename", "url", "index", "sha256", "digests", "requires_python"})
     WHEELS = "wheels-v0"
 
     #: Source archives downloaded whole (for builds and static metadata)::
@@ -3882,6 +3891,13 @@ class Cache:
         if not os.path.isdir(parent):
             os.makedirs(parent, exist_ok=True)
         return path
+
+    def wheel_registry(self, name: str, index: str) -> str:
+        """The folder (maybe missing, not created) that lists the wheels of
+        package ``name`` fetched from ``index``: ``wheels-v0/NAME/index-KEY``,
+        one ``FILENAME.json`` record per wheel."""
+        return os.path.join(self.root, CacheBucket.WHEELS, _check_part(canonicalize_name(name)),
+                            "index-" + index_cache_key(index))
 
     def lock(self, path: str) -> FileLock:
         """The file lock that writers of the entry at ``path`` hold
@@ -6636,13 +6652,23 @@ class SchemeDestination(Destination):
         self.python_version = tuple(python_version) if python_version else None
         self.link_mode = link_mode
         self.link_modes_used = set()
+        self._made_dirs = set()
+        self._hardlink_failed = False
+
+    def _make_parent(self, target: str) -> None:
+        """Create the folder of ``target`` once per destination (a wheel has far
+        fewer folders than files)."""
+        parent = os.path.dirname(target)
+        if parent not in self._made_dirs:
+            os.makedirs(parent, exist_ok=True)
+            self._made_dirs.add(parent)
 
     def scheme_path(self, key: str) -> str:
         return self.scheme[key]
 
     def write_file(self, target, record_path, source, member, *, rewrite_shebang=False,
                    need_hash=False):
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        self._make_parent(target)
         if rewrite_shebang:
             data = source.read(member.path)
             if data is None:
@@ -6657,10 +6683,18 @@ class SchemeDestination(Destination):
                 return _record_entry(record_path, record_hash(data), len(data))
         local = source.local_file(member.path)
         if local is not None:
-            # unlink first, as pip does: renaming a new hardlink over an old one to the
-            # same cache file is a no-op in POSIX and would leave the temporary behind
-            _unlink_quietly(target)
-            self.link_modes_used.add(link_or_copy(local, target, self.link_mode))
+            if self.link_mode == "hardlink" and not self._hardlink_failed:
+                try:  # the common case, kept to one system call per file
+                    os.link(local, target)
+                    self.link_modes_used.add("hardlink")
+                    local = None
+                except FileExistsError:
+                    pass  # link_or_copy replaces the old file
+                except OSError:
+                    self._hardlink_failed = True  # another device: copy from now on
+            if local is not None:
+                self.link_modes_used.add(link_or_copy(
+                    local, target, "copy" if self._hardlink_failed else self.link_mode))
             if not need_hash:
                 return _record_entry(record_path, "", member.size)
             with open(target, "rb") as f:
@@ -6872,6 +6906,8 @@ def _find_dist_info(members: list, project: str, filename: str) -> str:
 
 def _record_path(target: str, lib_dir: str) -> str:
     """pip's ``_fs_to_record_path``: relative to the lib folder, with '/'."""
+    if target.startswith(lib_dir + "/") and "/.." not in target:
+        return target[len(lib_dir) + 1:]  # the common case, without relpath's cost
     return os.path.relpath(target, lib_dir).replace(os.sep, "/")
 
 
@@ -8736,11 +8772,14 @@ class _Source(Value):
     """What the database needs to know of a dist or an index file: its
     canonical ``name``, ``filename``, ``url`` (None for local files), ``path``
     (local file), ``hashes`` the index gave, ``core_metadata`` (PEP 658
-    availability) and ``size``."""
+    availability), ``size``, and for index files the ``index`` they came from
+    and their ``requires_python`` (kept in the registry of cached wheels)."""
 
-    __slots__ = ("name", "filename", "url", "path", "hashes", "core_metadata", "size")
+    __slots__ = ("name", "filename", "url", "path", "hashes", "core_metadata", "size",
+                 "index", "requires_python")
 
-    def __init__(self, name, filename, url, path, hashes, core_metadata=None, size=None):
+    def __init__(self, name, filename, url, path, hashes, core_metadata=None, size=None,
+                 index=None, requires_python=None):
         self.name = name
         self.filename = filename
         self.url = url
@@ -8748,6 +8787,8 @@ class _Source(Value):
         self.hashes = hashes or {}
         self.core_metadata = core_metadata
         self.size = size
+        self.index = index
+        self.requires_python = requires_python
 
     @property
     def is_wheel(self) -> bool:
@@ -8765,8 +8806,11 @@ class _Source(Value):
 def _source_of(obj) -> _Source:
     """A _Source from an IndexFile or a Dist (registry, url or path)."""
     if isinstance(obj, IndexFile):
-        return _source_from_url(obj.name or "", obj.filename, obj.url, obj.hashes,
-                                obj.core_metadata, obj.size)
+        src = _source_from_url(obj.name or "", obj.filename, obj.url, obj.hashes,
+                               obj.core_metadata, obj.size)
+        src.index = obj.index
+        src.requires_python = obj.requires_python
+        return src
     if isinstance(obj, Dist):
         if obj.kind == "registry" and obj.file is not None:
             src = _source_of(obj.file)
@@ -9195,6 +9239,7 @@ class DistributionDatabase:
             path = self.cache.entry(CacheBucket.WHEELS, src.name, sha, src.filename)
             if not os.path.exists(path):
                 self.cache.write_entry(path, data)
+            self._remember_registry_wheel(src, {"sha256": sha})
 
     # ---- wheels ------------------------------------------------------------------
 
@@ -9207,7 +9252,10 @@ class DistributionDatabase:
         else:
             src = _source_of(dist)
         expected = _normalize_hashes(src.hashes, expected_hashes)
-        return self._archive_lookup(src, expected)
+        found = self._archive_lookup(src, expected)
+        if found is not None:
+            self._ensure_registry_record(src, os.path.basename(found))
+        return found
 
     def fetch_wheel(self, dist, expected_hashes=None) -> str:
         """The folder of the unzipped wheel in archive-v0, fetching, verifying
@@ -9227,6 +9275,7 @@ class DistributionDatabase:
         with span("fetch_wheel", file=src.filename):
             found = self._archive_lookup(src, expected)
             if found is not None:
+                self._ensure_registry_record(src, os.path.basename(found))
                 return found
             if src.path is not None:
                 if not os.path.isfile(src.path):
@@ -9304,6 +9353,107 @@ class DistributionDatabase:
                 raise
         return final
 
+    # ---- the registry of cached wheels ---------------------------------------------
+
+    def cached_registry_wheel(self, name: str, version, tags, indexes, *, hashes=None,
+                              python_version=None):
+        """A registry Dist for the pin ``name==version`` answered from the cache
+        alone (no index page, no network), or None.
+
+        ``tags``: a TagPriority (``best(wheel_tags)`` -> int or None, higher is
+        better); ``indexes``: the index URLs in the order they are asked. The
+        first index in that order that has a fitting wheel of exactly this
+        version in the cache gives its best-tagged one (ties: the higher build
+        tag). ``hashes`` (the user's ``--hash`` values, any form fetch_wheel
+        takes) must all match the wheel; ``python_version`` must satisfy the
+        file's Requires-Python when the index gave one. The wheel must still be
+        in the cache (unzipped, or its archive), so ``fetch_wheel`` and
+        ``cached_wheel`` find it without a request. Costs one listdir per index
+        asked and one small read per matching wheel.
+
+        Registry wheels are immutable (the index hashes them), so ``--refresh``
+        does not apply; a wheel fetched from another index than the ones given
+        is never returned. Wheels are recorded when a download from an index
+        enters the cache (see ``Cache.wheel_registry``)."""
+        name = canonicalize_name(name)
+        if not isinstance(version, Version):
+            version = Version(str(version))
+        expected = _normalize_hashes(hashes)
+        for index in indexes:
+            folder = self.cache.wheel_registry(name, index)
+            try:
+                entries = sorted(os.listdir(folder))
+            except OSError:  # nothing fetched from this index yet
+                continue
+            best = None
+            for entry in entries:
+                found = self._registry_candidate(folder, entry, name, version, tags)
+                if found is None or (best is not None and found[0] <= best[0]):
+                    continue
+                record = self.cache.read_entry(os.path.join(folder, entry), _parse_registry_record)
+                if record is not None and self._record_usable(name, found[1], record, expected,
+                                                              python_version):
+                    best = (found[0], found[1], record)
+            if best is not None:
+                return _registry_dist(name, best[1], best[2], index)
+        return None
+
+    @staticmethod
+    def _registry_candidate(folder: str, entry: str, name: str, version, tags):
+        """((rank, build tag), WheelFilename) of a record that fits the pin and the tags."""
+        if not entry.endswith(".whl.json"):
+            return None
+        try:
+            w = WheelFilename.from_filename(entry[:-5])
+        except (InvalidWheelFilename, InvalidVersion):
+            return None
+        if w.name != name or w.version != version:
+            return None
+        rank = tags.best(w.tags)
+        return None if rank is None else ((rank, w.build), w)
+
+    def _record_usable(self, name: str, wheel, record: dict, expected: dict, python_version) -> bool:
+        digests = record["digests"]
+        for alg, allowed in expected.items():
+            if digests.get(alg) not in allowed:
+                return False  # the user pinned other bytes (or an algorithm we lack)
+        rp = record.get("requires_python")
+        if rp and python_version is not None:
+            try:
+                if not SpecifierSet(rp).contains(python_version, prereleases=True):
+                    return False
+            except InvalidSpecifier:
+                pass  # the resolver ignores a malformed Requires-Python too
+        sha = record["sha256"]
+        root = self.cache.root
+        return (os.path.isdir(os.path.join(root, CacheBucket.ARCHIVE, name, sha))
+                or os.path.isfile(os.path.join(root, CacheBucket.WHEELS, name, sha, wheel.filename)))
+
+    def _remember_registry_wheel(self, src: _Source, digests: dict) -> None:
+        """Record a wheel downloaded from an index in that index's registry
+        (local files and direct URLs are not recorded: only index pins are
+        looked up this way)."""
+        if not (src.is_wheel and src.index and src.url and src.name):
+            return
+        path = os.path.join(self.cache.wheel_registry(src.name, src.index), src.filename + ".json")
+        record = {"filename": src.filename, "url": _split_userinfo(src.url)[0],
+                  "index": redact_url(src.index), "sha256": digests["sha256"],
+                  "digests": digests, "requires_python": src.requires_python}
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            self.cache.write_entry(path, json.dumps(record, separators=(",", ":")).encode("utf-8"))
+        except OSError as e:  # a read-only or full cache must not stop the install
+            warn_user("cannot write the cache entry %s: %s" % (path, e))
+
+    def _ensure_registry_record(self, src: _Source, sha: str) -> None:
+        """A wheel found in the cache (fetched before its index was recorded, or
+        from another index with the same bytes): record it if needed."""
+        if not (src.is_wheel and src.index and src.url and src.name) or len(sha) != 64:
+            return
+        path = os.path.join(self.cache.wheel_registry(src.name, src.index), src.filename + ".json")
+        if not os.path.exists(path):
+            self._remember_registry_wheel(src, {"sha256": sha})
+
     # ---- downloads ---------------------------------------------------------------
 
     def _fetch_file(self, src: _Source, expected: dict, bucket: str) -> str:
@@ -9371,6 +9521,8 @@ class DistributionDatabase:
         sha = digests["sha256"]
         final = self.cache.entry(bucket, src.name, sha, src.filename)
         os.replace(tmp, final)
+        if bucket == CacheBucket.WHEELS:
+            self._remember_registry_wheel(src, digests)
         if not expected.get("sha256"):
             self.cache.write_json(bucket, src.name, "url-%s.json" % cache_digest(src.url),
                                   {"sha256": sha, "url": redact_url(src.url)})
@@ -9397,6 +9549,25 @@ def _content_range(value, length: int):
     start = int(m.group(1))
     total = int(m.group(3)) if m.group(3) != "*" else start + length
     return start, total
+
+
+def _parse_registry_record(data: bytes) -> dict:
+    record = json.loads(data)
+    sha = record["sha256"]
+    if not (isinstance(sha, str) and len(sha) == 64 and isinstance(record["url"], str)
+            and isinstance(record["filename"], str)):
+        raise ValueError("bad wheel record")
+    digests = record.get("digests")
+    record["digests"] = dict(digests) if isinstance(digests, dict) else {}
+    record["digests"]["sha256"] = sha
+    return record
+
+
+def _registry_dist(name: str, wheel, record: dict, index: str):
+    """The registry Dist of a recorded wheel, as the resolver would have made it."""
+    f = IndexFile(wheel.filename, record["url"], {"sha256": record["sha256"]},
+                  requires_python=record.get("requires_python"), index=index)
+    return Dist(name, wheel.version, "registry", file=f, url=f.url)
 
 
 def _parse_metadata_entry(data: bytes) -> bytes:
@@ -9568,11 +9739,6 @@ def _r_point(v) -> tuple:
     """The range holding exactly ``v`` (no locals of it)."""
     k = _vkey(v)
     return (((k, 0), (k, 2)),)
-
-
-def _r_between(v_lo, v_hi) -> tuple:
-    """The range from ``v_lo`` to ``v_hi``, both included."""
-    return (((_vkey(v_lo), 0), (_vkey(v_hi), 2)),)
 
 
 def _r_from_specifier(op: str, text: str) -> tuple:
@@ -9900,12 +10066,16 @@ class _Incompat:
 
 
 class _PkgState:
-    __slots__ = ("history", "acc", "decided")
+    """One package in the partial solution: its assignments, their
+    intersection, and the decided candidate (None until decided)."""
+
+    __slots__ = ("history", "acc", "decided", "decided_key")
 
     def __init__(self):
         self.history = []     # (global index, decision level, cause or None, term)
         self.acc = _T_ANY
         self.decided = None   # Candidate when decided
+        self.decided_key = None
 
 
 def _split_extra(pkg: str):
@@ -9938,6 +10108,8 @@ class _Solver:
         self.cand_keys = {}
         self.deps_cache = {}   # pkg (with extra) + version key -> list of (dep pkg, range)
         self.merge_index = {}
+        self.count_memo = {}   # (name, range) -> 0, 1 or 2 (= more) candidates inside
+        self.tries = {}        # pkg -> versions tried so far (prefetch when backtracking)
         self.added = {}        # (pkg, version key) -> its dependency incompatibilities
         self.spec_texts = {}   # (pkg, range) -> {key: version text as the user wrote it}
         self.roots = roots
@@ -10154,7 +10326,13 @@ class _Solver:
                     r = _r_intersect(r, ranges_from_specifier(o.specifier))
             else:
                 r = ranges_from_specifier(spec)
-            if req.url and name not in self.urls:
+            if req.url and self.urls.get(name, (None,))[0] != req.url:
+                if name not in self.urls:
+                    # as uv: URLs must come from the user, so that an index
+                    # package cannot pull arbitrary code from anywhere
+                    raise NoSolutionError(
+                        "Package `%s` attempted to resolve via URL: %s. URL dependencies must "
+                        "be expressed as direct requirements or constraints." % (name, req.url))
                 self._register_url(req)
             for dep in [name] + ["%s[%s]" % (name, canonicalize_name(e)) for e in sorted(extras)]:
                 if (dep, r) not in seen:
@@ -10180,6 +10358,7 @@ class _Solver:
         s.acc = _t_inter(s.acc, term)
         if cand is not None:
             s.decided = cand
+            s.decided_key = _vkey(cand.version)
 
     def _decide(self, pkg, cand):
         self.level += 1
@@ -10204,8 +10383,13 @@ class _Solver:
         almost = None
         for pkg, term in inc.terms.items():
             s = self.states.get(pkg)
-            acc = s.acc if s is not None else _T_ANY
-            rel = _t_relation(term, acc)
+            if s is not None and s.decided is not None:
+                # fast path: a decided package is one point, inside the term or not
+                rel = _SAT if _r_contains(term[1], s.decided_key) == term[0] else _CONTRA
+            elif s is None or not s.history:
+                rel = _CONTRA if term == _T_NONE else _SAT if term == _T_ANY else _INCONCL
+            else:
+                rel = _t_relation(term, s.acc)
             if rel == _CONTRA:
                 return _CONTRA, pkg
             if rel == _INCONCL:
@@ -10287,22 +10471,29 @@ class _Solver:
     # -- decisions ---------------------------------------------------------
 
     def _next_package(self):
-        """The undecided package with a positive term to decide next: those with
-        at most one candidate left first (pins, URLs, dead ends), then the order
-        of discovery — deterministic, independent of fetch timing."""
+        """The undecided package with a positive term to decide next: first
+        those with at most one candidate left (pins, URLs, dead ends), then
+        the order of discovery -- deterministic, independent of fetch timing.
+        Only packages whose versions this solver already loaded are counted,
+        so one slow index page does not hold up the others' decisions."""
         best = None
         for pkg, s in self.states.items():
             if s.decided is not None or not s.acc[0]:
                 continue
             base = _split_extra(pkg)[0]
-            self.candidates(base)
             r = s.acc[1]
-            n = 0
-            for k in self.cand_keys[base]:
-                if _r_contains(r, k):
-                    n += 1
-                    if n > 1:
-                        break
+            if base in self.cands:
+                n = self.count_memo.get((base, r))
+                if n is None:
+                    n = 0
+                    for k in self.cand_keys[base]:
+                        if _r_contains(r, k):
+                            n += 1
+                            if n > 1:
+                                break
+                    self.count_memo[(base, r)] = n
+            else:
+                n = 1 if base in self.urls or _is_pin(r) else 2
             prio = (0 if n <= 1 else 1, self.discovery[pkg])
             if best is None or prio < best[0]:
                 best = (prio, pkg)
@@ -10324,10 +10515,18 @@ class _Solver:
                 return self._try(pkg, bs.decided)
         in_range = [c for c, k in zip(cands, self.cand_keys[base]) if _r_contains(r, k)]
         pre_ok = self._prerelease_ok(base, in_range)
-        for c in self._order(base, in_range):
-            if pre_ok or not _is_pre(c.version):
-                return self._try(pkg, c)
-        self._add({pkg: (True, r)}, "no-versions", base)
+        ordered = [c for c in self._order(base, in_range) if pre_ok or not _is_pre(c.version)]
+        if not ordered:
+            self._add({pkg: (True, r)}, "no-versions", base)
+            return
+        tries = self.tries[pkg] = self.tries.get(pkg, 0) + 1
+        if tries > 1 and extra is None:
+            # backtracking on this package: warm the metadata of the next few
+            # candidates while we work through the current one
+            for c in ordered[1:4]:
+                if c.unavailable is None:
+                    self.p.prefetch_candidate(c)
+        return self._try(pkg, ordered[0])
 
     def _try(self, pkg, cand):
         base, extra = _split_extra(pkg)
@@ -10412,6 +10611,14 @@ class _Failed(Exception):
         self.incompat = inc
 
 
+def _is_pin(r) -> bool:
+    """True for the range of one version (``==1.0``, with or without its locals)."""
+    if len(r) != 1:
+        return False
+    (lk, ls), (hk, hs) = r[0]
+    return ls == 0 and len(lk) == 6 and (hk == lk or hk == lk[:5] + (_LOCAL_MAX,))
+
+
 def _is_pre(v) -> bool:
     return v.pre is not None or v.dev is not None
 
@@ -10492,7 +10699,7 @@ class _Explainer:
             line += " (%d)" % self.refs[inc.id]
         self.lines.append(line)
 
-    def _build(self, inc, force_ref=False):
+    def _build(self, inc):
         c1, c2 = inc.cause1, inc.cause2
         cur = self.incompat_text(inc)
         d1, d2 = c1.kind == "derived", c2.kind == "derived"
@@ -10682,11 +10889,19 @@ class _Explainer:
             pkg, (pos, rng) = next(iter(inc.terms.items()))
             return ("%s was yanked; a yanked version is only used when pinned with `==`"
                     % self.term_text(pkg, rng))
-        if kind in ("no-wheel", "only-sdist", "no-binary"):
+        if kind in _UNAVAILABLE_HINTS:
             pkg, (pos, rng) = next(iter(inc.terms.items()))
-            return "%s %s; wheels are needed for the target platform or these options" % (
-                self.term_text(pkg, rng), inc.data[1])
+            return _UNAVAILABLE_HINTS[kind] % self.term_text(pkg, rng)
         return None
+
+
+_UNAVAILABLE_HINTS = {
+    "no-wheel": "Wheels of %s exist only for other platforms or Pythons than the target "
+                "(resolve for another with `--python-platform` or `--python-version`)",
+    "only-sdist": "%s has only a source distribution, and building from source is disabled "
+                  "(`--no-build` or `--only-binary`)",
+    "no-binary": "%s has only wheels, and `--no-binary` asks for a source distribution",
+}
 
 
 def _join_and(items, word="and") -> str:
@@ -10825,13 +11040,16 @@ def _build_resolution(solver, roots, decided) -> Resolution:
 class RegistryProvider(Provider):
     """Candidates from an index through a distribution database.
 
-    ``database`` answers ``files(name) -> list[IndexFile]`` (NotFoundError or
-    None when the package does not exist) and ``metadata(dist_or_file) ->
-    Metadata``.  ``tags``: a TagPriority (or tag list) of the target;
-    ``python_version``: Version (or str) of the target; ``markers``: its marker
-    environment.  Options: ``no_binary`` / ``only_binary`` (sets of canonical
-    names, ":all:" for all), ``no_build`` (no sdists at all),
-    ``exclude_newer`` (ISO date/time string; newer uploads are invisible).
+    ``database`` answers ``metadata(dist_or_file) -> Metadata`` and
+    ``files(name) -> list[IndexFile]`` ([] or NotFoundError when the package
+    does not exist), itself or through its ``client`` (a RegistryClient), and
+    optionally ``known_names()`` for "did you mean" hints.  ``tags``: a
+    TagPriority (or tag list) of the target; ``python_version``: Version (or
+    str) of the target; ``markers``: its marker environment.  Options:
+    ``no_binary`` / ``only_binary`` (names, ":all:" for all; a name beats the
+    other option's ":all:"), ``no_build`` (no sdists at all), ``exclude_newer``
+    (ISO date or date-time; later uploads, and files without a time, are
+    invisible).
     """
 
     def __init__(self, database, *, tags, python_version, markers, resolution="highest",
@@ -10856,15 +11074,26 @@ class RegistryProvider(Provider):
         self._versions = OnceMap()
         self._deps = OnceMap()
 
-    def _flag(self, names, name) -> bool:
-        return name in names or (":all:" in names and name not in names - {":all:"})
+    def _binary_options(self, name):
+        """(no_binary, only_binary) for one package."""
+        nb, ob = self.no_binary, self.only_binary
+        no_binary = name in nb or (":all:" in nb and name not in ob)
+        only_binary = name in ob or (":all:" in ob and name not in nb)
+        return no_binary, only_binary or self.no_build
 
     def versions(self, name):
         return self._versions.get(name, lambda: self._load_versions(name))
 
+    def _files(self, name):
+        """Files from the database, or from its RegistryClient (``db.client``)."""
+        files = getattr(self.db, "files", None)
+        if files is None:
+            files = self.db.client.files
+        return files(name)
+
     def _load_versions(self, name):
         try:
-            files = self.db.files(name)
+            files = self._files(name)
         except NotFoundError:
             return None
         if not files:
@@ -10891,8 +11120,7 @@ class RegistryProvider(Provider):
                              requires_python=SpecifierSet(rp) if _spec_ok(rp) else None)
         live = [f for f in py_ok if f.yanked is None] or py_ok
         yanked = None if live[0].yanked is None else live[0].yanked
-        no_binary = self._flag(self.no_binary, name)
-        only_binary = self._flag(self.only_binary, name) or self.no_build
+        no_binary, only_binary = self._binary_options(name)
         best, best_rank = None, None
         wheels = [f for f in live if f.is_wheel]
         if not no_binary:
@@ -10987,8 +11215,11 @@ class RegistryProvider(Provider):
             pass
 
     def known_names(self):
-        names = getattr(self.db, "known_names", None)
-        return names() if callable(names) else None
+        for owner in (self.db, getattr(self.db, "client", None)):
+            names = getattr(owner, "known_names", None)
+            if callable(names):
+                return names()
+        return None
 
 
 def _spec_ok(text) -> bool:

@@ -207,7 +207,7 @@ def test_a_corrupted_download_is_refused_and_cut_ones_retried(index_server, tmp_
     folder = db2.fetch_wheel(f)
     assert len(file_requests(index_server, fn)) == 4
     assert os.path.getsize(os.path.join(folder, "big", "data0.bin")) == 500_000
-    [kept] = cache_files(tmp_path, "wheels-v0")
+    [kept] = [p for p in cache_files(tmp_path, "wheels-v0") if p.endswith(".whl")]
     assert support.sha256(pathlib.Path(kept).read_bytes()) == f.hashes["sha256"]
 
 
@@ -368,3 +368,152 @@ def test_live_metadata_of_thirty_packages_without_downloading_any_wheel(tmp_path
         puffin.RegistryClient(puffin.IndexLocations(), cache, offline, offline=True), cache)
     for f in picked:
         assert warm.metadata(f).version == db.metadata(f).version
+
+
+# ---- pins answered from the cache alone ------------------------------------------------
+
+LINUX_TAGS = puffin.TagPriority(["cp311-cp311-manylinux_2_17_x86_64", "cp311-abi3-manylinux_2_17_x86_64",
+                                 "py3-none-manylinux_2_17_x86_64", "py3-none-any"])
+
+
+def fill(client, db, *filenames):
+    """Fetch (download + unzip) each named file from the index, as an install would."""
+    for fn in filenames:
+        db.fetch_wheel(the_file(client, fn))
+
+
+def test_a_pinned_wheel_fetched_once_is_found_again_with_no_request(index_server, tmp_path):
+    """After one install, `pkg==1.0` is answered from the cache: zero requests, and the
+    Dist it gives is the one fetch_wheel and cached_wheel find unzipped."""
+    fn = index_server.add_wheel("pkg", "1.0", files={"pkg/__init__.py": b"X = 1\n"})
+    client, db = setup(tmp_path, index_server)
+    folder = db.fetch_wheel(the_file(client, fn))
+    index_server.reset_counters()
+    _, db2 = setup(tmp_path, index_server)
+    dist = db2.cached_registry_wheel("PKG", "1.0", LINUX_TAGS, [index_server.index_url])
+    assert dist.kind == "registry" and dist.name == "pkg" and str(dist.version) == "1.0"
+    assert dist.file.filename == fn and dist.file.url == the_file(client, fn).url
+    assert dist.file.hashes == {"sha256": support.sha256(index_server.data(fn))}
+    assert dist.file.index == index_server.index_url and dist.url == dist.file.url
+    assert db2.cached_wheel(dist) == folder and db2.fetch_wheel(dist) == folder
+    assert index_server.total_requests == 0
+
+
+def test_the_lookup_needs_the_exact_version_and_fitting_tags(index_server, tmp_path):
+    """Another version, or a wheel for another platform, is not an answer (PEP 440
+    equality: 1.0.0 is 1.0)."""
+    a = index_server.add_wheel("pkg", "1.0")
+    b = index_server.add_wheel("pkg", "2.0", tag="cp311-cp311-win_amd64")
+    client, db = setup(tmp_path, index_server)
+    fill(client, db, a, b)
+    index_server.reset_counters()
+    assert db.cached_registry_wheel("pkg", puffin.Version("1.0.0"), LINUX_TAGS,
+                                    [index_server.index_url]).file.filename == a
+    assert db.cached_registry_wheel("pkg", "1.1", LINUX_TAGS, [index_server.index_url]) is None
+    assert db.cached_registry_wheel("pkg", "2.0", LINUX_TAGS, [index_server.index_url]) is None
+    assert db.cached_registry_wheel("other", "1.0", LINUX_TAGS, [index_server.index_url]) is None
+    assert index_server.total_requests == 0
+
+
+def test_the_best_tagged_cached_wheel_wins(index_server, tmp_path):
+    """Two cached wheels of the pin: the one whose tag ranks higher is returned."""
+    generic = index_server.add_wheel("pkg", "1.0")
+    binary = index_server.add_wheel("pkg", "1.0", tag="cp311-abi3-manylinux_2_17_x86_64")
+    client, db = setup(tmp_path, index_server)
+    fill(client, db, generic, binary)
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, [index_server.index_url]).file.filename == binary
+    pure_only = puffin.TagPriority(["py3-none-any"])
+    assert db.cached_registry_wheel("pkg", "1.0", pure_only, [index_server.index_url]).file.filename == generic
+
+
+def test_only_wheels_from_the_given_indexes_count_and_the_first_index_wins(index_server, tmp_path):
+    """A wheel fetched from index A is not an answer for index B alone; with both, the
+    earlier index in the list gives the wheel even when the later one has a better tag."""
+    with support.IndexServer() as other:
+        a = index_server.add_wheel("pkg", "1.0")
+        b = other.add_wheel("pkg", "1.0", tag="cp311-abi3-manylinux_2_17_x86_64")
+        client, db = setup(tmp_path, index_server)
+        fill(client, db, a)
+        client_b, db_b = setup(tmp_path, other)
+        fill(client_b, db_b, b)
+        index_server.reset_counters()
+        other.reset_counters()
+        _, db2 = setup(tmp_path, None, offline=True)
+        assert db2.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, ["https://elsewhere.test/simple"]) is None
+        both = [index_server.index_url + "/", other.index_url]
+        assert db2.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, both).file.filename == a
+        both.reverse()
+        assert db2.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, both).file.filename == b
+        assert index_server.total_requests == 0 and other.total_requests == 0
+
+
+def test_user_hashes_and_requires_python_filter_the_answer(index_server, tmp_path):
+    """--hash values must match the cached wheel; a Requires-Python the target fails is
+    no answer either."""
+    fn = index_server.add_wheel("pkg", "1.0", requires_python=">=3.10")
+    client, db = setup(tmp_path, index_server)
+    fill(client, db, fn)
+    sha = support.sha256(index_server.data(fn))
+    idx = [index_server.index_url]
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx, hashes=["sha256:" + sha])
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx, hashes={"sha256": {"0" * 64}}) is None
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx, hashes=["md5:" + "0" * 32]) is None
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx, python_version=puffin.Version("3.11"))
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx,
+                                    python_version=puffin.Version("3.9.1")) is None
+
+
+def test_a_wheel_gone_from_the_cache_is_no_answer_and_cache_clean_forgets_it(index_server, tmp_path):
+    """The record alone is not enough: the unzipped wheel (or its archive) must be there;
+    `cache clean pkg` removes the records with the rest."""
+    fn = index_server.add_wheel("pkg", "1.0")
+    client, db = setup(tmp_path, index_server)
+    fill(client, db, fn)
+    idx = [index_server.index_url]
+    sha = support.sha256(index_server.data(fn))
+    puffin.remove_tree(os.path.join(str(tmp_path), "archive-v0", "pkg", sha))
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx)  # the archive is still there
+    puffin.remove_tree(os.path.join(str(tmp_path), "wheels-v0", "pkg", sha))
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx) is None
+    fill(client, setup(tmp_path, index_server)[1], fn)
+    puffin.Cache(str(tmp_path)).clean(["pkg"])
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx) is None
+
+
+def test_a_corrupt_record_is_ignored_and_removed(index_server, tmp_path):
+    """A truncated record warns, is removed, and the pin falls back to the resolver."""
+    fn = index_server.add_wheel("pkg", "1.0")
+    client, db = setup(tmp_path, index_server)
+    fill(client, db, fn)
+    cache = puffin.Cache(str(tmp_path))
+    record = os.path.join(cache.wheel_registry("pkg", index_server.index_url), fn + ".json")
+    pathlib.Path(record).write_bytes(b'{"sha256": "ab')
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, [index_server.index_url]) is None
+    assert not os.path.exists(record)
+
+
+def test_wheels_cached_before_records_existed_are_recorded_when_seen(index_server, tmp_path):
+    """A wheel unzipped without a record (an older cache) gets one the next time the plan
+    finds it with cached_wheel, so later runs skip the index."""
+    fn = index_server.add_wheel("pkg", "1.0")
+    client, db = setup(tmp_path, index_server)
+    f = the_file(client, fn)
+    db.fetch_wheel(f)
+    cache = puffin.Cache(str(tmp_path))
+    puffin.remove_tree(os.path.join(str(tmp_path), "wheels-v0", "pkg", "index-" + puffin.index_cache_key(index_server.index_url)))
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, [index_server.index_url]) is None
+    assert db.cached_wheel(f)
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, [index_server.index_url]).file.filename == fn
+    assert os.path.isdir(cache.wheel_registry("pkg", index_server.index_url))
+
+
+def test_direct_urls_and_local_wheels_are_not_recorded(index_server, tmp_path):
+    """Only index files are pins: a URL or path wheel leaves no record."""
+    fn = index_server.add_wheel("pkg", "1.0")
+    _, db = setup(tmp_path, index_server)
+    db.fetch_wheel(puffin.Dist("pkg", kind="url", url=index_server.file_url(fn)))
+    wheel = support.make_wheel("loc", "1.0", out_dir=str(tmp_path / "in"))
+    db.fetch_wheel(puffin.Dist("loc", kind="path", path=wheel))
+    records = [n for d, _, names in os.walk(os.path.join(str(tmp_path), "wheels-v0")) for n in names
+               if n.endswith(".whl.json")]
+    assert records == []

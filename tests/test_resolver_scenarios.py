@@ -169,3 +169,63 @@ def test_scenario(scenario):
 def test_there_are_at_least_sixty_scenarios():
     """The scenario folder holds the sixty-plus ecosystems the issue asks for."""
     assert len(load_scenarios()) >= 60
+
+
+# ---- the same scenarios through the real index client and database ---------------
+
+def _served(scenario):
+    """Scenarios that the local index server can host as they are."""
+    return not scenario.get("url_files")
+
+
+def host_scenario(server, packages):
+    """Put a scenario's packages on the local index server as real wheels/sdists."""
+    import support
+    for name, versions in packages.items():
+        for version, info in versions.items():
+            info = info or {}
+            extras = info.get("extras")
+            deps = list(info.get("deps", ()))
+            rp = info.get("requires_python")
+            per_file = info.get("files_requires_python")
+            common = dict(yanked=info.get("yanked"),
+                          upload_time=info.get("upload_time", "2024-01-01T00:00:00Z"))
+            for i, tag in enumerate(info.get("wheels", ["py3-none-any"])):
+                md_rp = info.get("metadata_requires_python") or rp
+                index_rp = per_file[i] if per_file else rp
+                server.add_wheel(name, version, deps=deps, extras=extras, requires_python=md_rp,
+                                 index_requires_python=index_rp, tag=tag, **common)
+            if info.get("sdist"):
+                server.add_sdist(name, version, deps=deps, extras=extras, requires_python=rp, **common)
+    return support
+
+
+@pytest.mark.parametrize("scenario", [s for s in load_scenarios() if _served(s.values[0])])
+def test_scenario_through_the_index_server(scenario, index_server, tmp_path):
+    """The registry provider over the real RegistryClient and DistributionDatabase gives the same answers."""
+    host_scenario(index_server, scenario["packages"])
+    http = puffin.HttpClient(env={}, dns=puffin.DnsCache(), backoff=0.01)
+    cache = puffin.Cache(str(tmp_path / "cache"))
+    client = puffin.RegistryClient(puffin.IndexLocations(index_server.index_url), cache, http)
+    db = puffin.DistributionDatabase(client, cache)
+    options = dict(scenario.get("options") or {})
+    py = options.pop("python_version", "3.11")
+    platform = options.pop("platform", "linux")
+    parts = py.split(".")
+    provider = puffin.RegistryProvider(
+        db, tags=puffin.tags_for_platform(".".join(parts[:2]), platform),
+        python_version=py if len(parts) >= 3 else py + ".0",
+        markers=marker_env(py, platform), **options)
+    reqs = [tuple(r) if isinstance(r, list) else r for r in scenario["requires"]]
+    expected = scenario["expected"]
+
+    def run():
+        return puffin.resolve(reqs, provider, constraints=scenario.get("constraints", ()),
+                              overrides=scenario.get("overrides", ()),
+                              preferences=scenario.get("preferences"))
+    if "error" in expected:
+        with pytest.raises(puffin.NoSolutionError) as info:
+            run()
+        assert info.value.message == expected["error"]
+        return
+    assert run().pins() == expected["resolved"]

@@ -181,25 +181,27 @@ def _platforms(tags, interp="cp312", abi="cp312"):
 
 
 def test_manylinux_runs_from_the_glibc_version_down_with_legacy_aliases_after_their_twins():
-    """glibc 2.17 on x86_64 gives manylinux_2_17 .. 2_5, each legacy alias right after its twin."""
+    """glibc 2.17 on x86_64 gives linux_x86_64, then manylinux_2_17 .. 2_5, each alias after its twin."""
     plats = _platforms(puffin.compatible_tags(_linux(glibc="2.17")))
-    assert plats[:3] == ["manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux_2_16_x86_64"]
+    assert plats[:4] == ["linux_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",
+                         "manylinux_2_16_x86_64"]
     assert plats[plats.index("manylinux_2_12_x86_64") + 1] == "manylinux2010_x86_64"
-    assert plats[-3:] == ["manylinux_2_5_x86_64", "manylinux1_x86_64", "linux_x86_64"]
+    assert plats[-2:] == ["manylinux_2_5_x86_64", "manylinux1_x86_64"]
     assert "manylinux_2_4_x86_64" not in plats
 
 
 def test_manylinux_on_aarch64_stops_at_glibc_2_17():
     """Other architectures than x86 have no manylinux below glibc 2.17."""
     plats = _platforms(puffin.compatible_tags(_linux(glibc="2.28", platform="linux-aarch64")))
-    assert plats[0] == "manylinux_2_28_aarch64"
-    assert plats[-3:] == ["manylinux_2_17_aarch64", "manylinux2014_aarch64", "linux_aarch64"]
+    assert plats[:2] == ["linux_aarch64", "manylinux_2_28_aarch64"]
+    assert plats[-2:] == ["manylinux_2_17_aarch64", "manylinux2014_aarch64"]
 
 
 def test_a_32_bit_python_on_a_64_bit_kernel_gets_i686_tags():
     """pointer size 32 on linux-x86_64 means i686 platforms, manylinux only when the ELF says i386."""
     plats = _platforms(puffin.compatible_tags(_linux(pointer_bits=32, elf_i686=True, glibc="2.17")))
-    assert plats[0] == "manylinux_2_17_i686" and plats[-1] == "linux_i686"
+    assert plats[:2] == ["linux_i686", "manylinux_2_17_i686"]
+    assert plats[-1] == "manylinux1_i686"
     plats = _platforms(puffin.compatible_tags(_linux(pointer_bits=32, elf_i686=False)))
     assert plats == ["linux_i686"]
 
@@ -208,23 +210,72 @@ def test_armv8l_python_also_accepts_armv7l_wheels():
     """A 32-bit Python on aarch64 takes armv8l then armv7l (manylinux only with armhf)."""
     plats = _platforms(puffin.compatible_tags(
         _linux(platform="linux-aarch64", pointer_bits=32, elf_armhf=True, glibc="2.17")))
-    assert plats[:2] == ["manylinux_2_17_armv8l", "manylinux2014_armv8l"]
-    assert "manylinux_2_17_armv7l" in plats
-    assert plats[-2:] == ["linux_armv8l", "linux_armv7l"]
+    assert plats[:4] == ["linux_armv8l", "linux_armv7l", "manylinux_2_17_armv8l",
+                         "manylinux2014_armv8l"]
+    assert plats.index("manylinux_2_17_armv7l") > plats.index("manylinux_2_17_armv8l")
 
 
 def test_musl_pythons_get_musllinux_tags_and_no_manylinux():
-    """musl 1.2 gives musllinux_1_2 .. 1_0 before linux_<arch>."""
+    """musl 1.2 gives linux_<arch>, then musllinux_1_2 .. 1_0."""
     plats = _platforms(puffin.compatible_tags(_linux(glibc=None, musl_version=[1, 2])))
-    assert plats == ["musllinux_1_2_x86_64", "musllinux_1_1_x86_64", "musllinux_1_0_x86_64",
-                     "linux_x86_64"]
+    assert plats == ["linux_x86_64", "musllinux_1_2_x86_64", "musllinux_1_1_x86_64",
+                     "musllinux_1_0_x86_64"]
+
+
+def test_python_3_8_targets_keep_linux_arch_after_manylinux_and_musllinux():
+    """3.8's newest packaging (26.2) puts linux_<arch> last; 3.9 already gets 26.3's order."""
+    plats = _platforms(puffin.compatible_tags(_linux(py=(3, 8), glibc="2.17")), "cp38", "cp38")
+    assert plats[:2] == ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]
+    assert plats[-1] == "linux_x86_64"
+    plats = _platforms(puffin.compatible_tags(_linux(py=(3, 8), glibc=None, musl_version=[1, 1])),
+                       "cp38", "cp38")
+    assert plats == ["musllinux_1_1_x86_64", "musllinux_1_0_x86_64", "linux_x86_64"]
+    plats = _platforms(puffin.compatible_tags(_linux(py=(3, 9), glibc="2.17")), "cp39", "cp39")
+    assert plats[:2] == ["linux_x86_64", "manylinux_2_17_x86_64"]
+
+
+def test_python_3_8_targets_on_macos_use_fat32_others_fat3():
+    """packaging 26.3 renamed the fat32 macOS format fat3; 3.8 targets keep 26.2's fat32."""
+    old = puffin.mac_platforms((10, 15), "x86_64", (3, 8))
+    new = puffin.mac_platforms((10, 15), "x86_64", (3, 9))
+    assert "macosx_10_15_fat32" in old and "macosx_10_15_fat3" not in old
+    assert [p.replace("fat32", "fat3") for p in old] == new
+    assert puffin.mac_platforms((10, 15), "x86_64") == new
 
 
 def test_a_manylinux_module_can_veto_glibc_versions():
     """Verdicts of the target's _manylinux module remove the versions it refuses."""
     plats = _platforms(puffin.compatible_tags(
         _linux(glibc="2.17", manylinux_compatible={"2_17_x86_64": False})))
-    assert plats[0] == "manylinux_2_16_x86_64"
+    assert plats[:2] == ["linux_x86_64", "manylinux_2_16_x86_64"]
+
+
+def test_linux_platforms_match_the_installed_packaging_with_faked_facts(monkeypatch):
+    """linux_<arch>, manylinux and musllinux order equals the test venv's packaging (26.3+ rules)."""
+    tags_mod = pytest.importorskip("packaging.tags")
+    import packaging
+    import packaging._manylinux as manylinux
+    import packaging._musllinux as musllinux
+    import sysconfig
+    if tuple(int(p) for p in packaging.__version__.split(".")[:2]) < (26, 3):
+        pytest.skip("packaging %s predates the 26.3 order" % packaging.__version__)
+    cases = [
+        ("linux-x86_64", False, (2, 28), None, {}),
+        ("linux-x86_64", False, (-1, -1), (1, 2), {"glibc_version": None, "musl_version": [1, 2]}),
+        ("linux-x86_64", True, (2, 17), None, {"pointer_bits": 32, "elf_i686": True}),
+        ("linux-aarch64", True, (2, 17), None, {"pointer_bits": 32, "elf_armhf": True}),
+        ("linux-aarch64", False, (3, 1), None, {"glibc_version": "3.1"}),
+    ]
+    for plat, bits32, glibc, musl, ours in cases:
+        monkeypatch.setattr(sysconfig, "get_platform", lambda: plat)
+        monkeypatch.setattr(manylinux, "_get_glibc_version", lambda: glibc)
+        monkeypatch.setattr(manylinux, "_have_compatible_abi", lambda exe, archs: True)
+        monkeypatch.setattr(musllinux, "_get_musl_version",
+                            lambda exe: None if musl is None else musllinux._MuslVersion(*musl))
+        expected = list(tags_mod._linux_platforms(bits32))
+        info = _linux(py=(3, 12), platform=plat, glibc="%d.%d" % glibc)
+        info.update(ours)
+        assert _platforms(puffin.compatible_tags(info)) == expected, (plat, bits32, glibc, musl)
 
 
 def test_cpython_tags_follow_abi3_none_and_py_order():
@@ -243,12 +294,14 @@ def test_debug_builds_accept_normal_extension_abis_after_their_own():
     assert tags[:2] == ["cp312-cp312d-win_amd64", "cp312-cp312-win_amd64"]
 
 
-def test_free_threaded_builds_have_no_abi3():
-    """3.13 with Py_GIL_DISABLED uses cp313t and never abi3."""
+def test_free_threaded_builds_take_abi3t_instead_of_abi3():
+    """3.13 with Py_GIL_DISABLED uses cp313t, then the abi3t stable ABI (PEP 803), never abi3."""
     tags = puffin.compatible_tags(_linux(py=(3, 13), Py_GIL_DISABLED=1, system="Windows",
                                          platform="win-amd64"))
-    assert tags[:2] == ["cp313-cp313t-win_amd64", "cp313-none-win_amd64"]
-    assert not any("abi3" in t for t in tags)
+    assert tags[:4] == ["cp313-cp313t-win_amd64", "cp313-abi3t-win_amd64", "cp313-none-win_amd64",
+                        "cp312-abi3t-win_amd64"]
+    assert tags[tags.index("cp32-abi3t-win_amd64") + 1] == "py313-none-win_amd64"
+    assert not any("-abi3-" in t for t in tags)
 
 
 def test_pre_38_cpython_abis_carry_the_pymalloc_flag():
@@ -263,7 +316,7 @@ def test_pypy_uses_generic_tags_and_pp3_any():
     info = _linux(py=(3, 10), implementation_name="pypy", py_version_nodot="310",
                   EXT_SUFFIX=".pypy310-pp73-x86_64-linux-gnu.so", glibc="2.17")
     tags = puffin.compatible_tags(info)
-    assert tags[0] == "pp310-pypy310_pp73-manylinux_2_17_x86_64"
+    assert tags[:2] == ["pp310-pypy310_pp73-linux_x86_64", "pp310-pypy310_pp73-manylinux_2_17_x86_64"]
     assert "pp310-none-linux_x86_64" in tags
     assert tags.index("pp3-none-any") == tags.index("py310-none-any") - 1
 
@@ -272,11 +325,15 @@ def test_compatible_tags_match_packaging_for_explicit_platforms():
     """With the platform list fixed, compatible_tags equals packaging's cpython/generic + compatible tags."""
     tags_mod = pytest.importorskip("packaging.tags")
     plats = _platforms(puffin.compatible_tags(_linux(glibc="2.28")))
-    for py in [(3, 8), (3, 9), (3, 12), (3, 13)]:
+    for py in [(3, 10), (3, 11), (3, 12), (3, 13)]:
         info = _linux(py=py, glibc="2.28")
         expected = [str(t) for t in tags_mod.cpython_tags(py, ["cp%d%d" % py], plats)]
         expected += [str(t) for t in tags_mod.compatible_tags(py, "cp%d%d" % py, plats)]
         assert puffin.compatible_tags(info) == expected
+    info = _linux(py=(3, 13), glibc="2.28", Py_GIL_DISABLED=1, Py_DEBUG=1)
+    expected = [str(t) for t in tags_mod.cpython_tags((3, 13), ["cp313td", "cp313t"], plats)]
+    expected += [str(t) for t in tags_mod.compatible_tags((3, 13), "cp313", plats)]
+    assert puffin.compatible_tags(info) == expected
     info = _linux(py=(3, 10), implementation_name="pypy", py_version_nodot="310",
                   EXT_SUFFIX=".pypy310-pp73-x86_64-linux-gnu.so", glibc="2.28")
     expected = [str(t) for t in tags_mod.generic_tags("pp310", ["pypy310_pp73"], plats)]
@@ -295,18 +352,25 @@ def test_mac_platforms_match_packaging(version, arch):
 
 
 def test_python_platform_linux_is_manylinux_2_17_x86_64():
-    """--python-platform linux means x86_64 with manylinux_2_17 and older, as in uv."""
+    """--python-platform linux means x86_64 with manylinux_2_17 and older, as in uv.
+
+    linux_x86_64 comes first, as in sys_tags() of packaging 26.3+ (the order of
+    compatible_tags for a 3.9+ target)."""
     tags = puffin.tags_for_platform("3.12", "linux")
-    assert tags[:2] == ["cp312-cp312-manylinux_2_17_x86_64", "cp312-cp312-manylinux2014_x86_64"]
+    assert tags[:3] == ["cp312-cp312-linux_x86_64", "cp312-cp312-manylinux_2_17_x86_64",
+                        "cp312-cp312-manylinux2014_x86_64"]
     assert "cp312-cp312-manylinux_2_28_x86_64" not in tags
     assert tags == puffin.tags_for_platform("3.12", "x86_64-unknown-linux-gnu")
 
 
 def test_python_platform_explicit_manylinux_musllinux_macos_and_windows():
     """Explicit uv platform names map to their glibc, musl, macOS or Windows tags."""
-    assert puffin.tags_for_platform("3.11", "x86_64-manylinux_2_28")[0] == "cp311-cp311-manylinux_2_28_x86_64"
-    assert puffin.tags_for_platform("3.11", "aarch64-manylinux_2_17")[0] == "cp311-cp311-manylinux_2_17_aarch64"
-    assert puffin.tags_for_platform("3.11", "x86_64-unknown-linux-musl")[0] == "cp311-cp311-musllinux_1_2_x86_64"
+    assert puffin.tags_for_platform("3.11", "x86_64-manylinux_2_28")[1] == "cp311-cp311-manylinux_2_28_x86_64"
+    assert puffin.tags_for_platform("3.11", "aarch64-manylinux_2_17")[1] == "cp311-cp311-manylinux_2_17_aarch64"
+    assert puffin.tags_for_platform("3.11", "x86_64-unknown-linux-musl")[:2] \
+        == ["cp311-cp311-linux_x86_64", "cp311-cp311-musllinux_1_2_x86_64"]
+    assert puffin.tags_for_platform("3.8", "x86_64-unknown-linux-musl")[:2] \
+        == ["cp38-cp38-musllinux_1_2_x86_64", "cp38-cp38-musllinux_1_1_x86_64"]
     assert puffin.tags_for_platform("3.11", "macos", env={})[0] == "cp311-cp311-macosx_13_0_arm64"
     assert puffin.tags_for_platform("3.11", "macos", env={"MACOSX_DEPLOYMENT_TARGET": "14.2"})[0] \
         == "cp311-cp311-macosx_14_0_arm64"
