@@ -65,6 +65,8 @@ def _stdlib_names():
     if os.path.isdir(dyn):
         found.update(e.split(".")[0] for e in os.listdir(dyn))
     found.discard("site-packages")
+    # modules of the standard library that exist only on Windows
+    found.update({"msvcrt", "winreg", "winsound", "_winapi", "nt", "_overlapped", "_msi"})
     return found
 
 

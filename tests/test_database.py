@@ -77,7 +77,8 @@ def test_range_requests_read_a_remote_wheel_without_downloading_it(index_server,
 
 
 def test_range_reads_cope_with_a_central_directory_bigger_than_the_tail(index_server, tmp_path):
-    """A wheel of 3000 files: the directory is fetched with one more range request."""
+    """A wheel of 3000 files: the rest of the directory, and the METADATA just before
+    it, come with exactly one more range request."""
     index_server.pep658 = False
     fn = big_wheel(index_server, "many", nfiles=3000, size=3_000_000)
     size = len(index_server.data(fn))
@@ -85,8 +86,24 @@ def test_range_reads_cope_with_a_central_directory_bigger_than_the_tail(index_se
     index_server.reset_counters()
     assert db.metadata(the_file(client, fn)).name == "many"
     reqs = file_requests(index_server, fn)
-    assert 2 <= len(reqs) <= 3 and all("range" in r.headers for r in reqs)
+    assert len(reqs) == 2 and all("range" in r.headers for r in reqs)
     assert index_server.bytes_sent < size / 5
+
+
+def test_the_first_range_read_grows_with_the_wheel(index_server, tmp_path):
+    """A big wheel of 600 files, whose directory and METADATA fill more than the least
+    tail: its first read is sized from the listed size, so one request is enough."""
+    index_server.pep658 = False
+    fn = big_wheel(index_server, "wide", nfiles=600, size=6_000_000)
+    size = len(index_server.data(fn))
+    client, db = setup(tmp_path, index_server)
+    f = the_file(client, fn)
+    assert f.size == size
+    index_server.reset_counters()
+    assert db.metadata(f).name == "wide"
+    [req] = file_requests(index_server, fn)
+    assert req.headers["range"] == "bytes=-%d" % puffin._range_tail(size)
+    assert puffin._range_tail(size) > puffin._RANGE_TAIL and index_server.bytes_sent < size / 20
 
 
 def test_a_server_that_refuses_ranges_costs_one_download_kept_for_the_install(index_server, tmp_path):
@@ -356,7 +373,7 @@ def test_live_metadata_of_thirty_packages_without_downloading_any_wheel(tmp_path
     assert db.stats["pep658"] + db.stats["range"] == len(LIVE_SET)
     wheels = os.path.join(str(tmp_path), "wheels-v0")
     kept = [d for d in os.listdir(wheels)] if os.path.isdir(wheels) else []
-    assert all(f.size <= 32 * 1024 for f in picked if f.name in kept)  # only tails that were whole
+    assert all(f.size <= puffin._RANGE_TAIL for f in picked if f.name in kept)  # only tails that were whole
     # at most a few tens of KiB per wheel, against tens of MiB for the wheels themselves
     assert received < 100 * 1024 * len(LIVE_SET), received
     assert received < total_size / 20, (received, total_size)
@@ -517,3 +534,82 @@ def test_direct_urls_and_local_wheels_are_not_recorded(index_server, tmp_path):
     records = [n for d, _, names in os.walk(os.path.join(str(tmp_path), "wheels-v0")) for n in names
                if n.endswith(".whl.json")]
     assert records == []
+
+
+# ---- unzipping -------------------------------------------------------------------------
+
+def tree(root):
+    """{relative path: (mode, bytes)} of every file under root."""
+    out = {}
+    for d, _, names in os.walk(root):
+        for n in names:
+            p = os.path.join(d, n)
+            out[os.path.relpath(p, root).replace(os.sep, "/")] = (os.stat(p).st_mode, pathlib.Path(p).read_bytes())
+    return out
+
+
+def both_ways(tmp_path, wheel):
+    """(extract_wheel's tree, unzip_wheel's tree) of one wheel."""
+    a, b = tmp_path / "fast", tmp_path / "ref"
+    a.mkdir()
+    b.mkdir()
+    puffin.extract_wheel(wheel, str(a))
+    puffin.unzip_wheel(wheel, str(b))
+    return tree(str(a)), tree(str(b))
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_extract_wheel_lays_out_what_unzip_wheel_does(tmp_path, monkeypatch):
+    """Same files, bytes and modes as section 7's unzip_wheel: nested folders, executable
+    scripts, empty files, a symlink member as a file of its link text, a repeated member
+    (last wins), stored and deflated members, and big members inflated in pieces."""
+    import zipfile
+    monkeypatch.setattr(puffin, "_STREAM_MEMBER", 4096)
+    wheel = support.make_wheel(
+        "pkg", "1.0", out_dir=str(tmp_path / "in"),
+        files={"pkg/__init__.py": b"", "pkg/sub/deep/mod.py": b"X = 1\n" * 5000,
+               "pkg/blob.bin": os.urandom(20000), "pkg/tool.sh": (b"#!/bin/sh\n", 0o755)},
+        scripts={"run": b"#!python\nprint(1)\n"}, symlinks={"pkg/link.py": "sub/deep/mod.py"},
+        extra_members=[("pkg/__init__.py", b"LAST = 1\n")])
+    fast, ref = both_ways(tmp_path, wheel)
+    assert fast == ref and len(fast) >= 8
+    assert fast["pkg/__init__.py"][1] == b"LAST = 1\n" and fast["pkg/link.py"][1] == b"sub/deep/mod.py"
+    assert fast["pkg/tool.sh"][0] & 0o111 and not fast["pkg/blob.bin"][0] & 0o111
+    stored = str(tmp_path / "stored-1.0-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            info.compress_type = zipfile.ZIP_STORED
+            dst.writestr(info, data)
+    (tmp_path / "s").mkdir()
+    fast, ref = both_ways(tmp_path / "s", stored)
+    assert fast == ref and fast["pkg/blob.bin"][1] == ref["pkg/blob.bin"][1]
+    monkeypatch.chdir(tmp_path)  # a relative target folder works too
+    os.mkdir("rel")
+    assert puffin.extract_wheel(wheel, "rel") == "rel" and tree("rel") == ref
+
+
+def test_extract_wheel_refuses_unsafe_and_corrupt_wheels(tmp_path):
+    """A path out of the folder or a symlink pointing out raises UnsafePathError before any
+    write; a member whose bytes do not match its CRC raises InstallError."""
+    out = tmp_path / "in"
+    evil = support.make_wheel("evil", "1.0", out_dir=str(out), files={"../evil.py": b"x"})
+    link = support.make_wheel("link", "1.0", out_dir=str(out), symlinks={"link/x": "../../../etc/passwd"})
+    for w in (evil, link):
+        target = tmp_path / ("t-" + os.path.basename(w))
+        target.mkdir()
+        with pytest.raises(puffin.UnsafePathError):
+            puffin.extract_wheel(w, str(target))
+        assert not os.path.exists(str(tmp_path / "evil.py"))
+    import zipfile
+    for i, compression in enumerate((zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)):
+        bad = tmp_path / ("crc%d-1.0-py3-none-any.whl" % i)
+        with zipfile.ZipFile(str(bad), "w", compression) as zf:
+            zf.writestr("crc/a.txt", b"hello world " * 100)
+        data = bytearray(bad.read_bytes())
+        data[30 + len(b"crc/a.txt") + 5] ^= 0xFF  # inside the member's bytes
+        bad.write_bytes(bytes(data))
+        (tmp_path / ("t-crc%d" % i)).mkdir()
+        with pytest.raises(puffin.InstallError) as e:
+            puffin.extract_wheel(str(bad), str(tmp_path / ("t-crc%d" % i)))
+        assert "corrupt" in str(e.value)

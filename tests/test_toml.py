@@ -15,8 +15,8 @@ import puffin
 
 try:
     import tomllib
-except ImportError:  # Python < 3.11
-    tomllib = None
+except ImportError:  # Python < 3.11: tomli is tomllib's published twin (the test venvs have it)
+    import tomli as tomllib
 
 fallback = puffin._toml_fallback_loads
 

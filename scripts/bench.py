@@ -1,0 +1,490 @@
+#!/usr/bin/env python3
+"""Benchmark puffin.py against uv's pip interface, pip and pip-tools, in one run.
+
+    scripts/bench.py [--quick] [--tools VENV] [--reps N] [--slow-reps N]
+    scripts/bench.py --relock          # re-make the pip-sync locks with uv
+
+What it measures (the sets are in scripts/bench_sets/):
+
+- pip-compile, cold (empty cache) and warm (cache filled), of `jupyter.in` and
+  `popular25.in`: puffin.py vs `uv pip compile` vs pip-tools' `pip-compile`;
+- pip-sync of the locks `small.txt` (7 pure-Python packages) and `large.txt`
+  (~110 packages with numpy, pandas, scipy, django): cold (empty cache, fresh
+  venv), warm (filled cache, fresh venv) and no-op (the same venv again):
+  puffin.py vs `uv pip sync` vs `pip install --no-deps --no-compile -r LOCK`.
+
+Each tool has its own cache folder under BUILD/bench/cache/, every run gets a
+fresh venv (made with `python -m venv --without-pip` for puffin.py and uv; a
+copy of a venv with the newest pip for pip), and puffin.py runs as
+`VENV/bin/python puffin.py pip-sync LOCK`, its main job. Runs are interleaved
+(every repetition runs each tool once, in a rotating order) and the table shows
+medians, so a noisy machine or network hurts every tool alike. pip runs with
+`--no-compile` because neither puffin.py nor uv compile bytecode by default.
+
+`--tools VENV` is a virtual environment that has `uv` and `pip-tools`
+installed (default BUILD/bench/tools). Index settings of the calling
+environment (PIP_*, UV_*, PUFFIN_* variables, pip.conf, uv.toml) are ignored
+so that every tool talks to the default index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PUFFIN = os.path.join(REPO, "puffin.py")
+SETS = os.path.join(REPO, "scripts", "bench_sets")
+TIMEOUT = 1800  # seconds for one command; pip-compile of jupyter cold is slow
+
+COMPILE_SETS = ["jupyter", "popular25"]
+SYNC_SETS = ["small", "large"]
+QUICK_COMPILE_SETS = ["popular25"]
+QUICK_SYNC_SETS = ["small"]
+
+# (kind, phase) -> (max puffin/uv, min other/puffin); None: no target.
+TARGETS = {
+    ("compile", "cold"): (2.0, 3.0),
+    ("compile", "warm"): (3.0, 3.0),
+    ("sync", "cold"): (1.5, None),
+    ("sync", "warm"): (1.0, 10.0),  # "faster than uv": strictly below 1.0
+    ("sync", "no-op"): (3.0, None),
+}
+
+
+# ----------------------------------------------------------------------------
+# Environment and tools
+# ----------------------------------------------------------------------------
+
+def clean_env(**extra: str) -> dict:
+    """The caller's environment without anything that points a tool at another
+    index or configuration, so every tool sees the same default index."""
+    drop_prefixes = ("PIP_", "UV_", "PUFFIN_")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(drop_prefixes)
+           and k not in ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME")}
+    env["PIP_CONFIG_FILE"] = os.devnull       # no pip.conf anywhere
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PIP_NO_INPUT"] = "1"
+    env["UV_NO_CONFIG"] = "1"
+    env["UV_NO_PROGRESS"] = "1"
+    env.update(extra)
+    return env
+
+
+def base_python(requested: str | None) -> str:
+    """The interpreter that makes the benchmark venvs: --python, else the
+    interpreter behind the one running this script (never a venv's)."""
+    if requested:
+        return requested
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    return base if os.path.exists(base) else sys.executable
+
+
+def run(argv: list, env: dict, cwd: str) -> tuple:
+    """Run argv; return (seconds, returncode, stderr tail)."""
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return time.perf_counter() - t0, -1, f"timed out after {TIMEOUT}s"
+    elapsed = time.perf_counter() - t0
+    out = (proc.stderr or b"").decode("utf-8", "replace")
+    if proc.returncode != 0:
+        out += (proc.stdout or b"").decode("utf-8", "replace")
+    return elapsed, proc.returncode, out
+
+
+def check_call(argv: list, env: dict | None = None, cwd: str | None = None) -> None:
+    subprocess.run(argv, env=env or clean_env(), cwd=cwd, check=True,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+
+def tool_version(argv: list) -> str:
+    try:
+        out = subprocess.run(argv, env=clean_env(), stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, timeout=120).stdout
+        return out.decode().strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return "unknown"
+
+
+class Bench:
+    """Paths and commands of one benchmark run."""
+
+    def __init__(self, args):
+        self.build = os.path.abspath(args.build)
+        self.root = os.path.join(self.build, "bench")
+        self.tools = os.path.abspath(args.tools or os.path.join(self.root, "tools"))
+        self.python = base_python(args.python)
+        self.uv = os.path.join(self.tools, "bin", "uv")
+        self.tools_python = os.path.join(self.tools, "bin", "python")
+        self.work = os.path.join(self.root, "work")
+        self.pip_template = os.path.join(self.root, "pip-template")
+        for path in (self.uv, self.tools_python):
+            if not os.path.exists(path):
+                sys.exit(f"bench: {path} is missing: make a venv with uv and pip-tools "
+                         f"(`make bench-setup`) or pass --tools VENV")
+        os.makedirs(self.work, exist_ok=True)
+
+    # -- folders -----------------------------------------------------------
+    def cache(self, tool: str) -> str:
+        return os.path.join(self.root, "cache", tool)
+
+    def clear_cache(self, tool: str) -> None:
+        shutil.rmtree(self.cache(tool), ignore_errors=True)
+
+    def venv(self, tool: str) -> str:
+        return os.path.join(self.root, "venvs", tool)
+
+    def fresh_venv(self, tool: str) -> str:
+        """A new empty venv for tool (a copy of the pip template for pip)."""
+        path = self.venv(tool)
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if tool == "pip":
+            shutil.copytree(self.pip_template, path, symlinks=True)
+        else:
+            check_call([self.python, "-m", "venv", "--without-pip", path])
+        return path
+
+    def make_pip_template(self) -> None:
+        """A venv with the newest pip, copied for every pip run (ensurepip is slow)."""
+        marker = os.path.join(self.pip_template, ".ready")
+        if os.path.exists(marker):
+            return
+        shutil.rmtree(self.pip_template, ignore_errors=True)
+        check_call([self.python, "-m", "venv", self.pip_template])
+        check_call([os.path.join(self.pip_template, "bin", "python"), "-m", "pip",
+                    "install", "-q", "--upgrade", "pip"])
+        open(marker, "w").close()
+
+    # -- commands ----------------------------------------------------------
+    def compile_cmd(self, tool: str, src: str, out: str) -> tuple:
+        """(argv, env) of one pip-compile of src into out."""
+        cache = self.cache(tool)
+        if tool == "puffin.py":
+            return ([self.python, PUFFIN, "pip-compile", "--cache-dir", cache,
+                     "--python", self.python, src, "-o", out], clean_env())
+        if tool == "uv":
+            return ([self.uv, "pip", "compile", "--no-config", "--cache-dir", cache,
+                     "--python", self.python, src, "-o", out], clean_env())
+        # pip-tools keeps its own dependency cache; pip under it keeps HTTP and wheels.
+        return ([self.tools_python, "-m", "piptools", "compile", "--quiet",
+                 "--cache-dir", os.path.join(cache, "piptools"), "-o", out, src],
+                clean_env(PIP_CACHE_DIR=os.path.join(cache, "pip")))
+
+    def sync_cmd(self, tool: str, lock: str, venv: str) -> tuple:
+        """(argv, env) of one sync of lock into venv."""
+        cache = self.cache(tool)
+        py = os.path.join(venv, "bin", "python")
+        if tool == "puffin.py":
+            return [py, PUFFIN, "pip-sync", "--cache-dir", cache, lock], clean_env()
+        if tool == "uv":
+            return ([self.uv, "pip", "sync", "--no-config", "--cache-dir", cache,
+                     "--python", py, lock], clean_env())
+        return ([py, "-m", "pip", "install", "--no-deps", "--no-compile", "-q", "-r", lock],
+                clean_env(PIP_CACHE_DIR=cache))
+
+
+# ----------------------------------------------------------------------------
+# Checks of what the tools produced
+# ----------------------------------------------------------------------------
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_pins(path: str) -> dict:
+    """name -> version of the `name==version` lines of a requirements file."""
+    pins = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\#]+)", line)
+                if m:
+                    pins[canonical(m.group(1))] = m.group(3)
+    except OSError:
+        pass
+    return pins
+
+
+def installed(venv: str) -> dict:
+    """name -> version of the dist-info folders in venv's site-packages."""
+    found = {}
+    lib = os.path.join(venv, "lib")
+    for pyver in os.listdir(lib) if os.path.isdir(lib) else ():
+        site = os.path.join(lib, pyver, "site-packages")
+        for entry in os.listdir(site) if os.path.isdir(site) else ():
+            if entry.endswith(".dist-info"):
+                name, _, version = entry[:-len(".dist-info")].partition("-")
+                found[canonical(name)] = version
+    return found
+
+
+def pin_diff(expected: dict, got: dict, ignore=()) -> str:
+    """'' when got matches expected, else a short description."""
+    parts = []
+    for name in sorted(set(expected) | set(got)):
+        if name in ignore:
+            continue
+        a, b = expected.get(name), got.get(name)
+        if a != b:
+            parts.append(f"{name} {a or '-'} vs {b or '-'}")
+    if not parts:
+        return ""
+    more = f" (+{len(parts) - 6} more)" if len(parts) > 6 else ""
+    return "; ".join(parts[:6]) + more
+
+
+# ----------------------------------------------------------------------------
+# The run
+# ----------------------------------------------------------------------------
+
+class Results:
+    """Times per (kind, set, phase, tool), plus notes on failures and mismatches."""
+
+    def __init__(self):
+        self.times = {}
+        self.failures = {}
+        self.notes = []
+
+    def add(self, key: tuple, tool: str, seconds: float, rc: int, err: str) -> None:
+        if rc == 0:
+            self.times.setdefault(key, {}).setdefault(tool, []).append(seconds)
+        else:
+            self.times.setdefault(key, {}).setdefault(tool, [])
+            tail = "\n".join(err.strip().splitlines()[-6:])
+            self.failures.setdefault((key, tool), f"exit {rc}: {tail}")
+
+    def median(self, key: tuple, tool: str):
+        samples = self.times.get(key, {}).get(tool) or []
+        return statistics.median(samples) if samples else None
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+            log(f"  note: {text}")
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def rotate(items: list, n: int) -> list:
+    n %= len(items)
+    return items[n:] + items[:n]
+
+
+def bench_compile(b: Bench, res: Results, name: str, rep: int, tools: list) -> None:
+    src = os.path.join(SETS, name + ".in")
+    for phase in ("cold", "warm"):
+        for tool in rotate(tools, rep):
+            if phase == "cold":
+                b.clear_cache(tool)
+            out = os.path.join(b.work, f"compile-{name}-{tool}.txt")
+            if os.path.exists(out):
+                os.remove(out)  # pip-compile -o keeps old pins; start from nothing
+            argv, env = b.compile_cmd(tool, src, out)
+            secs, rc, err = run(argv, env, b.work)
+            key = ("compile", name, phase)
+            res.add(key, tool, secs, rc, err)
+            log(f"  compile {name:9} {phase:5} {tool:10} {secs:7.2f}s" + ("" if rc == 0 else f"  FAILED ({rc})"))
+            if rc == 0 and tool != "uv":
+                uv_out = os.path.join(b.work, f"compile-{name}-uv.txt")
+                if os.path.exists(uv_out):
+                    diff = pin_diff(read_pins(uv_out), read_pins(out),
+                                    ignore=("pip", "setuptools", "wheel", "distribute"))
+                    if diff:
+                        res.note(f"compile {name}: {tool} pins differ from uv's: {diff}")
+
+
+def bench_sync(b: Bench, res: Results, name: str, rep: int, tools: list) -> None:
+    lock = os.path.join(SETS, name + ".txt")
+    expected = read_pins(lock)
+    for phase in ("cold", "warm", "no-op"):
+        for tool in rotate(tools, rep):
+            if phase == "cold":
+                b.clear_cache(tool)
+            venv = b.venv(tool) if phase == "no-op" else b.fresh_venv(tool)
+            argv, env = b.sync_cmd(tool, lock, venv)
+            secs, rc, err = run(argv, env, b.work)
+            res.add(("sync", name, phase), tool, secs, rc, err)
+            log(f"  sync    {name:9} {phase:5} {tool:10} {secs:7.2f}s" + ("" if rc == 0 else f"  FAILED ({rc})"))
+            if rc == 0:
+                diff = pin_diff(expected, installed(venv), ignore=("pip", "setuptools", "wheel"))
+                if diff:
+                    res.note(f"sync {name} {phase}: {tool} left the venv unlike the lock: {diff}")
+
+
+# ----------------------------------------------------------------------------
+# Report
+# ----------------------------------------------------------------------------
+
+def fmt_secs(value) -> str:
+    if value is None:
+        return "FAILED"
+    return f"{value:.2f}s" if value < 100 else f"{value:.0f}s"
+
+
+def ratio_cell(num, den):
+    if num is None or den is None or den == 0:
+        return None, "-"
+    r = num / den
+    return r, f"{r:.2f}x"
+
+
+def report(res: Results, order: list, header: list) -> str:
+    """The table and the summary, as plain text."""
+    lines = list(header) + [""]
+    cols = ("scenario", "puffin.py", "uv", "pip/tools", "puffin/uv", "target",
+            "other/puffin", "target", "")
+    rows = [cols]
+    summary = []
+    for key in order:
+        kind, name, phase = key
+        other = "pip-tools" if kind == "compile" else "pip"
+        p, u, o = (res.median(key, t) for t in ("puffin.py", "uv", other))
+        max_uv, min_other = TARGETS[(kind, phase)]
+        r_uv, r_uv_s = ratio_cell(p, u)
+        r_o, r_o_s = ratio_cell(o, p)
+        verdicts = []
+        t_uv = "-"
+        if max_uv is not None:
+            t_uv = "< 1x" if max_uv == 1.0 else f"<= {max_uv:g}x"
+            ok = r_uv is not None and (r_uv < 1.0 if max_uv == 1.0 else r_uv <= max_uv)
+            verdicts.append("ok" if ok else "MISS")
+            summary.append((f"{kind} {name} {phase}", f"puffin.py/uv = {r_uv_s}", t_uv, ok))
+        t_o = "-"
+        if min_other is not None:
+            t_o = f">= {min_other:g}x"
+            ok = r_o is not None and r_o >= min_other
+            verdicts.append("ok" if ok else "MISS")
+            summary.append((f"{kind} {name} {phase}", f"{other}/puffin.py = {r_o_s}", t_o, ok))
+        n = len(res.times.get(key, {}).get("puffin.py") or [])
+        rows.append((f"{kind} {name} {phase}", fmt_secs(p), fmt_secs(u),
+                     fmt_secs(o) if res.times.get(key, {}).get(other) is not None else "-",
+                     r_uv_s, t_uv, r_o_s, t_o, " ".join(verdicts) + (f"  (n={n})" if n else "")))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(cols))]
+    for i, row in enumerate(rows):
+        lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append("")
+    lines.append("times are medians of the runs; puffin/uv below 1 means puffin.py is faster;")
+    lines.append("other/puffin is pip-tools' (compile) or pip's (sync) time over puffin.py's.")
+    lines.append("")
+    met = sum(1 for s in summary if s[3])
+    lines.append(f"Summary: {met} of {len(summary)} targets met")
+    for scen, ratio, target, ok in summary:
+        lines.append(f"  {'ok  ' if ok else 'MISS'}  {scen:28} {ratio:26} target {target}")
+    if res.failures:
+        lines.append("")
+        lines.append("Failures:")
+        for ((kind, name, phase), tool), err in sorted(res.failures.items()):
+            lines.append(f"  {kind} {name} {phase} {tool}: " + err.replace("\n", "\n      "))
+    if res.notes:
+        lines.append("")
+        lines.append("Notes:")
+        lines.extend(f"  {n}" for n in res.notes)
+    return "\n".join(lines)
+
+
+def relock(b: Bench) -> None:
+    """Re-make the pip-sync locks with uv, for CPython 3.11 on x86_64 Linux, wheels only."""
+    for name in SYNC_SETS:
+        src = os.path.relpath(os.path.join(SETS, name + ".in"), REPO)
+        out = os.path.relpath(os.path.join(SETS, name + ".txt"), REPO)
+        check_call([b.uv, "pip", "compile", "--no-config", "--quiet",
+                    "--python-version", "3.11", "--python-platform", "x86_64-unknown-linux-gnu",
+                    "--only-binary", ":all:",
+                    "--custom-compile-command", "scripts/bench.py --relock",
+                    src, "-o", out], cwd=REPO)
+        print(f"{out}: {len(read_pins(os.path.join(REPO, out)))} packages")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: only popular25 and small, 2 repetitions (pip 1)")
+    parser.add_argument("--reps", type=int, help="repetitions of puffin.py and uv (default 3)")
+    parser.add_argument("--slow-reps", type=int,
+                        help="repetitions of pip and pip-tools (default 2)")
+    parser.add_argument("--only", choices=("compile", "sync"), help="run only this half")
+    parser.add_argument("--tools", help="venv with uv and pip-tools (default BUILD/bench/tools)")
+    parser.add_argument("--python", help="the CPython 3.11 that makes the venvs "
+                        "(default: the one behind this script's interpreter)")
+    parser.add_argument("--build", default=os.path.join(REPO, "build"), help="the build folder")
+    parser.add_argument("--relock", action="store_true",
+                        help="re-make scripts/bench_sets/*.txt with uv and stop")
+    args = parser.parse_args(argv)
+
+    b = Bench(args)
+    if args.relock:
+        relock(b)
+        return 0
+    reps = args.reps or (2 if args.quick else 3)
+    slow_reps = min(reps, args.slow_reps or (1 if args.quick else 2))
+    compile_sets = QUICK_COMPILE_SETS if args.quick else COMPILE_SETS
+    sync_sets = QUICK_SYNC_SETS if args.quick else SYNC_SETS
+    if args.only == "compile":
+        sync_sets = []
+    elif args.only == "sync":
+        compile_sets = []
+
+    b.make_pip_template()
+    pip_py = os.path.join(b.pip_template, "bin", "python")
+    header = [
+        f"puffin.py bench, {time.strftime('%Y-%m-%d %H:%M')}, "
+        f"{platform.python_implementation()} {tool_version([b.python, '--version']).split()[-1]} "
+        f"on {platform.system()} {platform.machine()}, {os.cpu_count()} cores",
+        f"  puffin.py {tool_version([b.python, PUFFIN, '--version']).split()[-1]}; "
+        f"{tool_version([b.uv, '--version'])}; "
+        f"pip {tool_version([pip_py, '-m', 'pip', '--version']).split()[1]}; "
+        f"pip-tools {tool_version([b.tools_python, '-m', 'piptools', 'compile', '--version']).split()[-1]}",
+        f"  {reps} runs of puffin.py and uv, {slow_reps} of pip and pip-tools, interleaved",
+    ]
+    for line in header:
+        log(line)
+
+    res = Results()
+    t0, load_start = time.time(), os.getloadavg()[0]
+    for rep in range(reps):
+        log(f"run {rep + 1} of {reps}")
+        slow = rep < slow_reps
+        for name in compile_sets:
+            tools = ["puffin.py", "uv"] + (["pip-tools"] if slow else [])
+            bench_compile(b, res, name, rep, tools)
+        for name in sync_sets:
+            tools = ["puffin.py", "uv"] + (["pip"] if slow else [])
+            bench_sync(b, res, name, rep, tools)
+    header.append(f"  took {time.time() - t0:.0f}s in all; load average at the start "
+                  f"{load_start:.1f}, at the end {os.getloadavg()[0]:.1f} (above 1 per core: noisy)")
+
+    order = [("compile", n, p) for n in compile_sets for p in ("cold", "warm")]
+    order += [("sync", n, p) for n in sync_sets for p in ("cold", "warm", "no-op")]
+    text = report(res, order, header)
+    print(text)
+    out_dir = b.root
+    with open(os.path.join(out_dir, "report.txt"), "w", encoding="utf-8") as f:
+        f.write(text + "\n")
+    with open(os.path.join(out_dir, "results.json"), "w", encoding="utf-8") as f:
+        json.dump({"header": header,
+                   "times": {" ".join(k): v for k, v in res.times.items()},
+                   "failures": {" ".join(k) + " " + t: e for (k, t), e in res.failures.items()},
+                   "notes": res.notes}, f, indent=1)
+    return 1 if res.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

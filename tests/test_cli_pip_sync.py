@@ -1,0 +1,283 @@
+"""`puffin.py pip-sync` run as users run it: make a venv match a lock exactly.
+
+The venv's own Python runs puffin.py (or `--python` names the venv); the
+wheels come from the local index server. Each test checks the exit code, the
+exact summary lines, what is left in site-packages, and imports.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import support
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PUFFIN = os.path.join(REPO_ROOT, "puffin.py")
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+def puffin(python, *args, env, cwd=None, timeout=120):
+    """Run ``python puffin.py ARGS``; return (exit code, stdout, stderr), times filtered."""
+    proc = subprocess.run([os.fspath(python), PUFFIN] + [os.fspath(a) for a in args], env=env,
+                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return proc.returncode, support.filter_times(proc.stdout), support.filter_times(proc.stderr)
+
+
+def dist_infos(site: str) -> dict:
+    """{canonical name: version} of the .dist-info folders in ``site``."""
+    out = {}
+    for entry in os.listdir(site) if os.path.isdir(site) else ():
+        if entry.endswith(".dist-info"):
+            name, version = entry[: -len(".dist-info")].rsplit("-", 1)
+            out[support.normalize_name(name)] = version
+    return out
+
+
+def tree(root: str) -> dict:
+    """{relative path: (size, mtime_ns)} of every file under ``root`` (the lock file left out)."""
+    out = {}
+    for dirpath, _dirs, files in os.walk(root):
+        for fn in files:
+            p = os.path.join(dirpath, fn)
+            st = os.lstat(p)
+            out[os.path.relpath(p, root)] = (st.st_size, st.st_mtime_ns)
+    out.pop(".puffin.lock", None)
+    return out
+
+
+def py(venv, code: str) -> str:
+    proc = subprocess.run([venv.python, "-c", code], capture_output=True, text=True, check=True)
+    return proc.stdout.strip()
+
+
+def lock(tmp_path, text: str, name: str = "requirements.txt") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+# ---- fixtures -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def server():
+    """a 1.0, b 1.0/2.0, c 1.0, d 1.0, needs-x 1.0 (needs x), x 1.0, and fake seed packages."""
+    with support.IndexServer() as s:
+        for name, version in (("a", "1.0"), ("b", "1.0"), ("b", "2.0"), ("c", "1.0"), ("d", "1.0"),
+                              ("x", "1.0"), ("pip", "24.0"), ("setuptools", "69.0"), ("wheel", "0.42.0")):
+            s.add_wheel(name, version)
+        s.add_wheel("needs-x", "1.0", deps=["x"])
+        yield s
+    assert not s.errors, "\n".join(s.errors)
+
+
+@pytest.fixture
+def env(clean_env, tmp_cache, server):
+    server.clear_faults()
+    server.reset_counters()
+    return dict(clean_env, PUFFIN_CACHE_DIR=tmp_cache, PUFFIN_INDEX_URL=server.index_url)
+
+
+def _install(venv, env, *reqs):
+    code, _, err = puffin(venv.python, "pip-install", *reqs, env=env)
+    assert code == 0, err
+
+
+# ---- keep / install / remove / replace ----------------------------------------------------------
+
+def test_sync_keeps_installs_replaces_and_removes_in_one_run(env, venv_factory, tmp_path):
+    """a kept, b 1.0 -> 2.0, c removed, d added: one run, uv's lines, a untouched."""
+    venv = venv_factory()
+    _install(venv, env, "a==1.0", "b==1.0", "c==1.0")
+    a_files = {k: v for k, v in tree(venv.site_packages).items() if k.startswith("a")}
+    code, out, err = puffin(venv.python, "pip-sync", lock(tmp_path, "a==1.0\nb==2.0\nd==1.0\n"), env=env)
+    assert (code, out) == (0, "")
+    assert err.splitlines() == [
+        "Resolved 3 packages in [TIME]",
+        "Prepared 2 packages in [TIME]",
+        "Uninstalled 2 packages in [TIME]",
+        "Installed 2 packages in [TIME]",
+        " - b==1.0",
+        " + b==2.0",
+        " - c==1.0",
+        " + d==1.0",
+    ]
+    assert dist_infos(venv.site_packages) == {"a": "1.0", "b": "2.0", "d": "1.0"}
+    assert {k: v for k, v in tree(venv.site_packages).items() if k.startswith("a")} == a_files
+    assert not os.path.exists(os.path.join(venv.site_packages, "c"))
+    for name in ("b-2.0", "d-1.0"):
+        dist_info = os.path.join(venv.site_packages, name + ".dist-info")
+        assert os.path.isfile(os.path.join(dist_info, "REQUESTED"))
+        with open(os.path.join(dist_info, "INSTALLER")) as f:
+            assert f.read().strip() == "puffin"
+    assert py(venv, "import a, b, d; print(b.__version__)") == "2.0"
+
+
+def test_sync_into_an_empty_venv_with_the_python_option(env, venv_factory, tmp_path):
+    """--python VENV from another interpreter: the lock lands in that venv."""
+    venv = venv_factory()
+    code, _, err = puffin(sys.executable, "pip-sync", lock(tmp_path, "a==1.0\nb==1.0\n"),
+                          "--python", venv.path, env=env)
+    assert code == 0
+    assert err.splitlines() == [
+        "Resolved 2 packages in [TIME]",
+        "Prepared 2 packages in [TIME]",
+        "Installed 2 packages in [TIME]",
+        " + a==1.0",
+        " + b==1.0",
+    ]
+    assert dist_infos(venv.site_packages) == {"a": "1.0", "b": "1.0"}
+
+
+def test_a_second_sync_prints_only_checked_asks_no_index_and_touches_nothing(env, venv_factory, server, tmp_path):
+    """No-op sync: `Checked N packages in [TIME]` and nothing else; no request; no file changed."""
+    venv = venv_factory()
+    path = lock(tmp_path, "a==1.0\nb==2.0\nd==1.0\n")
+    assert puffin(venv.python, "pip-sync", path, env=env)[0] == 0
+    before = tree(venv.path)
+    server.reset_counters()
+    code, out, err = puffin(venv.python, "pip-sync", path, env=env)
+    assert (code, out, err) == (0, "", "Checked 3 packages in [TIME]\n")
+    assert server.total_requests == 0
+    assert tree(venv.path) == before
+
+
+def test_dry_run_reports_the_changes_and_changes_nothing(env, venv_factory, tmp_path):
+    """--dry-run: the would-be changes, and site-packages exactly as before."""
+    venv = venv_factory()
+    _install(venv, env, "b==1.0", "c==1.0")
+    before = tree(venv.path)
+    code, _, err = puffin(venv.python, "pip-sync", lock(tmp_path, "a==1.0\nb==2.0\n"), "--dry-run", env=env)
+    assert code == 0
+    assert err.splitlines() == [
+        "Resolved 2 packages in [TIME]",
+        "Would download 2 packages",
+        "Would uninstall 2 packages",
+        "Would install 2 packages",
+        " + a==1.0",
+        " - b==1.0",
+        " + b==2.0",
+        " - c==1.0",
+    ]
+    assert tree(venv.path) == before
+
+
+# ---- seed packages ----------------------------------------------------------------------------------
+
+def test_seed_packages_survive_a_sync_in_a_venv_puffin_did_not_make(env, venv_factory, tmp_path):
+    """A venv made by `python -m venv`: pip (and before 3.12 setuptools and wheel) are kept."""
+    venv = venv_factory()
+    _install(venv, env, "pip==24.0", "setuptools==69.0", "wheel==0.42.0", "c==1.0")
+    code, _, err = puffin(venv.python, "pip-sync", lock(tmp_path, "a==1.0\n"), env=env)
+    assert code == 0, err
+    if sys.version_info >= (3, 12):
+        expected = {"a": "1.0", "pip": "24.0"}
+        removed = [" - c==1.0", " - setuptools==69.0", " - wheel==0.42.0"]
+    else:
+        expected = {"a": "1.0", "pip": "24.0", "setuptools": "69.0", "wheel": "0.42.0"}
+        removed = [" - c==1.0"]
+    assert dist_infos(venv.site_packages) == expected
+    assert [ln for ln in err.splitlines() if ln.startswith(" ")] == [" + a==1.0"] + removed
+
+
+def test_seed_packages_are_removed_in_a_venv_made_by_puffin(env, tmp_path):
+    """`puffin.py venv` marks its venvs; a sync there removes pip, setuptools and wheel too."""
+    path = str(tmp_path / "made")
+    code, _, err = puffin(sys.executable, "venv", path, env=env)
+    assert code == 0, err
+    python = os.path.join(path, "bin", "python")
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    code, _, err = puffin(python, "pip-install", "pip==24.0", "setuptools==69.0", "wheel==0.42.0", env=env)
+    assert code == 0, err
+    code, _, err = puffin(python, "pip-sync", lock(tmp_path, "a==1.0\n"), env=env)
+    assert code == 0, err
+    assert dist_infos(site) == {"a": "1.0"}
+    assert [ln for ln in err.splitlines() if ln.startswith(" ")] == [
+        " + a==1.0", " - pip==24.0", " - setuptools==69.0", " - wheel==0.42.0"]
+
+
+# ---- reinstall ------------------------------------------------------------------------------------
+
+def test_reinstall_and_reinstall_package_put_the_same_versions_back(env, venv_factory, tmp_path):
+    """--reinstall: every package ` ~ `; --reinstall-package b: only b."""
+    venv = venv_factory()
+    path = lock(tmp_path, "a==1.0\nb==2.0\n")
+    assert puffin(venv.python, "pip-sync", path, env=env)[0] == 0
+    code, _, err = puffin(venv.python, "pip-sync", path, "--reinstall", env=env)
+    assert code == 0, err
+    lines = [ln for ln in err.splitlines() if not ln.startswith("Prepared")]
+    assert lines == [
+        "Resolved 2 packages in [TIME]",
+        "Uninstalled 2 packages in [TIME]",
+        "Installed 2 packages in [TIME]",
+        " ~ a==1.0",
+        " ~ b==2.0",
+    ]
+    code, _, err = puffin(venv.python, "pip-sync", path, "--reinstall-package", "b", env=env)
+    assert code == 0, err
+    assert [ln for ln in err.splitlines() if ln.startswith(" ")] == [" ~ b==2.0"]
+    assert dist_infos(venv.site_packages) == {"a": "1.0", "b": "2.0"}
+    assert py(venv, "import a, b; print(b.__version__)") == "2.0"
+
+
+# ---- what the lock says --------------------------------------------------------------------------------
+
+def test_markers_decide_which_lines_apply_to_the_target(env, venv_factory, tmp_path):
+    """Lines whose marker is false for the target are neither installed nor kept."""
+    venv = venv_factory()
+    _install(venv, env, "c==1.0")
+    text = ('a==1.0 ; python_version < "3"\n'
+            'b==2.0 ; sys_platform == "%s"\n'
+            'c==1.0 ; sys_platform == "no-such-platform"\n' % sys.platform)
+    code, _, err = puffin(venv.python, "pip-sync", lock(tmp_path, text), env=env)
+    assert code == 0, err
+    assert err.splitlines()[0] == "Resolved 1 package in [TIME]"
+    assert dist_infos(venv.site_packages) == {"b": "2.0"}
+
+
+def test_a_name_listed_twice_is_an_error_naming_the_line(env, venv_factory, tmp_path):
+    """The same package twice: `error: FILE:LINE: ...` with the text, exit 2, nothing changed."""
+    venv = venv_factory()
+    path = lock(tmp_path, "a==1.0\nb==2.0\nA==1.0\n")
+    code, out, err = puffin(venv.python, "pip-sync", path, env=env)
+    assert code == 2
+    assert "Traceback" not in err
+    first = err.splitlines()[0]
+    assert first.startswith("error: %s:3: " % path)
+    assert "A==1.0" in err
+    assert dist_infos(venv.site_packages) == {}
+
+
+def test_a_lock_missing_a_dependency_warns_and_fails_with_strict(env, venv_factory, tmp_path):
+    """needs-x without x: installed with a warning (exit 0); --strict makes it exit 1."""
+    venv = venv_factory()
+    path = lock(tmp_path, "needs-x==1.0\n")
+    code, _, err = puffin(venv.python, "pip-sync", path, env=env)
+    assert code == 0
+    assert err.splitlines()[-2:] == [
+        " + needs-x==1.0",
+        "warning: The package `needs-x` requires `x`, but it's not installed",
+    ]
+    other = venv_factory(name="strict")
+    code, out, err = puffin(other.python, "pip-sync", path, "--strict", env=env)
+    assert code == 1
+    assert "The package `needs-x` requires `x`, but it's not installed" in out + err
+    assert "Traceback" not in err
+
+
+def test_a_hash_mismatch_in_the_lock_leaves_the_environment_as_it_was(env, venv_factory, server, tmp_path):
+    """One wrong --hash: exit 2 naming the file; nothing installed, replaced or removed."""
+    venv = venv_factory()
+    _install(venv, env, "b==1.0", "c==1.0")
+    good = support.sha256(server.data("a-1.0-py3-none-any.whl"))
+    path = lock(tmp_path, "a==1.0 --hash=sha256:%s\nb==2.0 --hash=sha256:%s\n" % (good, "1" * 64))
+    code, _, err = puffin(venv.python, "pip-sync", path, env=env)
+    assert code == 2
+    assert "Traceback" not in err
+    assert "error: Hash mismatch for `b-2.0-py3-none-any.whl`" in err.splitlines()
+    assert dist_infos(venv.site_packages) == {"b": "1.0", "c": "1.0"}
