@@ -13028,6 +13028,24 @@ def _hashes_by_name(entries) -> dict:
     return out
 
 
+def check_entries_hashed(entries, require: bool) -> None:
+    """With hashes required, every requirement must be pinned (``==`` or a
+    URL) and carry a ``--hash``: refused before any index is asked, as pip does."""
+    if not require:
+        return
+    for e in entries:
+        req = e.requirement
+        pinned = bool(req.url) or any(sp.operator in ("==", "===") and "*" not in sp.version
+                                      for sp in req.specifier)
+        if not pinned:
+            raise InputError("hashes are required, so `%s` must be pinned with ==" % (e.text or req),
+                             file=e.file, line=e.line)
+        if not e.hashes:
+            raise InputError("hashes are required, but `%s` has no --hash" % (e.text or req),
+                             file=e.file, line=e.line,
+                             hint="add --hash=sha256:... (pip-compile --generate-hashes writes them)")
+
+
 def check_hashes_complete(pins, hashes: dict, require: bool) -> None:
     """With --require-hashes (or any --hash), every package must carry a hash,
     and be pinned: refused before anything is fetched or installed."""
@@ -13060,15 +13078,23 @@ def report_changes(printer: Printer, outcome: InstallOutcome, plan: InstallPlan)
     back = {(d.name, str(d.version)) for d in outcome.removed}
     for p in outcome.installed:
         mark = "~" if (p.name, str(p.version)) in back and p.dist.kind == "registry" else "+"
-        lines.append((p.name, 1, " %s %s" % (mark, _pin_text(p))))
+        lines.append((p.name, 1, " %s %s" % (mark, _change_text(p))))
     for _name, _order, text in sorted(lines):
         printer.info(text)
 
 
 def _pin_text(pin) -> str:
+    """A pin as a requirement line: ``name==version`` or ``name @ url``."""
     if pin.dist.kind == "registry":
         return "%s==%s" % (pin.name, pin.version)
     return "%s @ %s" % (pin.name, pin.dist.verbatim or pin.dist.url or pin.dist.path)
+
+
+def _change_text(pin) -> str:
+    """A pin in a change list, as uv words it: ``name==version (from url)``."""
+    if pin.dist.kind == "registry":
+        return "%s==%s" % (pin.name, pin.version)
+    return "%s==%s (from %s)" % (pin.name, pin.version, pin.dist.verbatim or pin.dist.url or pin.dist.path)
 
 
 def report_dry_run(printer: Printer, plan: InstallPlan) -> None:
@@ -13079,7 +13105,7 @@ def report_dry_run(printer: Printer, plan: InstallPlan) -> None:
     if plan.install:
         printer.info("Would install %s" % plural(len(plan.install), "package"))
     lines = [(d.name, 0, " - %s==%s" % (d.name, d.version)) for d in removed]
-    lines += [(i.pin.name, 1, " + %s" % _pin_text(i.pin)) for i in plan.install]
+    lines += [(i.pin.name, 1, " + %s" % _change_text(i.pin)) for i in plan.install]
     for _n, _o, text in sorted(lines):
         printer.info(text)
 
@@ -13314,6 +13340,7 @@ def pip_sync(args, printer: Printer) -> int:
         raise UsageError("the requirements are empty: nothing to sync",
                          hint="pass --allow-empty-requirements to remove everything")
     hashes = _hashes_by_name(entries)
+    check_entries_hashed(entries, args.require_hashes or sources.require_hashes)
     with _environment_lock(scheme, interp):
         repair_interrupted(site_dirs(scheme))
         site = SitePackages.from_scheme(scheme)
@@ -13376,6 +13403,9 @@ def pip_install(args, printer: Printer) -> int:
     markers, tags, python_version = resolver_environment(args, interp)
     hashes = _hashes_by_name(sources.requirements)
     require_hashes = args.require_hashes or sources.require_hashes or bool(hashes)
+    check_entries_hashed([e for e in sources.requirements if e.requirement.marker is None
+                          or e.requirement.marker.evaluate(dict(markers, extra=""))],
+                         args.require_hashes or sources.require_hashes)
     with _environment_lock(scheme, interp):
         repair_interrupted(site_dirs(scheme))
         site = SitePackages.from_scheme(scheme)

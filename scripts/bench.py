@@ -84,7 +84,7 @@ def base_python(requested: str | None) -> str:
     """The interpreter that makes the benchmark venvs: --python, else the
     interpreter behind the one running this script (never a venv's)."""
     if requested:
-        return requested
+        return os.path.abspath(requested)
     base = getattr(sys, "_base_executable", None) or sys.executable
     return base if os.path.exists(base) else sys.executable
 

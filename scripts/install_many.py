@@ -417,9 +417,11 @@ def main(argv=None) -> int:
         return 0
     build = os.path.abspath(opts.build)
     root = os.path.join(build, "install-many")
-    python = opts.python or getattr(sys, "_base_executable", None) or sys.executable
+    python = os.path.abspath(opts.python) if opts.python else (
+        getattr(sys, "_base_executable", None) or sys.executable)
     tools_py = os.path.join(build, "bench", "tools", "bin", "python")
-    opts.pip_python = opts.pip or (tools_py if os.path.exists(tools_py) else sys.executable)
+    opts.pip_python = os.path.abspath(opts.pip) if opts.pip else (
+        tools_py if os.path.exists(tools_py) else sys.executable)
     opts.puffin_cache = os.path.join(root, "cache", "puffin")
     opts.pip_cache = os.path.join(root, "cache", "pip")
     entries = read_list(opts.list)[:opts.n]
