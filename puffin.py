@@ -8746,8 +8746,9 @@ class RegistryClient:
 # =============================================================================
 # Owns: DistributionDatabase: a dist's core metadata by the cheapest means (the
 # metadata cache, PEP 658 files, HTTP range reads of a remote wheel's zip
-# directory, local archives in place, static sdists) and wheels fetched,
-# hash-checked and unzipped into the cache once. Uses 1-8.
+# directory, local archives in place, static sdists); wheels fetched,
+# hash-checked and unzipped into the cache once (extract_wheel); pins answered
+# from the cache alone (cached_registry_wheel). Uses 1-8.
 
 _RANGE_TAIL = 48 * 1024      # least first suffix read of a remote wheel: EOCD, the
                              # central directory of most wheels, and often METADATA itself
@@ -13060,6 +13061,46 @@ def check_hashes_complete(pins, hashes: dict, require: bool) -> None:
 
 # ---- reports ------------------------------------------------------------------------
 
+class ProgressReporter(Reporter):
+    """Progress as the user sees it: one line rewritten in place on a terminal
+    (resolving, downloading, building, installing counts), nothing otherwise;
+    with -v each event is also a plain line of its own."""
+
+    _WORDS = {"resolve.pin": "Resolving", "download.done": "Downloading",
+              "build.done": "Building", "prepare.done": "Preparing", "install.done": "Installing",
+              "uninstall.done": "Uninstalling"}
+
+    def __init__(self, printer: Printer):
+        self.printer = printer
+        self.tty = printer.is_tty()
+        self.counts: dict = {}
+        self.lock = threading.Lock()
+        self.shown = False
+
+    def event(self, kind: str, **fields) -> None:
+        word = self._WORDS.get(kind)
+        if word is None or str(fields.get("name", "")).startswith("<"):
+            return  # the resolver's virtual root is no package of the user's
+        with self.lock:
+            self.counts[word] = self.counts.get(word, 0) + 1
+            if self.printer.verbose:
+                what = fields.get("filename") or fields.get("source") or "%s==%s" % (
+                    fields.get("name"), fields.get("version"))
+                self.printer.debug("%s %s" % (word.lower().replace("ing", "ed", 1), what))
+            elif self.tty:
+                line = "%s... (%d)" % (word, self.counts[word])
+                self.printer.err_stream.write("\r\x1b[2K" + line)
+                self.printer.err_stream.flush()
+                self.shown = True
+
+    def clear(self) -> None:
+        """Remove the progress line before the summary is printed."""
+        with self.lock:
+            if self.shown:
+                self.printer.err_stream.write("\r\x1b[2K")
+                self.printer.err_stream.flush()
+                self.shown = False
+
 def report_changes(printer: Printer, outcome: InstallOutcome, plan: InstallPlan) -> None:
     """uv's lines: ``Uninstalled``/``Installed N packages in T`` then `` - ``,
     `` + `` and `` ~ `` per package, sorted by name."""
@@ -13234,15 +13275,17 @@ def pip_compile(args, printer: Printer) -> int:
     for spec in args.upgrade_package:
         prefs.pop(canonicalize_name(_lazy_re(r"^[A-Za-z0-9._-]+").match(spec).group(0)), None)
     # 4. Resolve.
-    client, db = open_registry(args, cache, sources)
+    progress = ProgressReporter(printer)
+    client, db = open_registry(args, cache, sources, progress)
     builds = open_builds(args, cache, interp, client, db)
     provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version, sources)
     roots = root_requirements(sources.requirements, markers, builds, db)
     provider.editable_urls = editable_urls(roots, sources.requirements)
-    resolution = resolve(roots, provider,
+    resolution = resolve(roots, provider, reporter=progress,
                          constraints=_requirements_of(sources.constraints, markers),
                          overrides=_requirements_of(sources.overrides, markers),
                          preferences=prefs)
+    progress.clear()
     printer.info("Resolved %s in %s" % (plural(len(resolution), "package"),
                                         format_duration(time.perf_counter() - start)))
     # 5. Write the lock.
@@ -13295,7 +13338,7 @@ def _destinations(args, interp: Interpreter):
 
 
 def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_count, checked_count,
-                    builds=None) -> int:
+                    builds=None, progress=None) -> int:
     """Shared tail of pip-sync and pip-install: dry-run, or execute and report."""
     if plan.empty:
         printer.info("Checked %s in %s" % (plural(checked_count, "package"),
@@ -13304,9 +13347,14 @@ def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_c
     if args.dry_run:
         report_dry_run(printer, plan)
         return 0
-    outcome = execute_plan(plan, db, _destinations(args, interp), scheme,
-                           builder=builds.builder if builds is not None else None,
-                           all_or_nothing=any(item.hashes for item in plan.install))
+    try:
+        outcome = execute_plan(plan, db, _destinations(args, interp), scheme,
+                               builder=builds.builder if builds is not None else None,
+                               all_or_nothing=any(item.hashes for item in plan.install),
+                               reporter=progress)
+    finally:
+        if progress is not None:
+            progress.clear()
     if outcome.prepared:
         printer.info("Prepared %s in %s" % (plural(outcome.prepared, "package"),
                                             format_duration(outcome.prepare_seconds)))
@@ -13353,13 +13401,15 @@ def pip_sync(args, printer: Printer) -> int:
                                                format_duration(time.perf_counter() - start)))
             return 0
         # 4. Resolve each entry alone (a lock lists every package itself).
-        client, db = open_registry(args, cache, sources)
+        progress = ProgressReporter(printer)
+        client, db = open_registry(args, cache, sources, progress)
         builds = open_builds(args, cache, interp, client, db)
         provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version,
                                  sources, no_deps=True)
         roots = root_requirements(entries, markers, builds, db)
         provider.editable_urls = editable_urls(roots, entries)
-        resolution = resolve(roots, provider)
+        resolution = resolve(roots, provider, reporter=progress)
+        progress.clear()
         printer.info("Resolved %s in %s" % (plural(len(resolution), "package"),
                                             format_duration(time.perf_counter() - start)))
         check_hashes_complete(resolution, hashes, args.require_hashes or sources.require_hashes or bool(hashes))
@@ -13369,7 +13419,7 @@ def pip_sync(args, printer: Printer) -> int:
                                  requested={e.name for e in entries}, hashes=hashes, sync=True,
                                  keep_seed=keep_seed)
         return _finish_install(args, printer, plan, db, scheme, interp, start, len(resolution),
-                               len(entries), builds)
+                               len(entries), builds, progress)
 
 
 def _sync_satisfied(entries, site: SitePackages, keep_seed) -> bool:
@@ -13409,7 +13459,8 @@ def pip_install(args, printer: Printer) -> int:
     with _environment_lock(scheme, interp):
         repair_interrupted(site_dirs(scheme))
         site = SitePackages.from_scheme(scheme)
-        client, db = open_registry(args, cache, sources)
+        progress = ProgressReporter(printer)
+        client, db = open_registry(args, cache, sources, progress)
         builds = open_builds(args, cache, interp, client, db)
         roots = root_requirements(sources.requirements, markers, builds, db)
         # 3. Already satisfied? Then touch nothing and ask no index.
@@ -13427,7 +13478,9 @@ def pip_install(args, printer: Printer) -> int:
                                  sources, no_deps=args.no_deps)
         provider.editable_urls = editable_urls(roots, sources.requirements)
         resolution = resolve(roots, provider, constraints=_requirements_of(sources.constraints, markers),
-                             overrides=_requirements_of(sources.overrides, markers), preferences=prefs)
+                             overrides=_requirements_of(sources.overrides, markers), preferences=prefs,
+                             reporter=progress)
+        progress.clear()
         printer.info("Resolved %s in %s" % (plural(len(resolution), "package"),
                                             format_duration(time.perf_counter() - start)))
         check_hashes_complete(resolution, hashes, require_hashes)
@@ -13437,7 +13490,7 @@ def pip_install(args, printer: Printer) -> int:
                                  requested={canonicalize_name(r.requirement.name) for r in roots},
                                  hashes=hashes)
         return _finish_install(args, printer, plan, db, scheme, interp, start, len(resolution),
-                               len(resolution), builds)
+                               len(resolution), builds, progress)
 
 
 # ---- looking at an environment --------------------------------------------------------------

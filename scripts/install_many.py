@@ -425,6 +425,9 @@ def main(argv=None) -> int:
     opts.puffin_cache = os.path.join(root, "cache", "puffin")
     opts.pip_cache = os.path.join(root, "cache", "pip")
     entries = read_list(opts.list)[:opts.n]
+    if len(entries) < opts.n:
+        print(f"install-many: the list has only {len(entries)} projects; "
+              f"`--refresh-list RANKING.tsv -n {opts.n}` makes a longer one", file=sys.stderr)
 
     pip_version = subprocess.run([opts.pip_python, "-m", "pip", "--version"], env=clean_env(),
                                  stdout=subprocess.PIPE).stdout.decode().split()[1]
