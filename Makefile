@@ -19,6 +19,16 @@ find_python = $(or $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/
 
 .PHONY: test test-fast test-live setup bench install-many clean
 
+# uv, the reference tests/test_live_compile.py compares pip-compile against.
+UV_VERSION ?= 0.13.9
+UV_STAMP := $(BUILD)/tools/.uv-$(UV_VERSION)
+
+$(UV_STAMP):
+	@echo "setup: uv $(UV_VERSION) into $(BUILD)/tools"
+	@rm -rf $(BUILD)/tools && python3 -m venv $(BUILD)/tools && \
+	  $(BUILD)/tools/bin/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION) && \
+	  touch $@
+
 setup:
 	@set -e; found=""; \
 	for v in $(ORACLE_VERSIONS); do \
@@ -50,7 +60,7 @@ _which:
 # The whole suite under every CPython 3.9-3.13 found (fails if neither 3.9 nor
 # 3.13 is there); the live tests, which talk to the real index, run once, under
 # the newest one.
-test: setup
+test: setup $(UV_STAMP)
 	@set -e; ran=""; last=""; \
 	if [ ! -x $(BUILD)/venv-3.9/bin/python ] && [ ! -x $(BUILD)/venv-3.13/bin/python ]; then \
 	  echo "test: neither CPython 3.9 nor 3.13 was found"; exit 1; fi; \
@@ -68,7 +78,7 @@ test: setup
 test-fast: setup
 	$(BUILD)/venv-3.11/bin/python -m pytest -q -x -m "not live" tests $(PYTEST_ARGS)
 
-test-live: setup
+test-live: setup $(UV_STAMP)
 	$(BUILD)/venv-3.11/bin/python -m pytest -q -m live tests $(PYTEST_ARGS)
 
 bench: setup

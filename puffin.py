@@ -6368,17 +6368,46 @@ def _apply_pyprojects(s: Sources, placed: list, extras, all_extras, groups) -> N
 
 SCHEME_KEYS = ("purelib", "platlib", "headers", "scripts", "data")
 
-# distlib's ScriptMaker template, which pip 23.x/24.x use verbatim (distlib 0.3.6-0.3.8)
-# for console_scripts and gui_scripts launchers. Kept byte for byte: what lands in bin/
-# must be what pip puts there.
-_LAUNCHER_TEMPLATE = r'''# -*- coding: utf-8 -*-
+# The launcher text pip writes for console_scripts and gui_scripts, kept byte for
+# byte: what lands in bin/ must be what pip puts there. It changed with pip's
+# releases, so we follow the newest pip that installs into the target Python:
+# pip 26 (Python 3.10+), pip 25.3 (3.9, the last for it), pip 25.0 (3.8: distlib's
+# template, as in pip 23.x/24.x). See vendor_notes/distlib.md.
+_LAUNCHER_TEMPLATES = (   # (pip release, newest pip for Pythons since, template)
+    ((26, 0), (3, 10), """import sys
+from %(module)s import %(import_name)s
+if __name__ == '__main__':
+    sys.argv[0] = sys.argv[0].removesuffix('.exe')
+    sys.exit(%(func)s())
+"""),
+    ((25, 2), (3, 9), """import sys
+from %(module)s import %(import_name)s
+if __name__ == '__main__':
+    if sys.argv[0].endswith('.exe'):
+        sys.argv[0] = sys.argv[0][:-4]
+    sys.exit(%(func)s())
+"""),
+    ((0, 0), (0, 0), r'''# -*- coding: utf-8 -*-
 import re
 import sys
 from %(module)s import %(import_name)s
 if __name__ == '__main__':
     sys.argv[0] = re.sub(r'(-script\.pyw|\.exe)?$', '', sys.argv[0])
     sys.exit(%(func)s())
-'''
+'''),
+)
+
+
+def _launcher_template(python_version=None, pip_version=None) -> str:
+    """The launcher template of pip ``pip_version`` when given, else of the
+    newest pip for a target ``(major, minor)`` Python (None: the newest)."""
+    for pip_since, python_since, template in _LAUNCHER_TEMPLATES:
+        if pip_version is not None:
+            if tuple(pip_version[:2]) >= pip_since:
+                return template
+        elif python_version is None or tuple(python_version[:2]) >= python_since:
+            return template
+    return _LAUNCHER_TEMPLATES[-1][2]
 
 
 class WheelMember(Value):
@@ -6391,6 +6420,30 @@ class WheelMember(Value):
         self.path = path
         self.executable = executable
         self.size = size
+
+
+class _DirMember(WheelMember):
+    """A member of an unzipped wheel whose mode and size are read on first use."""
+
+    __slots__ = ("_full", "_stat")
+
+    def __init__(self, path: str, full: str):
+        self.path = path
+        self._full = full
+        self._stat = None
+
+    def _lstat(self):
+        if self._stat is None:
+            self._stat = os.lstat(self._full)
+        return self._stat
+
+    @property
+    def executable(self) -> bool:
+        return bool(self._lstat().st_mode & 0o111)
+
+    @property
+    def size(self) -> int:
+        return self._lstat().st_size
 
 
 # ---- sources ------------------------------------------------------------------
@@ -6521,21 +6574,28 @@ class DirWheelSource(WheelSource):
     def members(self) -> list:
         if self._members is None:
             found = []
-            for dirpath, dirnames, filenames in os.walk(self.root):
-                dirnames.sort()
-                rel = os.path.relpath(dirpath, self.root)
-                prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-                for name in sorted(filenames + [d for d in dirnames
-                                                if os.path.islink(os.path.join(dirpath, d))]):
-                    full = os.path.join(dirpath, name)
-                    st = os.lstat(full)
-                    if not stat.S_ISREG(st.st_mode):
-                        # unzip_wheel never makes links; one here was put by someone else
-                        raise UnsafePathError("refusing %r in the unzipped wheel %s: not a "
-                                              "regular file" % (prefix + name, self.filename))
-                    found.append(WheelMember(prefix + name, bool(st.st_mode & 0o111), st.st_size))
+            self._scan(self.root, "", found)
             self._members = found
         return self._members
+
+    def _scan(self, folder: str, prefix: str, found: list) -> None:
+        """Members below ``folder``, sorted, from directory entries alone: the
+        mode and size of each file are read only if someone asks (linking needs
+        neither), which saves a stat per file on large wheels."""
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            if entry.is_symlink():
+                # unzip_wheel never makes links; one here was put by someone else
+                raise UnsafePathError("refusing %r in the unzipped wheel %s: not a "
+                                      "regular file" % (prefix + entry.name, self.filename))
+            if entry.is_dir():
+                self._scan(entry.path, prefix + entry.name + "/", found)
+            elif entry.is_file():
+                found.append(_DirMember(prefix + entry.name, entry.path))
+            else:
+                raise UnsafePathError("refusing %r in the unzipped wheel %s: not a "
+                                      "regular file" % (prefix + entry.name, self.filename))
 
     def open(self, path: str):
         try:
@@ -6639,7 +6699,7 @@ class SchemeDestination(Destination):
     ``link_mode`` is how files of an unzipped wheel are placed."""
 
     def __init__(self, scheme: dict, python_executable: str, *, link_mode: str = "hardlink",
-                 script_kind: str = "posix", python_version=None):
+                 script_kind: str = "posix", python_version=None, pip_version=None):
         missing = [k for k in SCHEME_KEYS if not scheme.get(k)]
         if missing:
             raise InstallError("the install scheme has no %s folder" % ", ".join(missing))
@@ -6650,6 +6710,7 @@ class SchemeDestination(Destination):
         self.scheme = {k: os.path.abspath(scheme[k]) for k in SCHEME_KEYS}
         self.python_executable = python_executable
         self.python_version = tuple(python_version) if python_version else None
+        self.pip_version = tuple(pip_version) if pip_version else None
         self.link_mode = link_mode
         self.link_modes_used = set()
         self._made_dirs = set()
@@ -6696,7 +6757,7 @@ class SchemeDestination(Destination):
                 self.link_modes_used.add(link_or_copy(
                     local, target, "copy" if self._hardlink_failed else self.link_mode))
             if not need_hash:
-                return _record_entry(record_path, "", member.size)
+                return _record_entry(record_path, "", None)  # RECORD keeps the wheel's row
             with open(target, "rb") as f:
                 data = f.read()
             return _record_entry(record_path, record_hash(data), len(data))
@@ -6737,7 +6798,7 @@ class SchemeDestination(Destination):
         return _record_entry(record_path, record_hash(data), len(data))
 
     def script_bytes(self, entry, gui):
-        return _launcher(entry, self.python_executable)
+        return _launcher(entry, self.python_executable, self.python_version, self.pip_version)
 
 
 def _fix_shebang(data: bytes, python_executable: str) -> bytes:
@@ -6808,8 +6869,9 @@ def _parse_script_spec(spec: str):
     return _EntryPoint(m.group("name"), module, attr, extras)
 
 
-def _launcher(entry: _EntryPoint, python_executable: str) -> bytes:
-    text = _LAUNCHER_TEMPLATE % {"module": entry.module,
+def _launcher(entry: _EntryPoint, python_executable: str, python_version=None,
+              pip_version=None) -> bytes:
+    text = _launcher_template(python_version, pip_version) % {"module": entry.module,
                                  "import_name": entry.attr.split(".")[0],
                                  "func": entry.attr}
     return _shebang(python_executable) + text.encode("utf-8")
@@ -10204,6 +10266,11 @@ class Provider:
         """All package names the provider could offer (for "did you mean"), or None."""
         return None
 
+    def provided_extras(self, candidate: Candidate):
+        """Canonical names of the extras ``candidate`` defines (after its
+        dependencies were asked for), or None when unknown. The default: None."""
+        return None
+
 
 # ---- the solver --------------------------------------------------------------
 
@@ -10357,7 +10424,7 @@ class _Solver:
         self.candidates(base)
         return self.cand_keys.get(base) or []
 
-    def _prerelease_ok(self, name: str, cands_in_range: list) -> bool:
+    def _prerelease_ok(self, name: str) -> bool:
         mode = self.p.prerelease
         if mode == "allow":
             return True
@@ -10366,7 +10433,10 @@ class _Solver:
         explicit = name in self.explicit_pre
         if mode == "explicit":
             return explicit
-        necessary = not any(not _is_pre(c.version) for c in cands_in_range)
+        # "If necessary" means the package has no stable release at all, in
+        # range or not (uv's VersionMap::stable): a range that only pre-releases
+        # satisfy, like c==2.0b1 from a dependency, does not open them.
+        necessary = not any(not _is_pre(c.version) for c in self.candidates(name) or ())
         if mode == "if-necessary":
             return necessary
         return explicit or necessary
@@ -10674,7 +10744,7 @@ class _Solver:
             if bs is not None and bs.decided is not None and _r_contains(r, _vkey(bs.decided.version)):
                 return self._try(pkg, bs.decided)
         in_range = [c for c, k in zip(cands, self.cand_keys[base]) if _r_contains(r, k)]
-        pre_ok = self._prerelease_ok(base, in_range)
+        pre_ok = self._prerelease_ok(base)
         ordered = [c for c in self._order(base, in_range) if pre_ok or not _is_pre(c.version)]
         if not ordered:
             self._add({pkg: (True, r)}, "no-versions", base)
@@ -10784,10 +10854,17 @@ def _is_pre(v) -> bool:
 
 
 def _contains(spec, version) -> bool:
-    """SpecifierSet membership that counts pre-release Pythons (3.13.0rc1) in."""
+    """Does a Python ``version`` (its release: 3.13.0rc1 counts as 3.13.0)
+    satisfy Requires-Python ``spec``?  As uv reads it, only the lower bound
+    counts: ``<=3.8``, ``<4`` or ``!=3.9.*`` never rule a Python out, since
+    such caps are guesses about the future that would make resolutions fail
+    or backtrack for no reason (packse's python-less-than-current)."""
     if isinstance(spec, str):
         spec = SpecifierSet(spec)
-    return spec.contains(version, prereleases=True)
+    r = ranges_from_specifier(spec)
+    if not r:  # contradictory (">=3.10,<3.9"): nothing satisfies it
+        return False
+    return r[0][0] < (_vkey(version), 1)
 
 
 # ---- explanations ------------------------------------------------------------
@@ -11190,9 +11267,25 @@ def _build_resolution(solver, roots, decided) -> Resolution:
         if cand.yanked is not None:
             warn_user("`%s==%s` is yanked%s" % (base, cand.version,
                       " (reason: %s)" % cand.yanked if cand.yanked else ""))
+        _warn_missing_extras(solver.p, base, cand, extras.get(base, ()))
         out.append(ResolvedPackage(base, cand.version, cand.dist,
                                    sorted(extras.get(base, ())), sorted(via.get(base, ()))))
     return Resolution(out)
+
+
+def _warn_missing_extras(provider, name, cand, extras) -> None:
+    """Requesting an extra a package does not define is no error (the
+    resolver does not backtrack to find a version that has it, as uv and pip
+    do), but the user hears about it."""
+    if not extras:
+        return
+    known = provider.provided_extras(cand)
+    if known is None:
+        return
+    for extra in sorted(extras):
+        if extra not in known:
+            warn_user("The package `%s==%s` does not have an extra named `%s`"
+                      % (name, cand.version, extra))
 
 
 # ---- the registry provider ---------------------------------------------------
@@ -11234,6 +11327,8 @@ class RegistryProvider(Provider):
         self.editable_urls = set()   # URLs of requirements given with -e
         self._versions = OnceMap()
         self._deps = OnceMap()
+        self._extras = {}   # (name, version key, url) -> set of extras its metadata defines
+        self._tag_parts = None   # (interpreters, ABIs, platforms) of the target's tags
 
     def _binary_options(self, name):
         """(no_binary, only_binary) for one package."""
@@ -11299,11 +11394,27 @@ class RegistryProvider(Provider):
         if wheels and no_binary and not [f for f in live if not f.is_wheel]:
             why, kind = "has no source distribution and --no-binary is set", "no-binary"
         elif wheels and not [f for f in live if not f.is_wheel] or (wheels and only_binary):
-            why, kind = "has no wheels with a matching platform tag", "no-wheel"
+            why, kind = "has no wheels with a matching %s tag" % self._closest_miss(wheels), "no-wheel"
         else:
             why, kind = "has no wheels and building from source is disabled", "only-sdist"
         return Candidate(name, version, self._dist(name, version, live[0]), yanked=yanked,
                          unavailable=why, unavailable_kind=kind)
+
+    def _closest_miss(self, wheels) -> str:
+        """Which part of the tags kept the nearest wheel out, as uv words it:
+        "Python implementation" (cp312 vs graalpy310), "Python ABI", or
+        "platform" (also when each part fits but not together)."""
+        parts = self._tag_parts
+        if parts is None:
+            split = [t.split("-") for t in getattr(self.tags, "tags", ())]
+            parts = self._tag_parts = tuple({p[i] for p in split if len(p) == 3} for i in range(3))
+        best = 0
+        for f in wheels:
+            for tag in (f.wheel.tags if f.wheel is not None else ()):
+                bits = tag.split("-")
+                if len(bits) == 3:
+                    best = max(best, next((i for i in range(3) if bits[i] not in parts[i]), 2))
+        return ("Python implementation", "Python ABI", "platform")[best]
 
     def _dist(self, name, version, f):
         return Dist(name, version, "registry", file=f, url=f.url)
@@ -11316,10 +11427,14 @@ class RegistryProvider(Provider):
         dist = candidate.dist
         target = dist.file if dist.kind == "registry" else dist
         md = self.db.metadata(target)
+        self._extras[(candidate.name, _vkey(candidate.version), dist.url)] = _extras_of(md)
         rp = md.requires_python
         if rp is not None and self._py is not None and not _contains(rp, self._py):
             return Unavailable("requires Python%s" % rp, "requires-python", str(rp))
         return list(md.requires_dist or ())
+
+    def provided_extras(self, candidate):
+        return self._extras.get((candidate.name, _vkey(candidate.version), candidate.dist.url))
 
     def url_candidate(self, requirement):
         """A direct URL or path requirement as a Candidate (version from the
@@ -11352,6 +11467,10 @@ class RegistryProvider(Provider):
 
     def prefetch(self, names):
         pool = thread_pool()
+        if self.no_deps:  # no metadata will be asked for: only the index pages
+            for name in names:
+                pool.submit(self._quiet_versions, name)
+            return
         for name in names:
             pool.submit(self._prefetch_one, name)
 
@@ -11370,7 +11489,14 @@ class RegistryProvider(Provider):
             pass
 
     def prefetch_candidate(self, candidate):
-        thread_pool().submit(self._quiet_deps, candidate)
+        if not self.no_deps:
+            thread_pool().submit(self._quiet_deps, candidate)
+
+    def _quiet_versions(self, name):
+        try:
+            self.versions(name)
+        except Exception:  # see _prefetch_one
+            pass
 
     def _quiet_deps(self, candidate):
         try:
@@ -11384,6 +11510,17 @@ class RegistryProvider(Provider):
             if callable(names):
                 return names()
         return None
+
+
+def _extras_of(md) -> set:
+    """Extras a Metadata defines: its Provides-Extra, and (for metadata older
+    than 2.1, which may not list them) those its requirement markers test."""
+    out = {canonicalize_name(e) for e in md.provides_extra or ()}
+    for req in md.requires_dist or ():
+        if req.marker is not None:
+            for m in _lazy_re(r"""extra\s*==\s*['"]([^'"]+)['"]""").finditer(str(req.marker)):
+                out.add(canonicalize_name(m.group(1)))
+    return out
 
 
 def _spec_ok(text) -> bool:
@@ -13191,7 +13328,7 @@ def compile_command_line(argv) -> str:
 
 
 def format_compile_output(resolution, *, header: str | None, annotate: bool, hashes: dict | None,
-                          index_lines=()) -> str:
+                          index_lines=(), extra_via=None) -> str:
     """The lock in uv's grammar: header, index lines, then ``name==version``
     (or ``name @ url``) sorted by name, with ``--hash`` lines and ``# via``."""
     out = []
@@ -13209,8 +13346,8 @@ def format_compile_output(resolution, *, header: str | None, annotate: bool, has
                 out.append("    --hash=%s%s" % (d, " \\" if i < len(digests) - 1 else ""))
         else:
             out.append(line)
-        if annotate and pin.via:
-            via = list(pin.via)
+        via = sorted(set(pin.via) | set((extra_via or {}).get(pin.name, ())))
+        if annotate and via:
             if len(via) == 1:
                 out.append("    # via %s" % via[0])
             else:
@@ -13301,8 +13438,13 @@ def pip_compile(args, printer: Printer) -> int:
         else:
             index_lines.append("--index-url %s" % redact_url(locs.index_url))
             index_lines += ["--extra-index-url %s" % redact_url(u) for u in locs.extra_index_urls]
+    # constraint and override files are among the sources a pin came through, as uv says
+    extra_via = {}
+    for e in list(sources.constraints) + list(sources.overrides):
+        if e.name and e.source:
+            extra_via.setdefault(e.name, set()).add(e.source)
     text = format_compile_output(resolution, header=header, annotate=not args.no_annotate,
-                                 hashes=hashes, index_lines=index_lines)
+                                 hashes=hashes, index_lines=index_lines, extra_via=extra_via)
     if args.output_file and args.output_file != "-":
         atomic_write_text(args.output_file, text)
     if printer.quiet <= 0 or not args.output_file:
@@ -13406,9 +13548,13 @@ def pip_sync(args, printer: Printer) -> int:
         builds = open_builds(args, cache, interp, client, db)
         provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version,
                                  sources, no_deps=True)
-        roots = root_requirements(entries, markers, builds, db)
-        provider.editable_urls = editable_urls(roots, entries)
-        resolution = resolve(roots, provider, reporter=progress)
+        # Pins whose wheel the cache holds (or that are installed as asked) need
+        # no index at all; only the rest goes through the index.
+        known, rest = pins_without_index(args, sources, entries, site, db, client, tags, python_version,
+                                         hashes)
+        roots = root_requirements(rest, markers, builds, db)
+        provider.editable_urls = editable_urls(roots, rest)
+        resolution = Resolution(known + (list(resolve(roots, provider, reporter=progress)) if roots else []))
         progress.clear()
         printer.info("Resolved %s in %s" % (plural(len(resolution), "package"),
                                             format_duration(time.perf_counter() - start)))
@@ -13420,6 +13566,53 @@ def pip_sync(args, printer: Printer) -> int:
                                  keep_seed=keep_seed)
         return _finish_install(args, printer, plan, db, scheme, interp, start, len(resolution),
                                len(entries), builds, progress)
+
+
+def _exact_pin(req):
+    """The Version a requirement pins with a single ``==`` (no wildcard), else None."""
+    specs = list(req.specifier)
+    if req.url or len(specs) != 1 or specs[0].operator != "==" or "*" in specs[0].version:
+        return None
+    try:
+        return Version(specs[0].version)
+    except InvalidVersion:
+        return None
+
+
+def pins_without_index(args, sources, entries, site, db, client, tags, python_version, hashes):
+    """Split a lock's entries into ResolvedPackages known without the index
+    (installed exactly as pinned, or a wheel of that version in the cache
+    from one of these indexes) and the entries that need the index."""
+    only, no_binary = binary_options(args, sources)
+    reinstall = {canonicalize_name(n) for n in _opt(args, "reinstall_package", ())}
+    known, rest = [], []
+    for e in entries:
+        req = e.requirement
+        version = None if (e.editable or req.name is None) else _exact_pin(req)
+        name = e.name
+        if version is None or ":all:" in no_binary or name in no_binary:
+            rest.append(e)
+            continue
+        via = (e.source,) if e.source else ()
+        installed = site.get(name)
+        if installed is not None and installed.complete and installed.version == version \
+                and not installed_matches_url(installed) and not _opt(args, "reinstall") \
+                and name not in reinstall and not hashes.get(name):
+            known.append(ResolvedPackage(name, version, Dist(name, version, "registry"), req.extras, via))
+            continue
+        dist = db.cached_registry_wheel(name, version, tags, client.indexes,
+                                        hashes=hashes.get(name), python_version=python_version)
+        if dist is None:
+            rest.append(e)
+        else:
+            known.append(ResolvedPackage(name, version, dist, req.extras, via))
+    return known, rest
+
+
+def installed_matches_url(dist) -> bool:
+    """Was ``dist`` installed from a URL or path (PEP 610) rather than an index?"""
+    direct = dist.direct_url
+    return bool(direct and direct.get("url"))
 
 
 def _sync_satisfied(entries, site: SitePackages, keep_seed) -> bool:

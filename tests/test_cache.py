@@ -183,3 +183,19 @@ def test_index_cache_keys_ignore_credentials_and_name_pypi_plainly():
     a = puffin.index_cache_key("https://user:secret@example.com/simple")
     b = puffin.index_cache_key("https://example.com/simple")
     assert a == b and a.startswith("example.com-") and "secret" not in a
+
+
+def test_the_wheel_registry_of_an_index_lives_under_the_package_name(tmp_path):
+    """wheels-v0/NAME/index-KEY: one folder per index (credentials and a trailing slash
+    do not change it), not created by asking, and removed by `cache clean NAME`."""
+    cache = puffin.Cache(str(tmp_path))
+    pypi = cache.wheel_registry("Six", "https://pypi.org/simple/")
+    assert pypi == os.path.join(str(tmp_path), "wheels-v0", "six", "index-pypi")
+    private = cache.wheel_registry("six", "https://user:secret@example.com/simple")
+    assert private == cache.wheel_registry("six", "https://example.com/simple/")
+    assert "secret" not in private and not os.path.exists(private)
+    os.makedirs(pypi)
+    with open(os.path.join(pypi, "six-1.16.0-py2.py3-none-any.whl.json"), "w") as f:
+        f.write("{}")
+    cache.clean(["six"])
+    assert not os.path.exists(os.path.dirname(pypi))

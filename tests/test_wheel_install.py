@@ -160,7 +160,17 @@ def test_executable_bits_of_members_are_kept(tmp_path):
     assert stat.S_IMODE(os.stat(os.path.join(site, "demo", "plain.txt")).st_mode) == 0o644
 
 
+# pip 26's launcher: what the newest pip writes (for targets on Python 3.10+)
 LAUNCHER = textwrap.dedent("""\
+    import sys
+    from {module} import {imp}
+    if __name__ == '__main__':
+        sys.argv[0] = sys.argv[0].removesuffix('.exe')
+        sys.exit({func}())
+    """)
+
+# distlib's template, which pip up to 25.1 writes (and so pip 25.0, the newest for 3.8)
+DISTLIB_LAUNCHER = textwrap.dedent("""\
     # -*- coding: utf-8 -*-
     import re
     import sys
@@ -169,6 +179,35 @@ LAUNCHER = textwrap.dedent("""\
         sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
         sys.exit({func}())
     """)
+
+# pip 25.2-25.3 (25.3 is the newest for Python 3.9)
+PIP25_LAUNCHER = textwrap.dedent("""\
+    import sys
+    from {module} import {imp}
+    if __name__ == '__main__':
+        if sys.argv[0].endswith('.exe'):
+            sys.argv[0] = sys.argv[0][:-4]
+        sys.exit({func}())
+    """)
+
+
+@pytest.mark.parametrize("python_version, pip_version, expected", [
+    ((3, 13), None, LAUNCHER), ((3, 10), None, LAUNCHER), ((3, 9), None, PIP25_LAUNCHER),
+    ((3, 8), None, DISTLIB_LAUNCHER), (None, None, LAUNCHER), ((3, 12), (24, 2), DISTLIB_LAUNCHER),
+    ((3, 11), (25, 3), PIP25_LAUNCHER), ((3, 11), (26, 0), LAUNCHER)])
+def test_launchers_follow_the_newest_pip_for_the_target_or_the_pip_named(
+        tmp_path, python_version, pip_version, expected):
+    """The launcher is the newest pip's for the target Python, or that of a given pip version."""
+    wheel = support.make_wheel("demo", "1.0", entry_points={
+        "console_scripts": {"demo-cli": "demo.cli:main"}}, out_dir=tmp_path / "w")
+    scheme = make_scheme(tmp_path / "env")
+    dest = puffin.SchemeDestination(scheme, PYTHON, python_version=python_version, pip_version=pip_version)
+    with puffin.ZipWheelSource(wheel) as source:
+        puffin.install_wheel(source, dest)
+    with open(os.path.join(scheme["scripts"], "demo-cli"), "rb") as f:
+        data = f.read()
+    assert data == ("#!%s\n" % PYTHON).encode() + expected.format(
+        module="demo.cli", imp="main", func="main").encode()
 
 
 def test_entry_points_become_pip_launchers(tmp_path):
@@ -198,7 +237,7 @@ def test_a_python_path_with_a_space_gets_the_bin_sh_launcher(tmp_path):
     scheme = make_scheme(tmp_path / "env")
     install(wheel, scheme, python="/opt/my env/bin/python")
     with open(os.path.join(scheme["scripts"], "d"), "rb") as f:
-        head = f.read().split(b"# -*- coding", 1)[0]
+        head = f.read().split(b"import sys", 1)[0]
     assert head == b"#!/bin/sh\n'''exec' \"/opt/my env/bin/python\" \"$0\" \"$@\"\n' '''\n"
 
 
@@ -561,11 +600,14 @@ def pip_venv(tmp_path_factory):
     path = str(tmp_path_factory.mktemp("pipvenv") / "venv")
     subprocess.run([sys.executable, "-m", "venv", path], check=True, capture_output=True)
     python = os.path.join(path, "bin", "python")
-    out = subprocess.run([python, "-c", "import sysconfig, sys, json; print(json.dumps("
-                          "[sysconfig.get_paths(), list(sys.version_info[:2])]))"],
+    out = subprocess.run([python, "-c", "import sysconfig, sys, json, pip; print(json.dumps("
+                          "[sysconfig.get_paths(), list(sys.version_info[:2]), pip.__version__]))"],
                          check=True, capture_output=True, text=True).stdout
-    paths, version = json.loads(out)
-    return {"path": path, "python": python, "paths": paths, "version": tuple(version)}
+    paths, version, pip_version = json.loads(out)
+    # the launchers to compare are those of the pip in this venv (ensurepip's)
+    pip_version = tuple(int(p) for p in pip_version.split(".")[:2])
+    return {"path": path, "python": python, "paths": paths, "version": tuple(version),
+            "pip": pip_version}
 
 
 def pip_env():
@@ -651,7 +693,7 @@ def test_installs_are_byte_identical_to_pip_and_pip_uninstalls_them(tmp_path, pi
         run_pip(pip_venv, "uninstall", "-y", project)
         assert snapshot(pip_venv) == base
         dest = puffin.SchemeDestination(venv_scheme(pip_venv, project), pip_venv["python"],
-                                        python_version=pip_venv["version"])
+                                        python_version=pip_venv["version"], pip_version=pip_venv["pip"])
         # pip records a PEP 610 archive_info for a wheel file; making that JSON is
         # section 2's job, so its bytes are handed over as they are
         durl = [v[1] for k, v in by_pip.items() if k.endswith(".dist-info/direct_url.json")]
@@ -681,7 +723,8 @@ def test_the_pip_wheel_installs_like_pip_installs_it(tmp_path, pip_venv):
               "platlib": site.replace(str(prefix), str(puffin_prefix)),
               "scripts": os.path.join(str(puffin_prefix), "bin"), "data": str(puffin_prefix),
               "headers": os.path.join(str(puffin_prefix), "include", "pip")}
-    dest = puffin.SchemeDestination(scheme, pip_venv["python"], python_version=pip_venv["version"])
+    dest = puffin.SchemeDestination(scheme, pip_venv["python"], python_version=pip_venv["version"],
+                                    pip_version=pip_venv["pip"])
     durl = [v[1] for k, v in by_pip.items() if k.endswith(".dist-info/direct_url.json")]
     with puffin.ZipWheelSource(wheel) as source:
         puffin.install_wheel(source, dest, requested=True, direct_url=durl[0] if durl else None)

@@ -1,0 +1,327 @@
+"""uv's resolver scenarios (packse) run through ``puffin.py pip-compile``.
+
+The scenarios come from packse (uv's own scenario suite), converted by
+``tests/scenarios/packse/convert.py`` into ``tests/scenarios/packse/scenarios.json``
+(its ``packse_version`` says which release).  Each scenario lists packages
+(versions with requires, requires-python, extras, wheel tags, sdist or not,
+yanked), the root requirements, the Python it runs on, resolver options and
+the expected outcome.
+
+One local index serves every scenario, each package named
+``<scenario>-<package>`` as packse publishes them, with wheels and sdists
+built by ``tests/support.py`` (sdists carry static metadata, like the ones
+packse builds with hatchling).  Each scenario is then resolved in-process by
+``puffin.main(["pip-compile", ...])`` the way uv's generated tests run it:
+
+- "install" scenarios (uv runs ``uv pip install`` into a venv of the scenario's
+  Python on Linux): ``--python-version <python> --python-platform linux``;
+- "compile" scenarios (uv runs ``uv pip compile --python-version``): the
+  resolver's Python version, on Linux;
+- "lock" scenarios need universal (multi-platform, forking) resolution, which
+  puffin.py does not do: skipped.
+
+Options map as in uv's templates: ``prereleases`` -> ``--prerelease=allow``,
+``no_build`` -> ``--only-binary``, ``no_binary`` -> ``--no-binary``,
+``python_platform`` -> ``--python-platform``.  Satisfiable scenarios must exit
+0 and pin every expected package at its expected version; unsatisfiable ones
+must exit 1 with an explanation that names the root packages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+
+import puffin
+import support
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios", "packse", "scenarios.json")
+
+with open(DATA, encoding="utf-8") as _f:
+    _DOC = json.load(_f)
+SCENARIOS = _DOC["scenarios"]
+_DEFAULTS = _DOC["defaults"]["version"]
+
+# Scenarios whose expectations puffin.py knowingly does not meet, with the reason.
+KNOWN_DIFFERENCES: dict = {}
+
+# The key facts uv's explanation states for each unsatisfiable scenario, as
+# substrings (case-insensitive) of puffin.py's error; ``{a}`` is package a's
+# published name.  Wording is free, the facts are not.
+EXPLANATION_FACTS = {
+    "backtrack-to-missing-package": ["{c} was not found", "{a}==1.0.0", "{b}"],
+    "requires-exact-version-does-not-exist": ["{a}==2.0.0"],
+    "requires-greater-version-does-not-exist": ["{a}>1.0.0"],
+    "requires-less-version-does-not-exist": ["{a}<2.0.0"],
+    "requires-package-does-not-exist": ["{a} was not found"],
+    "transitive-requires-package-does-not-exist": ["{b} was not found", "{a}==1.0.0 depends on {b}"],
+    "dependency-excludes-non-contiguous-range-of-compatible-versions": [
+        "{a}==1.0.0 depends on {b}==1.0.0", "{a}==3.0.0 depends on {b}==3.0.0",
+        "{b}>=2.0.0,<3.0.0", "{c}"],
+    "dependency-excludes-range-of-compatible-versions": [
+        "{a}==1.0.0 depends on {b}==1.0.0", "{a}==3.0.0 depends on {b}==3.0.0",
+        "{b}>=2.0.0,<3.0.0", "{c}"],
+    "excluded-only-compatible-version": [
+        "{a}==1.0.0 depends on {b}==1.0.0", "{a}==3.0.0 depends on {b}==3.0.0", "{b}>=2.0.0,<3.0.0"],
+    "excluded-only-version": ["{a}<1.0.0", ">1.0.0"],
+    "extra-incompatible-with-extra": ["{a}[extra-b]", "{a}[extra-c]", "{b}==1.0.0", "{b}==2.0.0"],
+    "extra-incompatible-with-root": ["{a}[extra]", "{b}==1.0.0", "{b}==2.0.0"],
+    "direct-incompatible-versions": ["{a}==1.0.0", "{a}==2.0.0"],
+    "transitive-incompatible-versions": ["{a}==1.0.0", "{b}==1.0.0", "{b}==2.0.0"],
+    "transitive-incompatible-with-root-version": ["{a}==1.0.0 depends on {b}==2.0.0", "{b}==1.0.0"],
+    "transitive-incompatible-with-transitive": [
+        "{a}==1.0.0 depends on {c}==1.0.0", "{b}==1.0.0 depends on {c}==2.0.0"],
+    "local-greater-than": ["{a}>1.2.3"],
+    "local-less-than": ["{a}<1.2.3"],
+    "local-transitive-conflicting": ["{b}==2.0.0+bar", "{b}==2.0.0+foo"],
+    "local-transitive-greater-than": ["{b}>2.0.0", "{b}==2.0.0+foo"],
+    "local-transitive-less-than": ["{b}<2.0.0", "{b}==2.0.0+foo"],
+    "post-equal-not-available": ["{a}==1.2.3.post0"],
+    "post-greater-than-post-not-available": ["{a}>1.2.3.post2"],
+    "post-greater-than": ["{a}>1.2.3"],
+    "post-less-than-or-equal": ["{a}<=1.2.3"],
+    "post-less-than": ["{a}<1.2.3"],
+    "post-local-greater-than-post": ["{a}>1.2.3.post1"],
+    "post-local-greater-than": ["{a}>1.2.3"],
+    "post-simple": ["{a}==1.2.3"],
+    "package-only-prereleases-in-range": ["{a}>0.1.0", "pre-release"],
+    "transitive-package-only-prereleases-in-range": ["{a}==0.1.0 depends on {b}>0.1", "pre-release"],
+    "transitive-prerelease-and-stable-dependency-many-versions-holes": ["{a}==1.0.0", "{c}", "pre-release"],
+    "transitive-prerelease-and-stable-dependency-many-versions": [
+        "{c}>=2.0.0b1", "{b}==1.0.0 depends on {c}>=1.0.0,<=3.0.0", "pre-release"],
+    "transitive-prerelease-and-stable-dependency": ["{a}==1.0.0 depends on {c}==2.0.0b1", "pre-release"],
+    "compatible-python-incompatible-override": ["{a}==1.0.0", "python>=3.10"],
+    "python-greater-than-current-excluded": ["python>=3.10", "python>=3.11", "python>=3.12", "{a}>=2.0.0"],
+    "python-greater-than-current-many": ["{a}==1.0.0"],
+    "python-greater-than-current-patch": ["{a}==1.0.0", "python>=3.13.2"],
+    "python-greater-than-current": ["{a}==1.0.0", "python>=3.10"],
+    "python-patch-override-no-patch": ["{a}==1.0.0", "python>=3.9.4"],
+    "python-version-does-not-exist": ["{a}==1.0.0", "python>=3.30"],
+    "no-sdist-no-wheels-with-matching-abi": ["{a}==1.0.0", "no wheels with a matching python abi tag"],
+    "no-sdist-no-wheels-with-matching-platform": ["{a}==1.0.0", "no wheels with a matching platform tag"],
+    "no-sdist-no-wheels-with-matching-python": [
+        "{a}==1.0.0", "no wheels with a matching python implementation tag"],
+    "no-wheels-no-build": ["{a}==1.0.0", "building from source is disabled"],
+    "only-wheels-no-binary": ["{a}==1.0.0", "no source distribution"],
+    "package-only-yanked-in-range": ["{a}==1.0.0 was yanked"],
+    "package-only-yanked": ["{a}==1.0.0 was yanked"],
+    "transitive-package-only-yanked-in-range": ["{a}==0.1.0 depends on {b}>0.1", "{b}==1.0.0 was yanked"],
+    "transitive-package-only-yanked": ["{a}==0.1.0 depends on {b}", "{b}==1.0.0 was yanked"],
+    "transitive-yanked-and-unyanked-dependency": ["{a}==1.0.0 depends on {c}==2.0.0", "{c}==2.0.0 was yanked"],
+}
+
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", re.M)
+
+
+def full_name(scenario: dict, name: str) -> str:
+    """The published name of a scenario's package, as packse names it."""
+    return name if name == scenario["name"] else "%s-%s" % (scenario["name"], name)
+
+
+def rename(scenario: dict, requirement: str) -> str:
+    """``requirement`` with its project name replaced by the published one."""
+    return _NAME.sub(lambda m: full_name(scenario, m.group(1)), requirement, count=1)
+
+
+def _hosted(scenario: dict) -> bool:
+    return scenario["kind"] != "lock"
+
+
+def host(server: support.IndexServer, scenario: dict) -> None:
+    """Publish a scenario's packages: one wheel per tag (py3-none-any by default) and an sdist."""
+    for name, versions in scenario["packages"].items():
+        project = full_name(scenario, name)
+        for version, given in versions.items():
+            meta = dict(_DEFAULTS, **given)
+            deps = [rename(scenario, r) for r in meta["requires"]]
+            extras = {x: [rename(scenario, r) for r in reqs] for x, reqs in meta["extras"].items()}
+            common = dict(deps=deps, extras=extras, requires_python=meta["requires_python"],
+                          yanked="Yanked for testing" if meta["yanked"] else None)
+            if meta["wheel"]:
+                for tag in meta["wheel_tags"] or ["py3-none-any"]:
+                    server.add_wheel(project, version, tag=tag, **common)
+            if meta["sdist"]:
+                server.add_sdist(project, version, static=True, **common)
+
+
+@pytest.fixture(scope="module")
+def packse_index():
+    """One index server holding every scenario's packages."""
+    with support.IndexServer() as server:
+        for scenario in SCENARIOS:
+            if _hosted(scenario):
+                host(server, scenario)
+        yield server
+    assert not server.errors, "\n".join(server.errors)
+
+
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("packse-cache"))
+
+
+def compile_args(scenario: dict, requirements_in: str, index_url: str, cache: str) -> list:
+    """The pip-compile command line uv's scenario templates would use."""
+    options = scenario.get("options", {})
+    python = options.get("python") or scenario["python"]
+    args = ["pip-compile", requirements_in, "--index-url", index_url, "--cache-dir", cache,
+            "--no-header", "--no-annotate", "--python-version", python,
+            "--python-platform", options.get("python_platform", "linux")]
+    if options.get("prereleases"):
+        args.append("--prerelease=allow")
+    for name in options.get("no_build", ()):
+        args += ["--only-binary", full_name(scenario, name)]
+    for name in options.get("no_binary", ()):
+        args += ["--no-binary", full_name(scenario, name)]
+    return args
+
+
+def run_scenario(scenario: dict, index_url: str, cache: str, tmp_path, capsys):
+    requirements_in = tmp_path / "requirements.in"
+    requirements_in.write_text("".join(rename(scenario, r) + "\n" for r in scenario["root"]))
+    capsys.readouterr()
+    code = puffin.main(compile_args(scenario, str(requirements_in), index_url, cache))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def missing_extra_warnings(scenario: dict, pins: dict) -> list:
+    """The warnings uv gives for root extras the resolved version does not define."""
+    out = []
+    for requirement in scenario["root"]:
+        m = re.match(r"^\s*([A-Za-z0-9._-]+)\[([^\]]+)\]", requirement)
+        if not m:
+            continue
+        name = full_name(scenario, m.group(1))
+        version = pins.get(puffin.canonicalize_name(name))
+        given = scenario["packages"].get(m.group(1), {}).get(version, {})
+        defined = {puffin.canonicalize_name(x) for x in given.get("extras", {})}
+        for extra in m.group(2).split(","):
+            if puffin.canonicalize_name(extra) not in defined:
+                out.append("The package `%s==%s` does not have an extra named `%s`"
+                           % (puffin.canonicalize_name(name), version, puffin.canonicalize_name(extra)))
+    return out
+
+
+def _params():
+    out = []
+    for scenario in SCENARIOS:
+        marks = []
+        if not _hosted(scenario):
+            marks.append(pytest.mark.skip(reason="universal resolution (uv lock) is not supported"))
+        elif scenario["name"] in KNOWN_DIFFERENCES:
+            marks.append(pytest.mark.xfail(reason=KNOWN_DIFFERENCES[scenario["name"]], strict=True))
+        out.append(pytest.param(scenario, id=scenario["name"], marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("scenario", _params())
+def test_packse_scenario(scenario, packse_index, shared_cache, tmp_path, capsys, clean_env):
+    """The scenario resolves to packse's expected pins, or fails with exit 1 naming the root packages."""
+    code, out, err = run_scenario(scenario, packse_index.index_url, shared_cache, tmp_path, capsys)
+    expected = scenario["expected"]
+    if expected["satisfiable"]:
+        assert code == 0, err
+        pins = {puffin.canonicalize_name(n): v for n, v in _PIN.findall(out)}
+        wanted = {puffin.canonicalize_name(full_name(scenario, n)): v
+                  for n, v in expected.get("packages", {}).items()}
+        assert {n: pins.get(n) for n in wanted} == wanted, out
+        for warning in missing_extra_warnings(scenario, pins):
+            assert warning in err
+    else:
+        assert code == 1, out + err
+        assert "error:" in err
+        roots = {puffin.canonicalize_name(_NAME.match(rename(scenario, r)).group(1)) for r in scenario["root"]}
+        assert any(name in err.lower() for name in roots), err
+        names = {n: full_name(scenario, n) for n in scenario["packages"]}
+        names.update((c, full_name(scenario, c)) for c in "abcd" if c not in names)
+        for fact in EXPLANATION_FACTS[scenario["name"]]:
+            assert fact.format(**names).lower() in err.lower(), err
+
+
+# Installation scenarios also run for real: ``pip-install`` into a venv of the
+# scenario's Python, then the installed modules report their versions, and the
+# WHEEL file says whether a published wheel or a wheel built from the sdist
+# (by the tests' in-tree backend) was installed.
+INSTALLED_FROM = {
+    "no-binary": {"a": "sdist"},
+    "no-build": {"a": "wheel"},
+    "no-wheels": {"a": "sdist"},
+    "no-wheels-with-matching-platform": {"a": "sdist"},
+    "only-wheels": {"a": "wheel"},
+    "specific-tag-and-default": {"a": "wheel"},
+    "local-used-without-sdist": {"a": "wheel"},
+    "extra-required": {"a": "wheel", "b": "wheel"},
+    "transitive-yanked-and-unyanked-dependency-opt-in": {"a": "wheel", "b": "wheel", "c": "wheel"},
+}
+
+_REPORT = """
+import importlib, importlib.metadata as md, json, sys
+out = {}
+for name in sys.argv[1:]:
+    module = importlib.import_module(name.replace("-", "_"))
+    wheel = md.distribution(name).read_text("WHEEL") or ""
+    out[name] = [module.__version__, "sdist" if "puffin_test_backend" in wheel else "wheel"]
+print(json.dumps(out))
+"""
+
+
+# Installs puffin.py knowingly gets wrong, with the reason.
+KNOWN_INSTALL_FAILURES = {
+    name: "a wheel built from an sdist is installed under the file name <name>-<version>-py3-none-any.whl "
+          "with the unescaped project name, which is invalid when the name has a dash"
+    for name in ("no-binary", "no-wheels", "no-wheels-with-matching-platform")
+}
+
+
+def _install_params():
+    return [pytest.param(name, id=name, marks=[pytest.mark.xfail(reason=KNOWN_INSTALL_FAILURES[name], strict=True)]
+                         if name in KNOWN_INSTALL_FAILURES else [])
+            for name in sorted(INSTALLED_FROM)]
+
+
+@pytest.mark.parametrize("name", _install_params())
+def test_packse_scenario_installs(name, packse_index, shared_cache, venv_factory, tmp_path, capsys, clean_env):
+    """pip-install puts the expected versions into a venv, from a wheel or a built sdist as uv would."""
+    import subprocess
+    scenario = next(s for s in SCENARIOS if s["name"] == name)
+    venv = venv_factory(scenario["python"])
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("".join(rename(scenario, r) + "\n" for r in scenario["root"]))
+    args = ["pip-install", "-r", str(requirements), "--python", venv.python, "--index-url",
+            packse_index.index_url, "--cache-dir", shared_cache]
+    options = scenario.get("options", {})
+    for option, flag in (("no_build", "--only-binary"), ("no_binary", "--no-binary")):
+        for package in options.get(option, ()):
+            args += [flag, full_name(scenario, package)]
+    capsys.readouterr()
+    code = puffin.main(args)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    names = [full_name(scenario, n) for n in INSTALLED_FROM[name]]
+    report = subprocess.run([venv.python, "-c", _REPORT] + names, capture_output=True, text=True,
+                            check=True, env=clean_env)
+    installed = json.loads(report.stdout)
+    expected_versions = scenario["expected"].get("packages", {})
+    for short, source in INSTALLED_FROM[name].items():
+        version, got = installed[full_name(scenario, short)]
+        assert got == source, short
+        if short in expected_versions:
+            assert version == expected_versions[short]
+
+
+def test_every_unsatisfiable_scenario_has_its_explanation_facts():
+    """Each unsatisfiable scenario puffin.py runs lists the facts its explanation must state."""
+    unsat = {s["name"] for s in SCENARIOS if _hosted(s) and not s["expected"]["satisfiable"]}
+    assert unsat == set(EXPLANATION_FACTS)
+
+
+def test_the_data_holds_every_packse_scenario():
+    """The converted data names its packse version and holds its 150 scenarios."""
+    assert _DOC["packse_version"]
+    assert len(SCENARIOS) >= 150
+    assert len({s["name"] for s in SCENARIOS}) == len(SCENARIOS)
