@@ -4403,7 +4403,8 @@ def main():
     }
 
 
-sys.stdout.write(json.dumps(main()))
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(main()))
 '''
 
 # Bump when the script's output changes shape, so cached answers are ignored.
@@ -4465,7 +4466,10 @@ class Interpreter:
             cached = cache.read_json("interpreter-v0", key)
             if isinstance(cached, dict) and cached.get("stamp") == stamp:
                 return cls(path, cached["data"])
-        data = _run_query(path, timeout)
+        if path == os.path.abspath(sys.executable) and not sys.flags.ignore_environment:
+            data = _query_here()  # the Python running us: no second process needed
+        else:
+            data = _run_query(path, timeout)
         if cache is not None:
             try:
                 cache.write_json("interpreter-v0", key, {"stamp": stamp, "data": data})
@@ -4645,6 +4649,18 @@ def _interpreter_cache_key(path: str):
     key = digest[:16] + ".json"
     stamp = "%s:%d:%d:%s:%s:%d" % (real, st.st_mtime_ns, st.st_size, cfg_mtime, script, _QUERY_VERSION)
     return key, stamp
+
+
+def _query_here() -> dict:
+    """The query script's answer for the running interpreter, computed in this
+    process (as ``-I`` would see it: no working folder on ``sys.path``)."""
+    with span("interpreter.query", executable=sys.executable, here=True):
+        namespace = {"__name__": "puffin_interpreter_query"}
+        exec(compile(_QUERY_SCRIPT, "<interpreter query>", "exec"), namespace)
+        data = json.loads(json.dumps(namespace["main"]()))  # the same types as from a subprocess
+    if not (sys.flags.isolated or getattr(sys.flags, "safe_path", False)):
+        data["sys_path"] = data["sys_path"][1:]  # the script's folder, which -I leaves out
+    return data
 
 
 def _run_query(path: str, timeout: float) -> dict:
