@@ -3589,11 +3589,22 @@ class IndexFile(Value):
 
     @property
     def name(self):
+        if self._parsed is None and self.is_wheel and self.filename.count("-") in (4, 5):
+            return canonicalize_name(self.filename.split("-", 1)[0])
         p = self._parse()
         return p.name if p else None
 
     @property
     def version(self):
+        """The file's version. For a wheel only the version field is read (a
+        resolver looks at the versions of thousands of files and the tags of few)."""
+        if self._parsed is None and self.is_wheel:
+            parts = self.filename[:-4].split("-")
+            if len(parts) in (5, 6):
+                try:
+                    return Version.parse(parts[1])
+                except InvalidVersion:
+                    return None
         p = self._parse()
         return p.version if p else None
 
@@ -13150,14 +13161,21 @@ def _named_source(entry, builds, database):
             if not os.path.exists(path):
                 raise InputError("no such file or folder: %s" % path, text=where)
             md = builds.source_metadata(path, editable=entry.editable) if os.path.isdir(path) \
-                else database.metadata(Dist("unknown", None, "path", path=path))
+                else _archive_metadata(database, builds, path)
         else:
-            archive = database.fetch_file(Dist("unknown", None, "url", url=url))
-            md = builds.source_metadata(archive)
+            md = _archive_metadata(database, builds, database.fetch_file(Dist("unknown", None, "url", url=url)))
         name = md.name
     extras = "[%s]" % ",".join(sorted(req.extras)) if req.extras else ""
     marker = " ; %s" % req.marker if req.marker is not None else ""
     return Requirement("%s%s @ %s%s" % (name, extras, url, marker))
+
+
+def _archive_metadata(database, builds, path: str):
+    """Metadata of a local wheel or sdist: read in place when static, else built."""
+    try:
+        return database.metadata(Dist("unknown", None, "path", path=path))
+    except NeedsBuildError:
+        return builds.source_metadata(path)
 
 
 def editable_urls(roots, entries) -> set:
