@@ -12757,12 +12757,13 @@ class Prepared(Value):
     or ``wheel`` (a wheel file, for editables, which are never cached), and
     the sha256 of the archive the user named, for direct_url.json."""
 
-    __slots__ = ("folder", "wheel", "archive_sha256")
+    __slots__ = ("folder", "wheel", "archive_sha256", "filename")
 
-    def __init__(self, folder=None, wheel=None, archive_sha256=None):
+    def __init__(self, folder=None, wheel=None, archive_sha256=None, filename=None):
         self.folder = folder
         self.wheel = wheel
         self.archive_sha256 = archive_sha256
+        self.filename = filename   # the wheel's name when it was built from source
 
 
 def prepare_dist(dist, database, builder=None, hashes=None) -> Prepared:
@@ -12784,7 +12785,7 @@ def prepare_dist(dist, database, builder=None, hashes=None) -> Prepared:
         wheel = builder.build_wheel(archive)
         sha = (dist.file.hashes.get("sha256") if dist.file else None) or _file_sha256(archive)
     folder = database.fetch_wheel(Dist(dist.name, dist.version, "path", path=wheel))
-    return Prepared(folder, None, sha if dist.kind != "registry" else None)
+    return Prepared(folder, None, sha if dist.kind != "registry" else None, os.path.basename(wheel))
 
 
 def execute_plan(plan: InstallPlan, database, make_destination, scheme: dict, *,
@@ -12878,8 +12879,7 @@ def _install_one(item: PlanItem, prepared: Prepared, make_destination, scheme, r
     if prepared.wheel is not None:
         source = ZipWheelSource(prepared.wheel)
     else:
-        source = DirWheelSource(prepared.folder, dist.filename if dist.is_wheel else
-                                "%s-%s-py3-none-any.whl" % (dist.name, dist.version))
+        source = DirWheelSource(prepared.folder, prepared.filename or dist.filename)
     try:
         install_wheel(source, destination, installer="puffin", requested=item.requested,
                       direct_url=direct_url_for(dist, prepared.archive_sha256))

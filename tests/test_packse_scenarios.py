@@ -23,8 +23,14 @@ packse builds with hatchling).  Each scenario is then resolved in-process by
 Options map as in uv's templates: ``prereleases`` -> ``--prerelease=allow``,
 ``no_build`` -> ``--only-binary``, ``no_binary`` -> ``--no-binary``,
 ``python_platform`` -> ``--python-platform``.  Satisfiable scenarios must exit
-0 and pin every expected package at its expected version; unsatisfiable ones
-must exit 1 with an explanation that names the root packages.
+0, pin every expected package at its expected version and warn about
+requested extras the chosen version lacks; unsatisfiable ones must exit 1
+with an explanation that names a root package and states the key facts of
+uv's explanation (EXPLANATION_FACTS), in puffin.py's own words.
+
+A few installation scenarios also run ``pip-install`` into a real venv of
+the scenario's Python (INSTALLED_FROM), checking the installed versions and
+whether a wheel or a build of the sdist was installed.
 """
 
 from __future__ import annotations
@@ -270,18 +276,8 @@ print(json.dumps(out))
 """
 
 
-# Installs puffin.py knowingly gets wrong, with the reason.
-KNOWN_INSTALL_FAILURES = {
-    name: "a wheel built from an sdist is installed under the file name <name>-<version>-py3-none-any.whl "
-          "with the unescaped project name, which is invalid when the name has a dash"
-    for name in ("no-binary", "no-wheels", "no-wheels-with-matching-platform")
-}
-
-
 def _install_params():
-    return [pytest.param(name, id=name, marks=[pytest.mark.xfail(reason=KNOWN_INSTALL_FAILURES[name], strict=True)]
-                         if name in KNOWN_INSTALL_FAILURES else [])
-            for name in sorted(INSTALLED_FROM)]
+    return [pytest.param(name, id=name) for name in sorted(INSTALLED_FROM)]
 
 
 @pytest.mark.parametrize("name", _install_params())
