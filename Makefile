@@ -45,11 +45,11 @@ setup:
 	for v in $(TEST_VERSIONS); do \
 	  py=$$( $(MAKE) -s --no-print-directory _which V=$$v ); \
 	  if [ -z "$$py" ]; then echo "setup: no CPython $$v found, not testing it"; continue; fi; \
-	  if [ ! -f $(BUILD)/venv-$$v/.ready-2 ]; then \
+	  if [ ! -f $(BUILD)/venv-$$v/.ready-3 ]; then \
 	    echo "setup: test venv for $$v"; \
 	    rm -rf $(BUILD)/venv-$$v.tmp && $$py -m venv $(BUILD)/venv-$$v.tmp && \
-	    $(BUILD)/venv-$$v.tmp/bin/python -m pip install -q --disable-pip-version-check pytest packaging tomli && \
-	    touch $(BUILD)/venv-$$v.tmp/.ready-2 && rm -rf $(BUILD)/venv-$$v && \
+	    $(BUILD)/venv-$$v.tmp/bin/python -m pip install -q --disable-pip-version-check pytest packaging tomli==2.0.1 && \
+	    touch $(BUILD)/venv-$$v.tmp/.ready-3 && rm -rf $(BUILD)/venv-$$v && \
 	    mv $(BUILD)/venv-$$v.tmp $(BUILD)/venv-$$v; \
 	  fi; \
 	done

@@ -450,6 +450,14 @@ def span(label: str, /, **args):
 def atomic_write(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one,
     never a part: a temporary file in the same folder, fsync-free, then os.replace."""
+    try:
+        special = not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        special = False
+    if special:  # /dev/null, a fifo, /dev/stdout: write into it, never replace it
+        with open(path, "wb") as f:
+            f.write(data)
+        return
     d = os.path.dirname(path) or "."
     os.makedirs(d, exist_ok=True)
     tmp = os.path.join(d, ".tmp-%d-%d-%s" % (os.getpid(), threading.get_ident(),
@@ -9948,6 +9956,10 @@ def _r_union(a: tuple, b: tuple) -> tuple:
 
 
 def _r_intersect(a: tuple, b: tuple) -> tuple:
+    if len(a) > len(b):
+        a, b = b, a
+    if len(a) * 4 < len(b):
+        return _r_intersect_sparse(a, b)
     out = []
     i = j = 0
     while i < len(a) and j < len(b):
@@ -9958,6 +9970,29 @@ def _r_intersect(a: tuple, b: tuple) -> tuple:
         if a[i][1] < b[j][1]:
             i += 1
         else:
+            j += 1
+    return tuple(out)
+
+
+def _r_intersect_sparse(a: tuple, b: tuple) -> tuple:
+    """``_r_intersect`` for a few intervals against many (a package with a
+    thousand versions has ranges of hundreds of intervals): find the overlaps
+    by bisection instead of walking all of ``b``."""
+    from bisect import bisect_left
+    out = []
+    n = len(b)
+    for lo_a, hi_a in a:
+        j = bisect_left(b, (lo_a,)) - 1   # intervals are disjoint and sorted
+        if j < 0:
+            j = 0
+        while j < n:
+            lo_b, hi_b = b[j]
+            if lo_b >= hi_a:
+                break
+            lo = lo_a if lo_a > lo_b else lo_b
+            hi = hi_a if hi_a < hi_b else hi_b
+            if lo < hi:
+                out.append((lo, hi))
             j += 1
     return tuple(out)
 

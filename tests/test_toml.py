@@ -15,7 +15,7 @@ import puffin
 
 try:
     import tomllib
-except ImportError:  # Python < 3.11: tomli is tomllib's published twin (the test venvs have it)
+except ImportError:  # Python < 3.11: tomli 2.0.1, the TOML 1.0 reader that became tomllib (the test venvs have it)
     import tomli as tomllib
 
 fallback = puffin._toml_fallback_loads
