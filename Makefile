@@ -17,7 +17,7 @@ ORACLE_VERSIONS ?= 3.8 3.9 3.10 3.11 3.12 3.13
 # Find an interpreter for X.Y: pyenv's newest X.Y.*, else pythonX.Y on PATH.
 find_python = $(or $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/$(1).*/bin/python$(1)))),$(shell command -v python$(1) 2>/dev/null))
 
-.PHONY: test test-fast test-live setup bench install-many clean
+.PHONY: test test-fast test-live setup bench bench-setup install-many clean
 
 # uv, the reference tests/test_live_compile.py compares pip-compile against.
 UV_VERSION ?= 0.13.9
@@ -81,11 +81,20 @@ test-fast: setup
 test-live: setup $(UV_STAMP)
 	$(BUILD)/venv-3.11/bin/python -m pytest -q -m live tests $(PYTEST_ARGS)
 
-bench: setup
-	$(BUILD)/venv-3.11/bin/python scripts/bench.py
+# uv, pip-tools and the newest pip, for `make bench` and `make install-many` to compare against.
+BENCH_TOOLS ?= uv pip-tools pip
+bench-setup:
+	@if [ ! -x $(BUILD)/bench/tools/bin/uv ]; then \
+	  py=$$( $(MAKE) -s --no-print-directory _which V=3.11 ); \
+	  rm -rf $(BUILD)/bench/tools && $$py -m venv $(BUILD)/bench/tools && \
+	  $(BUILD)/bench/tools/bin/python -m pip install -q --disable-pip-version-check --upgrade $(BENCH_TOOLS); \
+	fi
 
-install-many: setup
-	$(BUILD)/venv-3.11/bin/python scripts/install_many.py
+bench: setup bench-setup
+	$(BUILD)/venv-3.11/bin/python scripts/bench.py --tools $(BUILD)/bench/tools $(BENCH_ARGS)
+
+install-many: setup bench-setup
+	$(BUILD)/venv-3.11/bin/python scripts/install_many.py $(INSTALL_MANY_ARGS)
 
 clean:
 	rm -rf $(BUILD) .pytest_cache

@@ -387,7 +387,7 @@ def report(res: Results, order: list, header: list) -> str:
     met = sum(1 for s in summary if s[3])
     lines.append(f"Summary: {met} of {len(summary)} targets met")
     for scen, ratio, target, ok in summary:
-        lines.append(f"  {'ok  ' if ok else 'MISS'}  {scen:28} {ratio:26} target {target}")
+        lines.append(f"  {'ok  ' if ok else 'MISS'}  {scen:26} {ratio:30} target {target}")
     if res.failures:
         lines.append("")
         lines.append("Failures:")

@@ -6,6 +6,7 @@
 - ``clean_env``: the process environment without the machine's pip/puffin/proxy
   settings; returns a dict for subprocesses.
 - ``tmp_cache``: an empty cache directory.
+- ``env``: ``clean_env`` + ``tmp_cache`` + the module's own ``server`` fixture as the index.
 - ``run_puffin``: run ``puffin.py`` in a subprocess, with times filtered.
 - ``venv_factory``: make bare virtual environments quickly.
 """
@@ -21,18 +22,16 @@ import pytest
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(TESTS_DIR)
-PUFFIN_SCRIPT = os.path.join(REPO_ROOT, "puffin.py")
 for _path in (REPO_ROOT, TESTS_DIR):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
 import support  # noqa: E402
 
-# Variables that would make a test depend on the machine it runs on.
-_ENV_PREFIXES = ("PIP_", "PUFFIN_", "UV_")
-_ENV_NAMES = ("VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "PYTHONPATH", "PYTHONHOME",
-              "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE",
-              "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "NETRC", "PYENV_VERSION")
+# Beyond support.machine_settings: proxies, CA bundles and netrc would make a test
+# depend on the machine it runs on too.
+_ENV_NAMES = ("CONDA_DEFAULT_ENV", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+              "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "NETRC")
 
 
 @pytest.fixture
@@ -58,10 +57,8 @@ def clean_env(monkeypatch, tmp_path) -> dict:
     environment; later changes to ``os.environ`` are not reflected in the
     returned dict (take ``dict(os.environ)`` again if needed).
     """
-    for key in list(os.environ):
-        upper = key.upper()
-        if upper.startswith(_ENV_PREFIXES) or upper in _ENV_NAMES:
-            monkeypatch.delenv(key, raising=False)
+    for key in support.machine_settings(more=_ENV_NAMES):
+        monkeypatch.delenv(key, raising=False)
     xdg_cache = tmp_path / "xdg-cache"
     xdg_config = tmp_path / "xdg-config"
     xdg_cache.mkdir(exist_ok=True)
@@ -77,6 +74,17 @@ def tmp_cache(tmp_path) -> str:
     path = tmp_path / "cache"
     path.mkdir(exist_ok=True)
     return str(path)
+
+
+@pytest.fixture
+def env(clean_env, tmp_cache, server):
+    """The environment for running puffin.py against the test module's own
+    ``server`` fixture (a ``support.IndexServer``): ``clean_env``, a fresh
+    ``tmp_cache`` and the server as the index; the server's injected faults
+    and request counters are reset first."""
+    server.clear_faults()
+    server.reset_counters()
+    return dict(clean_env, PUFFIN_CACHE_DIR=tmp_cache, PUFFIN_INDEX_URL=server.index_url)
 
 
 class PuffinRun(tuple):
@@ -105,13 +113,8 @@ def run_puffin(clean_env):
     """
 
     def run(args, env=None, cwd=None, input=None, timeout=300, filter=True):  # noqa: A002
-        proc = subprocess.run([sys.executable, PUFFIN_SCRIPT, *[os.fspath(a) for a in args]],
-                              env=clean_env if env is None else env, cwd=cwd, input=input,
-                              capture_output=True, text=True, timeout=timeout)
-        out, err = proc.stdout, proc.stderr
-        if filter:
-            out, err = support.filter_times(out), support.filter_times(err)
-        return PuffinRun(proc.returncode, out, err)
+        return PuffinRun(*support.puffin_cli(sys.executable, *args, env=clean_env if env is None else env,
+                                             cwd=cwd, input=input, timeout=timeout, filter=filter))
 
     return run
 

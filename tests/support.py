@@ -16,7 +16,10 @@ be used to test puffin from the outside.  Three parts:
   injected faults, counting requests, connections and bytes.
 * Small helpers: ``sha256``, ``record_hash``, ``normalize_name``,
   ``escape_name``, ``read_wheel_metadata``, ``negotiate_simple``,
-  ``filter_times``, ``find_python``.
+  ``filter_times``, ``find_python``; for command-line tests ``puffin_cli``
+  (run ``python puffin.py ARGS`` in a subprocess), ``run_python``,
+  ``dist_infos``, ``file_stats``, ``machine_settings`` /
+  ``without_machine_settings``; ``write_file`` and ``make_scheme``.
 
 Typical use (the ``index_server`` fixture is a started ``IndexServer``)::
 
@@ -42,6 +45,7 @@ import os
 import re
 import socket
 import stat
+import subprocess
 import sys
 import tarfile
 import threading
@@ -55,6 +59,8 @@ __all__ = [
     "read_wheel_metadata", "record_hash", "filter_times", "find_python",
     "IndexServer", "Fault", "RequestRecord", "negotiate_simple", "BACKEND_MODULE",
     "JSON_CONTENT_TYPE", "HTML_CONTENT_TYPE",
+    "REPO_ROOT", "PUFFIN_SCRIPT", "machine_settings", "without_machine_settings", "puffin_cli",
+    "run_python", "dist_infos", "file_stats", "write_file", "make_scheme",
 ]
 
 # Reproducible archives: the earliest date a zip file can hold.
@@ -655,6 +661,102 @@ def find_python(version: str) -> str | None:
         if os.path.isfile(exe) and os.access(exe, os.X_OK):
             return exe
     return shutil.which("python" + short)
+
+
+# =============================================================================
+# Running puffin.py and looking at what it left
+# =============================================================================
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PUFFIN_SCRIPT = os.path.join(REPO_ROOT, "puffin.py")
+
+# Variables that make a subprocess depend on the machine's pip/uv/puffin set-up
+# or on the environment pytest runs in (any case).
+_MACHINE_PREFIXES = ("PIP_", "PUFFIN_", "UV_")
+_MACHINE_NAMES = ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "PYENV_VERSION")
+
+
+def machine_settings(environ=None, more=()) -> list:
+    """Names in ``environ`` (default ``os.environ``) of machine settings: ``PIP_*``,
+    ``PUFFIN_*``, ``UV_*``, the virtual-env and Python path variables, and ``more``."""
+    environ = os.environ if environ is None else environ
+    names = set(_MACHINE_NAMES) | {n.upper() for n in more}
+    return [k for k in environ if k.upper().startswith(_MACHINE_PREFIXES) or k.upper() in names]
+
+
+def without_machine_settings(environ=None, more=()) -> dict:
+    """A copy of ``environ`` (default ``os.environ``) without ``machine_settings``."""
+    environ = dict(os.environ if environ is None else environ)
+    for key in machine_settings(environ, more):
+        del environ[key]
+    return environ
+
+
+def puffin_cli(python, *args, env, cwd=None, timeout=120, input=None, filter=True):  # noqa: A002
+    """Run ``python puffin.py ARGS`` (``python``: the interpreter, often a venv's);
+    return (exit code, stdout, stderr), durations filtered unless ``filter=False``.
+    ``input``: str fed to stdin."""
+    proc = subprocess.run([os.fspath(python), PUFFIN_SCRIPT] + [os.fspath(a) for a in args],
+                          env=env, cwd=cwd, input=input, capture_output=True, text=True,
+                          timeout=timeout)
+    out, err = proc.stdout, proc.stderr
+    if filter:
+        out, err = filter_times(out), filter_times(err)
+    return proc.returncode, out, err
+
+
+def run_python(venv, code: str) -> str:
+    """Run ``code`` in the Python of ``venv`` (a Venv, or an interpreter path);
+    return its stdout, stripped. Raises CalledProcessError when it fails."""
+    python = getattr(venv, "python", venv)
+    proc = subprocess.run([os.fspath(python), "-c", code], capture_output=True, text=True,
+                          check=True)
+    return proc.stdout.strip()
+
+
+def dist_infos(site: str) -> dict:
+    """{normalized name: version} of the ``.dist-info`` folders in ``site`` ({} when it is missing)."""
+    out = {}
+    for entry in os.listdir(site) if os.path.isdir(site) else ():
+        if entry.endswith(".dist-info"):
+            name, version = entry[: -len(".dist-info")].rsplit("-", 1)
+            out[normalize_name(name)] = version
+    return out
+
+
+def file_stats(root: str, ignore=()) -> dict:
+    """{relative path: (size, mtime_ns)} of every file under ``root``, but the
+    relative paths in ``ignore``: to show what a run touched."""
+    out = {}
+    for dirpath, _dirs, files in os.walk(root):
+        for fn in files:
+            p = os.path.join(dirpath, fn)
+            st = os.lstat(p)
+            out[os.path.relpath(p, root)] = (st.st_size, st.st_mtime_ns)
+    for rel in ignore:
+        out.pop(rel, None)
+    return out
+
+
+def write_file(path, text: str = "") -> str:
+    """Write ``text`` (UTF-8) to ``path``, making its folders; return the path (str)."""
+    path = os.fspath(path)
+    if os.path.dirname(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+def make_scheme(root) -> dict:
+    """An install scheme (purelib, platlib, scripts, data, headers) below ``root``,
+    with purelib and platlib apart so a test sees which one a file went to."""
+    root = os.fspath(root)
+    return {"purelib": os.path.join(root, "lib", "site-packages"),
+            "platlib": os.path.join(root, "lib64", "site-packages"),
+            "scripts": os.path.join(root, "bin"),
+            "data": root,
+            "headers": os.path.join(root, "include", "demo")}
 
 
 # =============================================================================

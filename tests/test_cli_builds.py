@@ -4,6 +4,7 @@ build, all offline with the in-tree test backend of tests/support.py."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -13,14 +14,8 @@ import pytest
 
 import support
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PUFFIN = os.path.join(REPO_ROOT, "puffin.py")
-
-
-def puffin(python, *args, env, cwd=None, timeout=180):
-    proc = subprocess.run([os.fspath(python), PUFFIN] + [os.fspath(a) for a in args], env=env,
-                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    return proc.returncode, support.filter_times(proc.stdout), support.filter_times(proc.stderr)
+# builds run a backend in a fresh environment: more time than the other commands
+puffin = functools.partial(support.puffin_cli, timeout=180)
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +25,6 @@ def server():
         srv.add_sdist("gamma", "1.0", deps=["beta"], static=False)   # metadata needs a build
         srv.add_sdist("delta", "1.0", static=False, build_fails=["build_wheel", "prepare_metadata_for_build_wheel"])
         yield srv
-
-
-@pytest.fixture
-def env(clean_env, server, tmp_path):
-    e = dict(clean_env)
-    e["PUFFIN_INDEX_URL"] = server.index_url
-    e["PUFFIN_CACHE_DIR"] = str(tmp_path / "cache")
-    return e
 
 
 def site_names(venv) -> set:

@@ -11,16 +11,7 @@ import sys
 import pytest
 
 import support
-
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PUFFIN = os.path.join(REPO_ROOT, "puffin.py")
-
-
-def puffin(python, *args, env, cwd=None, timeout=120):
-    """Run ``python puffin.py ARGS``; return (exit code, stdout, stderr), times filtered."""
-    proc = subprocess.run([os.fspath(python), PUFFIN] + [os.fspath(a) for a in args], env=env,
-                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    return proc.returncode, support.filter_times(proc.stdout), support.filter_times(proc.stderr)
+from support import puffin_cli as puffin
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +32,7 @@ def filled(server, tmp_path_factory):
     venv = str(root / "venv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True, capture_output=True)
     python = os.path.join(venv, "bin", "python")
-    env = {k: v for k, v in os.environ.items()
-           if not k.upper().startswith(("PIP_", "PUFFIN_", "UV_")) and k.upper() not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
+    env = support.without_machine_settings()
     env.update(PUFFIN_CACHE_DIR=str(root / "cache"), PUFFIN_INDEX_URL=server.index_url)
     wheel = support.make_wheel("local-pkg", "0.5", out_dir=root / "wheels")
     code, _, err = puffin(python, "pip-install", "web-app", "tool==0.1.dev3", wheel, env=env)

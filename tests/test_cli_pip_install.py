@@ -18,33 +18,16 @@ import time
 import pytest
 
 import support
+from support import dist_infos
+from support import file_stats as tree
+from support import puffin_cli as puffin
+from support import run_python as py
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PUFFIN = os.path.join(REPO_ROOT, "puffin.py")
 
 APP_INIT = "__version__ = '1.0'\n\ndef main():\n    print('hello from app')\n"
 
 
 # ---- helpers ------------------------------------------------------------------------------
-
-def puffin(python, *args, env, cwd=None, timeout=120):
-    """Run ``python puffin.py ARGS``; return (exit code, stdout, stderr), times filtered."""
-    proc = subprocess.run([os.fspath(python), PUFFIN] + [os.fspath(a) for a in args], env=env,
-                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    return proc.returncode, support.filter_times(proc.stdout), support.filter_times(proc.stderr)
-
-
-def dist_infos(site: str) -> dict:
-    """{canonical name: version} of the .dist-info folders in ``site``."""
-    out = {}
-    if not os.path.isdir(site):
-        return out
-    for entry in os.listdir(site):
-        if entry.endswith(".dist-info"):
-            name, version = entry[: -len(".dist-info")].rsplit("-", 1)
-            out[support.normalize_name(name)] = version
-    return out
-
 
 def assert_installed_whole(site: str, name: str, version: str, requested: bool = True) -> str:
     """Check one install: RECORD lists every file with the right hash and size,
@@ -69,23 +52,6 @@ def assert_installed_whole(site: str, name: str, version: str, requested: bool =
     return dist_info
 
 
-def tree(root: str) -> dict:
-    """{relative path: (size, mtime_ns)} of every file under ``root``."""
-    out = {}
-    for dirpath, _dirs, files in os.walk(root):
-        for fn in files:
-            p = os.path.join(dirpath, fn)
-            st = os.lstat(p)
-            out[os.path.relpath(p, root)] = (st.st_size, st.st_mtime_ns)
-    return out
-
-
-def py(venv, code: str) -> str:
-    """Run ``code`` in the venv's Python; return its stdout (stripped)."""
-    proc = subprocess.run([venv.python, "-c", code], capture_output=True, text=True, check=True)
-    return proc.stdout.strip()
-
-
 def no_traceback(text: str) -> None:
     assert "Traceback" not in text
 
@@ -104,14 +70,6 @@ def server():
         s.add_wheel("solo", "1.1")
         yield s
     assert not s.errors, "\n".join(s.errors)
-
-
-@pytest.fixture
-def env(clean_env, tmp_cache, server):
-    """The subprocess environment: clean, a fresh cache, the module's index."""
-    server.clear_faults()
-    server.reset_counters()
-    return dict(clean_env, PUFFIN_CACHE_DIR=tmp_cache, PUFFIN_INDEX_URL=server.index_url)
 
 
 # ---- the main job -----------------------------------------------------------------------------
@@ -535,18 +493,27 @@ def _wait_for(predicate, timeout=20.0):
     return False
 
 
+def start_install(venv, env, *reqs) -> "subprocess.Popen":
+    """``VENV/bin/python puffin.py pip-install REQS`` started in the background, to be killed."""
+    return subprocess.Popen([venv.python, support.PUFFIN_SCRIPT, "pip-install", *reqs], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def kill(proc) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+
+
 def test_a_killed_install_leaves_whole_packages_and_the_next_run_repairs(env, venv_factory, server):
     """SIGKILL while lib's wheel is still downloading: app is whole, lib absent; the next run adds lib."""
     server.inject("/files/lib-2.0-py3-none-any.whl", "delay", times=1, seconds=15)
     venv = venv_factory()
-    proc = subprocess.Popen([venv.python, PUFFIN, "pip-install", "app"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_install(venv, env, "app")
     try:
         record = os.path.join(venv.site_packages, "app-1.0.dist-info", "RECORD")
         assert _wait_for(lambda: os.path.exists(record)), "app was never installed"
     finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate()
+        kill(proc)
     assert proc.returncode == -signal.SIGKILL
     assert dist_infos(venv.site_packages) == {"app": "1.0"}
     assert_installed_whole(venv.site_packages, "app", "1.0")
@@ -563,13 +530,11 @@ def test_an_install_killed_before_any_wheel_arrives_leaves_nothing(env, venv_fac
     """SIGKILL while every wheel is in flight: nothing installed, no journal left; the next run installs both."""
     server.inject("/files/*.whl", "delay", times=2, seconds=15)
     venv = venv_factory()
-    proc = subprocess.Popen([venv.python, PUFFIN, "pip-install", "app"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_install(venv, env, "app")
     try:
         assert _wait_for(lambda: server.requests_for("/files/*.whl") >= 2), "wheels never requested"
     finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate()
+        kill(proc)
     assert dist_infos(venv.site_packages) == {}
     server.clear_faults()
     code, _, err = puffin(venv.python, "pip-install", "app", env=env)
@@ -587,8 +552,7 @@ def test_an_install_killed_while_linking_files_is_repaired_by_the_next_run(env, 
     warm = venv_factory(name="warm")
     assert puffin(warm.python, "pip-install", "big", env=env)[0] == 0  # unzipped in the cache now
     venv = venv_factory()
-    proc = subprocess.Popen([venv.python, PUFFIN, "pip-install", "big"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_install(venv, env, "big")
 
     def journal_seen():
         try:
@@ -598,8 +562,7 @@ def test_an_install_killed_while_linking_files_is_repaired_by_the_next_run(env, 
     try:
         _wait_for(lambda: journal_seen() or proc.poll() is not None, timeout=30)
     finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate()
+        kill(proc)
     if journal_seen():  # killed half way: the package must not look installed
         assert not os.path.exists(os.path.join(venv.site_packages, "big-1.0.dist-info", "RECORD"))
     code, _, err = puffin(venv.python, "pip-install", "big", env=env)

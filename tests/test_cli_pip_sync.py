@@ -14,45 +14,16 @@ import sys
 import pytest
 
 import support
-
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PUFFIN = os.path.join(REPO_ROOT, "puffin.py")
+from support import dist_infos, file_stats
+from support import puffin_cli as puffin
+from support import run_python as py
 
 
 # ---- helpers ------------------------------------------------------------------------------
 
-def puffin(python, *args, env, cwd=None, timeout=120):
-    """Run ``python puffin.py ARGS``; return (exit code, stdout, stderr), times filtered."""
-    proc = subprocess.run([os.fspath(python), PUFFIN] + [os.fspath(a) for a in args], env=env,
-                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    return proc.returncode, support.filter_times(proc.stdout), support.filter_times(proc.stderr)
-
-
-def dist_infos(site: str) -> dict:
-    """{canonical name: version} of the .dist-info folders in ``site``."""
-    out = {}
-    for entry in os.listdir(site) if os.path.isdir(site) else ():
-        if entry.endswith(".dist-info"):
-            name, version = entry[: -len(".dist-info")].rsplit("-", 1)
-            out[support.normalize_name(name)] = version
-    return out
-
-
 def tree(root: str) -> dict:
-    """{relative path: (size, mtime_ns)} of every file under ``root`` (the lock file left out)."""
-    out = {}
-    for dirpath, _dirs, files in os.walk(root):
-        for fn in files:
-            p = os.path.join(dirpath, fn)
-            st = os.lstat(p)
-            out[os.path.relpath(p, root)] = (st.st_size, st.st_mtime_ns)
-    out.pop(".puffin.lock", None)
-    return out
-
-
-def py(venv, code: str) -> str:
-    proc = subprocess.run([venv.python, "-c", code], capture_output=True, text=True, check=True)
-    return proc.stdout.strip()
+    """``support.file_stats`` of ``root`` without the lock file puffin.py takes there."""
+    return file_stats(root, ignore=(".puffin.lock",))
 
 
 def lock(tmp_path, text: str, name: str = "requirements.txt") -> str:
@@ -73,13 +44,6 @@ def server():
         s.add_wheel("needs-x", "1.0", deps=["x"])
         yield s
     assert not s.errors, "\n".join(s.errors)
-
-
-@pytest.fixture
-def env(clean_env, tmp_cache, server):
-    server.clear_faults()
-    server.reset_counters()
-    return dict(clean_env, PUFFIN_CACHE_DIR=tmp_cache, PUFFIN_INDEX_URL=server.index_url)
 
 
 def _install(venv, env, *reqs):

@@ -11,18 +11,10 @@ import sys
 import pytest
 
 import support
+from support import puffin_cli as puffin
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PUFFIN = os.path.join(REPO_ROOT, "puffin.py")
 
 APP_INIT = "__version__ = '1.0'\n\ndef main():\n    print('hello')\n"
-
-
-def puffin(python, *args, env, cwd=None, timeout=120):
-    """Run ``python puffin.py ARGS``; return (exit code, stdout, stderr), times filtered."""
-    proc = subprocess.run([os.fspath(python), PUFFIN] + [os.fspath(a) for a in args], env=env,
-                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    return proc.returncode, support.filter_times(proc.stdout), support.filter_times(proc.stderr)
 
 
 def listing(root: str) -> set:
@@ -46,12 +38,6 @@ def server():
         s.add_wheel("third", "3.0")
         yield s
     assert not s.errors, "\n".join(s.errors)
-
-
-@pytest.fixture
-def env(clean_env, tmp_cache, server):
-    server.reset_counters()
-    return dict(clean_env, PUFFIN_CACHE_DIR=tmp_cache, PUFFIN_INDEX_URL=server.index_url)
 
 
 def test_uninstall_removes_every_file_the_install_made(env, venv_factory):

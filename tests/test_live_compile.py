@@ -70,13 +70,7 @@ def find_uv() -> str:
 
 def live_env(tmp_root: str) -> dict:
     """The process environment without machine pip/uv/puffin settings; puffin's cache shared per run."""
-    env = {}
-    for key, value in os.environ.items():
-        upper = key.upper()
-        if upper.startswith(("PIP_", "PUFFIN_", "UV_")) or upper in (
-                "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "PYENV_VERSION"):
-            continue
-        env[key] = value
+    env = support.without_machine_settings()
     cache = os.path.join(tmp_root, "live-puffin-cache")  # the same folder test_live_fidelity uses
     os.makedirs(cache, exist_ok=True)
     env["PUFFIN_CACHE_DIR"] = cache

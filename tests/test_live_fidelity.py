@@ -77,10 +77,6 @@ MARK = b"{VENV}"
 # ---- helpers -----------------------------------------------------------------------------
 
 
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def read_pins(path: str = TOP40_FILE) -> list:
     """(name, version) of each ``name==version`` line of the list, in file order."""
     pins = []
@@ -98,13 +94,7 @@ PINS = read_pins()
 
 def live_env(tmp_root: str) -> dict:
     """The process environment without machine pip/uv/puffin settings, for subprocesses."""
-    env = {}
-    for key, value in os.environ.items():
-        upper = key.upper()
-        if upper.startswith(("PIP_", "PUFFIN_", "UV_")) or upper in (
-                "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "PYENV_VERSION"):
-            continue
-        env[key] = value
+    env = support.without_machine_settings()
     env["PIP_CONFIG_FILE"] = os.devnull  # no machine pip.conf (extra indexes, constraints)
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     env["PIP_NO_INPUT"] = "1"
@@ -179,7 +169,7 @@ def dist_infos(venv: str) -> dict:
     found = {}
     for entry in os.listdir(site_packages(venv)):
         if entry.endswith(".dist-info"):
-            found[canonical(entry[:-len(".dist-info")].rsplit("-", 1)[0])] = entry
+            found[support.normalize_name(entry[:-len(".dist-info")].rsplit("-", 1)[0])] = entry
     return found
 
 
@@ -311,7 +301,7 @@ def _install_all(cmd_for, env, cwd) -> dict:
     for name, version in PINS:
         one = run(cmd_for(["%s==%s" % (name, version)]), env, cwd)
         if one.returncode != 0:
-            failures[canonical(name)] = describe(one)
+            failures[support.normalize_name(name)] = describe(one)
     if not failures:  # the bulk run failed although every package installs alone
         failures["(all at once)"] = describe(proc)
     return failures
@@ -327,7 +317,7 @@ def installs(tmp_path_factory) -> Installs:
 
     # pip's side: pip from its own venv, upgraded to the pinned pip, driving bare venvs with --python.
     tools_python = make_venv(os.path.join(root, "pip-tool"), env, with_pip=True)
-    pip_pin = dict((canonical(n), v) for n, v in PINS).get("pip")
+    pip_pin = dict((support.normalize_name(n), v) for n, v in PINS).get("pip")
     if pip_pin:
         proc = run([tools_python, "-m", "pip", "install", "-q", "pip==" + pip_pin], env)
         assert proc.returncode == 0, "could not bring pip to the pinned version\n" + describe(proc)
@@ -359,7 +349,7 @@ def installs(tmp_path_factory) -> Installs:
     res.puf_snap = snapshot(res.puf_venv)
     res.pip_dists = dist_infos(res.pip_venv)
     res.puf_dists = dist_infos(res.puf_venv)
-    res.package_problems = {canonical(n): package_problems(res, canonical(n), v) for n, v in PINS}
+    res.package_problems = {support.normalize_name(n): package_problems(res, support.normalize_name(n), v) for n, v in PINS}
     skip = set()
     for info in res.pip_dists.values():
         for leaf in ("INSTALLER", "RECORD"):
@@ -381,7 +371,7 @@ def installs(tmp_path_factory) -> Installs:
 
 def test_pinned_list_is_forty_distinct_projects():
     """The committed list pins 40 distinct projects, one exact version each."""
-    names = [canonical(n) for n, _ in PINS]
+    names = [support.normalize_name(n) for n, _ in PINS]
     assert len(names) == 40 and len(set(names)) == 40
     assert all(re.fullmatch(r"[0-9][0-9A-Za-z.+!-]*", v) for _, v in PINS)
 
@@ -396,7 +386,7 @@ def test_puffin_installs_every_pinned_package(installs):
 @pytest.mark.parametrize("name,version", PINS, ids=[n for n, _ in PINS])
 def test_package_files_and_record_match_pip(installs, name, version):
     """The package's files (contents, modes) and RECORD match pip's, INSTALLER aside."""
-    key = canonical(name)
+    key = support.normalize_name(name)
     if key in installs.pip_failures:
         pytest.skip("pip could not install %s==%s" % (name, version))
     assert key not in installs.puf_failures, installs.puf_failures[key]
@@ -440,5 +430,5 @@ def test_pip_check_passes_after_installing_with_dependencies(tmp_path_factory):
     ours = run([python, PUFFIN_SCRIPT, "pip-check"], env, root)
     assert ours.returncode == 0, describe(ours)
     listed = run([pip_python, "-m", "pip", "--python", python, "list", "--format", "freeze"], env, root)
-    names = {canonical(line.split("==")[0]) for line in listed.stdout.splitlines() if "==" in line}
+    names = {support.normalize_name(line.split("==")[0]) for line in listed.stdout.splitlines() if "==" in line}
     assert {"requests", "flask", "pandas", "numpy", "urllib3", "werkzeug"} <= names, listed.stdout

@@ -10,6 +10,7 @@ import textwrap
 import pytest
 
 import puffin
+import support
 
 
 @pytest.fixture(autouse=True)
@@ -21,12 +22,8 @@ def in_tmp(tmp_path, monkeypatch):
 
 
 def write(path, text=""):
-    path = str(path)
-    if os.path.dirname(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(textwrap.dedent(text))
-    return path
+    """Write ``text``, dedented, to ``path`` (folders made); return the path."""
+    return support.write_file(path, textwrap.dedent(text))
 
 
 PROJECT = """\

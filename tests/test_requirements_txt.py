@@ -8,6 +8,7 @@ import os
 import pytest
 
 import puffin
+from support import write_file as write
 
 H0 = "0" * 64
 H1 = "1" * 64
@@ -22,16 +23,6 @@ def in_tmp(tmp_path, monkeypatch):
             monkeypatch.delenv(name)
     del puffin._WARNINGS[:]
     return tmp_path
-
-
-def write(path, text=""):
-    """Write ``text`` to ``path`` (folders created) and return the path."""
-    path = str(path)
-    if os.path.dirname(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
 
 
 def project(path):

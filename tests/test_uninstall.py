@@ -10,17 +10,9 @@ import pytest
 
 import puffin
 import support
+from support import make_scheme
 
 PYTHON = "/opt/env/bin/python"
-
-
-def make_scheme(root) -> dict:
-    root = os.fspath(root)
-    return {"purelib": os.path.join(root, "lib", "site-packages"),
-            "platlib": os.path.join(root, "lib64", "site-packages"),
-            "scripts": os.path.join(root, "bin"),
-            "data": root,
-            "headers": os.path.join(root, "include", "demo")}
 
 
 def install(wheel_path, scheme, **kwargs):

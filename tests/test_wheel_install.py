@@ -16,6 +16,7 @@ import pytest
 
 import puffin
 import support
+from support import make_scheme
 
 PYTHON = "/opt/env/bin/python"  # only written into shebangs; never run
 
@@ -25,15 +26,6 @@ def _umask_022():
     old = os.umask(0o022)
     yield
     os.umask(old)
-
-
-def make_scheme(root) -> dict:
-    root = os.fspath(root)
-    return {"purelib": os.path.join(root, "lib", "site-packages"),
-            "platlib": os.path.join(root, "lib64", "site-packages"),
-            "scripts": os.path.join(root, "bin"),
-            "data": root,
-            "headers": os.path.join(root, "include", "demo")}
 
 
 def install(wheel_path, scheme, **kwargs):
