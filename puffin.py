@@ -8864,7 +8864,8 @@ class RegistryClient:
 # metadata cache, PEP 658 files, HTTP range reads of a remote wheel's zip
 # directory, local archives in place, static sdists); wheels fetched,
 # hash-checked and unzipped into the cache once (extract_wheel); pins answered
-# from the cache alone (cached_registry_wheel). Uses 1-8.
+# from the cache alone (cached_registry_wheel); hash_file (digests of a
+# local file). Uses 1-8.
 
 _RANGE_TAIL = 48 * 1024      # least first suffix read of a remote wheel: EOCD, the
                              # central directory of most wheels, and often METADATA itself
@@ -11175,7 +11176,7 @@ class _Explainer:
             import difflib
             name = inc.data
             names = s.p.known_names()
-            close = difflib.get_close_matches(name, list(names or ()), n=1, cutoff=0.8)
+            close = difflib.get_close_matches(name, list(names or ()), n=1, cutoff=0.7)
             if close:
                 return "`%s` was not found; did you mean `%s`?" % (name, close[0])
             return None
@@ -13001,7 +13002,37 @@ class RegistryView:
         return md
 
     def known_names(self):
-        return None
+        """Project names the sources list, for "did you mean" hints: the
+        find-links locations and the root pages of indexes other than the
+        default one (PyPI's lists every project it has: far too big to ask
+        for a hint). Network trouble only means fewer names."""
+        names = set()
+        for location in self.client.locations.find_links:
+            try:
+                names.update(self.client.flat_files(location))
+            except PuffinError:
+                pass
+        for index in self.client.indexes:
+            if index.rstrip("/") == DEFAULT_INDEX_URL:
+                continue
+            try:
+                names.update(_index_project_names(self.client.http, index))
+            except (PuffinError, OSError, ValueError):
+                pass
+        return names
+
+
+def _index_project_names(http, index: str) -> set:
+    """Canonical names on an index's root page (PEP 691 JSON or PEP 503 HTML),
+    or in a ``file://`` index's folder."""
+    if index.startswith("file:"):
+        return {canonicalize_name(n) for n in os.listdir(file_url_to_path(index))}
+    resp = http.get(index.rstrip("/") + "/", headers={
+        "Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.2"})
+    body = resp.body.decode("utf-8", "replace")
+    if body.lstrip().startswith("{"):
+        return {canonicalize_name(p["name"]) for p in json.loads(body).get("projects", ())}
+    return {canonicalize_name(m) for m in _lazy_re(r"<a[^>]*>([^<]+)</a>", re.I).findall(body)}
 
 
 # =============================================================================
@@ -13414,7 +13445,8 @@ def compile_command_line(argv) -> str:
             continue
         words.append(redact_url(word) if "://" in word else word)
     import shlex
-    return " ".join(shlex.quote(w) for w in ["puffin.py"] + words)
+    plain = _lazy_re(r"^[\w@%+=:,./*-]+$")   # no quotes needed (a redacted `****` included)
+    return " ".join(w if plain.match(w) else shlex.quote(w) for w in ["puffin.py"] + words)
 
 
 def format_compile_output(resolution, *, header: str | None, annotate: bool, hashes: dict | None,
