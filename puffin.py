@@ -10271,6 +10271,32 @@ class Candidate(Value):
         self.unavailable_kind = unavailable_kind
 
 
+class _LazyCandidate(Candidate):
+    """A Candidate whose file is chosen on first use: a package with thousands
+    of files has most of its versions looked at only by number, and choosing a
+    file means parsing every wheel's tags."""
+
+    __slots__ = ("_make", "_real")
+
+    def __init__(self, name, version, make):
+        self.name = name
+        self.version = version
+        self._make = make
+        self._real = None
+
+    def _get(self):
+        real = self._real
+        if real is None:
+            real = self._real = self._make()
+        return real
+
+    dist = property(lambda self: self._get().dist)
+    requires_python = property(lambda self: self._get().requires_python)
+    yanked = property(lambda self: self._get().yanked)
+    unavailable = property(lambda self: self._get().unavailable)
+    unavailable_kind = property(lambda self: self._get().unavailable_kind)
+
+
 class Unavailable(Value):
     """What ``Provider.dependencies`` returns for a candidate that cannot be
     used after all: ``reason`` completes "b==2.0 ..." ("requires Python>=3.12",
@@ -11398,6 +11424,7 @@ class RegistryProvider(Provider):
         self.exclude_newer = _parse_time(exclude_newer) if exclude_newer else None
         self.no_deps = no_deps
         self.editable_urls = set()   # URLs of requirements given with -e
+        self._python_fits_cache = {}
         self._versions = OnceMap()
         self._deps = OnceMap()
         self._extras = {}   # (name, version key, url) -> set of extras its metadata defines
@@ -11437,12 +11464,20 @@ class RegistryProvider(Provider):
                 if t is None or t > self.exclude_newer:
                     continue
             by_version.setdefault(_vkey(v), (v, []))[1].append(f)
-        return [self._candidate(name, v, fs) for v, fs in by_version.values()]
+        return [_LazyCandidate(name, v, functools.partial(self._candidate, name, v, fs))
+                for v, fs in by_version.values()]
+
+    def _python_fits(self, requires_python: str) -> bool:
+        """Requires-Python of a file against the target, once per distinct text
+        (a package repeats the same few texts over thousands of files)."""
+        fits = self._python_fits_cache.get(requires_python)
+        if fits is None:
+            fits = self._python_fits_cache[requires_python] = _contains_safe(requires_python, self._py)
+        return fits
 
     def _candidate(self, name, version, files) -> Candidate:
         """Choose the file of one version: the best wheel by tag, else the sdist."""
-        py_ok = [f for f in files if not f.requires_python
-                 or _contains_safe(f.requires_python, self._py)]
+        py_ok = [f for f in files if not f.requires_python or self._python_fits(f.requires_python)]
         if not py_ok:
             rp = files[0].requires_python
             return Candidate(name, version, self._dist(name, version, files[0]),
@@ -12045,15 +12080,6 @@ def _dep_line(text: str, extra) -> str:
         return head + ("; %s" % marker if marker is not None else "")
     cond = "extra == \"%s\"" % extra
     return head + "; " + ("(%s) and %s" % (marker, cond) if marker is not None else cond)
-
-
-def _file_sha256(path: str) -> str:
-    import hashlib
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class _CacheSlot(Value):
@@ -12829,7 +12855,7 @@ def prepare_dist(dist, database, builder=None, hashes=None) -> Prepared:
     else:
         archive = database.fetch_file(dist, hashes or None)
         wheel = builder.build_wheel(archive)
-        sha = (dist.file.hashes.get("sha256") if dist.file else None) or _file_sha256(archive)
+        sha = (dist.file.hashes.get("sha256") if dist.file else None) or hash_file(archive)["sha256"]
     folder = database.fetch_wheel(Dist(dist.name, dist.version, "path", path=wheel))
     return Prepared(folder, None, sha if dist.kind != "registry" else None, os.path.basename(wheel))
 

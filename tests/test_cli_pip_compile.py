@@ -12,14 +12,12 @@ import pytest
 
 import support
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PUFFIN = os.path.join(REPO_ROOT, "puffin.py")
 
-
-def compile_(*args, env, cwd, input=None):
-    proc = subprocess.run([sys.executable, PUFFIN, "pip-compile"] + [os.fspath(a) for a in args],
-                          env=env, cwd=cwd, capture_output=True, text=True, input=input, timeout=120)
-    return proc.returncode, proc.stdout, support.filter_times(proc.stderr)
+def compile_(*args, env, cwd, input=None):  # noqa: A002
+    """``puffin.py pip-compile ARGS``: (exit code, stdout as written, stderr with times filtered)."""
+    code, out, err = support.puffin_cli(sys.executable, "pip-compile", *args, env=env, cwd=cwd,
+                                        input=input, filter=False)
+    return code, out, support.filter_times(err)
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +31,6 @@ def server():
         srv.add_wheel("util", "0.6")
         srv.add_wheel("other", "3.0")
         yield srv
-
-
-@pytest.fixture
-def env(clean_env, server, tmp_path):
-    e = dict(clean_env)
-    e["PUFFIN_INDEX_URL"] = server.index_url
-    e["PUFFIN_CACHE_DIR"] = str(tmp_path / "cache")
-    return e
 
 
 def test_output_follows_uv_grammar_with_header_and_annotations(env, tmp_path):
