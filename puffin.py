@@ -3956,9 +3956,12 @@ class Cache:
             return None
 
     def write_entry(self, path: str, data: bytes) -> None:
-        """Write an entry atomically under its lock."""
-        with self.lock(path):
-            atomic_write(path, data)
+        """Write a whole entry atomically (temporary file, then rename): two
+        writers of the same entry each put a complete file there and the last
+        one wins, so no lock is taken (a lock file costs a file creation, the
+        most expensive call on slow filesystems). Multi-step updates take
+        ``lock()`` themselves."""
+        atomic_write(path, data)
 
     def read_json(self, bucket: str, *parts: str):
         """The JSON value stored at ``entry(bucket, *parts)`` or None when it is
