@@ -8202,6 +8202,34 @@ class HttpClient:
             with self._stats_lock:
                 self.stats["bytes"] += total
 
+    def warm(self, url: str) -> None:
+        """Start, in the background, what the first request to ``url``'s host
+        will need: its DNS answer, the TLS context and one connection, left
+        idle in the pool. Costs nothing when offline; failures are ignored (the
+        real request will meet them again and report them)."""
+        if not self.offline and url.startswith(("http://", "https://")):
+            thread_pool().submit(self._warm, url)
+
+    def _warm(self, url: str) -> None:
+        from urllib.parse import urlsplit
+        try:
+            parts = urlsplit(self.add_credentials(url))
+            scheme = parts.scheme.lower()
+            host = parts.hostname or ""
+            port = parts.port or (443 if scheme == "https" else 80)
+            proxy = self._proxy_for(scheme, host, port)
+            pool = self._pool(scheme, host, port, proxy)
+            with pool.lock:
+                if pool.idle:
+                    return
+            conn = self._new_connection(scheme, host, port, proxy)
+            with span("http.warm", host=host):
+                conn.connect()
+            with pool.lock:
+                pool.idle.append(conn)
+        except Exception:  # a head start only
+            pass
+
     def _checkout(self, pool: _HostPool, scheme, host, port, proxy):
         """An idle connection of the pool, or a new one (connected lazily)."""
         with pool.lock:
@@ -13147,6 +13175,8 @@ def open_registry(args, cache: Cache, sources=None, reporter=None):
     client = RegistryClient(index_locations(args, sources), cache, http, offline=is_offline(args),
                             index_strategy=strategy, refresh=bool(_opt(args, "refresh", False)),
                             refresh_packages=_opt(args, "refresh_package", ()))
+    for index in client.indexes:
+        http.warm(index)  # DNS, TLS and a connection while the rest is set up
     return client, DistributionDatabase(client, cache, reporter=reporter)
 
 
@@ -13572,18 +13602,19 @@ def pip_compile(args, printer: Printer) -> int:
     sources = read_sources(args.src_file, constraints=args.constraint, overrides=args.override,
                            extras=args.extra, all_extras=args.all_extras, groups=args.group,
                            stdin=_stdin_text(list(args.src_file) + list(args.constraint) + list(args.override)))
-    # 2. The target: the running Python (or --python), maybe with another version/platform.
+    # 2. The index client first: its connections open while the rest is set up.
     cache = open_cache(args)
+    progress = ProgressReporter(printer)
+    client, db = open_registry(args, cache, sources, progress)
+    # 3. The target: the running Python (or --python), maybe with another version/platform.
     interp = (find_target(python=args.python, env=_env(args), cache=cache) if args.python
               else Interpreter.query(sys.executable, cache))
     markers, tags, python_version = resolver_environment(args, interp)
-    # 3. Keep the pins of the existing output file unless asked to upgrade.
+    # 4. Keep the pins of the existing output file unless asked to upgrade.
     prefs = {} if args.upgrade else read_preferences(args.output_file, markers)
     for spec in args.upgrade_package:
         prefs.pop(canonicalize_name(_lazy_re(r"^[A-Za-z0-9._-]+").match(spec).group(0)), None)
-    # 4. Resolve.
-    progress = ProgressReporter(printer)
-    client, db = open_registry(args, cache, sources, progress)
+    # 5. Resolve.
     builds = open_builds(args, cache, interp, client, db)
     provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version, sources)
     roots = root_requirements(sources.requirements, markers, builds, db)
@@ -13595,7 +13626,7 @@ def pip_compile(args, printer: Printer) -> int:
     progress.clear()
     printer.info("Resolved %s in %s" % (plural(len(resolution), "package"),
                                         format_duration(time.perf_counter() - start)))
-    # 5. Write the lock.
+    # 6. Write the lock.
     header = None
     if not args.no_header:
         header = args.custom_compile_command or compile_command_line(getattr(args, "argv", []))
