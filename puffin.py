@@ -4652,7 +4652,7 @@ class Interpreter:
 
 def _interpreter_cache_key(path: str):
     """(cache key, freshness stamp) for an executable path."""
-    import hashlib
+    import zlib
     real = os.path.realpath(path)
     try:
         st = os.stat(real)
@@ -4666,9 +4666,12 @@ def _interpreter_cache_key(path: str):
             break
         except OSError:
             continue
-    script = hashlib.sha256(_QUERY_SCRIPT.encode("utf-8")).hexdigest()[:16]
-    digest = hashlib.sha256(("%s\0%s" % (path, real)).encode("utf-8", "surrogateescape")).hexdigest()
-    key = digest[:16] + ".json"
+    # zlib's checksums, not hashlib: importing hashlib loads OpenSSL (3 ms of a
+    # no-op sync). A collision costs nothing: the stamp (real path, mtime,
+    # size) must match too before a cached answer is used.
+    script = "%08x" % zlib.crc32(_QUERY_SCRIPT.encode("utf-8"))
+    raw = ("%s\0%s" % (path, real)).encode("utf-8", "surrogateescape")
+    key = "%08x%08x.json" % (zlib.crc32(raw), zlib.adler32(raw))
     stamp = "%s:%d:%d:%s:%s:%d" % (real, st.st_mtime_ns, st.st_size, cfg_mtime, script, _QUERY_VERSION)
     return key, stamp
 
@@ -14192,7 +14195,23 @@ def _add_installer(p) -> None:
     g.add_argument("--strict", action="store_true", help="fail when the environment is left inconsistent")
 
 
-def build_parser():
+class _Skipped:
+    """Stands in for the options of commands not being run: building every
+    command's parser costs more than the rest of a no-op sync does."""
+
+    def __getattr__(self, name):
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __iter__(self):
+        return iter(())
+
+
+def build_parser(only: str | None = None):
+    """The argument parser; with ``only``, the options of that command alone
+    (the others are listed by name and help line)."""
     import argparse
     parser = argparse.ArgumentParser(
         prog="puffin.py", description="A Python package installer in one file of pure standard-library Python.")
@@ -14201,6 +14220,8 @@ def build_parser():
 
     def cmd(name, help_text):
         p = sub.add_parser(name, help=help_text, description=help_text)
+        if only is not None and name != only:
+            return _Skipped()
         _add_common(p)
         return p
 
@@ -14331,7 +14352,7 @@ def main(argv=None, *, as_script: bool = False) -> int:
         return 0
     env = os.environ
     trace_file = env.get("PUFFIN_TRACE") or None
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse already printed usage or help
