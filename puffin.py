@@ -13756,6 +13756,8 @@ def pip_sync(args, printer: Printer) -> int:
         # no index at all; only the rest goes through the index.
         known, rest = pins_without_index(args, sources, entries, site, db, client, tags, python_version,
                                          hashes)
+        if not args.dry_run:
+            start_pin_fetches(rest, provider, db, hashes)
         roots = root_requirements(rest, markers, builds, db)
         provider.editable_urls = editable_urls(roots, rest)
         resolution = Resolution(known + (list(resolve(roots, provider, reporter=progress)) if roots else []))
@@ -13811,6 +13813,30 @@ def pins_without_index(args, sources, entries, site, db, client, tags, python_ve
         else:
             known.append(ResolvedPackage(name, version, dist, req.extras, via))
     return known, rest
+
+
+def start_pin_fetches(entries, provider, db, hashes) -> None:
+    """One pass for a lock: for each exact registry pin, fetch its index page,
+    pick the file as the resolver will, and start its download and unzip at
+    once, while the other pages are still arriving. The install plan later
+    asks for the same wheels and joins these jobs (the database does each
+    once); a failure here is met again, and reported, there."""
+    pool = thread_pool()
+
+    def fetch(name, version, expected):
+        try:
+            for cand in provider.versions(name) or ():
+                if cand.version == version:
+                    if cand.unavailable is None and cand.dist.is_wheel:
+                        db.fetch_wheel(cand.dist, expected or None)
+                    return
+        except Exception:  # a head start only: the plan fetches again and reports
+            pass
+
+    for e in entries:
+        version = None if (e.editable or e.requirement.name is None) else _exact_pin(e.requirement)
+        if version is not None:
+            pool.submit(fetch, e.name, version, hashes.get(e.name))
 
 
 def installed_matches_url(dist) -> bool:
