@@ -433,10 +433,6 @@ def enable_tracing() -> Tracer:
     return _TRACER
 
 
-def trace_enabled() -> bool:
-    return _TRACER is not None
-
-
 def span(label: str, /, **args):
     """``with span("http.get", url=u):`` times a step when tracing is on."""
     t = _TRACER
@@ -14327,14 +14323,6 @@ def build_parser(only: str | None = None):
         if name == "clean":
             cp.add_argument("package", nargs="*")
     return parser
-
-
-def _env_flag(env, *names) -> bool:
-    for n in names:
-        v = env.get(n)
-        if v is not None and v.strip().lower() not in ("", "0", "false", "no", "off"):
-            return True
-    return False
 
 
 def _finish_tracing(tracer, printer, trace_file) -> None:
