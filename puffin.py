@@ -4731,8 +4731,11 @@ def interpreter_tags(python_executable: str) -> list:
 # ---- finding the target -------------------------------------------------------
 
 def _venv_python(root: str) -> str | None:
-    """The interpreter of the environment at ``root`` (a venv or conda prefix), or None."""
-    for rel in ("bin/python3", "bin/python", "Scripts/python.exe", "python.exe"):
+    """The interpreter of the environment at ``root`` (a venv or conda prefix), or None.
+
+    ``bin/python`` first, as uv picks it: it is the name pip and the scripts it
+    installs see (``VENV/bin/python -m pip``), so shebangs come out the same."""
+    for rel in ("bin/python", "bin/python3", "Scripts/python.exe", "python.exe"):
         exe = os.path.join(root, *rel.split("/"))
         if os.path.isfile(exe) and os.access(exe, os.X_OK):
             return exe
