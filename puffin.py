@@ -7823,13 +7823,16 @@ class DnsCache:
     ``getaddrinfo`` has no timeout and a stalled resolver can hang a request
     forever, so each lookup runs in a helper thread: when it has not answered
     within ``timeout`` seconds, another attempt starts beside it (up to
-    ``attempts``) and the first answer wins. ``lookups`` counts getaddrinfo
-    calls per host (tests assert it).
+    ``attempts``) and the first answer wins; with no answer after
+    ``give_up`` seconds in all, the lookup fails. A dropped query stalls
+    glibc's resolver for 5 s; a second query a second later usually answers
+    at once. ``lookups`` counts getaddrinfo calls per host (tests assert it).
     """
 
-    def __init__(self, timeout: float = 10.0, attempts: int = 3):
+    def __init__(self, timeout: float = 1.0, attempts: int = 3, give_up: float = 30.0):
         self.timeout = timeout
         self.attempts = attempts
+        self.give_up = give_up
         self.lookups: dict = {}
         self._answers: dict = {}
         self._locks: dict = {}
@@ -7861,6 +7864,7 @@ class DnsCache:
 
         error = None
         started = 0
+        deadline = time.monotonic() + max(self.give_up, self.timeout * self.attempts)
         with span("dns.resolve", host=host):
             while True:
                 if started < self.attempts and error is None:
@@ -7869,10 +7873,12 @@ class DnsCache:
                     threading.Thread(target=attempt, daemon=True,
                                      name="puffin-dns").start()
                     started += 1
+                left = deadline - time.monotonic()
+                wait = self.timeout if started < self.attempts else left
                 try:
-                    ok, value = answers.get(timeout=self.timeout)
+                    ok, value = answers.get(timeout=max(0.0, min(wait, left)))
                 except queue.Empty:
-                    if started >= self.attempts:
+                    if time.monotonic() >= deadline:
                         raise OSError("DNS lookup of %s timed out" % host)
                     continue
                 if ok:

@@ -180,6 +180,29 @@ def test_a_stalled_dns_lookup_is_overtaken_by_a_second_attempt(monkeypatch):
     assert dns.lookups["localhost"] == 2
 
 
+def test_a_lookup_nobody_answers_fails_after_the_give_up_time_naming_the_host(monkeypatch):
+    """Every attempt stalls: after `give_up` seconds the lookup fails, saying which host."""
+    release = threading.Event()
+
+    def stuck(*args, **kw):
+        release.wait(5)
+        raise OSError("late")
+
+    monkeypatch.setattr(socket, "getaddrinfo", stuck)
+    dns = puffin.DnsCache(timeout=0.1, attempts=2, give_up=0.5)
+    start = time.monotonic()
+    with pytest.raises(OSError, match="DNS lookup of nowhere.invalid timed out"):
+        dns.resolve("nowhere.invalid", 443)
+    release.set()
+    assert 0.4 < time.monotonic() - start < 2
+    assert dns.lookups["nowhere.invalid"] == 2
+
+
+def test_dns_starts_a_second_query_after_a_second_by_default():
+    """The default hedge is short: a dropped query (a 5 s resolver stall) costs about a second."""
+    assert puffin.DnsCache().timeout <= 1.0 < puffin.DnsCache().give_up
+
+
 def test_credentials_in_the_url_are_sent_and_reused_for_the_same_host(server):
     """user:pass@ in the index URL logs in, and later URLs on that host reuse the login."""
     server.auth = ("alice", "s3cret")
