@@ -12798,13 +12798,14 @@ class InstallPlan:
     @classmethod
     def build(cls, pins, site: SitePackages, *, database=None, reinstall=False,
               reinstall_packages=(), requested=(), hashes=None, sync=False,
-              keep_seed=()) -> "InstallPlan":
+              keep_seed=(), fetching=()) -> "InstallPlan":
         """Partition ``pins`` (ResolvedPackages) against ``site``.
 
         ``requested``: names the user asked for; ``hashes``: {name: {alg: set}}
         from ``--hash``; ``sync``: anything installed and not pinned is
         extraneous, except names in ``keep_seed``; ``database``: asks the cache
-        (never the network) whether a wheel is unzipped already."""
+        (never the network) whether a wheel is unzipped already, except for
+        the names in ``fetching``, whose fetch this run already started."""
         reinstall_names = {canonicalize_name(n) for n in reinstall_packages}
         hashes = hashes or {}
         keep, install, replace = [], [], []
@@ -12818,7 +12819,7 @@ class InstallPlan:
                 continue
             replace.extend(current)
             cached = None
-            if database is not None and pin.dist.is_wheel:
+            if database is not None and pin.dist.is_wheel and pin.name not in fetching:
                 cached = database.cached_wheel(pin.dist, hashes.get(pin.name) or None)
             install.append(PlanItem(pin, current, cached, hashes.get(pin.name), pin.name in requested))
         extraneous = []
@@ -13761,8 +13762,7 @@ def pip_sync(args, printer: Printer) -> int:
         # no index at all; only the rest goes through the index.
         known, rest = pins_without_index(args, sources, entries, site, db, client, tags, python_version,
                                          hashes)
-        if not args.dry_run:
-            start_pin_fetches(rest, provider, db, hashes)
+        fetching = start_pin_fetches(rest, provider, db, hashes) if not args.dry_run else set()
         roots = root_requirements(rest, markers, builds, db)
         provider.editable_urls = editable_urls(roots, rest)
         resolution = Resolution(known + (list(resolve(roots, provider, reporter=progress)) if roots else []))
@@ -13774,7 +13774,7 @@ def pip_sync(args, printer: Printer) -> int:
         plan = InstallPlan.build(resolution, site, database=db, reinstall=args.reinstall,
                                  reinstall_packages=args.reinstall_package,
                                  requested={e.name for e in entries}, hashes=hashes, sync=True,
-                                 keep_seed=keep_seed)
+                                 keep_seed=keep_seed, fetching=fetching)
         return _finish_install(args, printer, plan, db, scheme, interp, start, len(resolution),
                                len(entries), builds, progress)
 
@@ -13820,13 +13820,16 @@ def pins_without_index(args, sources, entries, site, db, client, tags, python_ve
     return known, rest
 
 
-def start_pin_fetches(entries, provider, db, hashes) -> None:
+def start_pin_fetches(entries, provider, db, hashes) -> set:
     """One pass for a lock: for each exact registry pin, fetch its index page,
     pick the file as the resolver will, and start its download and unzip at
     once, while the other pages are still arriving. The install plan later
     asks for the same wheels and joins these jobs (the database does each
-    once); a failure here is met again, and reported, there."""
+    once); a failure here is met again, and reported, there. Returns the
+    names whose fetch started: the plan counts them as prepared by this run,
+    however far their jobs got before it looked."""
     pool = thread_pool()
+    started = set()
 
     def fetch(name, version, expected):
         try:
@@ -13842,6 +13845,8 @@ def start_pin_fetches(entries, provider, db, hashes) -> None:
         version = None if (e.editable or e.requirement.name is None) else _exact_pin(e.requirement)
         if version is not None:
             pool.submit(fetch, e.name, version, hashes.get(e.name))
+            started.add(e.name)
+    return started
 
 
 def installed_matches_url(dist) -> bool:
