@@ -12741,15 +12741,20 @@ def installed_matches(dist, req) -> bool:
     """Is the installed ``dist`` what ``req`` asks for? A registry requirement
     wants a version its specifier accepts, from a registry; a URL requirement
     wants an install from that very URL (PEP 610 ``direct_url.json``)."""
-    direct = dist.direct_url
     if req.url:
+        direct = dist.direct_url
         return bool(direct) and _same_url(direct.get("url", ""), req.url)
-    if direct and direct.get("url"):
-        # installed from a URL or path: a registry requirement asks for something else
-        return False
+    if installed_from_url(dist):
+        return False  # a registry requirement asks for something else
     if dist.version is None:
         return False
     return req.specifier.contains(dist.version, prereleases=True)
+
+
+def installed_from_url(dist) -> bool:
+    """Was ``dist`` installed from a URL or path (PEP 610) rather than an index?"""
+    direct = dist.direct_url
+    return bool(direct and direct.get("url"))
 
 
 def _same_url(a: str, b: str) -> bool:
@@ -12831,10 +12836,10 @@ class InstallPlan:
 
 def _pin_matches(dist, pin) -> bool:
     """An installed distribution that is exactly the pinned one."""
-    direct = dist.direct_url
     d = pin.dist
     if d.kind == "registry":
-        return not (direct and direct.get("url")) and dist.version == pin.version
+        return not installed_from_url(dist) and dist.version == pin.version
+    direct = dist.direct_url
     url = d.url or (path_to_file_url(d.path) if d.path else "")
     if not direct or not _same_url(direct.get("url", ""), url):
         return False
@@ -13807,7 +13812,7 @@ def pins_without_index(args, sources, entries, site, db, client, tags, python_ve
         via = (e.source,) if e.source else ()
         installed = site.get(name)
         if installed is not None and installed.complete and installed.version == version \
-                and not installed_matches_url(installed) and not _opt(args, "reinstall") \
+                and not installed_from_url(installed) and not _opt(args, "reinstall") \
                 and name not in reinstall and not hashes.get(name):
             known.append(ResolvedPackage(name, version, Dist(name, version, "registry"), req.extras, via))
             continue
@@ -13847,12 +13852,6 @@ def start_pin_fetches(entries, provider, db, hashes) -> set:
             pool.submit(fetch, e.name, version, hashes.get(e.name))
             started.add(e.name)
     return started
-
-
-def installed_matches_url(dist) -> bool:
-    """Was ``dist`` installed from a URL or path (PEP 610) rather than an index?"""
-    direct = dist.direct_url
-    return bool(direct and direct.get("url"))
 
 
 def _sync_satisfied(entries, site: SitePackages, keep_seed) -> bool:
