@@ -4178,10 +4178,10 @@ def glibc_version():
 
 
 def musl_version(elf):
-    import re, subprocess
     ld = elf and elf["interpreter"]
     if not ld or "musl" not in ld:
         return None
+    import re, subprocess
     try:
         err = subprocess.run([ld], stderr=subprocess.PIPE, universal_newlines=True).stderr
     except OSError:
@@ -6576,11 +6576,12 @@ def _check_symlink(path: str, target: bytes) -> None:
 
 
 class ZipWheelSource(WheelSource):
-    """A ``.whl`` file on disk, read with ``zipfile``."""
+    """A ``.whl`` file, read with ``zipfile``: a path, or an open binary file
+    (then ``filename`` names it)."""
 
-    def __init__(self, path: str, filename: str = None):
+    def __init__(self, path, filename: str = None):
         import zipfile
-        self.path = os.fspath(path)
+        self.path = path if hasattr(path, "read") else os.fspath(path)
         self.filename = filename or os.path.basename(self.path)
         try:
             self._zip = zipfile.ZipFile(self.path)
@@ -6618,6 +6619,15 @@ class ZipWheelSource(WheelSource):
         self.members()
         info = self._infos.get(path)
         return None if info is None else self._zip.read(info)
+
+    @property
+    def zip(self):
+        return self._zip
+
+    def info(self, path: str):
+        """The ZipInfo of a member (the last one of a repeated name)."""
+        self.members()
+        return self._infos[path]
 
     def close(self) -> None:
         self._zip.close()
@@ -6988,10 +6998,13 @@ def _console_script_specs(console: dict, python_version) -> list:
 
 def _parse_wheel_file(text: str, filename: str) -> dict:
     """The WHEEL file as pip reads it: email headers, the first ``Wheel-Version``
-    wins (a repeated one is tolerated), a major version above 1 is refused."""
-    from email.parser import Parser
-    msg = Parser().parsestr(text)
-    version_text = msg["Wheel-Version"]
+    wins (a repeated one is tolerated), a major version above 1 is refused.
+    (Read as core metadata is: importing ``email.parser`` costs more than all
+    the rest of a warm install of a small wheel.)"""
+    msg = {}
+    for key, value in _std_parse_headers(text)[0]:
+        msg.setdefault(key.lower(), value)
+    version_text = msg.get("wheel-version")
     if version_text is None:
         raise InstallError("%s has an invalid wheel: WHEEL is missing Wheel-Version" % filename)
     try:
@@ -7006,7 +7019,7 @@ def _parse_wheel_file(text: str, filename: str) -> dict:
     if version > (1, 0):
         warn_user("installing %s with a newer Wheel-Version (%s)" % (filename, version_text.strip()))
     return {"version": version,
-            "root_is_purelib": (msg.get("Root-Is-Purelib") or "").strip().lower() == "true"}
+            "root_is_purelib": (msg.get("root-is-purelib") or "").strip().lower() == "true"}
 
 
 def _find_dist_info(members: list, project: str, filename: str) -> str:
@@ -7160,8 +7173,13 @@ def _plan_metadata_files(plan, installer, requested, direct_url) -> list:
 
 
 def _read_record_rows(text: str) -> list:
-    import csv
-    return [row for row in csv.reader(text.splitlines()) if row]
+    """RECORD's rows as ``csv.reader`` reads them; lines without a quote are
+    split directly (the same answer, without importing ``csv``)."""
+    lines = text.splitlines()
+    if '"' in text:
+        import csv
+        return [row for row in csv.reader(lines) if row]
+    return [line.split(",") for line in lines if line]
 
 
 def _journal_path(lib_dir: str, dist_info: str) -> str:
@@ -7277,11 +7295,19 @@ def _record_rows(old_rows, installed, changed, generated) -> list:
 
 
 def _record_text(rows) -> bytes:
-    """RECORD as pip writes it: the csv module's default dialect (CRLF line ends)."""
-    import csv
-    out = io.StringIO(newline="")
-    csv.writer(out).writerows(rows)
-    return out.getvalue().encode("utf-8")
+    """RECORD as pip writes it: the csv module's default dialect (CRLF line
+    ends). Rows with nothing to quote are joined directly: the same bytes."""
+    rows = [tuple(row) for row in rows]
+    if any(len(row) < 2 or any(field.__class__ is not str or _CSV_SPECIAL.intersection(field)
+                               for field in row) for row in rows):
+        import csv
+        out = io.StringIO(newline="")
+        csv.writer(out).writerows(rows)
+        return out.getvalue().encode("utf-8")
+    return "".join(",".join(row) + "\r\n" for row in rows).encode("utf-8")
+
+
+_CSV_SPECIAL = frozenset(',"\r\n')
 
 
 def _rollback(destination, written, roots) -> None:
@@ -8545,24 +8571,43 @@ def parse_json_page(data: bytes, base_url: str) -> list:
     from urllib.parse import urljoin
     doc = json.loads(data)
     rows = []
+    append = rows.append
+    # This loop runs once per file of every page (100,000 for a large lock):
+    # the common shapes (an absolute URL without a fragment, one lowercase
+    # sha256, no metadata keys) take the short paths.
     for f in doc.get("files", ()):
         url = f.get("url")
         filename = f.get("filename") or (url and _url_filename(url))
         if not url or not filename:
             continue
-        if "://" not in url:
-            url = urljoin(base_url, url)
-        url, frag_hashes = _split_fragment_hashes(url)
-        hashes = {str(k).lower(): str(v).lower() for k, v in (f.get("hashes") or {}).items()} \
-            or frag_hashes
+        frag_hashes = None
+        if "#" in url or "://" not in url:
+            if "://" not in url:
+                url = urljoin(base_url, url)
+            url, frag_hashes = _split_fragment_hashes(url)
+        hashes = f.get("hashes")
+        if hashes.__class__ is not dict or len(hashes) != 1 \
+                or not (hashes.get("sha256") or "").islower():
+            hashes = {str(k).lower(): str(v).lower() for k, v in (hashes or {}).items()}
+        hashes = hashes or frag_hashes or {}
         yanked = f.get("yanked", False)
-        yanked = None if yanked is False or yanked is None else ("" if yanked is True else str(yanked))
-        meta = f.get("core-metadata", f.get("data-dist-info-metadata", f.get("dist-info-metadata")))
+        if yanked is not False and yanked is not None:
+            yanked = "" if yanked is True else str(yanked)
+        else:
+            yanked = None
+        meta = None
+        for key in _METADATA_KEYS:
+            if key in f:
+                meta = _metadata_flag(f[key])
+                break
         size = f.get("size")
-        rows.append([filename, url, hashes, f.get("requires-python") or None, yanked,
-                     f.get("upload-time"), size if isinstance(size, int) else None,
-                     _metadata_flag(meta)])
+        append([filename, url, hashes, f.get("requires-python") or None, yanked,
+                f.get("upload-time"), size if size.__class__ is int else None, meta])
     return rows
+
+
+# PEP 714's name first, then the older ones it replaced
+_METADATA_KEYS = ("core-metadata", "data-dist-info-metadata", "dist-info-metadata")
 
 
 def parse_html_page(data: bytes, base_url: str) -> list:
@@ -8605,7 +8650,7 @@ def parse_html_page(data: bytes, base_url: str) -> list:
 
 
 def _row_files(rows, index: str) -> list:
-    return [IndexFile(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], index) for r in rows]
+    return [IndexFile(*r, index) for r in rows]  # a row: the first 8 fields, in order
 
 
 _ARCHIVE_EXTS = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
@@ -9468,7 +9513,14 @@ class DistributionDatabase:
                 digests = hash_file(src.path, expected)
                 _check_hashes(src.filename, expected, digests)
                 return self._unzip(src, digests["sha256"], src.path)
-            zip_path = self._fetch_file(src, expected, CacheBucket.WHEELS)
+            zip_path = self._file_lookup(src, expected, CacheBucket.WHEELS)
+            if zip_path is None and not self.offline and src.size is not None \
+                    and src.size <= _MEMORY_WHEEL and _WHEELS_IN_MEMORY.take(src.size):
+                try:
+                    return self._download_unzip(src, expected)
+                finally:
+                    _WHEELS_IN_MEMORY.give(src.size)
+            zip_path = zip_path or self._fetch_file(src, expected, CacheBucket.WHEELS)
             sha = os.path.basename(os.path.dirname(zip_path))
             return self._unzip(src, sha, zip_path)
 
@@ -9520,9 +9572,10 @@ class DistributionDatabase:
             return [pointer["sha256"]]
         return []
 
-    def _unzip(self, src: _Source, sha: str, zip_path: str) -> str:
+    def _unzip(self, src: _Source, sha: str, zip_path: str, data=None) -> str:
         """Unzip once into archive-v0/NAME/SHA (temp folder, then one rename;
-        the entry lock keeps two processes from doing it twice)."""
+        the entry lock keeps two processes from doing it twice). ``data``: the
+        wheel's bytes, when it was downloaded into memory (``zip_path`` unused)."""
         final = self.cache.entry(CacheBucket.ARCHIVE, src.name, sha)
         if os.path.isdir(final):
             return final
@@ -9532,7 +9585,7 @@ class DistributionDatabase:
             tmp = self.cache.temp_dir(CacheBucket.ARCHIVE, src.name)
             try:
                 with _UNZIP_SLOTS, span("unzip", file=src.filename):
-                    extract_wheel(zip_path, tmp)
+                    extract_wheel(zip_path, tmp, data=data, filename=src.filename)
                 os.rename(tmp, final)
             except BaseException:
                 remove_tree(tmp)
@@ -9680,6 +9733,54 @@ class DistributionDatabase:
                             size=state["w"][2].size)
         return path
 
+    def _download_unzip(self, src: _Source, expected: dict) -> str:
+        """A wheel small enough to hold: downloaded into memory, verified, and
+        unzipped into archive-v0 straight from there. The wheel file itself is
+        not kept (as in uv): writing it to disk, then reading it back, cost a
+        cold install a tenth of its system time."""
+        state = {}
+
+        def sink(resp):
+            state["w"] = _HashingWriter(io.BytesIO(), self._download_algs(src, expected))
+            return state["w"]
+
+        self.reporter.event("download.start", name=src.name, filename=src.filename, size=src.size)
+        with span("download", file=src.filename, size=src.size):
+            resp = self.http.request(src.url, headers={"Accept-Encoding": "identity"}, sink=sink)
+            if resp.status != 200 or "w" not in state:
+                raise HttpError(resp.url, resp.status, resp.reason, hint=_status_hint(resp.status))
+            self._count("full")
+            writer = state["w"]
+            digests = self._verify_download(src, expected, writer)
+        self.reporter.event("download.done", name=src.name, filename=src.filename,
+                            size=writer.size)
+        final = self._unzip(src, digests["sha256"], None, data=writer.f.getvalue())
+        self._remember_download(src, expected, CacheBucket.WHEELS, digests)
+        return final
+
+    @staticmethod
+    def _download_algs(src: _Source, expected: dict) -> set:
+        return set(expected) | set(_normalize_hashes(src.hashes)) | {"sha256"}
+
+    def _verify_download(self, src: _Source, expected: dict, writer) -> dict:
+        """The digests of a finished download, checked against the expected
+        hashes (or, with none, against the size the index gave)."""
+        digests = writer.digests()
+        _check_hashes(src.filename, expected, digests)
+        if src.size is not None and writer.size != src.size and not expected:
+            raise NetworkError("%s: expected %d bytes, got %d" % (
+                src.filename, src.size, writer.size))
+        return digests
+
+    def _remember_download(self, src: _Source, expected: dict, bucket: str, digests: dict) -> None:
+        """Remember a verified download's digest: in the index's registry of
+        wheels, and by URL when no sha256 was known beforehand."""
+        if bucket == CacheBucket.WHEELS:
+            self._remember_registry_wheel(src, digests)
+        if not expected.get("sha256"):
+            self.cache.write_json(bucket, src.name, "url-%s.json" % cache_digest(src.url),
+                                  {"sha256": digests["sha256"], "url": redact_url(src.url)})
+
     def _start_download(self, src: _Source, bucket: str, previous, algs=()):
         """(temp path, open file, hashing writer) inside the bucket, fresh on
         every attempt (a retry restarts the body)."""
@@ -9689,29 +9790,19 @@ class DistributionDatabase:
         folder = os.path.dirname(self.cache.entry(bucket, src.name, "x"))
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
         f = os.fdopen(fd, "wb")
-        algs = set(algs) | set(_normalize_hashes(src.hashes)) | {"sha256"}
-        return (tmp, f, _HashingWriter(f, algs))
+        return (tmp, f, _HashingWriter(f, self._download_algs(src, algs)))
 
     def _finish_download(self, src: _Source, expected: dict, bucket: str, state, resp) -> str:
         tmp, f, writer = state
         f.close()
-        digests = writer.digests()
         try:
-            _check_hashes(src.filename, expected, digests)
-            if src.size is not None and writer.size != src.size and not expected:
-                raise NetworkError("%s: expected %d bytes, got %d" % (
-                    src.filename, src.size, writer.size))
+            digests = self._verify_download(src, expected, writer)
         except BaseException:
             _discard(state)
             raise
-        sha = digests["sha256"]
-        final = self.cache.entry(bucket, src.name, sha, src.filename)
+        final = self.cache.entry(bucket, src.name, digests["sha256"], src.filename)
         os.replace(tmp, final)
-        if bucket == CacheBucket.WHEELS:
-            self._remember_registry_wheel(src, digests)
-        if not expected.get("sha256"):
-            self.cache.write_json(bucket, src.name, "url-%s.json" % cache_digest(src.url),
-                                  {"sha256": sha, "url": redact_url(src.url)})
+        self._remember_download(src, expected, bucket, digests)
         return final
 
 
@@ -9720,6 +9811,29 @@ class DistributionDatabase:
 _WRITE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
                 | getattr(os, "O_BINARY", 0))
 _STREAM_MEMBER = 32 * 1024 * 1024   # members bigger than this are inflated in pieces
+_MEMORY_WHEEL = 64 * 1024 * 1024    # wheels up to this size are downloaded into memory,
+
+
+class _ByteBudget:
+    """Bytes that may be held at once; ``take`` answers at once (no waiting)."""
+
+    def __init__(self, total: int):
+        self.free = total
+        self.lock = threading.Lock()
+
+    def take(self, n: int) -> bool:
+        with self.lock:
+            if n > self.free:
+                return False
+            self.free -= n
+            return True
+
+    def give(self, n: int) -> None:
+        with self.lock:
+            self.free += n
+
+
+_WHEELS_IN_MEMORY = _ByteBudget(256 * 1024 * 1024)   # ... up to this much at once
 
 
 # Unzips at once: one per core. Unzipping is file creation in the kernel; many
@@ -9729,7 +9843,7 @@ _STREAM_MEMBER = 32 * 1024 * 1024   # members bigger than this are inflated in p
 _UNZIP_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
 
-def extract_wheel(zip_path: str, target_dir: str) -> str:
+def extract_wheel(zip_path: str, target_dir: str, *, data=None, filename: str = None) -> str:
     """Unzip a wheel into ``target_dir`` (new or empty), as ``unzip_wheel``
     (section 7) does and with its checks: the members, their safety (no
     absolute paths, no ``..``, no symlink out of the archive) and their x bits
@@ -9742,25 +9856,32 @@ def extract_wheel(zip_path: str, target_dir: str) -> str:
     members are inflated with ``zlib`` straight from the map, and each file is
     one ``open``/``write``/``close`` (``open()`` adds fstat, ioctl and lseek
     calls); folders are made once each, with one ``mkdir``. Measured on
-    Django, botocore and numpy wheels: 0.46 times the time of ``unzip_wheel``."""
+    Django, botocore and numpy wheels: 0.46 times the time of ``unzip_wheel``.
+
+    ``data``: the wheel's bytes, already in memory (then ``zip_path`` is not
+    read and ``filename`` names the wheel in errors)."""
     import mmap
-    import zipfile
-    with ZipWheelSource(zip_path) as source:
-        members = source.members()
-    try:
-        zf = zipfile.ZipFile(zip_path)
-    except (OSError, zipfile.BadZipFile) as e:
-        raise InstallError("%s is not a valid wheel: %s" % (os.path.basename(zip_path), e))
     root = os.path.abspath(target_dir)
-    with zf, open(zip_path, "rb") as f:
-        infos = {i.filename: i for i in zf.infolist()}  # a repeated name: the last one wins
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            made = {root}
-            for member in members:
-                target = safe_join(root, member.path)
-                _make_parents(os.path.dirname(target), made)
-                _extract_member(zf, mm, infos[member.path], target, member.executable)
+    opened = ZipWheelSource(io.BytesIO(data), filename) if data is not None \
+        else ZipWheelSource(zip_path)
+    with opened as source:
+        members = source.members()
+        if data is not None:
+            _extract_members(source, members, data, root)
+        else:
+            with open(zip_path, "rb") as f, \
+                    mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                _extract_members(source, members, mm, root)
     return target_dir
+
+
+def _extract_members(source, members, mm, root: str) -> None:
+    """Write each member below ``root``; ``mm``: the archive's bytes (a map or bytes)."""
+    made = {root}
+    for member in members:
+        target = safe_join(root, member.path)
+        _make_parents(os.path.dirname(target), made)
+        _extract_member(source.zip, mm, source.info(member.path), target, member.executable)
 
 
 def _make_parents(folder: str, made: set) -> None:
@@ -9929,6 +10050,43 @@ _KEY_TEXT: dict = {}        # key -> version text, for explanations
 
 
 _VKEYS: dict = {}
+
+
+def _files_by_version(files, name: str) -> dict:
+    """{version key: (Version, [IndexFile])} of the files of project ``name``;
+    files of another project, or whose version cannot be read, are left out.
+    A wheel's name and version are read once per distinct name-version prefix,
+    not once per file: a page lists thousands of files, a version dozens of wheels."""
+    groups = {}
+    for f in files:
+        fn = f.filename
+        key = fn
+        if fn.endswith(".whl") and fn.count("-") in (4, 5):
+            head = fn.split("-", 2)
+            key = (head[0], head[1])
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [f]
+        else:
+            group.append(f)
+    out = {}
+    for key, group in groups.items():
+        if key.__class__ is tuple:
+            own = canonicalize_name(key[0])
+            try:
+                v = Version.parse(key[1])
+            except InvalidVersion:
+                continue
+        else:
+            v, own = group[0].version, group[0].name
+        if v is None or (own and own != name):
+            continue
+        slot = out.get(_vkey(v))
+        if slot is None:
+            out[_vkey(v)] = (v, group)
+        else:
+            slot[1].extend(group)
+    return out
 
 
 def _vkey(v) -> tuple:
@@ -11501,18 +11659,17 @@ class RegistryProvider(Provider):
             return None
         if not files:
             return None
-        by_version = {}
-        for f in files:
-            v = f.version
-            if v is None or (f.name and f.name != name):
-                continue
-            if self.exclude_newer is not None:
-                t = _parse_time(f.upload_time) if f.upload_time else None
-                if t is None or t > self.exclude_newer:
-                    continue
-            by_version.setdefault(_vkey(v), (v, []))[1].append(f)
+        by_version = _files_by_version(files, name)
+        if self.exclude_newer is not None:
+            by_version = {k: (v, kept) for k, (v, fs) in by_version.items()
+                          if (kept := [f for f in fs if self._uploaded_in_time(f)])}
         return [_LazyCandidate(name, v, functools.partial(self._candidate, name, v, fs))
                 for v, fs in by_version.values()]
+
+    def _uploaded_in_time(self, f) -> bool:
+        """``--exclude-newer``: a file without an upload time is left out, as in uv."""
+        t = _parse_time(f.upload_time) if f.upload_time else None
+        return t is not None and t <= self.exclude_newer
 
     def _python_fits(self, requires_python: str) -> bool:
         """Requires-Python of a file against the target, once per distinct text
@@ -13178,8 +13335,9 @@ def index_locations(args, sources=None) -> IndexLocations:
     return IndexLocations(index_url, extras, links, no_index)
 
 
-def open_registry(args, cache: Cache, sources=None, reporter=None):
-    """(RegistryClient, DistributionDatabase) configured from flags, env and files."""
+def open_registry(args, cache: Cache, sources=None, reporter=None, *, warm: bool = True):
+    """(RegistryClient, DistributionDatabase) configured from flags, env and files.
+    ``warm``: start connecting to the indexes now (see ``warm_indexes``)."""
     trusted = list(_opt(args, "trusted_host") or []) + list(sources.trusted_hosts if sources else [])
     http = HttpClient(timeout=_opt(args, "timeout"), cert=_opt(args, "cert"), trusted_hosts=trusted,
                       offline=is_offline(args), env=_env(args))
@@ -13189,9 +13347,15 @@ def open_registry(args, cache: Cache, sources=None, reporter=None):
     client = RegistryClient(index_locations(args, sources), cache, http, offline=is_offline(args),
                             index_strategy=strategy, refresh=bool(_opt(args, "refresh", False)),
                             refresh_packages=_opt(args, "refresh_package", ()))
-    for index in client.indexes:
-        http.warm(index)  # DNS, TLS and a connection while the rest is set up
+    if warm:
+        warm_indexes(client)
     return client, DistributionDatabase(client, cache, reporter=reporter)
+
+
+def warm_indexes(client: RegistryClient) -> None:
+    """DNS, TLS and a connection to each index while the rest is set up."""
+    for index in client.indexes:
+        client.http.warm(index)
 
 
 def target_interpreter(args, cache: Cache, *, for_install: bool) -> Interpreter:
@@ -13759,14 +13923,16 @@ def pip_sync(args, printer: Printer) -> int:
             return 0
         # 4. Resolve each entry alone (a lock lists every package itself).
         progress = ProgressReporter(printer)
-        client, db = open_registry(args, cache, sources, progress)
-        builds = open_builds(args, cache, interp, client, db)
-        provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version,
-                                 sources, no_deps=True)
+        client, db = open_registry(args, cache, sources, progress, warm=False)
         # Pins whose wheel the cache holds (or that are installed as asked) need
         # no index at all; only the rest goes through the index.
         known, rest = pins_without_index(args, sources, entries, site, db, client, tags, python_version,
                                          hashes)
+        if rest:
+            warm_indexes(client)
+        builds = open_builds(args, cache, interp, client, db)
+        provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version,
+                                 sources, no_deps=True)
         fetching = start_pin_fetches(rest, provider, db, hashes) if not args.dry_run else set()
         roots = root_requirements(rest, markers, builds, db)
         provider.editable_urls = editable_urls(roots, rest)

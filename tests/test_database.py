@@ -224,8 +224,10 @@ def test_a_corrupted_download_is_refused_and_cut_ones_retried(index_server, tmp_
     folder = db2.fetch_wheel(f)
     assert len(file_requests(index_server, fn)) == 4
     assert os.path.getsize(os.path.join(folder, "big", "data0.bin")) == 500_000
-    [kept] = [p for p in cache_files(tmp_path, "wheels-v0") if p.endswith(".whl")]
-    assert support.sha256(pathlib.Path(kept).read_bytes()) == f.hashes["sha256"]
+    # unzipped straight from memory: the archive is named by the verified digest,
+    # and the wheel file itself is not kept
+    assert os.path.basename(folder) == f.hashes["sha256"]
+    assert not [p for p in cache_files(tmp_path, "wheels-v0") if p.endswith(".whl")]
 
 
 def test_range_reads_follow_redirects_to_the_file_host(index_server, tmp_path):
@@ -488,9 +490,9 @@ def test_a_wheel_gone_from_the_cache_is_no_answer_and_cache_clean_forgets_it(ind
     fill(client, db, fn)
     idx = [index_server.index_url]
     sha = support.sha256(index_server.data(fn))
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx)
+    # a small wheel is unzipped from memory: no wheel file stays to fall back on
     puffin.remove_tree(os.path.join(str(tmp_path), "archive-v0", "pkg", sha))
-    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx)  # the archive is still there
-    puffin.remove_tree(os.path.join(str(tmp_path), "wheels-v0", "pkg", sha))
     assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx) is None
     fill(client, setup(tmp_path, index_server)[1], fn)
     puffin.Cache(str(tmp_path)).clean(["pkg"])
@@ -613,3 +615,32 @@ def test_extract_wheel_refuses_unsafe_and_corrupt_wheels(tmp_path):
         with pytest.raises(puffin.InstallError) as e:
             puffin.extract_wheel(str(bad), str(tmp_path / ("t-crc%d" % i)))
         assert "corrupt" in str(e.value)
+
+
+def test_a_wheel_too_big_for_memory_is_kept_as_a_file(index_server, tmp_path, monkeypatch):
+    """Above the in-memory size (or with the memory budget spent) a wheel is
+    downloaded into wheels-v0 and kept there; the archive can be remade from it."""
+    monkeypatch.setattr(puffin, "_MEMORY_WHEEL", 0)
+    fn = index_server.add_wheel("pkg", "1.0")
+    client, db = setup(tmp_path, index_server)
+    fill(client, db, fn)
+    idx = [index_server.index_url]
+    sha = support.sha256(index_server.data(fn))
+    [kept] = [p for p in cache_files(tmp_path, "wheels-v0") if p.endswith(".whl")]
+    assert support.sha256(pathlib.Path(kept).read_bytes()) == sha
+    puffin.remove_tree(os.path.join(str(tmp_path), "archive-v0", "pkg", sha))
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx)  # the wheel file is there
+    puffin.remove_tree(os.path.join(str(tmp_path), "wheels-v0", "pkg", sha))
+    assert db.cached_registry_wheel("pkg", "1.0", LINUX_TAGS, idx) is None
+
+
+def test_the_memory_budget_is_given_back(index_server, tmp_path):
+    """Wheels held in memory while they download and unzip give their bytes back."""
+    before = puffin._WHEELS_IN_MEMORY.free
+    fn = index_server.add_wheel("pkg", "1.0")
+    client, db = setup(tmp_path, index_server)
+    index_server.inject("/files/" + fn, "corrupt")
+    with pytest.raises(puffin.HashMismatchError):
+        db.fetch_wheel(the_file(client, fn))
+    assert setup(tmp_path, index_server)[1].fetch_wheel(the_file(client, fn))
+    assert puffin._WHEELS_IN_MEMORY.free == before
