@@ -8665,7 +8665,11 @@ def _is_dist_filename(filename: str) -> bool:
 class _CachedPage:
     """One simple-v0 entry: a policy line (JSON) then the rows line (JSON, or
     ``null`` for "no such package"). The rows stay as bytes until needed, so a
-    304 rewrites the entry without parsing or re-encoding them."""
+    304 rewrites the entry without parsing or re-encoding them.
+
+    A PEP 691 JSON page is kept as the index sent it (policy ``"body":
+    "pep691"``) and read again with ``parse_json_page``: encoding its rows
+    cost a cold resolution more than reading the page again costs a warm one."""
 
     __slots__ = ("policy", "rows_raw", "_rows")
 
@@ -8680,14 +8684,18 @@ class _CachedPage:
         policy = json.loads(head)
         if not nl or not isinstance(policy, dict) or policy.get("v") != 1:
             raise ValueError("not a page entry")
-        rows = json.loads(rows_raw)  # a truncated entry fails here
+        if policy.get("body") == "pep691":
+            rows = parse_json_page(rows_raw, policy.get("url") or "")  # a truncated one fails here
+        else:
+            rows = json.loads(rows_raw)
         if rows is not None and not isinstance(rows, list):
             raise ValueError("bad rows")
         return cls(policy, rows_raw, rows)
 
     def rows(self):
         if self._rows is None and self.rows_raw.strip() != b"null":
-            self._rows = json.loads(self.rows_raw)
+            self._rows = parse_json_page(self.rows_raw, self.policy.get("url") or "") \
+                if self.policy.get("body") == "pep691" else json.loads(self.rows_raw)
         return self._rows
 
     def encode(self) -> bytes:
@@ -8696,6 +8704,10 @@ class _CachedPage:
     def is_fresh(self, now: float) -> bool:
         expires = self.policy.get("expires")
         return expires is not None and now < expires
+
+
+def _is_json_page(resp: HttpResponse) -> bool:
+    return "json" in (resp.header("content-type") or "").lower()
 
 
 def _cache_policy(resp: HttpResponse, now: float) -> dict:
@@ -8826,6 +8838,8 @@ class RegistryClient:
             policy["digest"] = cached.policy.get("digest")
             policy["etag"] = policy["etag"] or cached.policy.get("etag")
             policy["last_modified"] = policy["last_modified"] or cached.policy.get("last_modified")
+            if cached.policy.get("body"):
+                policy["body"] = cached.policy["body"]
             cached.policy = policy
             self._store(path, cached)
             return self._page_files(cached, index)
@@ -8839,18 +8853,24 @@ class RegistryClient:
         policy["digest"] = digest
         if cached is not None and cached.policy.get("digest") == digest \
                 and cached.policy.get("url") == resp.url:
+            if cached.policy.get("body"):
+                policy["body"] = cached.policy["body"]
             page = _CachedPage(policy, cached.rows_raw, cached.rows())  # same bytes: no parsing
         else:
             with span("index.parse", url=redact_url(resp.url), bytes=len(resp.body)):
                 rows = self._parse_page(resp)
-            page = _CachedPage(policy, json.dumps(rows, separators=(",", ":")).encode("utf-8"), rows)
+            if _is_json_page(resp):
+                policy["body"] = "pep691"
+                page = _CachedPage(policy, resp.body, rows)
+            else:
+                page = _CachedPage(policy, json.dumps(rows, separators=(",", ":")).encode("utf-8"),
+                                   rows)
         self._store(path, page)
         return self._page_files(page, index)
 
     def _parse_page(self, resp: HttpResponse) -> list:
-        ctype = (resp.header("content-type") or "").lower()
         try:
-            if "json" in ctype:
+            if _is_json_page(resp):
                 return parse_json_page(resp.body, resp.url)
             return parse_html_page(resp.body, resp.url)
         except (ValueError, TypeError, AttributeError) as e:
@@ -8969,6 +8989,58 @@ def _range_tail(size) -> int:
     if not size:
         return _RANGE_TAIL
     return max(_RANGE_TAIL, min(size // 48, _RANGE_TAIL_MAX))
+
+
+def _ranged_metadata(rf, cd, src):
+    """METADATA read straight from the central directory ``cd`` (offset, size)
+    of a remote wheel, without building a ZipInfo for each of its thousands of
+    members (most of the CPU of a metadata read); None for anything unusual
+    (zip64, encryption, another compression), which ``zipfile`` then reads."""
+    import zlib
+    rf.seek(cd[0])
+    directory = rf.read(cd[1])
+    entries = _metadata_entries(directory)
+    if not entries:
+        return None
+    name = _wheel_metadata_member(list(entries), src.name)
+    flags, method, crc, csize, size, offset = entries[name]
+    if flags & 0x1 or method not in (0, 8) or 0xFFFFFFFF in (csize, size, offset):
+        return None
+    rf.ensure(offset, offset + 30 + len(name.encode("utf-8")) + 256 + csize)
+    rf.seek(offset)
+    head = rf.read(30)
+    if head[:4] != b"PK\x03\x04":
+        return None
+    rf.seek(offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little"))
+    raw = rf.read(csize)
+    try:
+        data = zlib.decompress(raw, -15) if method == 8 else raw
+    except zlib.error:
+        data = None
+    if data is None or len(data) != size or zlib.crc32(data) != crc:
+        raise InstallError("%s is not a valid wheel: its METADATA is corrupt" % src.filename)
+    return data
+
+
+def _metadata_entries(directory: bytes) -> dict:
+    """{name: (flags, method, crc, compressed size, size, local header offset)}
+    of the ``*.dist-info/METADATA`` entries of a zip central directory; {}
+    when the directory does not parse."""
+    from struct import unpack_from
+    found = {}
+    p, n = 0, len(directory)
+    while p + 46 <= n:
+        if directory[p:p + 4] != b"PK\x01\x02":
+            return {}
+        flags, method = unpack_from("<HH", directory, p + 8)
+        crc, csize, size, nlen, elen, clen = unpack_from("<IIIHHH", directory, p + 16)
+        raw = directory[p + 46:p + 46 + nlen]
+        if raw.endswith(b".dist-info/METADATA") and raw.count(b"/") == 1:
+            name = raw.decode("utf-8" if flags & 0x800 else "cp437")
+            found[name] = (flags, method, crc, csize, size,
+                           unpack_from("<I", directory, p + 42)[0])
+        p += 46 + nlen + elen + clen
+    return found
 
 
 def _central_directory(tail: bytes):
@@ -9435,6 +9507,10 @@ class DistributionDatabase:
                 # do not compress, takes 0.4-0.6 times the directory's size):
                 # one request, not two.
                 rf.ensure(max(0, cd[0] - cd[1] * 3 // 4 - _RANGE_MIN_FETCH), start)
+            if cd is not None:
+                data = _ranged_metadata(rf, cd, src)
+                if data is not None:
+                    return data
             try:
                 with zipfile.ZipFile(rf) as zf:
                     member = _wheel_metadata_member(zf.namelist(), src.name)

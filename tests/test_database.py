@@ -644,3 +644,65 @@ def test_the_memory_budget_is_given_back(index_server, tmp_path):
         db.fetch_wheel(the_file(client, fn))
     assert setup(tmp_path, index_server)[1].fetch_wheel(the_file(client, fn))
     assert puffin._WHEELS_IN_MEMORY.free == before
+
+
+def _rezip(data: bytes, change) -> bytes:
+    """The wheel ``data`` written again, ``change(info, bytes)`` -> (info, bytes) per member."""
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            info, body = change(info, src.read(info))
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+def test_a_range_read_of_a_stored_metadata_member_agrees_with_zipfile(index_server, tmp_path):
+    """METADATA is found straight from the central directory (no ZipInfo per member);
+    a stored (uncompressed) member reads the same as a deflated one."""
+    import io
+    import zipfile
+    index_server.pep658 = False
+    fn = big_wheel(index_server, "many", nfiles=500, size=600_000)
+
+    def store_metadata(info, body):
+        if info.filename.endswith("METADATA"):
+            info.compress_type = zipfile.ZIP_STORED
+        return info, body
+
+    stored = _rezip(index_server.data(fn), store_metadata)
+    other = "many-1.0-py2.py3-none-any.whl"
+    index_server.add(other, stored, metadata=False)
+    client, db = setup(tmp_path, index_server)
+    for name in (fn, other):
+        raw = index_server.data(name)
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            member = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
+            assert len(puffin._metadata_entries(raw[zf.start_dir:])) == 1
+            assert list(puffin._metadata_entries(raw[zf.start_dir:])) == member
+    files = {f.filename: f for f in client.files("many")}
+    assert db.metadata(files[fn]).headers == db.metadata(files[other]).headers
+    assert db.stats["range"] == 2 and db.stats["full"] == 0
+
+
+def test_a_range_read_of_a_corrupt_metadata_member_is_an_error(index_server, tmp_path):
+    """METADATA whose bytes do not match the directory's CRC: a clear InstallError
+    naming the wheel (and the good wheel beside it still reads)."""
+    import io
+    import zipfile
+    index_server.pep658 = False
+    fn = big_wheel(index_server, "bad")
+    data = index_server.data(fn)
+    corrupt = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo([n for n in zf.namelist() if n.endswith(".dist-info/METADATA")][0])
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        corrupt[start + info.compress_size // 2] ^= 0xFF
+    index_server.add("bad-3.0-py3-none-any.whl", bytes(corrupt), metadata=False)
+    client, db = setup(tmp_path, index_server)
+    files = {f.filename: f for f in client.files("bad")}
+    with pytest.raises(puffin.InstallError) as e:
+        db.metadata(files["bad-3.0-py3-none-any.whl"])
+    assert "bad-3.0-py3-none-any.whl" in str(e.value) and "METADATA" in str(e.value)
+    assert db.metadata(files[fn]).name == "bad"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import json
 import pathlib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -239,6 +240,26 @@ def test_a_corrupt_cached_page_is_discarded_and_fetched_again(server, tmp_path):
     assert again == files and server.log[0].status == 200
     assert any("corrupt" in w and path in w for w in puffin._WARNINGS)
     assert puffin._CachedPage.parse(pathlib.Path(path).read_bytes()).rows()
+
+
+def test_a_json_page_is_kept_as_sent_and_an_html_page_as_rows(server, tmp_path):
+    """simple-v0 keeps a PEP 691 page's body as the index sent it (re-encoding
+    cost more than reading it again) and an HTML page's parsed rows; both read
+    back into the same files, offline too."""
+    for as_json in (True, False):
+        server.json = as_json
+        root = tmp_path / ("json" if as_json else "html")
+        client = make_client(root, server.index_url)
+        files = client.files("foo-bar")
+        path = client.cache.entry("simple-v0", puffin.index_cache_key(server.index_url),
+                                  "foo-bar.json")
+        head, _, body = pathlib.Path(path).read_bytes().partition(b"\n")
+        assert (json.loads(head).get("body") == "pep691") is as_json
+        if as_json:
+            assert json.loads(body)["files"]  # the index's own document
+        else:
+            assert [r[0] for r in json.loads(body)] == [f.filename for f in files]
+        assert make_client(root, server.index_url, offline=True).files("foo-bar") == files
 
 
 def test_faults_while_fetching_pages_never_leave_a_bad_entry(server, tmp_path):
