@@ -13,7 +13,9 @@ What it measures (the sets are in scripts/bench_sets/):
   venv), warm (filled cache, fresh venv) and no-op (the same venv again):
   puffin.py vs `uv pip sync` vs `pip install --no-deps --no-compile -r LOCK`.
 
-Each tool has its own cache folder under BUILD/bench/cache/, every run gets a
+The disk is flushed before every timed command, so no run pays for the
+writeback of the one before it. Each tool has its own cache folder under
+BUILD/bench/cache/, every run gets a
 fresh venv (made with `python -m venv --without-pip` for puffin.py and uv; a
 copy of a venv with the newest pip for pip), and puffin.py runs as
 `VENV/bin/python puffin.py pip-sync LOCK`, its main job. Runs are interleaved
@@ -90,7 +92,13 @@ def base_python(requested: str | None) -> str:
 
 
 def run(argv: list, env: dict, cwd: str) -> tuple:
-    """Run argv; return (seconds, returncode, stderr tail)."""
+    """Run argv; return (seconds, returncode, stderr tail).
+
+    The disk is flushed first (``os.sync``): a cold run leaves about a
+    gigabyte of dirty pages and deleted files behind, and without this their
+    writeback and discards land on whichever tool happens to run next."""
+    if hasattr(os, "sync"):
+        os.sync()
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
