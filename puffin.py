@@ -10803,22 +10803,26 @@ class _Solver:
         self.candidates(base)
         return self.cand_keys.get(base) or []
 
-    def _prerelease_ok(self, name: str) -> bool:
+    def _with_prereleases(self, name: str, ordered: list) -> list:
+        """The candidates of ``ordered`` (all in the range) that the
+        prerelease mode lets us try, in the order to try them, as uv (0.13)
+        does: ``allow`` takes them as they come, ``disallow`` only final
+        releases; the other modes try every final release in the range first,
+        then the pre-releases when a first-party requirement names one
+        (``explicit``) or when no final release is left in the range
+        (``if-necessary``, relative to the range, so ``c>=2.0b1`` from a
+        dependency opens them when only pre-releases satisfy it)."""
         mode = self.p.prerelease
         if mode == "allow":
-            return True
-        if mode == "disallow":
-            return False
-        explicit = name in self.explicit_pre
-        if mode == "explicit":
-            return explicit
-        # "If necessary" means the package has no stable release at all, in
-        # range or not (uv's VersionMap::stable): a range that only pre-releases
-        # satisfy, like c==2.0b1 from a dependency, does not open them.
-        necessary = not any(not _is_pre(c.version) for c in self.candidates(name) or ())
-        if mode == "if-necessary":
-            return necessary
-        return explicit or necessary
+            return ordered
+        stable = [c for c in ordered if not _is_pre(c.version)]
+        if mode == "disallow" or len(stable) == len(ordered):
+            return stable
+        explicit = mode in ("explicit", "if-necessary-or-explicit") and name in self.explicit_pre
+        necessary = mode in ("if-necessary", "if-necessary-or-explicit") and not stable
+        if explicit or necessary:
+            return stable + [c for c in ordered if _is_pre(c.version)]
+        return stable
 
     def _order(self, name: str, cands: list) -> list:
         """Candidates in the order we try them: preference, then the strategy."""
@@ -11123,8 +11127,7 @@ class _Solver:
             if bs is not None and bs.decided is not None and _r_contains(r, _vkey(bs.decided.version)):
                 return self._try(pkg, bs.decided)
         in_range = [c for c, k in zip(cands, self.cand_keys[base]) if _r_contains(r, k)]
-        pre_ok = self._prerelease_ok(base)
-        ordered = [c for c in self._order(base, in_range) if pre_ok or not _is_pre(c.version)]
+        ordered = self._with_prereleases(base, self._order(base, in_range))
         if not ordered:
             self._add({pkg: (True, r)}, "no-versions", base)
             return
