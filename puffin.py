@@ -7370,7 +7370,38 @@ def repair_interrupted(site_paths) -> list:
                 _prune_empty_parents({os.path.dirname(t) for t in files}, info.get("roots", [site]))
                 repaired.append(dist_info)
             _unlink_quietly(journal)
+    for site in site_paths:
+        _repair_stashes(site)
     return repaired
+
+
+def _repair_stashes(site: str) -> None:
+    """An upgrade killed between moving the old version aside and finishing
+    the new one: with no complete installation of the project left (the half
+    new one is gone by now), the old files go back; otherwise the stash goes."""
+    try:
+        names = os.listdir(site)
+    except OSError:
+        return
+    for name in names:
+        manifest = os.path.join(site, name, "manifest.json")
+        if not name.startswith(".puffin-stash-") or not os.path.isfile(manifest):
+            continue
+        try:
+            with open(manifest, "rb") as f:
+                info = json.loads(f.read().decode("utf-8"))
+            project = info["project"]
+            moves = [tuple(m) for m in info["moves"]]
+            folders = list(info["folders"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        complete = any(d.name == project and os.path.exists(os.path.join(d.path, "RECORD"))
+                       for d in read_installed([site]))
+        if not complete:
+            _restore_moves(moves)
+        for folder in folders + [os.path.join(site, name)]:
+            if os.path.basename(folder).startswith(".puffin-stash-"):
+                remove_tree(folder)
 
 
 # ---- installed distributions ----------------------------------------------------
@@ -7519,9 +7550,10 @@ def read_installed(site_paths) -> list:
 
 # ---- uninstall -------------------------------------------------------------------
 
-def uninstall(dist: InstalledDist, scheme: dict) -> list:
+def uninstall(dist: InstalledDist, scheme: dict, stash=None) -> list:
     """Remove ``dist`` as pip does; return the removed paths (files, and folders
-    removed whole), sorted.
+    removed whole), sorted. With a ``Stash``, the paths are moved aside
+    instead, so that a failed upgrade can put them back (``Stash.restore``).
 
     A ``.dist-info`` goes by its RECORD (plus ``.pyc`` files of listed modules
     and the launchers of its entry points); a legacy ``.egg-info`` folder by
@@ -7542,7 +7574,7 @@ def uninstall(dist: InstalledDist, scheme: dict) -> list:
         else:
             files = _egg_info_paths(dist, folders)
         files |= _script_paths(dist, scheme)
-        removed, dirs = [], set()
+        going = []
         for path in sorted(files | folders):
             if not _inside_any(path, roots):
                 warn_user("not removing %s: it is outside the environment" % path)
@@ -7550,19 +7582,72 @@ def uninstall(dist: InstalledDist, scheme: dict) -> list:
             if os.path.isdir(path) and not os.path.islink(path):
                 if path not in folders:
                     continue  # a RECORD never owns a folder; empty ones are pruned below
-                remove_tree(path)
-            elif os.path.lexists(path):
-                os.unlink(path)
-            else:
+            elif not os.path.lexists(path):
                 continue
-            removed.append(path)
-            dirs.add(os.path.dirname(path))
+            going.append(path)
         if os.path.lexists(dist.path):
-            remove_tree(dist.path)
-            removed.append(dist.path)
-            dirs.add(os.path.dirname(dist.path))
-        _prune_empty_parents(dirs, keep)
-        return sorted(set(removed))
+            going.append(dist.path)
+        if stash is not None:
+            stash.move_all(dist, going, roots)
+        else:
+            for path in going:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    remove_tree(path)
+                else:
+                    os.unlink(path)
+        _prune_empty_parents({os.path.dirname(p) for p in going}, keep)
+        return sorted(set(going))
+
+
+class Stash:
+    """What an upgrade's uninstall moved aside (pip's StashedUninstallPathSet):
+    ``restore()`` puts it back when the new version fails to install,
+    ``commit()`` deletes it once the new version is in. Each path is renamed
+    into a ``.puffin-stash-*`` folder in its scheme folder (the same
+    filesystem), after a manifest listing every move is written there, so a
+    killed process leaves enough for ``repair_interrupted`` to undo it."""
+
+    def __init__(self):
+        self.moves = []     # (original, stashed)
+        self.folders = {}   # scheme folder -> its stash folder
+        self.manifest = None
+
+    def _folder(self, root: str) -> str:
+        import tempfile
+        folder = self.folders.get(root)
+        if folder is None:
+            folder = self.folders[root] = tempfile.mkdtemp(prefix=".puffin-stash-", dir=root)
+        return folder
+
+    def move_all(self, dist: InstalledDist, paths, roots) -> None:
+        planned = []
+        for path in paths:
+            root = max((r for r in roots if _inside_any(path, [r])), key=len)
+            planned.append((path, os.path.join(self._folder(root), str(len(self.moves) + len(planned)))))
+        home = self._folder(os.path.abspath(dist.location))
+        self.manifest = os.path.join(home, "manifest.json")
+        atomic_write(self.manifest, json.dumps({
+            "project": dist.name, "moves": self.moves + planned,
+            "folders": sorted(self.folders.values())}).encode("utf-8"))
+        for path, dest in planned:
+            os.replace(path, dest)
+            self.moves.append((path, dest))
+
+    def restore(self) -> None:
+        _restore_moves(self.moves)
+        self.commit()
+
+    def commit(self) -> None:
+        for folder in self.folders.values():
+            remove_tree(folder)
+        self.moves, self.folders = [], {}
+
+
+def _restore_moves(moves) -> None:
+    for path, dest in reversed(moves):
+        if os.path.lexists(dest) and not os.path.lexists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            os.replace(dest, path)
 
 
 def _inside_any(path: str, roots) -> bool:
@@ -7981,6 +8066,9 @@ class HttpClient:
                  netrc: bool = True, max_retry_after: float = 60.0):
         env = os.environ if env is None else env
         self.env = env
+        if timeout is not None and not timeout > 0:  # also NaN
+            raise UsageError("--timeout must be a positive number of seconds, not %s" % _fmt_num(timeout)
+                             if timeout == timeout else "--timeout must be a positive number of seconds")
         self.timeout = timeout if timeout is not None else _env_timeout(env)
         self.retries = retries
         self.backoff = backoff
@@ -11704,7 +11792,13 @@ class RegistryProvider(Provider):
         self.no_binary = {canonicalize_name(n) if n != ":all:" else n for n in no_binary}
         self.only_binary = {canonicalize_name(n) if n != ":all:" else n for n in only_binary}
         self.no_build = no_build
-        self.exclude_newer = _parse_time(exclude_newer) if exclude_newer else None
+        self.exclude_newer = None
+        if exclude_newer:
+            try:
+                self.exclude_newer = _parse_time(exclude_newer)
+            except ValueError:
+                raise UsageError("--exclude-newer takes a date or a date and time (like 2024-05-01 "
+                                 "or 2024-05-01T12:00:00Z), not `%s`" % exclude_newer) from None
         self.no_deps = no_deps
         self.editable_urls = set()   # URLs of requirements given with -e
         self._python_fits_cache = {}
@@ -11747,7 +11841,10 @@ class RegistryProvider(Provider):
 
     def _uploaded_in_time(self, f) -> bool:
         """``--exclude-newer``: a file without an upload time is left out, as in uv."""
-        t = _parse_time(f.upload_time) if f.upload_time else None
+        try:
+            t = _parse_time(f.upload_time) if f.upload_time else None
+        except ValueError:  # an index's unreadable upload-time counts as none
+            t = None
         return t is not None and t <= self.exclude_newer
 
     def _python_fits(self, requires_python: str) -> bool:
@@ -11795,13 +11892,16 @@ class RegistryProvider(Provider):
         """Which part of the tags kept the nearest wheel out, as uv words it:
         "Python implementation" (cp312 vs graalpy310), "Python ABI", or
         "platform" (also when each part fits but not together)."""
+        return self._closest_miss_tags([f.wheel.tags for f in wheels if f.wheel is not None])
+
+    def _closest_miss_tags(self, tag_lists) -> str:
         parts = self._tag_parts
         if parts is None:
             split = [t.split("-") for t in getattr(self.tags, "tags", ())]
             parts = self._tag_parts = tuple({p[i] for p in split if len(p) == 3} for i in range(3))
         best = 0
-        for f in wheels:
-            for tag in (f.wheel.tags if f.wheel is not None else ()):
+        for tags in tag_lists:
+            for tag in tags:
                 bits = tag.split("-")
                 if len(bits) == 3:
                     best = max(best, next((i for i in range(3) if bits[i] not in parts[i]), 2))
@@ -11842,11 +11942,12 @@ class RegistryProvider(Provider):
         if path is not None and os.path.isdir(path):
             kind = "directory"  # a project folder: built (or linked, when editable)
         dist = Dist(name, None, kind, url=url, path=path, verbatim=url, editable=editable)
-        version = None
+        version = wheel = None
         fn = dist.filename or ""
         try:
             if fn.endswith(".whl"):
-                version = WheelFilename.from_filename(fn).version
+                wheel = WheelFilename.from_filename(fn)
+                version = wheel.version
             elif fn.endswith((".tar.gz", ".zip")):
                 version = SdistFilename.from_filename(fn).version
         except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
@@ -11854,6 +11955,11 @@ class RegistryProvider(Provider):
         if version is None:
             version = self.db.metadata(dist).version
         dist.version = version
+        if wheel is not None and self.tags.best(wheel.tags) is None:
+            # as pip's "is not a supported wheel on this platform"
+            return Candidate(name, version, dist, unavailable="is the wheel %s, which has no matching "
+                             "%s tag" % (fn, self._closest_miss_tags([wheel.tags])),
+                             unavailable_kind="no-wheel")
         return Candidate(name, version, dist)
 
     def prefetch(self, names):
@@ -13156,8 +13262,24 @@ def prepare_dist(dist, database, builder=None, hashes=None) -> Prepared:
         archive = database.fetch_file(dist, hashes or None)
         wheel = builder.build_wheel(archive)
         sha = (dist.file.hashes.get("sha256") if dist.file else None) or hash_file(archive)["sha256"]
+    _check_built_wheel(dist, wheel)
     folder = database.fetch_wheel(Dist(dist.name, dist.version, "path", path=wheel))
     return Prepared(folder, None, sha if dist.kind != "registry" else None, os.path.basename(wheel))
+
+
+def _check_built_wheel(dist, wheel: str) -> None:
+    """A build must make the project and version that were resolved (a static
+    PKG-INFO can say one thing and the backend build another), as pip and uv
+    refuse "inconsistent" builds."""
+    try:
+        built = WheelFilename.from_filename(os.path.basename(wheel))
+    except (InvalidWheelFilename, InvalidVersion):
+        raise BuildError("the build of `%s` made a wheel with an invalid name: %s"
+                         % (dist.name, os.path.basename(wheel)))
+    if built.name != canonicalize_name(dist.name):
+        raise BuildError("the build of `%s` made a distribution named `%s`" % (dist.name, built.name))
+    if dist.version is not None and built.version != dist.version:
+        raise BuildError("the build of `%s` %s made version %s" % (dist.name, dist.version, built.version))
 
 
 def execute_plan(plan: InstallPlan, database, make_destination, scheme: dict, *,
@@ -13247,12 +13369,22 @@ def execute_plan(plan: InstallPlan, database, make_destination, scheme: dict, *,
 
 def _replace_one(item: PlanItem, prepared: "Prepared", make_destination, scheme, reporter,
                  removed: list):
-    """Remove the installed versions ``item`` replaces, then install it."""
+    """Move aside the installed versions ``item`` replaces, install it, then
+    delete them; if the install fails they come back, so an upgrade that
+    fails (a full disk, Ctrl-C) leaves the old version whole, as pip does."""
+    stash = Stash()
+    try:
+        for dist in item.replaces:
+            uninstall(dist, dist_scheme(scheme, dist.name), stash=stash)
+        result = _install_one(item, prepared, make_destination, scheme, reporter)
+    except BaseException:
+        stash.restore()
+        raise
+    stash.commit()
     for dist in item.replaces:
-        uninstall(dist, dist_scheme(scheme, dist.name))
         removed.append(dist)  # list.append is atomic: the linking threads share it
         reporter.event("uninstall.done", name=dist.name, version=str(dist.version))
-    return _install_one(item, prepared, make_destination, scheme, reporter)
+    return result
 
 
 def _install_one(item: PlanItem, prepared: Prepared, make_destination, scheme, reporter):
@@ -13623,8 +13755,9 @@ def _hashes_by_name(entries) -> dict:
 
 
 def check_entries_hashed(entries, require: bool) -> None:
-    """With hashes required, every requirement must be pinned (``==`` or a
-    URL) and carry a ``--hash``: refused before any index is asked, as pip does."""
+    """With hashes required (``--require-hashes``, or any ``--hash`` in the
+    requirements), every requirement must be pinned (``==`` or a URL) and carry
+    a ``--hash``: refused before any index is asked, as pip does."""
     if not require:
         return
     for e in entries:
@@ -13988,7 +14121,8 @@ def pip_sync(args, printer: Printer) -> int:
         raise UsageError("the requirements are empty: nothing to sync",
                          hint="pass --allow-empty-requirements to remove everything")
     hashes = _hashes_by_name(entries)
-    check_entries_hashed(entries, args.require_hashes or sources.require_hashes)
+    # any --hash turns hash-checking on, as in pip: every line pinned and hashed
+    check_entries_hashed(entries, args.require_hashes or sources.require_hashes or bool(hashes))
     with _environment_lock(scheme, interp):
         repair_interrupted(site_dirs(scheme))
         site = SitePackages.from_scheme(scheme)
@@ -14132,7 +14266,7 @@ def pip_install(args, printer: Printer) -> int:
     require_hashes = args.require_hashes or sources.require_hashes or bool(hashes)
     check_entries_hashed([e for e in sources.requirements if e.requirement.marker is None
                           or e.requirement.marker.evaluate(dict(markers, extra=""))],
-                         args.require_hashes or sources.require_hashes)
+                         require_hashes)
     with _environment_lock(scheme, interp):
         repair_interrupted(site_dirs(scheme))
         site = SitePackages.from_scheme(scheme)

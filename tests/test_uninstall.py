@@ -241,3 +241,64 @@ def test_record_lines_naming_folders_never_remove_a_folder_wholesale(tmp_path):
     puffin.uninstall(only(scheme["purelib"]), scheme)
     assert os.path.isfile(other)
     assert sorted(os.listdir(scheme["purelib"])) == ["other"]
+
+
+def _demo_wheel(tmp_path, version="1.0"):
+    return support.make_wheel("demo", version, files={"demo/__init__.py": "v = %r\n" % version},
+                              scripts={"s": "#!python\n"},
+                              entry_points={"console_scripts": {"demo": "demo:main"}},
+                              out_dir=tmp_path / ("w" + version))
+
+
+def _stash_setup(tmp_path):
+    env = tmp_path / "env"
+    scheme = make_scheme(env)
+    for d in ("purelib", "platlib", "scripts", "headers"):
+        os.makedirs(scheme[d], exist_ok=True)
+    install(_demo_wheel(tmp_path), scheme)
+    return env, scheme, entries(env)
+
+
+def test_a_stashed_uninstall_is_put_back_whole_by_restore(tmp_path):
+    """An upgrade moves the old version aside (files, launcher, dist-info); restore()
+    puts back exactly what was there, and no stash folder stays."""
+    env, scheme, before = _stash_setup(tmp_path)
+    stash = puffin.Stash()
+    removed = puffin.uninstall(only(scheme["purelib"]), scheme, stash=stash)
+    assert os.path.join(scheme["scripts"], "demo") in removed
+    assert puffin.read_installed([scheme["purelib"]]) == []
+    stash.restore()
+    assert entries(env) == before
+    assert only(scheme["purelib"]).version == puffin.Version("1.0")
+
+
+def test_a_stash_is_deleted_by_commit(tmp_path):
+    env, scheme, before = _stash_setup(tmp_path)
+    stash = puffin.Stash()
+    puffin.uninstall(only(scheme["purelib"]), scheme, stash=stash)
+    stash.commit()
+    left = entries(env)
+    assert not [e for e in left if "demo" in e.replace("include/demo", "") or ".puffin-stash" in e]
+    assert puffin.read_installed([scheme["purelib"]]) == []
+
+
+def test_an_upgrade_killed_midway_gets_the_old_version_back_on_the_next_run(tmp_path):
+    """Killed after the old version was moved aside and before the new one was
+    finished: repair_interrupted (run first by every install) restores the old one."""
+    env, scheme, before = _stash_setup(tmp_path)
+    puffin.uninstall(only(scheme["purelib"]), scheme, stash=puffin.Stash())  # then "killed"
+    assert any(n.startswith(".puffin-stash-") for n in os.listdir(scheme["purelib"]))
+    puffin.repair_interrupted([scheme["purelib"]])
+    assert entries(env) == before
+
+
+def test_an_upgrade_killed_after_the_new_version_was_in_drops_the_stash(tmp_path):
+    """Killed after the new version wrote its RECORD: the next run keeps the new
+    version and deletes what was stashed."""
+    env, scheme, before = _stash_setup(tmp_path)
+    puffin.uninstall(only(scheme["purelib"]), scheme, stash=puffin.Stash())
+    install(_demo_wheel(tmp_path, "2.0"), scheme)  # then "killed" before the commit
+    puffin.repair_interrupted([scheme["purelib"]])
+    assert only(scheme["purelib"]).version == puffin.Version("2.0")
+    assert not any(n.startswith(".puffin-stash-") for n in os.listdir(scheme["purelib"]))
+    assert not any(n.startswith(".puffin-stash-") for n in os.listdir(scheme["scripts"]))
