@@ -5942,6 +5942,11 @@ def parse_requirement_args(args=(), *, editables=(), cwd: str | None = None) -> 
     out = []
     for arg in args:
         loc = _ReqLoc(None, None, arg)
+        if arg.strip().lower().endswith((".txt", ".in")) and \
+                os.path.isfile(os.path.join(base, arg.strip())):
+            # uv's hint: a requirements file given as a package name
+            raise InputError("`%s` is a requirements file, not a package" % arg.strip(),
+                             hint="to install what it lists, pass it with -r: -r %s" % arg.strip())
         req, verbatim = _req_from_text(arg.strip(), base, loc)
         out.append(RequirementEntry(req, text=arg, verbatim=verbatim))
     for arg in editables:

@@ -577,3 +577,15 @@ def test_pip_compile_extras_and_groups_that_do_not_exist_leave_the_output_alone(
     assert server.total_requests == 0
     with open(out_file, encoding="utf-8") as f:
         assert f.read() == "solo==1.0\n"
+
+
+def test_a_requirements_file_given_as_a_package_says_to_use_r(env, venv_factory, tmp_path):
+    """`pip-install requirements.txt` (the -r forgotten): an error saying it is a file and a
+    hint with the -r form, exit 2, no request, nothing installed."""
+    venv = venv_factory()
+    support.write_file(tmp_path / "requirements.txt", "solo\n")
+    code, out, err = run_cli(venv.python, "pip-install", "requirements.txt", env=env, cwd=str(tmp_path))
+    assert (code, out) == (2, "")
+    assert error_lines(err) == ["error: `requirements.txt` is a requirements file, not a package",
+                                "hint: to install what it lists, pass it with -r: -r requirements.txt"]
+    assert dist_infos(venv.site_packages) == {}
