@@ -3710,16 +3710,21 @@ class CacheBucket:
     for every index.
     """
 
-    #: Parsed simple-index pages with their HTTP cache policy, one file per
-    #: index and package. ``pypi`` is the default index; other indexes and
+    #: Simple-index pages with their HTTP cache policy, one file per index and
+    #: package (a JSON page as sent, an HTML page as parsed rows: see
+    #: ``_CachedPage``; v1 since JSON pages are kept as sent, which v0 readers
+    #: would take for corrupt entries). ``pypi`` is the default index; other indexes and
     #: find-links pages are keyed by host and a digest of their URL::
     #:
-    #:     simple-v0/pypi/numpy.json
-    #:     simple-v0/files.example.com-1a2b3c4d5e6f/flask.json
-    SIMPLE = "simple-v0"
+    #:     simple-v1/pypi/numpy.json
+    #:     simple-v1/files.example.com-1a2b3c4d5e6f/flask.json
+    SIMPLE = "simple-v1"
 
     #: Wheels downloaded whole, named after their sha256 (content-addressed),
-    #: plus pointers from a URL (for files whose hash was not known upfront)::
+    #: when they are kept as files (a wheel over 64 MB or of unknown size, or
+    #: one read whole for its metadata; smaller ones go from memory straight
+    #: to archive-v0), plus pointers from a URL (for files whose hash was not
+    #: known upfront)::
     #:
     #:     wheels-v0/six/9e1c...b254/six-1.16.0-py2.py3-none-any.whl
     #:     wheels-v0/six/url-4f3a2b1c0d9e8f7a.json   ({"sha256": "9e1c...b254"})
@@ -5933,7 +5938,8 @@ def _req_parse_editable(raw: str, base_dir: str, loc: _ReqLoc):
     return UnnamedRequirement(url, extras, _req_marker(marker_text, loc)), target_raw
 
 
-def parse_requirement_args(args=(), *, editables=(), cwd: str | None = None) -> list:
+def parse_requirement_args(args=(), *, editables=(), cwd: str | None = None,
+                           file_hint: bool = True) -> list:
     """Requirements given on the command line (``pip-install 'flask>=2' ./dir``
     and ``-e ./dir``) -> list of RequirementEntry (file None). Paths are
     relative to ``cwd`` (default: the working directory). InputError (with the
@@ -5942,7 +5948,7 @@ def parse_requirement_args(args=(), *, editables=(), cwd: str | None = None) -> 
     out = []
     for arg in args:
         loc = _ReqLoc(None, None, arg)
-        if arg.strip().lower().endswith((".txt", ".in")) and \
+        if file_hint and arg.strip().lower().endswith((".txt", ".in")) and \
                 os.path.isfile(os.path.join(base, arg.strip())):
             # uv's hint: a requirements file given as a package name
             raise InputError("`%s` is a requirements file, not a package" % arg.strip(),
@@ -6310,7 +6316,7 @@ def source_kind(path: str) -> str:
     return "requirements"
 
 
-def read_sources(paths=(), *, constraints=(), overrides=(), extras=(), all_extras=False,
+def read_sources(paths=(), *, constraints=(), overrides=(), extras=(), all_extras=False, file_hint=True,
                  groups=(), stdin: str | None = None, requirements=(), editables=(),
                  cwd: str | None = None) -> Sources:
     """Read and merge every requirement source of a command, in order.
@@ -6358,7 +6364,8 @@ def read_sources(paths=(), *, constraints=(), overrides=(), extras=(), all_extra
                     raise InputError("%ss must be given in a requirements file, not `%s`"
                                      % (kind, path))
                 _RequirementsReader(s).read_file(path, kind, _req_relative_to(path, cwd))
-    s.requirements.extend(parse_requirement_args(requirements, editables=editables, cwd=cwd))
+    s.requirements.extend(parse_requirement_args(requirements, editables=editables, cwd=cwd,
+                                                 file_hint=file_hint))
     return s
 
 
@@ -7007,7 +7014,7 @@ def _parse_wheel_file(text: str, filename: str) -> dict:
     (Read as core metadata is: importing ``email.parser`` costs more than all
     the rest of a warm install of a small wheel.)"""
     msg = {}
-    for key, value in _std_parse_headers(text)[0]:
+    for key, value in _std_parse_headers(text.replace("\r\n", "\n").replace("\r", "\n"))[0]:
         msg.setdefault(key.lower(), value)
     version_text = msg.get("wheel-version")
     if version_text is None:
@@ -7398,10 +7405,14 @@ def _repair_stashes(site: str) -> None:
             project = info["project"]
             moves = [tuple(m) for m in info["moves"]]
             folders = list(info["folders"])
-        except (OSError, ValueError, KeyError, TypeError):
+            last = info["last"][1]
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
             continue
-        complete = any(d.name == project and os.path.exists(os.path.join(d.path, "RECORD"))
-                       for d in read_installed([site]))
+        # killed while moving (the old RECORD, moved last, still in place), or
+        # before the new version was complete: the old one comes back
+        moved_all = os.path.lexists(last)
+        complete = moved_all and any(d.name == project and os.path.exists(os.path.join(d.path, "RECORD"))
+                                     for d in read_installed([site]))
         if not complete:
             _restore_moves(moves)
         for folder in folders + [os.path.join(site, name)]:
@@ -7592,15 +7603,16 @@ def uninstall(dist: InstalledDist, scheme: dict, stash=None) -> list:
             going.append(path)
         if os.path.lexists(dist.path):
             going.append(dist.path)
+        emptied = {os.path.dirname(p) for p in going}
         if stash is not None:
-            stash.move_all(dist, going, roots)
+            emptied |= {os.path.dirname(p) for p in stash.move_all(dist, going, roots)}
         else:
             for path in going:
                 if os.path.isdir(path) and not os.path.islink(path):
                     remove_tree(path)
                 else:
                     os.unlink(path)
-        _prune_empty_parents({os.path.dirname(p) for p in going}, keep)
+        _prune_empty_parents(emptied, keep)
         return sorted(set(going))
 
 
@@ -7624,28 +7636,57 @@ class Stash:
             folder = self.folders[root] = tempfile.mkdtemp(prefix=".puffin-stash-", dir=root)
         return folder
 
-    def move_all(self, dist: InstalledDist, paths, roots) -> None:
-        planned = []
+    def move_all(self, dist: InstalledDist, paths, roots) -> list:
+        """Move ``paths`` (files, or folders file by file) aside; the files moved."""
+        # Folders go file by file: on an overlay filesystem (a Docker image) a
+        # folder from a lower layer cannot be renamed (EXDEV), its files can.
+        files = []
         for path in paths:
+            if os.path.isdir(path) and not os.path.islink(path):
+                for folder, dirs, names in os.walk(path):
+                    files.extend(os.path.join(folder, n) for n in sorted(names))
+                    files.extend(os.path.join(folder, n) for n in sorted(dirs)
+                                 if os.path.islink(os.path.join(folder, n)))
+            else:
+                files.append(path)
+        # each once (RECORD lists the dist-info's own files), RECORD last:
+        # while it is in place, the moves are not finished
+        record = os.path.join(dist.path, "RECORD")
+        files = sorted(dict.fromkeys(files), key=lambda f: f == record)
+        planned = []
+        for path in files:
             root = max((r for r in roots if _inside_any(path, [r])), key=len)
             planned.append((path, os.path.join(self._folder(root), str(len(self.moves) + len(planned)))))
+        if not planned:
+            return []
         home = self._folder(os.path.abspath(dist.location))
         self.manifest = os.path.join(home, "manifest.json")
         atomic_write(self.manifest, json.dumps({
-            "project": dist.name, "moves": self.moves + planned,
+            "project": dist.name, "moves": self.moves + planned, "last": planned[-1],
             "folders": sorted(self.folders.values())}).encode("utf-8"))
+        import shutil
         for path, dest in planned:
-            os.replace(path, dest)
+            try:
+                os.replace(path, dest)
+            except FileNotFoundError:
+                continue  # gone already: a file shared with a package upgraded at the same time
+            except OSError as e:
+                if e.errno != errno.EXDEV:
+                    raise
+                shutil.move(path, dest)  # another filesystem below the scheme folder: copy
             self.moves.append((path, dest))
+        return [path for path, _dest in planned]
 
     def restore(self) -> None:
         _restore_moves(self.moves)
         self.commit()
 
     def commit(self) -> None:
-        for folder in self.folders.values():
+        # the folder holding the manifest goes last
+        home = os.path.dirname(self.manifest) if self.manifest else None
+        for folder in sorted(self.folders.values(), key=lambda f: f == home):
             remove_tree(folder)
-        self.moves, self.folders = [], {}
+        self.moves, self.folders, self.manifest = [], {}, None
 
 
 def _restore_moves(moves) -> None:
@@ -7841,7 +7882,7 @@ def compile_installed(dist_info_paths, python_executable: str, workers: int = No
 # Owns: HttpClient (kept-alive connection pools per host, DNS once per host,
 # retries, redirects, gzip, proxies, TLS, auth, redaction), IndexLocations and
 # RegistryClient (PEP 691 JSON / PEP 503 HTML pages, find-links, file:// indexes,
-# index strategies, pages cached in simple-v0 with their HTTP policy). Uses 1-4.
+# index strategies, pages cached in simple-v1 with their HTTP policy). Uses 1-4.
 
 DEFAULT_HTTP_TIMEOUT = 30.0   # seconds per socket operation, as uv's read timeout
 DEFAULT_HTTP_RETRIES = 3      # as uv: three retries after the first attempt
@@ -8071,7 +8112,7 @@ class HttpClient:
                  netrc: bool = True, max_retry_after: float = 60.0):
         env = os.environ if env is None else env
         self.env = env
-        if timeout is not None and not timeout > 0:  # also NaN
+        if timeout is not None and not 0 < timeout < float("inf"):  # also NaN
             raise UsageError("--timeout must be a positive number of seconds, not %s" % _fmt_num(timeout)
                              if timeout == timeout else "--timeout must be a positive number of seconds")
         self.timeout = timeout if timeout is not None else _env_timeout(env)
@@ -8756,7 +8797,7 @@ def _is_dist_filename(filename: str) -> bool:
 # ---- cached pages --------------------------------------------------------------------
 
 class _CachedPage:
-    """One simple-v0 entry: a policy line (JSON) then the rows line (JSON, or
+    """One simple-v1 entry: a policy line (JSON) then the rows line (JSON, or
     ``null`` for "no such package"). The rows stay as bytes until needed, so a
     304 rewrites the entry without parsing or re-encoding them.
 
@@ -8838,7 +8879,7 @@ class RegistryClient:
     ``files(name)`` asks the indexes in order (extras first, the default last):
     with ``index_strategy="first-index"`` the first index that knows the package
     gives all its versions; with ``"unsafe-best-match"`` every index's files are
-    merged. Find-links files are always added. Pages are cached in simple-v0:
+    merged. Find-links files are always added. Pages are cached in simple-v1:
     fresh ones are used without a request, stale ones revalidated with one
     conditional request, and with ``offline`` any cached page is used and a
     missing one raises OfflineError. ``refresh`` (or the names in
@@ -10896,7 +10937,7 @@ class _Solver:
         self.candidates(base)
         return self.cand_keys.get(base) or []
 
-    def _with_prereleases(self, name: str, ordered: list) -> list:
+    def _with_prereleases(self, name: str, ordered: list, preferred=None) -> list:
         """The candidates of ``ordered`` (all in the range) that the
         prerelease mode lets us try, in the order to try them, as uv (0.13)
         does: ``allow`` takes them as they come, ``disallow`` only final
@@ -10904,13 +10945,20 @@ class _Solver:
         then the pre-releases when a first-party requirement names one
         (``explicit``) or when no final release is left in the range
         (``if-necessary``, relative to the range, so ``c>=2.0b1`` from a
-        dependency opens them when only pre-releases satisfy it)."""
+        dependency opens them when only pre-releases satisfy it). A preferred
+        pre-release (pinned in the ``-o`` file, or installed) in the range is
+        kept first, as uv keeps a locked one, unless pre-releases are off
+        (``disallow``, or ``explicit`` without a first-party marker)."""
         mode = self.p.prerelease
         if mode == "allow":
             return ordered
         stable = [c for c in ordered if not _is_pre(c.version)]
         if mode == "disallow" or len(stable) == len(ordered):
             return stable
+        if preferred is not None and _is_pre(preferred) and ordered \
+                and _vkey(ordered[0].version) == _vkey(preferred) \
+                and (mode != "explicit" or name in self.explicit_pre):
+            return ordered[:1] + self._with_prereleases(name, ordered[1:])
         explicit = mode in ("explicit", "if-necessary-or-explicit") and name in self.explicit_pre
         necessary = mode in ("if-necessary", "if-necessary-or-explicit") and not stable
         if explicit or necessary:
@@ -11220,7 +11268,7 @@ class _Solver:
             if bs is not None and bs.decided is not None and _r_contains(r, _vkey(bs.decided.version)):
                 return self._try(pkg, bs.decided)
         in_range = [c for c, k in zip(cands, self.cand_keys[base]) if _r_contains(r, k)]
-        ordered = self._with_prereleases(base, self._order(base, in_range))
+        ordered = self._with_prereleases(base, self._order(base, in_range), self.preferences.get(base))
         if not ordered:
             self._add({pkg: (True, r)}, "no-versions", base)
             return
@@ -11805,6 +11853,7 @@ class RegistryProvider(Provider):
                 raise UsageError("--exclude-newer takes a date or a date and time (like 2024-05-01 "
                                  "or 2024-05-01T12:00:00Z), not `%s`" % exclude_newer) from None
         self.no_deps = no_deps
+        self.installing = False  # True for install and sync: direct wheels must fit the target
         self.editable_urls = set()   # URLs of requirements given with -e
         self._python_fits_cache = {}
         self._prefetched = set()     # names whose prefetch was started
@@ -11960,8 +12009,9 @@ class RegistryProvider(Provider):
         if version is None:
             version = self.db.metadata(dist).version
         dist.version = version
-        if wheel is not None and self.tags.best(wheel.tags) is None:
-            # as pip's "is not a supported wheel on this platform"
+        if wheel is not None and self.installing and self.tags.best(wheel.tags) is None:
+            # as pip's "is not a supported wheel on this platform" (pip-compile
+            # takes it, as uv does: the lock may be for another machine)
             return Candidate(name, version, dist, unavailable="is the wheel %s, which has no matching "
                              "%s tag" % (fn, self._closest_miss_tags([wheel.tags])),
                              unavailable_kind="no-wheel")
@@ -13660,13 +13710,16 @@ def binary_options(args, sources=None):
     return only, no
 
 
-def make_provider(args, registry, markers, tags, python_version, sources=None, no_deps=False):
+def make_provider(args, registry, markers, tags, python_version, sources=None, no_deps=False,
+                  installing=False):
     only, no = binary_options(args, sources)
-    return RegistryProvider(
+    provider = RegistryProvider(
         registry, tags=tags, python_version=python_version, markers=markers,
         resolution=_opt(args, "resolution", "highest"), prerelease=prerelease_mode(args, sources),
         no_binary=no, only_binary=only, no_build=bool(_opt(args, "no_build")),
         exclude_newer=_opt(args, "exclude_newer"), no_deps=no_deps)
+    provider.installing = installing
+    return provider
 
 
 def open_builds(args, cache: Cache, interp: Interpreter, client, db) -> BuildDispatch:
@@ -14150,7 +14203,7 @@ def pip_sync(args, printer: Printer) -> int:
             warm_indexes(client)
         builds = open_builds(args, cache, interp, client, db)
         provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version,
-                                 sources, no_deps=True)
+                                 sources, no_deps=True, installing=True)
         fetching = start_pin_fetches(rest, provider, db, hashes) if not args.dry_run else set()
         roots = root_requirements(rest, markers, builds, db)
         provider.editable_urls = editable_urls(roots, rest)
@@ -14291,7 +14344,7 @@ def pip_install(args, printer: Printer) -> int:
         for spec in args.upgrade_package:
             prefs.pop(canonicalize_name(_lazy_re(r"^[A-Za-z0-9._-]+").match(spec).group(0)), None)
         provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version,
-                                 sources, no_deps=args.no_deps)
+                                 sources, no_deps=args.no_deps, installing=True)
         provider.editable_urls = editable_urls(roots, sources.requirements)
         resolution = resolve(roots, provider, constraints=_requirements_of(sources.constraints, markers),
                              overrides=_requirements_of(sources.overrides, markers), preferences=prefs,
@@ -14320,7 +14373,7 @@ def _site_for(args, printer):
 
 def pip_uninstall(args, printer: Printer) -> int:
     start = time.perf_counter()
-    sources = read_sources(args.requirement, requirements=args.package)
+    sources = read_sources(args.requirement, requirements=args.package, file_hint=False)
     names = [e.name for e in sources.requirements if e.name]
     if not names:
         raise UsageError("nothing to uninstall: name packages or pass -r FILE")

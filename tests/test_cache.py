@@ -32,7 +32,7 @@ def test_cache_dir_comes_from_flag_then_env_then_xdg_then_home(tmp_path):
 def test_no_cache_uses_a_temporary_folder_removed_at_exit():
     """--no-cache gives a fresh cache that is gone once the process exits."""
     code = ("import puffin; c = puffin.Cache.from_settings(None, no_cache=True); "
-            "c.write_json('simple-v0', 'pypi', 'x.json', {'a': 1}); print(c.root)")
+            "c.write_json('simple-v1', 'pypi', 'x.json', {'a': 1}); print(c.root)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
                          text=True, check=True).stdout.strip()
     assert out and not os.path.exists(out)
@@ -50,7 +50,7 @@ def test_every_bucket_documents_its_layout_with_example_paths():
     import inspect
     source = inspect.getsource(puffin.CacheBucket)
     for bucket in puffin.CacheBucket.ALL:
-        assert bucket.endswith("-v0")
+        assert __import__("re").search(r"-v\d+$", bucket), bucket
         assert (bucket + "/") in source, bucket
     assert set(puffin.CacheBucket.NAME_DEPTH) == set(puffin.CacheBucket.ALL)
 
@@ -124,9 +124,9 @@ def test_concurrent_writers_never_leave_a_torn_entry(tmp_path):
 
 
 def _populate(cache: puffin.Cache):
-    cache.write_json("simple-v0", "pypi", "flask.json", {})
-    cache.write_json("simple-v0", "example.com-0123456789ab", "flask.json", {})
-    cache.write_json("simple-v0", "pypi", "six.json", {})
+    cache.write_json("simple-v1", "pypi", "flask.json", {})
+    cache.write_json("simple-v1", "example.com-0123456789ab", "flask.json", {})
+    cache.write_json("simple-v1", "pypi", "six.json", {})
     os.makedirs(cache.entry("archive-v0", "flask", "a" * 64))
     os.makedirs(cache.entry("archive-v0", "six", "b" * 64))
     cache.write_json("metadata-v0", "flask", "c.json", {})
@@ -145,7 +145,7 @@ def test_clean_of_a_package_removes_it_from_every_bucket_and_index(tmp_path):
                        for d, _, files in os.walk(cache.root) for f in files
                        if not f.endswith(".lock"))
     assert not any("flask" in p for p in remaining)
-    assert os.path.join("simple-v0", "pypi", "six.json") in remaining
+    assert os.path.join("simple-v1", "pypi", "six.json") in remaining
     assert cache.read_json("interpreter-v0", "k") == {}
 
 
@@ -174,7 +174,7 @@ def test_prune_removes_old_buckets_and_abandoned_temporary_files(tmp_path):
     assert not os.path.exists(os.path.join(cache.root, "simple-v-1"))
     assert not os.path.exists(tmp)
     assert os.path.exists(fresh_tmp)
-    assert cache.read_json("simple-v0", "pypi", "six.json") == {}
+    assert cache.read_json("simple-v1", "pypi", "six.json") == {}
 
 
 def test_index_cache_keys_ignore_credentials_and_name_pypi_plainly():

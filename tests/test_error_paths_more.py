@@ -464,7 +464,7 @@ def test_one_hash_in_the_file_also_requires_every_requirement_pinned(command, en
 # ---- 5. other errors a user can hit --------------------------------------------------------------
 
 @pytest.mark.parametrize("option, value", [("--exclude-newer", "yesterday"), ("--exclude-newer", "2024-13-45"),
-                                           ("--timeout", "-1")])
+                                           ("--timeout", "-1"), ("--timeout", "inf")])
 def test_a_bad_option_value_is_a_usage_error_not_an_internal_error(option, value, env, venv_factory):
     """A value the option cannot take: an `error:` naming the value, exit 2, no
     claim of a bug in puffin.py, nothing installed."""
@@ -589,3 +589,25 @@ def test_a_requirements_file_given_as_a_package_says_to_use_r(env, venv_factory,
     assert error_lines(err) == ["error: `requirements.txt` is a requirements file, not a package",
                                 "hint: to install what it lists, pass it with -r: -r requirements.txt"]
     assert dist_infos(venv.site_packages) == {}
+
+
+def test_pip_compile_takes_a_direct_wheel_for_another_platform(env, venv_factory, tmp_path):
+    """Only installs refuse a foreign wheel: a lock may be compiled for another machine,
+    and `pip-compile` pins the wheel as uv does."""
+    venv = venv_factory()
+    wheel = support.make_wheel("winonly", "1.0", tag="cp27-cp27m-win32", out_dir=tmp_path / "wheels")
+    reqs = support.write_file(tmp_path / "requirements.in", "winonly @ %s\n" % wheel)
+    code, out, err = run_cli(venv.python, "pip-compile", reqs, "--no-header", "--no-annotate",
+                             "--no-index", env=env)
+    assert code == 0, err
+    assert out.startswith("winonly @ ")
+
+
+def test_pip_uninstall_of_a_file_name_is_just_a_name(env, venv_factory, tmp_path):
+    """The -r hint is for installs: `pip-uninstall requirements.txt` looks for a package of
+    that name (none installed: a warning), as uv does."""
+    venv = venv_factory()
+    support.write_file(tmp_path / "requirements.txt", "solo\n")
+    code, out, err = run_cli(venv.python, "pip-uninstall", "requirements.txt", env=env, cwd=str(tmp_path))
+    assert "pass it with -r" not in err
+    assert code == 0, err

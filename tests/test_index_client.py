@@ -229,10 +229,10 @@ def test_refresh_revalidates_even_fresh_pages(server, tmp_path):
 
 
 def test_a_corrupt_cached_page_is_discarded_and_fetched_again(server, tmp_path):
-    """A truncated simple-v0 entry warns, is refetched, and the entry is whole afterwards."""
+    """A truncated simple-v1 entry warns, is refetched, and the entry is whole afterwards."""
     client = make_client(tmp_path, server.index_url)
     files = client.files("foo-bar")
-    path = client.cache.entry("simple-v0", puffin.index_cache_key(server.index_url), "foo-bar.json")
+    path = client.cache.entry("simple-v1", puffin.index_cache_key(server.index_url), "foo-bar.json")
     data = pathlib.Path(path).read_bytes()
     pathlib.Path(path).write_bytes(data[: len(data) // 2])
     server.reset_counters()
@@ -243,7 +243,7 @@ def test_a_corrupt_cached_page_is_discarded_and_fetched_again(server, tmp_path):
 
 
 def test_a_json_page_is_kept_as_sent_and_an_html_page_as_rows(server, tmp_path):
-    """simple-v0 keeps a PEP 691 page's body as the index sent it (re-encoding
+    """simple-v1 keeps a PEP 691 page's body as the index sent it (re-encoding
     cost more than reading it again) and an HTML page's parsed rows; both read
     back into the same files, offline too."""
     for as_json in (True, False):
@@ -251,7 +251,7 @@ def test_a_json_page_is_kept_as_sent_and_an_html_page_as_rows(server, tmp_path):
         root = tmp_path / ("json" if as_json else "html")
         client = make_client(root, server.index_url)
         files = client.files("foo-bar")
-        path = client.cache.entry("simple-v0", puffin.index_cache_key(server.index_url),
+        path = client.cache.entry("simple-v1", puffin.index_cache_key(server.index_url),
                                   "foo-bar.json")
         head, _, body = pathlib.Path(path).read_bytes().partition(b"\n")
         assert (json.loads(head).get("body") == "pep691") is as_json
@@ -270,7 +270,7 @@ def test_faults_while_fetching_pages_never_leave_a_bad_entry(server, tmp_path):
     client = make_client(tmp_path / kind, server.index_url)
     files = client.files("foo-bar")
     assert len(files) == 3
-    path = client.cache.entry("simple-v0", puffin.index_cache_key(server.index_url), "foo-bar.json")
+    path = client.cache.entry("simple-v1", puffin.index_cache_key(server.index_url), "foo-bar.json")
     entry = puffin._CachedPage.parse(pathlib.Path(path).read_bytes())
     assert [r[0] for r in entry.rows()] == [f.filename for f in files]
     assert client.http.stats["retries"] == 3
@@ -283,7 +283,7 @@ def test_a_malformed_page_is_a_clear_error_and_is_not_cached(server, tmp_path):
     with pytest.raises(puffin.NetworkError) as e:
         client.files("foo-bar")
     assert "/simple/foo-bar/" in str(e.value) and "malformed" in str(e.value)
-    path = client.cache.entry("simple-v0", puffin.index_cache_key(server.index_url), "foo-bar.json")
+    path = client.cache.entry("simple-v1", puffin.index_cache_key(server.index_url), "foo-bar.json")
     assert not os.path.exists(path)
 
 

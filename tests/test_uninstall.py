@@ -302,3 +302,47 @@ def test_an_upgrade_killed_after_the_new_version_was_in_drops_the_stash(tmp_path
     assert only(scheme["purelib"]).version == puffin.Version("2.0")
     assert not any(n.startswith(".puffin-stash-") for n in os.listdir(scheme["purelib"]))
     assert not any(n.startswith(".puffin-stash-") for n in os.listdir(scheme["scripts"]))
+
+
+class _Killed(BaseException):
+    """A process killed mid-way (nothing after it runs)."""
+
+
+def test_an_upgrade_killed_while_moving_the_old_version_aside_is_undone(tmp_path, monkeypatch):
+    """Killed after some files were moved aside (the old RECORD, moved last, still in
+    place): the next run puts every moved file back."""
+    env, scheme, before = _stash_setup(tmp_path)
+    real, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(src)
+        if len(calls) == 4:
+            raise _Killed()
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(_Killed):
+        puffin.uninstall(only(scheme["purelib"]), scheme, stash=puffin.Stash())
+    monkeypatch.setattr(os, "replace", real)
+    puffin.repair_interrupted([scheme["purelib"]])
+    assert entries(env) == before
+
+
+def test_a_stash_copies_what_cannot_be_renamed_across_filesystems(tmp_path, monkeypatch):
+    """A rename that fails with EXDEV (a Docker overlay, a mount below the scheme
+    folder) is done by copying; restore still brings everything back."""
+    import errno
+    env, scheme, before = _stash_setup(tmp_path)
+    real = os.replace
+
+    def replace(src, dst):
+        if ".puffin-stash-" in dst and src.endswith(".py"):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    stash = puffin.Stash()
+    puffin.uninstall(only(scheme["purelib"]), scheme, stash=stash)
+    assert puffin.read_installed([scheme["purelib"]]) == []
+    stash.restore()
+    assert entries(env) == before
