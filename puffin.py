@@ -11378,16 +11378,13 @@ def _is_pre(v) -> bool:
 
 def _contains(spec, version) -> bool:
     """Does a Python ``version`` (its release: 3.13.0rc1 counts as 3.13.0)
-    satisfy Requires-Python ``spec``?  As uv reads it, only the lower bound
-    counts: ``<=3.8``, ``<4`` or ``!=3.9.*`` never rule a Python out, since
-    such caps are guesses about the future that would make resolutions fail
-    or backtrack for no reason (packse's python-less-than-current)."""
+    satisfy Requires-Python ``spec``?  The whole specifier counts, upper
+    bounds too, as pip reads it: a file whose Requires-Python excludes the
+    target is never chosen. (uv ignores upper bounds -- packse's
+    python-less-than-current -- and would install ``<=3.8`` on 3.9.)"""
     if isinstance(spec, str):
         spec = SpecifierSet(spec)
-    r = ranges_from_specifier(spec)
-    if not r:  # contradictory (">=3.10,<3.9"): nothing satisfies it
-        return False
-    return r[0][0] < (_vkey(version), 1)
+    return _r_contains(ranges_from_specifier(spec), _vkey(version))
 
 
 # ---- explanations ------------------------------------------------------------
@@ -11642,9 +11639,12 @@ class _Explainer:
             return None
         if kind == "requires-python":
             pkg, (pos, rng) = next(iter(inc.terms.items()))
+            # below the range: a newer Python would do; else (an upper bound) an older one
+            lows = ranges_from_specifier(SpecifierSet(inc.data[2])) if _spec_ok(inc.data[2]) else ()
+            newer = bool(lows) and not (lows[0][0] < (_vkey(s.pyver), 1))
             return ("%s requires Python%s, but the target Python version is %s "
-                    "(try a newer Python or `--python-version`)"
-                    % (self.term_text(pkg, rng), inc.data[2], s.pyver))
+                    "(try %s Python or `--python-version`)"
+                    % (self.term_text(pkg, rng), inc.data[2], s.pyver, "a newer" if newer else "an older"))
         if kind == "yanked":
             pkg, (pos, rng) = next(iter(inc.terms.items()))
             return ("%s was yanked; a yanked version is only used when pinned with `==`"

@@ -52,7 +52,11 @@ SCENARIOS = _DOC["scenarios"]
 _DEFAULTS = _DOC["defaults"]["version"]
 
 # Scenarios whose expectations puffin.py knowingly does not meet, with the reason.
-KNOWN_DIFFERENCES: dict = {}
+KNOWN_DIFFERENCES: dict = {
+    "python-less-than-current": "Requires-Python counts whole, upper bound included, as pip reads "
+                                "it (a file that excludes the target is never chosen); uv ignores "
+                                "upper bounds",
+}
 
 # Scenarios where uv itself no longer gives packse's expected outcome: since
 # astral-sh/uv#19993 (uv 0.13), the if-necessary prerelease modes fall back to
