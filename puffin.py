@@ -14381,6 +14381,7 @@ def pip_uninstall(args, printer: Printer) -> int:
     interp = target_interpreter(args, cache, for_install=True)
     scheme = install_scheme(args, interp)
     with _environment_lock(scheme, interp):
+        repair_interrupted(site_dirs(scheme))  # a killed install or upgrade first
         site = SitePackages.from_scheme(scheme)
         found = []
         for n in names:

@@ -327,6 +327,30 @@ def test_a_failed_upgrade_keeps_the_installed_version(command, inproc, venv_fact
     assert snapshot(venv)["files"].keys() == before["files"].keys()
 
 
+@pytest.mark.parametrize("then", ["pip-install", "pip-uninstall"])
+def test_an_upgrade_killed_midway_is_repaired_by_the_next_command(then, inproc, env, venv_factory):
+    """An upgrade killed after moving lib 1.0 aside (a stash left in site-packages): the
+    next pip-install or pip-uninstall first puts lib 1.0 back, then does its job."""
+    venv = venv_factory()
+    assert inproc("pip-install", "lib==1.0", "--python", venv.python)[0] == 0
+    before = snapshot(venv)
+    [dist] = [d for d in puffin.read_installed([venv.site_packages]) if d.name == "lib"]
+    scheme = puffin.Interpreter.query(venv.python).scheme("default")
+    puffin.uninstall(dist, scheme, stash=puffin.Stash())  # ... and then the process is killed
+    assert dist_infos(venv.site_packages) == {}
+    if then == "pip-install":
+        code, _, err = inproc("pip-install", "lib==1.0", "--python", venv.python)
+        assert code == 0, err
+        assert snapshot(venv)["files"].keys() == before["files"].keys()
+        assert_installed_whole(venv.site_packages, "lib", "1.0")
+    else:
+        code, _, err = run_cli(venv.python, "pip-uninstall", "lib", env=env)
+        assert code == 0, err
+        assert dist_infos(venv.site_packages) == {}
+    assert leftovers(venv.path) == []
+    assert not [n for n in os.listdir(venv.site_packages) if n.startswith(".puffin-stash-")]
+
+
 # ---- 3. a build or a wheel that is another project -----------------------------------------------
 
 @pytest.mark.parametrize("how", ["index", "compile", "project"])
