@@ -1716,3 +1716,39 @@ class _Handler(BaseHTTPRequestHandler):
 def _quote(filename: str) -> str:
     from urllib.parse import quote
     return quote(filename)
+
+
+# ---- what a user sees: shared checks of the CLI tests ------------------------------------------
+
+def error_lines(err: str) -> list:
+    """The stderr lines from the first `error:` on, after checking there is no traceback."""
+    assert "Traceback" not in err, err
+    lines = err.splitlines()
+    starts = [i for i, ln in enumerate(lines) if ln.startswith("error: ")]
+    assert starts, err
+    return lines[starts[0]:]
+
+
+def assert_installed_whole(site: str, name: str, version: str, requested=None) -> str:
+    """Check one install: RECORD lists every file with the right hash and size,
+    INSTALLER says puffin, and (``requested`` True or False) REQUESTED is there
+    exactly when the user asked for the package. Returns the dist-info path."""
+    dist_info = os.path.join(site, "%s-%s.dist-info" % (escape_name(name), version))
+    with open(os.path.join(dist_info, "INSTALLER"), encoding="utf-8") as f:
+        assert f.read().strip() == "puffin"
+    if requested is not None:
+        assert os.path.isfile(os.path.join(dist_info, "REQUESTED")) is requested
+    with open(os.path.join(dist_info, "RECORD"), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows
+    for path, digest, size in rows:
+        full = os.path.normpath(os.path.join(site, path))
+        assert os.path.isfile(full), path
+        if path.endswith("RECORD"):
+            assert digest == "" and size == ""
+            continue
+        with open(full, "rb") as f:
+            data = f.read()
+        assert digest == record_hash(data), path
+        assert int(size) == len(data), path
+    return dist_info

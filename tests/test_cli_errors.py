@@ -12,16 +12,8 @@ import sys
 import pytest
 
 import support
+from support import error_lines
 from support import puffin_cli as puffin
-
-
-def error_lines(err: str) -> list:
-    """The stderr lines from the first `error:` on, after checking there is no traceback."""
-    assert "Traceback" not in err, err
-    lines = err.splitlines()
-    starts = [i for i, ln in enumerate(lines) if ln.startswith("error: ")]
-    assert starts, err
-    return lines[starts[0]:]
 
 
 def site_names(venv) -> list:

@@ -30,26 +30,7 @@ APP_INIT = "__version__ = '1.0'\n\ndef main():\n    print('hello from app')\n"
 # ---- helpers ------------------------------------------------------------------------------
 
 def assert_installed_whole(site: str, name: str, version: str, requested: bool = True) -> str:
-    """Check one install: RECORD lists every file with the right hash and size,
-    INSTALLER says puffin, REQUESTED is there when the user asked for it."""
-    dist_info = os.path.join(site, "%s-%s.dist-info" % (support.escape_name(name), version))
-    with open(os.path.join(dist_info, "INSTALLER"), encoding="utf-8") as f:
-        assert f.read().strip() == "puffin"
-    assert os.path.isfile(os.path.join(dist_info, "REQUESTED")) is requested
-    with open(os.path.join(dist_info, "RECORD"), newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    assert rows
-    for path, digest, size in rows:
-        full = os.path.normpath(os.path.join(site, path))
-        assert os.path.isfile(full), path
-        if path.endswith("RECORD"):
-            assert digest == "" and size == ""
-            continue
-        with open(full, "rb") as f:
-            data = f.read()
-        assert digest == support.record_hash(data), path
-        assert int(size) == len(data), path
-    return dist_info
+    return support.assert_installed_whole(site, name, version, requested)
 
 
 def no_traceback(text: str) -> None:

@@ -10,7 +10,6 @@ what it cannot check, and option values and targets that make no sense."""
 
 from __future__ import annotations
 
-import csv
 import errno
 import gzip
 import io
@@ -22,7 +21,7 @@ import pytest
 
 import puffin
 import support
-from support import dist_infos
+from support import assert_installed_whole, dist_infos, error_lines
 from support import puffin_cli as run_cli
 
 # builds run a backend in a fresh environment: allow them more time than the other commands
@@ -30,15 +29,6 @@ BUILD_TIMEOUT = 180
 
 
 # ---- helpers ------------------------------------------------------------------------------
-
-def error_lines(err: str) -> list:
-    """The stderr lines from the first `error:` on, after checking there is no traceback."""
-    assert "Traceback" not in err, err
-    lines = err.splitlines()
-    starts = [i for i, ln in enumerate(lines) if ln.startswith("error: ")]
-    assert starts, err
-    return lines[starts[0]:]
-
 
 def leftovers(root: str) -> list:
     """Journals and temporary files an install may leave when it goes wrong."""
@@ -61,22 +51,6 @@ def snapshot(venv) -> dict:
     files = support.file_stats(venv.path, ignore=(".puffin.lock",))
     folders = sorted(os.path.relpath(d, venv.path) for d, _, _ in os.walk(venv.path))
     return {"files": files, "folders": folders}
-
-
-def assert_installed_whole(site: str, name: str, version: str) -> None:
-    """The dist-info of name-version is there and RECORD matches every file it lists."""
-    dist_info = os.path.join(site, "%s-%s.dist-info" % (support.escape_name(name), version))
-    with open(os.path.join(dist_info, "RECORD"), newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    assert rows
-    for path, digest, size in rows:
-        full = os.path.normpath(os.path.join(site, path))
-        assert os.path.isfile(full), path
-        if digest:
-            with open(full, "rb") as f:
-                data = f.read()
-            assert digest == support.record_hash(data), path
-            assert int(size) == len(data), path
 
 
 def tar_gz(tree: dict, top: str) -> bytes:
