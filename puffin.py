@@ -14682,17 +14682,41 @@ class _Skipped:
         return iter(())
 
 
+def _terminal_columns() -> int:
+    """The width ``shutil.get_terminal_size`` gives: $COLUMNS, else the
+    terminal's, else 80 (without importing shutil on every start)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
 def build_parser(only: str | None = None):
     """The argument parser; with ``only``, the options of that command alone
     (the others are listed by name and help line)."""
     import argparse
+
+    class Formatter(argparse.HelpFormatter):
+        # argparse builds one to check every add_argument, and its default
+        # width imports shutil: a fifth of what a no-op sync does after start-up
+        def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+            super().__init__(prog, indent_increment, max_help_position,
+                             _terminal_columns() - 2 if width is None else width)
+
     parser = argparse.ArgumentParser(
-        prog="puffin.py", description="A Python package installer in one file of pure standard-library Python.")
+        prog="puffin.py", description="A Python package installer in one file of pure standard-library Python.",
+        formatter_class=Formatter)
     parser.add_argument("-V", "--version", action="version", version="puffin.py " + __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def cmd(name, help_text):
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text, formatter_class=Formatter)
         if only is not None and name != only:
             return _Skipped()
         _add_common(p)
@@ -14769,7 +14793,7 @@ def build_parser(only: str | None = None):
     csub = p.add_subparsers(dest="cache_command", metavar="ACTION")
     for name, h in (("dir", "Print the cache folder"), ("clean", "Remove all or some packages' entries"),
                     ("prune", "Remove unused entries")):
-        cp = csub.add_parser(name, help=h, description=h)
+        cp = csub.add_parser(name, help=h, description=h, formatter_class=Formatter)
         _add_common(cp)
         if name == "clean":
             cp.add_argument("package", nargs="*")
