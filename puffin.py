@@ -9728,6 +9728,8 @@ class DistributionDatabase:
                     and src.size <= _MEMORY_WHEEL and _WHEELS_IN_MEMORY.take(src.size):
                 try:
                     return self._download_unzip(src, expected)
+                except _OverSize:
+                    pass  # more bytes than the index listed: through a file, below
                 finally:
                     _WHEELS_IN_MEMORY.give(src.size)
             zip_path = zip_path or self._fetch_file(src, expected, CacheBucket.WHEELS)
@@ -9951,7 +9953,7 @@ class DistributionDatabase:
         state = {}
 
         def sink(resp):
-            state["w"] = _HashingWriter(io.BytesIO(), self._download_algs(src, expected))
+            state["w"] = _HashingWriter(_BoundedBuffer(src.size), self._download_algs(src, expected))
             return state["w"]
 
         self.reporter.event("download.start", name=src.name, filename=src.filename, size=src.size)
@@ -10022,6 +10024,25 @@ _WRITE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC",
                 | getattr(os, "O_BINARY", 0))
 _STREAM_MEMBER = 32 * 1024 * 1024   # members bigger than this are inflated in pieces
 _MEMORY_WHEEL = 64 * 1024 * 1024    # wheels up to this size are downloaded into memory,
+
+
+class _OverSize(Exception):
+    """A download growing past the size the index listed for it."""
+
+
+class _BoundedBuffer(io.BytesIO):
+    """Memory for a download of a known size: the memory budget was taken for
+    that size, so more bytes than it (an index that lists a wrong size) stop
+    the download, which is then made again through a file."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data) -> int:
+        if self.tell() + len(data) > self.limit:
+            raise _OverSize()
+        return super().write(data)
 
 
 class _ByteBudget:

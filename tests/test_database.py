@@ -706,3 +706,20 @@ def test_a_range_read_of_a_corrupt_metadata_member_is_an_error(index_server, tmp
         db.metadata(files["bad-3.0-py3-none-any.whl"])
     assert "bad-3.0-py3-none-any.whl" in str(e.value) and "METADATA" in str(e.value)
     assert db.metadata(files[fn]).name == "bad"
+
+
+def test_a_wheel_bigger_than_the_index_says_goes_through_a_file(index_server, tmp_path):
+    """An index that lists too small a size: the in-memory download stops at that size
+    (the memory was reserved for it) and the wheel is fetched again into a file;
+    the install gets the whole, verified wheel."""
+    fn = big_wheel(index_server, "liar", size=300_000)
+    real = len(index_server.data(fn))
+    client, db = setup(tmp_path, index_server)
+    f = the_file(client, fn)
+    f.size = real // 2  # what a wrong listing would say
+    before = puffin._WHEELS_IN_MEMORY.free
+    folder = db.fetch_wheel(f)
+    assert os.path.getsize(os.path.join(folder, "liar", "data0.bin")) == 300_000
+    assert os.path.basename(folder) == f.hashes["sha256"]
+    assert puffin._WHEELS_IN_MEMORY.free == before
+    assert len(file_requests(index_server, fn)) == 2
