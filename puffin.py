@@ -7397,7 +7397,13 @@ def _repair_stashes(site: str) -> None:
         return
     for name in names:
         manifest = os.path.join(site, name, "manifest.json")
-        if not name.startswith(".puffin-stash-") or not os.path.isfile(manifest):
+        if not name.startswith(".puffin-stash-"):
+            continue
+        if not os.path.isfile(manifest):
+            try:  # made just before a kill, before anything was moved into it
+                os.rmdir(os.path.join(site, name))
+            except OSError:
+                pass
             continue
         try:
             with open(manifest, "rb") as f:

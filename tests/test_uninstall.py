@@ -346,3 +346,14 @@ def test_a_stash_copies_what_cannot_be_renamed_across_filesystems(tmp_path, monk
     assert puffin.read_installed([scheme["purelib"]]) == []
     stash.restore()
     assert entries(env) == before
+
+
+def test_an_empty_stash_folder_left_by_a_kill_is_removed(tmp_path):
+    """A stash folder made just before a kill (no manifest, nothing in it) goes on repair;
+    one that holds files but no manifest is left alone (nothing to tell where they go)."""
+    site = tmp_path / "site"
+    (site / ".puffin-stash-empty").mkdir(parents=True)
+    (site / ".puffin-stash-full").mkdir()
+    (site / ".puffin-stash-full" / "0").write_text("x")
+    puffin.repair_interrupted([str(site)])
+    assert sorted(os.listdir(site)) == [".puffin-stash-full"]
