@@ -7396,9 +7396,9 @@ def _repair_stashes(site: str) -> None:
     except OSError:
         return
     for name in names:
-        manifest = os.path.join(site, name, "manifest.json")
         if not name.startswith(".puffin-stash-"):
             continue
+        manifest = os.path.join(site, name, "manifest.json")
         if not os.path.isfile(manifest):
             try:  # made just before a kill, before anything was moved into it
                 os.rmdir(os.path.join(site, name))
@@ -8119,8 +8119,7 @@ class HttpClient:
         env = os.environ if env is None else env
         self.env = env
         if timeout is not None and not 0 < timeout < float("inf"):  # also NaN
-            raise UsageError("--timeout must be a positive number of seconds, not %s" % _fmt_num(timeout)
-                             if timeout == timeout else "--timeout must be a positive number of seconds")
+            raise UsageError("--timeout must be a positive number of seconds, not %s" % _fmt_num(timeout))
         self.timeout = timeout if timeout is not None else _env_timeout(env)
         self.retries = retries
         self.backoff = backoff
@@ -9933,45 +9932,42 @@ class DistributionDatabase:
             state["w"] = self._start_download(src, bucket, state.get("w"), expected)
             return state["w"][2]
 
+        try:
+            resp, _writer = self._get_whole(src, sink)
+        except BaseException:
+            if "w" in state:
+                _discard(state["w"])
+            raise
+        return self._finish_download(src, expected, bucket, state["w"], resp)
+
+    def _get_whole(self, src: _Source, sink):
+        """GET ``src`` whole into the writer ``sink(response)`` makes (a new one
+        on each retry), between the download events: (response, that writer)."""
+        made = []
+
+        def each_attempt(resp):
+            made.append(sink(resp))
+            return made[-1]
+
         self.reporter.event("download.start", name=src.name, filename=src.filename, size=src.size)
         with span("download", file=src.filename, size=src.size):
-            try:
-                resp = self.http.request(src.url, headers={"Accept-Encoding": "identity"},
-                                         sink=sink)
-                if resp.status != 200 or "w" not in state:
-                    raise HttpError(resp.url, resp.status, resp.reason,
-                                    hint=_status_hint(resp.status))
-            except BaseException:
-                if "w" in state:
-                    _discard(state["w"])
-                raise
-            self._count("full")
-            path = self._finish_download(src, expected, bucket, state["w"], resp)
+            resp = self.http.request(src.url, headers={"Accept-Encoding": "identity"},
+                                     sink=each_attempt)
+        if resp.status != 200 or not made:
+            raise HttpError(resp.url, resp.status, resp.reason, hint=_status_hint(resp.status))
+        self._count("full")
         self.reporter.event("download.done", name=src.name, filename=src.filename,
-                            size=state["w"][2].size)
-        return path
+                            size=made[-1].size)
+        return resp, made[-1]
 
     def _download_unzip(self, src: _Source, expected: dict) -> str:
         """A wheel small enough to hold: downloaded into memory, verified, and
         unzipped into archive-v0 straight from there. The wheel file itself is
         not kept (as in uv): writing it to disk, then reading it back, cost a
         cold install a tenth of its system time."""
-        state = {}
-
-        def sink(resp):
-            state["w"] = _HashingWriter(_BoundedBuffer(src.size), self._download_algs(src, expected))
-            return state["w"]
-
-        self.reporter.event("download.start", name=src.name, filename=src.filename, size=src.size)
-        with span("download", file=src.filename, size=src.size):
-            resp = self.http.request(src.url, headers={"Accept-Encoding": "identity"}, sink=sink)
-            if resp.status != 200 or "w" not in state:
-                raise HttpError(resp.url, resp.status, resp.reason, hint=_status_hint(resp.status))
-            self._count("full")
-            writer = state["w"]
-            digests = self._verify_download(src, expected, writer)
-        self.reporter.event("download.done", name=src.name, filename=src.filename,
-                            size=writer.size)
+        _resp, writer = self._get_whole(src, lambda resp: _HashingWriter(
+            _BoundedBuffer(src.size), self._download_algs(src, expected)))
+        digests = self._verify_download(src, expected, writer)
         final = self._unzip(src, digests["sha256"], None, data=writer.f.getvalue())
         self._remember_download(src, expected, CacheBucket.WHEELS, digests)
         return final
@@ -10029,7 +10025,6 @@ class DistributionDatabase:
 _WRITE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
                 | getattr(os, "O_BINARY", 0))
 _STREAM_MEMBER = 32 * 1024 * 1024   # members bigger than this are inflated in pieces
-_MEMORY_WHEEL = 64 * 1024 * 1024    # wheels up to this size are downloaded into memory,
 
 
 class _OverSize(Exception):
@@ -10070,7 +10065,8 @@ class _ByteBudget:
             self.free += n
 
 
-_WHEELS_IN_MEMORY = _ByteBudget(256 * 1024 * 1024)   # ... up to this much at once
+_MEMORY_WHEEL = 64 * 1024 * 1024    # wheels up to this size are downloaded into memory,
+_WHEELS_IN_MEMORY = _ByteBudget(256 * 1024 * 1024)   # up to this much of them at once
 
 
 # Unzips at once: one per core. Unzipping is file creation in the kernel; many
@@ -10117,22 +10113,8 @@ def _extract_members(source, members, mm, root: str) -> None:
     made = {root}
     for member in members:
         target = safe_join(root, member.path)
-        _make_parents(os.path.dirname(target), made)
+        _make_folder(os.path.dirname(target), made)
         _extract_member(source.zip, mm, source.info(member.path), target, member.executable)
-
-
-def _make_parents(folder: str, made: set) -> None:
-    """mkdir ``folder`` and its missing parents, once each (``made``: done)."""
-    if folder in made:
-        return
-    parent = os.path.dirname(folder)
-    if parent != folder:
-        _make_parents(parent, made)
-    try:
-        os.mkdir(folder)
-    except FileExistsError:
-        pass
-    made.add(folder)
 
 
 def _extract_member(zf, mm, info, target: str, executable: bool) -> None:

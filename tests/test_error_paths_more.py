@@ -64,12 +64,12 @@ def tar_gz(tree: dict, top: str) -> bytes:
     return gzip.compress(raw.getvalue(), mtime=0)
 
 
-def disagreeing_sdist() -> bytes:
+def disagreeing_sdist(name="baz", builds="qux", version="1.0", built_version="1.0") -> bytes:
     """`baz-1.0.tar.gz`: its PKG-INFO (static, Metadata-Version 2.2) says `baz`,
-    but its build backend builds a wheel of `qux`."""
-    tree = support.sdist_tree("qux", "1.0")
-    tree["PKG-INFO"] = support.make_metadata("baz", "1.0", metadata_version="2.2")
-    return tar_gz(tree, "baz-1.0")
+    but its build backend builds a wheel of `qux` (or of another version)."""
+    tree = support.sdist_tree(builds, built_version)
+    tree["PKG-INFO"] = support.make_metadata(name, version, metadata_version="2.2")
+    return tar_gz(tree, "%s-%s" % (name, version))
 
 
 LIB2_SCRIPTS = {"console_scripts": {"lib-cli": "lib:main"}}
@@ -90,6 +90,8 @@ def server():
         s.add("foo-1.0.tar.gz", support.make_sdist("bar", "1.0", static=False))
         # an sdist whose static PKG-INFO says baz, but whose build makes `qux`
         s.add("baz-1.0.tar.gz", disagreeing_sdist())
+        # an sdist whose static PKG-INFO says ver 1.0, but whose build makes ver 2.0
+        s.add("ver-1.0.tar.gz", disagreeing_sdist("ver", "ver", "1.0", "2.0"))
         # a wheel for CPython 2.7 on Windows only
         s.add("winonly-1.0-cp27-cp27m-win32.whl", support.make_wheel("winonly", "1.0", tag="cp27-cp27m-win32"))
         yield s
@@ -373,6 +375,37 @@ def test_an_sdist_that_builds_another_project_than_its_pkg_info_says_is_refused(
     assert code == 2
     text = "\n".join(error_lines(err))
     assert "baz" in text and "qux" in text
+    assert dist_infos(venv.site_packages) == {}
+
+
+def test_an_sdist_that_builds_another_version_than_its_pkg_info_says_is_refused(env, venv_factory):
+    """ver 1.0's sdist builds a wheel of ver 2.0: refused as pip refuses an "inconsistent
+    version", exit 2, nothing installed."""
+    venv = venv_factory()
+    code, _, err = run_cli(venv.python, "pip-install", "ver", env=env, timeout=BUILD_TIMEOUT)
+    assert code == 2
+    assert error_lines(err) == ["error: the build of `ver` 1.0 made version 2.0"]
+    assert dist_infos(venv.site_packages) == {}
+
+
+def test_a_build_whose_wheel_name_is_invalid_is_refused(inproc, venv_factory, monkeypatch, tmp_path):
+    """A backend that names its wheel against the spec: an error naming the file, exit 2,
+    nothing installed."""
+    venv = venv_factory()
+    real = puffin.SourceBuilder.build_wheel
+
+    def misnamed(self, source, output_dir=None, **kw):
+        wheel = real(self, source, output_dir, **kw)
+        odd = os.path.join(str(tmp_path), "not a wheel name.whl")
+        with open(wheel, "rb") as src, open(odd, "wb") as dst:
+            dst.write(src.read())
+        return odd
+
+    monkeypatch.setattr(puffin.SourceBuilder, "build_wheel", misnamed)
+    code, _, err = inproc("pip-install", "baz", "--python", venv.python)
+    assert code == 2
+    assert error_lines(err) == ["error: the build of `baz` made a wheel with an invalid name: "
+                                "not a wheel name.whl"]
     assert dist_infos(venv.site_packages) == {}
 
 
