@@ -33,10 +33,13 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 # `puffin.py --version` answers before the rest of the file is defined: start-up
-# is the first thing a user measures (at most twice `python -c pass`).
-if __name__ == "__main__" and __import__("sys").argv[1:] in (["--version"], ["-V"]):
-    print("puffin.py " + __version__)
-    raise SystemExit(0)
+# is the first thing a user measures (at most twice `python -c pass`). A Ctrl-C
+# before main() takes over ends the process quietly (130), never with a traceback.
+if __name__ == "__main__":
+    __import__("_signal").signal(2, lambda signum, frame: __import__("os")._exit(130))
+    if __import__("sys").argv[1:] in (["--version"], ["-V"]):
+        print("puffin.py " + __version__)
+        raise SystemExit(0)
 
 import errno
 import functools
@@ -260,6 +263,15 @@ def format_duration(seconds: float) -> str:
     if seconds < 1:
         return "%dms" % int(seconds * 1000)
     return "%.2fs" % seconds
+
+
+def format_size(n: int) -> str:
+    """uv's way of writing a size: ``512B``, ``12.3KiB``, ``4.5MiB``, ``1.2GiB``."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return ("%d%s" if unit == "B" else "%.1f%s") % (n, unit)
+        n /= 1024.0
+    return "%dB" % n
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -556,10 +568,18 @@ def link_or_copy(src: str, dst: str, mode: str = "hardlink") -> str:
     import shutil
 
     def _copy(tmp):
-        shutil.copyfile(src, tmp)
+        try:
+            shutil.copyfile(src, tmp)
+        except OSError as e:
+            if e.errno in _DISK_FULL:  # name the file that did not fit, not the source
+                e.filename, e.filename2 = dst, None
+            raise
         shutil.copymode(src, tmp)
     _replace_with(dst, _copy)
     return "copy"
+
+
+_DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", -1)}
 
 
 def _replace_with(dst: str, make) -> None:
@@ -594,6 +614,116 @@ def remove_tree(path: str) -> None:
         return
     if os.path.isdir(path):
         shutil.rmtree(path, onerror=onerror)
+
+
+# ---- cancellation and child processes -----------------------------------------
+# A signal (SIGINT, SIGTERM) stops the work at once: the command line's handler
+# raises ``Interrupted`` in the main thread, kills the child processes (builds,
+# bytecode compiles) by process group, and ends the process without waiting
+# for worker threads. While the environment is being changed (``acting``),
+# the first signal waits for that short, journaled step to finish, so an
+# install is never left half linked by a Ctrl-C; a second one does not wait.
+
+class Interrupted(BaseException):
+    """A signal asked the process to stop; ``exit_code`` is 128 + its number."""
+
+    def __init__(self, signum: int = 2):
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+
+CANCEL = threading.Event()     # set by the first signal: no new work starts
+_SIGNALS: list = []            # the signals received, in order
+_ACTING = {"depth": 0, "started": False, "finished": False}
+
+
+def check_cancelled() -> None:
+    """Raise ``Interrupted`` when a signal asked to stop (for worker threads
+    about to start a request, a build or an unzip)."""
+    if CANCEL.is_set():
+        raise Interrupted(_SIGNALS[0] if _SIGNALS else 2)
+
+
+class acting:
+    """``with acting():`` marks the step that changes the environment; a
+    signal received meanwhile is raised when the step ends."""
+
+    def __enter__(self):
+        _ACTING["depth"] += 1
+        _ACTING["started"] = True
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        _ACTING["depth"] -= 1
+        if _ACTING["depth"] == 0 and exc_type is None:
+            _ACTING["finished"] = True
+            if _SIGNALS:
+                raise Interrupted(_SIGNALS[0])
+        return False
+
+
+def on_signal(signum, frame=None) -> None:
+    """The handler of SIGINT and SIGTERM (main thread only)."""
+    _SIGNALS.append(signum)
+    CANCEL.set()
+    if _ACTING["depth"] and len(_SIGNALS) == 1:
+        return   # finish changing the environment first: it is short and journaled
+    raise Interrupted(signum)
+
+
+def reset_cancellation() -> None:
+    CANCEL.clear()
+    del _SIGNALS[:]
+    _ACTING.update(depth=0, started=False, finished=False)
+
+
+_CHILDREN: set = set()
+_CHILDREN_LOCK = threading.Lock()
+
+
+def run_child(args, *, input=None, **kwargs):  # noqa: A002 - subprocess's own name
+    """``subprocess.run`` for the children a signal must stop: each in a
+    process group of its own, killed with its group when we are interrupted."""
+    import subprocess
+    check_cancelled()
+    proc = subprocess.Popen(args, start_new_session=os.name != "nt",
+                            stdin=subprocess.PIPE if input is not None else kwargs.pop("stdin", None),
+                            **kwargs)
+    with _CHILDREN_LOCK:
+        _CHILDREN.add(proc)
+    try:
+        out, err = proc.communicate(input)
+    except BaseException:
+        stop_children([proc])
+        raise
+    finally:
+        with _CHILDREN_LOCK:
+            _CHILDREN.discard(proc)
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def stop_children(procs=None) -> None:
+    """Terminate the children's process groups; kill what is left after 0.3 s."""
+    import signal
+    with _CHILDREN_LOCK:
+        procs = list(_CHILDREN if procs is None else procs)
+    for sig in (signal.SIGTERM, getattr(signal, "SIGKILL", signal.SIGTERM)):
+        alive = [p for p in procs if p.poll() is None]
+        for proc in alive:
+            try:
+                if os.name == "nt":  # pragma: no cover
+                    proc.kill()
+                else:
+                    os.killpg(proc.pid, sig)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 0.3
+        while alive and time.monotonic() < deadline:
+            alive = [p for p in alive if p.poll() is None]
+            time.sleep(0.01)
+        if not alive:
+            return
 
 
 # ---- concurrency ------------------------------------------------------------
@@ -2807,7 +2937,8 @@ def _manylinux_platforms(info: dict, archs: list) -> list:
     glibc = _glibc_tuple(info.get("glibc_version")) or (-1, -1)
     if not ok:
         return []
-    too_old = (2, 4) if set(archs) & {"x86_64", "i686"} else (2, 16)
+    too_old = (2, 4) if set(archs) & {"x86_64", "i686"} else \
+        (2, 30) if "riscv64" in archs else (2, 35) if "loongarch64" in archs else (2, 16)
     # Across glibc majors packaging assumes the last minor of an old major is 50.
     maxes = [glibc] + [(major, 50) for major in range(glibc[0] - 1, 1, -1)]
     # The optional _manylinux module of the target may veto versions.
@@ -2843,7 +2974,10 @@ def _linux_platforms(info: dict, py: tuple) -> list:
             portable.extend("musllinux_%d_%d_%s" % (musl[0], minor, a)
                             for minor in range(musl[1], -1, -1))
     native = ["linux_%s" % a for a in archs]
-    return native + portable if _packaging_26_3_rules(py) else portable + native
+    # packaging 26.3 put linux_<arch> first; uv (--python-platform) keeps it last
+    if _packaging_26_3_rules(py) and not info.get("uv_rules"):
+        return native + portable
+    return portable + native
 
 
 def _mac_binary_formats(version: tuple, arch: str, fat3: str = "fat3") -> list:
@@ -2871,16 +3005,19 @@ def _mac_binary_formats(version: tuple, arch: str, fat3: str = "fat3") -> list:
     return formats
 
 
-def mac_platforms(version: tuple, arch: str, python_version=None) -> list:
+def mac_platforms(version: tuple, arch: str, python_version=None, uv_rules: bool = False) -> list:
     """macOS platform tags for ``version`` (major, minor) and ``arch``, best first.
 
     ``python_version`` (major, minor) of the target picks packaging's rules for
     it: the three-architecture format is ``fat32`` before 3.9, else ``fat3``
-    (None: the newest rules).
+    (None: the newest rules). ``uv_rules``: uv's list for --python-platform
+    (always ``fat32``; arm64 before macOS 11 only universal2 10.16-10.4).
     """
     version = tuple(version[:2])
     py = tuple(python_version[:2]) if python_version else (3, 99)
-    fat3 = "fat3" if _packaging_26_3_rules(py) else "fat32"
+    fat3 = "fat3" if _packaging_26_3_rules(py) and not uv_rules else "fat32"
+    if uv_rules and arch == "arm64" and version < (11, 0):
+        return ["macosx_10_%d_universal2" % minor for minor in range(16, 3, -1)]
     out = []
     if (10, 0) <= version < (11, 0):
         for minor in range(version[1], -1, -1):
@@ -2906,7 +3043,7 @@ def _platform_tags(info: dict, py: tuple) -> list:
         arch = info.get("macos_arch") or "arm64"
         if info.get("pointer_bits", 64) == 32:
             arch = "ppc" if arch.startswith("ppc") else "i386"
-        return mac_platforms(tuple(info["macos_version"]), arch, py)
+        return mac_platforms(tuple(info["macos_version"]), arch, py, bool(info.get("uv_rules")))
     if system == "iOS":
         major, minor = info["ios_version"][:2]
         multiarch = info["ios_multiarch"].replace("-", "_")
@@ -2925,6 +3062,8 @@ def _platform_tags(info: dict, py: tuple) -> list:
     generic = [_normalize_platform(info.get("platform") or "any")]
     if system == "Emscripten" and info.get("PYEMSCRIPTEN_PLATFORM_VERSION"):
         return ["pyemscripten_%s_wasm32" % info["PYEMSCRIPTEN_PLATFORM_VERSION"]] + generic
+    if system == "Windows" and info.get("uv_rules"):
+        return [_normalize_platform(info["platform"])]
     return generic
 
 
@@ -2994,63 +3133,96 @@ def compatible_tags(info: dict) -> list:
     return tags
 
 
-# uv's --python-platform names: (system, arch, libc, libc version), see its docs.
+# uv's --python-platform names (uv 0.13.9 accepts exactly these, see
+# vendor_notes/tags.md): linux targets are manylinux_2_28 (as uv's docs say for
+# images), musl ones musllinux_1_2, macOS 13.0 unless MACOSX_DEPLOYMENT_TARGET.
+_MANYLINUX_TARGETS = ("2014", "2_17", "2_28") + tuple("2_%d" % m for m in range(31, 41))
 _PLATFORM_ALIASES = {
     "linux": "x86_64-unknown-linux-gnu",
     "macos": "aarch64-apple-darwin",
     "windows": "x86_64-pc-windows-msvc",
-    "x86_64-unknown-linux-gnu": "x86_64-manylinux_2_17",
-    "aarch64-unknown-linux-gnu": "aarch64-manylinux_2_17",
+    "x86_64-unknown-linux-gnu": "x86_64-manylinux_2_28",
+    "aarch64-unknown-linux-gnu": "aarch64-manylinux_2_28",
     "x86_64-manylinux2014": "x86_64-manylinux_2_17",
     "aarch64-manylinux2014": "aarch64-manylinux_2_17",
     "x86_64-unknown-linux-musl": "x86_64-musllinux_1_2",
     "aarch64-unknown-linux-musl": "aarch64-musllinux_1_2",
+    "riscv64-unknown-linux": "riscv64-manylinux_2_39",
 }
+for _arch in ("x86_64", "aarch64"):   # uv's hidden spellings: manylinux_2_28_x86_64
+    for _v in _MANYLINUX_TARGETS:
+        _PLATFORM_ALIASES["manylinux%s_%s" % (_v if _v == "2014" else "_" + _v, _arch)] = \
+            "%s-manylinux%s" % (_arch, _v if _v == "2014" else "_" + _v)
+del _arch, _v
+_PLATFORM_NAMES = frozenset(list(_PLATFORM_ALIASES) + [
+    "%s-manylinux_%s" % (a, v) for a in ("x86_64", "aarch64") for v in _MANYLINUX_TARGETS[1:]] + [
+    "x86_64-pc-windows-msvc", "aarch64-pc-windows-msvc", "i686-pc-windows-msvc",
+    "aarch64-apple-darwin", "x86_64-apple-darwin", "aarch64-linux-android", "x86_64-linux-android",
+    "wasm32-pyodide2024", "wasm32-pyodide2025", "arm64-apple-ios", "arm64-apple-ios-simulator",
+    "x86_64-apple-ios-simulator"])
+# Pyodide's Emscripten: (platform_release) per ABI year, as uv sets the markers
+_PYODIDE = {"2024": "3.1.58", "2025": "4.0.9"}
 
 
-def _macos_target(env) -> tuple:
-    """uv assumes macOS 13.0 unless MACOSX_DEPLOYMENT_TARGET says otherwise."""
-    raw = (env or {}).get("MACOSX_DEPLOYMENT_TARGET", "")
-    m = _lazy_re(r"^(\d+)(?:\.(\d+))?").match(raw)
-    return (int(m.group(1)), int(m.group(2) or 0)) if m else (13, 0)
+def _deployment_target(env, name: str, default: tuple) -> tuple:
+    """``MAJOR[.MINOR]`` from ``env[name]``; anything else gives ``default`` (as uv)."""
+    m = _lazy_re(r"^(\d+)(?:\.(\d+))?$").match((env or {}).get(name, "").strip())
+    return (int(m.group(1)), int(m.group(2) or 0)) if m else default
 
 
 def platform_tag_inputs(platform_name: str, python_version, env=None) -> dict:
-    """Tag inputs for a CPython of ``python_version`` on a uv ``--python-platform``.
+    """Tag inputs for a CPython of ``python_version`` on a uv ``--python-platform``
+    (``uv_rules``: the platform order uv gives, ``linux_<arch>`` last, ``fat32``).
 
-    Raises UsageError for a name uv does not know.
-    """
+    Raises UsageError for a name uv does not know."""
+    if platform_name not in _PLATFORM_NAMES:
+        raise UsageError("invalid value %r for --python-platform" % platform_name,
+                         hint="use linux, macos, windows, or a target such as "
+                              "x86_64-unknown-linux-gnu, aarch64-manylinux_2_28, "
+                              "x86_64-unknown-linux-musl, aarch64-apple-darwin or x86_64-pc-windows-msvc")
     name = _PLATFORM_ALIASES.get(platform_name, platform_name)
     name = _PLATFORM_ALIASES.get(name, name)
     py = [int(p) for p in str(python_version).split(".")[:2]] \
         if not isinstance(python_version, (tuple, list)) else list(python_version[:2])
     info = {"implementation_name": "cpython", "python_version": py, "Py_DEBUG": 0,
             "Py_GIL_DISABLED": 0, "pointer_bits": 64, "glibc_version": None,
-            "musl_version": None}
-    m = _lazy_re(r"^(x86_64|aarch64)-(manylinux|musllinux)_(\d+)_(\d+)$").match(name)
+            "musl_version": None, "uv_rules": True, "sys_platform": "linux"}
+    arch, _, rest = name.partition("-")
+    m = _lazy_re(r"^(manylinux|musllinux)_(\d+)_(\d+)$").match(rest)
     if m:
-        arch, kind, major, minor = m.group(1), m.group(2), int(m.group(3)), int(m.group(4))
         info.update(system="Linux", platform="linux-" + arch, platform_machine=arch)
-        if kind == "manylinux":
-            info["glibc_version"] = "%d.%d" % (major, minor)
+        if m.group(1) == "manylinux":
+            info["glibc_version"] = "%s.%s" % (m.group(2), m.group(3))
         else:
-            info["musl_version"] = [major, minor]
-        return info
-    if name in ("aarch64-apple-darwin", "x86_64-apple-darwin"):
-        arch = "arm64" if name.startswith("aarch64") else "x86_64"
-        info.update(system="Darwin", platform="macosx-%d.%d-%s" % (_macos_target(env) + (arch,)),
-                    macos_version=list(_macos_target(env)), macos_arch=arch,
-                    platform_machine=arch)
-        return info
-    if name == "x86_64-pc-windows-msvc":
-        info.update(system="Windows", platform="win-amd64", platform_machine="AMD64")
-        return info
-    if name == "i686-pc-windows-msvc":
-        info.update(system="Windows", platform="win32", platform_machine="x86", pointer_bits=32)
-        return info
-    raise UsageError("unknown --python-platform %r" % platform_name,
-                     hint="use linux, macos, windows, or a target such as "
-                          "x86_64-manylinux_2_28 or aarch64-apple-darwin")
+            info["musl_version"] = [int(m.group(2)), int(m.group(3))]
+    elif rest == "apple-darwin":
+        mac = _deployment_target(env, "MACOSX_DEPLOYMENT_TARGET", (13, 0))
+        arch = "arm64" if arch == "aarch64" else arch
+        if mac[0] < 10:
+            raise UsageError("MACOSX_DEPLOYMENT_TARGET=%s is not a macOS version uv or puffin.py "
+                             "can target" % (env or {}).get("MACOSX_DEPLOYMENT_TARGET"))
+        info.update(system="Darwin", platform="macosx-%d.%d-%s" % (mac + (arch,)), sys_platform="darwin",
+                    macos_version=list(mac), macos_arch=arch, platform_machine=arch)
+    elif rest == "pc-windows-msvc":
+        plat, machine = {"x86_64": ("win-amd64", "AMD64"), "aarch64": ("win-arm64", "ARM64"),
+                         "i686": ("win32", "x86")}[arch]
+        info.update(system="Windows", platform=plat, platform_machine=machine, sys_platform="win32",
+                    pointer_bits=32 if arch == "i686" else 64)
+    elif rest == "linux-android":
+        api = _deployment_target(env, "ANDROID_API_LEVEL", (24, 0))[0]
+        info.update(system="Android", platform_machine=arch, sys_platform="android",
+                    android_abi="arm64_v8a" if arch == "aarch64" else arch, android_api_level=api)
+    elif rest.startswith("apple-ios"):
+        ios = _deployment_target(env, "IPHONEOS_DEPLOYMENT_TARGET", (13, 0))
+        sdk = "iphonesimulator" if rest.endswith("-simulator") else "iphoneos"
+        info.update(system="iOS", platform_machine=arch, sys_platform="ios", ios_version=list(ios),
+                    ios_multiarch="%s_%s" % (arch, sdk))
+    else:   # wasm32-pyodideYYYY
+        year = rest[len("pyodide"):]
+        info.update(system="Emscripten", platform="pyodide_%s_0_wasm32" % year, platform_machine=arch,
+                    PYEMSCRIPTEN_PLATFORM_VERSION="%s_0" % year, sys_platform="emscripten",
+                    platform_release=_PYODIDE[year], platform_version="#1")
+    return info
 
 
 def tags_for_platform(python_version, platform_name: str, env=None) -> list:
@@ -3064,10 +3236,10 @@ def platform_markers(platform_name: str, base: dict, env=None) -> dict:
     system = info["system"]
     out = dict(base)
     out.update(
-        os_name="nt" if system == "Windows" else "posix",
-        sys_platform={"Windows": "win32", "Darwin": "darwin"}.get(system, "linux"),
+        os_name="nt" if system == "Windows" else "posix", sys_platform=info["sys_platform"],
         platform_system=system, platform_machine=info["platform_machine"],
-        platform_release="", platform_version="")
+        platform_release=info.get("platform_release", ""),
+        platform_version=info.get("platform_version", ""))
     return out
 
 
@@ -3840,7 +4012,10 @@ class Cache:
 
     Several processes may share one cache: every write is atomic (temp file then
     rename), writers of one entry hold its file lock, and readers detect corrupt
-    entries, warn, remove them and report them as missing.
+    entries, warn, remove them and report them as missing. Every process that
+    uses the cache holds a shared lock on ``.lock`` at its root until it ends
+    (``release_all``); ``clean`` and ``prune`` take it exclusively, so they
+    wait for running installs and no install starts while they run (as uv).
     """
 
     def __init__(self, root: str | None = None, *, temporary: bool = False):
@@ -3855,6 +4030,8 @@ class Cache:
         self.root = os.path.abspath(os.path.expanduser(root))
         self._ready = False
         self._ready_lock = threading.Lock()
+        self._lock_fd = None
+        self._exclusive = False
 
     @classmethod
     def from_settings(cls, cache_dir: str | None = None, no_cache: bool = False,
@@ -3885,10 +4062,54 @@ class Cache:
                 ignore = os.path.join(self.root, ".gitignore")
                 if not os.path.exists(ignore):
                     atomic_write(ignore, b"*\n")
+                if not self.temporary:
+                    self._hold(shared=True)
             except OSError as e:
                 raise CacheError("cannot use the cache folder %s: %s" % (self.root, e),
                                  hint="pass --cache-dir DIR or --no-cache")
             self._ready = True
+
+    def _hold(self, shared: bool, on_wait=None) -> None:
+        """Take the cache-wide lock, shared (a user) or exclusive (a cleaner);
+        ``on_wait()`` is called once if another process makes us wait."""
+        if self._lock_fd is None:
+            self._lock_fd = os.open(os.path.join(self.root, ".lock"),
+                                    os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            _CACHE_LOCKS.append(self)
+        if os.name == "nt":  # pragma: no cover - flock is POSIX; Windows goes unlocked
+            return
+        import fcntl
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        try:
+            fcntl.flock(self._lock_fd, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(self._lock_fd, mode)
+
+    def release(self) -> None:
+        """Drop the cache-wide lock (the command is over)."""
+        if self._lock_fd is not None:
+            fd, self._lock_fd = self._lock_fd, None
+            os.close(fd)
+            self._ready = False
+
+    def exclusive(self, on_wait=None):
+        """A ``with`` block during which no other process uses the cache."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def held():
+            self._init()
+            self._hold(shared=False, on_wait=on_wait)
+            self._exclusive = True
+            try:
+                yield self
+            finally:
+                self._exclusive = False
+                if self._lock_fd is not None:
+                    self._hold(shared=True)
+        return held()
 
     def __repr__(self) -> str:
         return "Cache(%r)" % self.root
@@ -3999,7 +4220,7 @@ class Cache:
         if packages is None:
             for name in os.listdir(self.root):
                 path = os.path.join(self.root, name)
-                if name in ("CACHEDIR.TAG", ".gitignore"):
+                if name in ("CACHEDIR.TAG", ".gitignore", ".lock"):
                     continue
                 _count_and_remove(path, stats)
             return stats
@@ -4021,11 +4242,13 @@ class Cache:
         stats = {"entries": 0, "files": 0, "bytes": 0}
         if not os.path.isdir(self.root):
             return stats
-        keep = set(CacheBucket.ALL) | {"CACHEDIR.TAG", ".gitignore"}
+        keep = set(CacheBucket.ALL) | {"CACHEDIR.TAG", ".gitignore", ".lock"}
         for name in os.listdir(self.root):
             if name not in keep:
                 _count_and_remove(os.path.join(self.root, name), stats)
-        old = time.time() - 3600  # a temp file this old belongs to no live writer
+        # Under the exclusive lock no puffin.py process is running: every temp
+        # file is a dead writer's. Older versions took no lock: theirs get an hour.
+        old = time.time() - (-60 if self._exclusive else 3600)
         for bucket in CacheBucket.ALL:
             broot = os.path.join(self.root, bucket)
             for dirpath, dirnames, filenames in os.walk(broot, topdown=False):
@@ -4047,6 +4270,15 @@ class Cache:
     def size(self) -> int:
         """Bytes used by the cache (for ``cache dir``/``clean`` summaries)."""
         return _tree_size(self.root)
+
+
+_CACHE_LOCKS: list = []   # caches whose lock this process holds
+
+
+def release_cache_locks() -> None:
+    """Drop every cache-wide lock this process holds (the end of a command)."""
+    while _CACHE_LOCKS:
+        _CACHE_LOCKS.pop().release()
 
 
 def _parse_json_entry(data: bytes):
@@ -4838,19 +5070,23 @@ def find_target(python: str | None = None, system: bool = False, env=None, cwd: 
 # ---- creating virtual environments ----------------------------------------------
 
 def create_venv(path: str, interpreter: "Interpreter", *, seed: bool = False,
-                prompt: str | None = None, system_site_packages: bool = False) -> "Interpreter":
+                prompt: str | None = None, system_site_packages: bool = False,
+                existing: str = "refuse") -> "Interpreter":
     """Create a virtual environment at ``path`` for ``interpreter``; return it queried.
 
     Written directly, as uv does (no ``python -m venv`` subprocess): pyvenv.cfg
     (home, include-system-site-packages, version, executable and ``puffin = <version>``
     marking it as ours), ``bin/python*`` symlinks to the base interpreter, the
     activate scripts from the interpreter's own venv templates, site-packages.
-    An existing venv at ``path`` is replaced; any other non-empty directory is
-    refused. ``seed`` installs pip with the target's ``ensurepip``.
+    An existing venv at ``path`` is refused (``existing="refuse"``), emptied
+    first (``"clear"``) or kept with its packages (``"allow"``: its interpreter
+    links, pyvenv.cfg and activate scripts are written anew); any other
+    non-empty directory is refused. ``seed`` installs pip with the target's
+    ``ensurepip``.
     """
     root = os.path.abspath(path)
     with span("venv.create", path=root):
-        _prepare_venv_dir(root)
+        _prepare_venv_dir(root, existing)
         base_exe = _base_executable(interpreter)
         layout = interpreter.data["schemes"]["venv_layout"]
         posix = interpreter.data.get("os_name", os.name) != "nt"
@@ -4874,22 +5110,53 @@ def create_venv(path: str, interpreter: "Interpreter", *, seed: bool = False,
     return Interpreter.query(venv_python)
 
 
-def _prepare_venv_dir(root: str) -> None:
+def _prepare_venv_dir(root: str, existing: str = "refuse") -> None:
     if os.path.lexists(root):
         if not os.path.isdir(root):
             raise InterpreterError("cannot create a virtual environment at %s: it is a file" % root)
-        if os.listdir(root):
+        entries = os.listdir(root)
+        if entries:
             if not os.path.isfile(os.path.join(root, "pyvenv.cfg")):
                 raise InterpreterError(
                     "cannot create a virtual environment at %s: the directory is not empty "
                     "and is not a virtual environment" % root)
-            for entry in os.listdir(root):
+            if existing == "refuse":
+                raise InterpreterError(
+                    "a virtual environment already exists at %s (%s)" % (root, _venv_contents(root)),
+                    hint="pass --clear to delete it and start afresh, or --allow-existing to "
+                         "keep what it has")
+            if existing == "allow":
+                return _unlink_venv_links(root)
+            for entry in entries:
                 full = os.path.join(root, entry)
                 if os.path.isdir(full) and not os.path.islink(full):
                     remove_tree(full)
                 else:
                     os.unlink(full)
     os.makedirs(root, exist_ok=True)
+
+
+def _venv_contents(root: str) -> str:
+    """What deleting a venv would delete, in words: its packages."""
+    names = set()
+    for folder, dirs, _files in os.walk(root):
+        for d in dirs:
+            if d.endswith(".dist-info"):
+                names.add(d.split("-", 1)[0])
+        if os.path.basename(folder) == "site-packages":
+            dirs[:] = []
+    return plural(len(names), "package") + (": " + ", ".join(sorted(names)[:5]) +
+                                            (", ..." if len(names) > 5 else "") if names else "")
+
+
+def _unlink_venv_links(root: str) -> None:
+    """Kept venv (--allow-existing): its interpreter links go, to be made anew."""
+    for bin_name in ("bin", "Scripts"):
+        folder = os.path.join(root, bin_name)
+        if os.path.isdir(folder):
+            for name in os.listdir(folder):
+                if _lazy_re(r"^(python|pypy)[\d.]*t?(\.exe)?$").match(name):
+                    os.unlink(os.path.join(folder, name))
 
 
 def _base_executable(interpreter: "Interpreter") -> str:
@@ -5012,8 +5279,8 @@ def _write_text(path: str, text: str) -> None:
 def _seed_pip(venv_python: str) -> None:
     import subprocess
     with span("venv.seed", python=venv_python):
-        proc = subprocess.run([venv_python, "-m", "ensurepip", "--default-pip"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = run_child([venv_python, "-m", "ensurepip", "--default-pip"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise InterpreterError("seeding pip into the environment failed: %s"
@@ -5444,7 +5711,22 @@ class _RequirementsReader:
                   parent: _ReqLoc | None = None):
         """Read the file named ``display`` in messages, at ``path`` (default:
         ``display``; a file: URL is fine); ``stack``: absolute paths of the
-        including files, for cycle detection."""
+        including files, for cycle detection. Includes are followed with a
+        stack of open files, not recursion: pip and uv read 500 levels."""
+        self._follow([self._lines(display, kind, path, stack, parent)])
+
+    def _follow(self, work: list) -> None:
+        while work:
+            item = next(work[-1], None)
+            if item is None:
+                work.pop()
+                continue
+            include = self._line(*item)
+            if include is not None:
+                work.append(self._lines(*include))
+
+    def _lines(self, display: str, kind: str, path: str | None, stack, parent):
+        """The (loc, base_dir, kind, stack) of each line of one file."""
         path = display if path is None else path
         if _req_has_scheme(path):
             if not path.lower().startswith("file:"):
@@ -5468,13 +5750,16 @@ class _RequirementsReader:
             except OSError as e:
                 err = "cannot read `%s`: %s" % (display, e.strerror or e)
                 raise parent.error(err) if parent else InputError(err) from None
-            text = _req_decode(data, display)
-            self.read_text(text, display, os.path.dirname(real), kind, tuple(stack) + (real,))
+        text = _req_decode(data, display)
+        return self._text_lines(text, display, os.path.dirname(real), kind, tuple(stack) + (real,))
 
     def read_text(self, text: str, display: str, base_dir: str, kind: str, stack: tuple):
+        self._follow([self._text_lines(text, display, base_dir, kind, stack)])
+
+    def _text_lines(self, text: str, display: str, base_dir: str, kind: str, stack: tuple):
         self.sources.files.append(display)
         for number, line in _req_logical_lines(text, display):
-            self._line(_ReqLoc(display, number, line), base_dir, kind, stack)
+            yield _ReqLoc(display, number, line), base_dir, kind, stack
 
     def _line(self, loc: _ReqLoc, base_dir: str, kind: str, stack: tuple):
         req_text, opt_text = _req_split_args_options(loc.text)
@@ -5494,8 +5779,11 @@ class _RequirementsReader:
         elif any(dest == "editable" for dest, _, _ in options):
             self._editable_line(loc, options, base_dir, kind)
         else:
+            include = None
             for dest, value, spelled in options:
-                self._option(loc, dest, value, spelled, base_dir, kind, stack)
+                include = self._option(loc, dest, value, spelled, base_dir, kind, stack) or include
+            return include
+        return None
 
     def _requirement_line(self, loc, req_text, options, base_dir, kind):
         hashes = {}
@@ -5552,7 +5840,7 @@ class _RequirementsReader:
                 path = os.path.join(base_dir, value)
             elif value.lower().startswith("file:"):
                 path = _req_file_url_to_path(value, base_dir)
-            self.read_file(_req_nested_display(loc.file, value), nested_kind, path, stack, parent=loc)
+            return _req_nested_display(loc.file, value), nested_kind, path, stack, loc
         elif dest in _PER_REQUIREMENT_OPTIONS:
             raise loc.error("option `%s` must follow a requirement on the same line" % spelled,
                             hint="is a `\\` missing at the end of the line before?")
@@ -5706,9 +5994,27 @@ def _req_marker(text, loc: _ReqLoc):
     if text is None:
         return None
     try:
-        return Marker(text)
+        return _req_check_marker(Marker(text), loc)
     except InvalidMarker as e:
         raise loc.error("invalid marker `%s`: %s" % (text, _req_reason(e))) from None
+
+
+def _req_check_marker(marker, loc: _ReqLoc):
+    """Refuse a comparison of two quoted strings (``"a" in "abc"``): PEP 508
+    parses it, but evaluating it looks the right side up as a variable and
+    fails far from the line that holds it (packaging raises for it too)."""
+    if marker is None:
+        return None
+    work = list(marker._markers)
+    while work:
+        item = work.pop()
+        if isinstance(item, list):
+            work.extend(item)
+        elif isinstance(item, tuple) and isinstance(item[0], _MVal) and isinstance(item[2], _MVal):
+            raise loc.error("the marker compares two quoted strings (`%s %s %s`): one side must "
+                            "be a marker variable such as python_version or sys_platform"
+                            % (item[0].serialize(), item[1], item[2].serialize()))
+    return marker
 
 
 def _req_reason(e: Exception) -> str:
@@ -5722,9 +6028,11 @@ def _req_named(name: str, extras, url: str, marker_text, loc: _ReqLoc):
     if marker_text:
         text += " ; " + marker_text
     try:
-        return Requirement(text)
+        req = Requirement(text)
     except InvalidRequirement as e:
         raise loc.error("invalid requirement: %s" % _req_reason(e)) from None
+    _req_check_marker(req.marker, loc)
+    return req
 
 
 def _req_url_fragment(url: str) -> dict:
@@ -5761,7 +6069,9 @@ def _req_from_text(raw: str, base_dir: str, loc: _ReqLoc):
 
 def _req_pep508(text: str, loc: _ReqLoc):
     try:
-        return Requirement(text)
+        req = Requirement(text)
+        _req_check_marker(req.marker, loc)
+        return req
     except InvalidRequirement as e:
         bad = _req_bad_version(text)
         if bad is not None:
@@ -6561,17 +6871,6 @@ class WheelSource:
         return False
 
 
-def _zip_member_is_executable(info) -> bool:
-    """pip's ``zip_item_is_executable``: a regular file with any x bit set."""
-    mode = info.external_attr >> 16
-    return bool(mode and stat.S_ISREG(mode) and mode & 0o111)
-
-
-def _zip_member_is_symlink(info) -> bool:
-    mode = info.external_attr >> 16
-    return bool(mode) and stat.S_ISLNK(mode)
-
-
 def _check_symlink(path: str, target: bytes) -> None:
     """Refuse a symlink member whose target leaves the archive.
 
@@ -6587,62 +6886,402 @@ def _check_symlink(path: str, target: bytes) -> None:
                               % (path, text))
 
 
+# ---- the archive reader ----------------------------------------------------------
+# One reader for every zip that puffin.py opens (wheels, zip sdists, a wheel's
+# METADATA): the central directory parsed once, each member's local header
+# checked against it, overlapping and duplicate entries refused (the marks of a
+# zip bomb, CVE-2024-0450, which the zipfile of CPython before 3.12.2 accepts),
+# and every member inflated with an output limit of its declared size, so no
+# archive makes us hold or write more than it declares. ``zipfile`` is not used:
+# it builds a ZipInfo per member (most of the CPU of reading a large wheel's
+# directory) and checks none of the layout.
+
+_INFLATE_STEP = 1 << 20             # input and output pieces of a large member
+_ONE_SHOT = 32 * 1024 * 1024        # members up to this size are inflated in one call
+_RATIO_FLOOR = 256 * 1024 * 1024    # archives that unpack to more than this ...
+_MAX_RATIO = 200                    # ... may unpack to at most this many times their size
+
+
+class ZipEntry(Value):
+    """One central-directory entry: the member's name, its general-purpose
+    ``flags``, compression ``method``, ``crc``, compressed size ``csize``,
+    declared ``size``, the ``offset`` of its local header, and its Unix ``mode``
+    (0 when the archive gives none)."""
+
+    __slots__ = ("name", "flags", "method", "crc", "csize", "size", "offset", "mode")
+
+    def __init__(self, name, flags, method, crc, csize, size, offset, mode):
+        self.name, self.flags, self.method, self.crc = name, flags, method, crc
+        self.csize, self.size, self.offset, self.mode = csize, size, offset, mode
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
+
+
+class _FileView:
+    """Byte slices of an open binary file (``view[a:b]``), for archives that
+    are neither in memory nor mappable (a remote wheel read by ranges)."""
+
+    def __init__(self, f):
+        self.f = f
+        f.seek(0, 2)
+        self.size = f.tell()
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, s: slice) -> bytes:
+        start, stop = max(0, s.start or 0), min(self.size, self.size if s.stop is None else s.stop)
+        if stop <= start:
+            return b""
+        self.f.seek(start)
+        return self.f.read(stop - start)
+
+
+class ZipArchive:
+    """A zip archive read strictly: ``entries`` (central-directory order),
+    ``get(name)``, ``read(entry)``, ``chunks(entry)``; ``check_layout()``
+    proves every entry's local header and that no two entries share bytes.
+
+    ``source``: a path (mapped), bytes-like data, or a binary file with seek.
+    ``label`` names the archive in errors. Every error is an ``InstallError``
+    that names the archive and, where there is one, the member."""
+
+    def __init__(self, source, label: str = None):
+        self._closers = []
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            view = source
+        elif hasattr(source, "getbuffer"):
+            view = source.getbuffer()
+            self._closers.append(view.release)
+        elif hasattr(source, "read"):
+            view = _FileView(source)
+        else:
+            view = self._map(os.fspath(source))
+        self.label = label or (os.path.basename(os.fspath(source))
+                               if isinstance(source, (str, os.PathLike)) else "the archive")
+        self.view = view
+        try:
+            self.cd_start, self.entries = _read_central_directory(view, self.label)
+        except BaseException:
+            self.close()
+            raise
+        self._by_name = None
+        self._starts = {}
+
+    def _map(self, path: str):
+        import mmap
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                return b""
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        self._closers.append(mm.close)
+        return mm
+
+    def close(self) -> None:
+        self.view = b""
+        for close in reversed(self._closers):
+            try:
+                close()
+            except (BufferError, ValueError):
+                pass
+        self._closers = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def error(self, what: str, entry=None) -> InstallError:
+        member = " member %r" % entry.name if entry is not None else ""
+        return InstallError("%s is not a valid zip archive: its%s %s" % (self.label, member, what)
+                            if member else "%s is not a valid zip archive: %s" % (self.label, what))
+
+    def by_name(self) -> dict:
+        """{name: entry}; a name given twice is refused (which copy a tool
+        reads differs between tools: pip takes the last, others the first)."""
+        if self._by_name is None:
+            found = {}
+            for e in self.entries:
+                if e.name in found:
+                    raise self.error("has a duplicate entry %r" % e.name)
+                found[e.name] = e
+            self._by_name = found
+        return self._by_name
+
+    def get(self, name: str):
+        return self.by_name().get(name)
+
+    def data_start(self, entry: ZipEntry) -> int:
+        """Where ``entry``'s data begins, after its local header has been
+        checked against the central directory."""
+        start = self._starts.get(entry.offset)
+        if start is not None:
+            return start
+        v, off = self.view, entry.offset
+        head = bytes(v[off:off + 30])
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            raise self.error("has no local header where the central directory says", entry)
+        nlen = int.from_bytes(head[26:28], "little")
+        elen = int.from_bytes(head[28:30], "little")
+        raw = bytes(v[off + 30:off + 30 + nlen])
+        if _zip_name(raw, int.from_bytes(head[6:8], "little")) != entry.name:
+            raise self.error("local header names %r, not %r as the central directory does"
+                             % (raw.decode("utf-8", "replace"), entry.name))
+        if entry.flags & 0x1:
+            raise self.error("is encrypted", entry)
+        start = off + 30 + nlen + elen
+        if start + entry.csize > self.cd_start:
+            raise self.error("runs past the end of the archive's data", entry)
+        self._starts[entry.offset] = start
+        return start
+
+    def check_layout(self) -> None:
+        """Every entry's local header matches, no two entries overlap, no name
+        repeats, and the whole does not unpack to a bomb's size."""
+        self.by_name()
+        ordered = sorted(self.entries, key=lambda e: e.offset)
+        end = 0
+        for e in ordered:
+            if e.offset < end:
+                raise self.error("entries overlap (%r starts inside the entry before it): "
+                                 "a zip bomb's layout" % e.name)
+            end = self.data_start(e) + e.csize
+        unpacked = sum(e.size for e in self.entries)
+        packed = max(1, len(self.view))
+        if unpacked > _RATIO_FLOOR and unpacked > packed * _MAX_RATIO:
+            raise InstallError("%s would unpack to %s from %s (over %d times its size): refusing "
+                               "what looks like a zip bomb" % (self.label, format_size(unpacked),
+                                                               format_size(packed), _MAX_RATIO))
+
+    def chunks(self, entry: ZipEntry):
+        """The member's bytes in pieces, never more than its declared size;
+        a wrong size or CRC raises (after the last piece)."""
+        import zlib
+        start = self.data_start(entry)
+        end = start + entry.csize
+        crc = size = 0
+        for piece in self._pieces(entry, start, end):
+            size += len(piece)
+            if size > entry.size:
+                raise self.error("is corrupt (it inflates past its declared size of %d bytes)"
+                                 % entry.size, entry)
+            crc = zlib.crc32(piece, crc)
+            yield piece
+        if size != entry.size or crc != entry.crc:
+            raise self.error("is corrupt (bad CRC or size)", entry)
+
+    def read(self, entry: ZipEntry) -> bytes:
+        pieces = list(self.chunks(entry))
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def _pieces(self, entry: ZipEntry, start: int, end: int):
+        v = self.view
+        if entry.method == 0:
+            for p in range(start, end, _ONE_SHOT):
+                yield bytes(v[p:min(p + _ONE_SHOT, end)])
+            return
+        decompressor = _decompressor(entry.method)
+        if decompressor is None:
+            raise self.error("uses compression method %d, which wheels and sdists do not use"
+                             % entry.method, entry)
+        limit = entry.size + 1   # one byte more than declared shows a lie
+        if entry.csize <= _ONE_SHOT and entry.size <= _ONE_SHOT:
+            try:
+                out = decompressor.decompress(v[start:end], limit)
+            except Exception:
+                raise self.error("is corrupt (its compressed data does not inflate)", entry)
+            yield out
+            return
+        yield from _inflate_bounded(self, entry, decompressor, start, end)
+
+
+def _inflate_bounded(archive: ZipArchive, entry: ZipEntry, d, start: int, end: int):
+    """Inflate a large member in pieces of at most ``_INFLATE_STEP`` bytes out."""
+    v, p, given = archive.view, start, 0
+    zlib_like = hasattr(d, "unconsumed_tail")
+    while not d.eof:
+        if zlib_like and d.unconsumed_tail:
+            data = d.unconsumed_tail
+        elif (zlib_like or d.needs_input) and p < end:
+            data = v[p:min(p + _INFLATE_STEP, end)]
+            p += len(data)
+        else:
+            data = b""
+        try:
+            out = d.decompress(data, _INFLATE_STEP)
+        except Exception:
+            raise archive.error("is corrupt (its compressed data does not inflate)", entry)
+        if not out and not data:
+            return   # the stream ends early: the size check reports it
+        given += len(out)
+        yield out
+        if given > entry.size:
+            return
+
+
+def _decompressor(method: int):
+    if method == 8:
+        import zlib
+        return zlib.decompressobj(-15)
+    if method == 12:
+        import bz2
+        return bz2.BZ2Decompressor()
+    if method == 14:
+        return None   # zip's lzma framing needs its own header parsing; never seen in wheels
+    return None
+
+
+def _zip_name(raw: bytes, flags: int) -> str:
+    """A member name as ``zipfile`` decodes it: UTF-8 when flag 0x800 says so, else cp437."""
+    return raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
+
+
+def _read_central_directory(view, label: str):
+    """(offset where the central directory starts, [ZipEntry]) of a zip."""
+    from struct import unpack_from
+    n = len(view)
+    tail_start = max(0, n - 22)   # no archive comment: the end record is the last 22 bytes
+    tail = bytes(view[tail_start:n])
+    if tail[:4] != b"PK\x05\x06":
+        tail_start = max(0, n - 65557)
+        tail = bytes(view[tail_start:n])
+    i = tail.rfind(b"PK\x05\x06")
+    if i < 0 or i + 22 > len(tail):
+        raise InstallError("%s is not a valid zip archive: it has no end of central directory" % label)
+    count, cd_size, cd_offset = unpack_from("<HII", tail, i + 10)
+    cd_end = tail_start + i
+    if count == 0xFFFF or 0xFFFFFFFF in (cd_size, cd_offset):
+        loc = cd_end - 20
+        if loc < 56 or bytes(view[loc:loc + 4]) != b"PK\x06\x07":
+            raise InstallError("%s is not a valid zip archive: its zip64 locator is missing" % label)
+        rec = loc - 56
+        record = bytes(view[rec:rec + 56])
+        if record[:4] != b"PK\x06\x06":
+            raise InstallError("%s is not a valid zip archive: its zip64 end record is missing" % label)
+        count, cd_size, cd_offset = unpack_from("<QQQ", record, 32)
+        cd_end = rec
+    concat = cd_end - cd_size - cd_offset   # bytes prepended to the archive (as zipfile allows)
+    if concat < 0:
+        raise InstallError("%s is not a valid zip archive: its central directory is cut off" % label)
+    cd_start = cd_offset + concat
+    directory = bytes(view[cd_start:cd_end])
+    entries, p = [], 0
+    while p + 46 <= len(directory):
+        if directory[p:p + 4] != b"PK\x01\x02":
+            raise InstallError("%s is not a valid zip archive: its central directory is corrupt" % label)
+        flags, method, _t, _d, crc, csize, size, nlen, elen, clen, _disk, _ia, ext, offset = \
+            unpack_from("<HHHHIIIHHHHHII", directory, p + 8)
+        raw = directory[p + 46:p + 46 + nlen]
+        if 0xFFFFFFFF in (csize, size, offset):
+            size, csize, offset = _zip64_extra(directory[p + 46 + nlen:p + 46 + nlen + elen],
+                                               size, csize, offset, label)
+        try:
+            name = _zip_name(raw, flags)
+        except UnicodeDecodeError:
+            raise InstallError("%s is not a valid zip archive: a member name is not UTF-8" % label)
+        entries.append(ZipEntry(name, flags, method, crc, csize, size, offset + concat, ext >> 16))
+        p += 46 + nlen + elen + clen
+    return cd_start, entries
+
+
+def _zip64_extra(extra: bytes, size: int, csize: int, offset: int, label: str):
+    """The 64-bit sizes and offset a zip64 extra field gives for the 32-bit
+    fields that hold 0xFFFFFFFF (in the order size, compressed size, offset)."""
+    from struct import unpack_from
+    p = 0
+    while p + 4 <= len(extra):
+        tag, length = unpack_from("<HH", extra, p)
+        if tag == 1:
+            body, q = extra[p + 4:p + 4 + length], 0
+            values = []
+            for v in (size, csize, offset):
+                if v == 0xFFFFFFFF:
+                    if q + 8 > len(body):
+                        break
+                    values.append(int.from_bytes(body[q:q + 8], "little"))
+                    q += 8
+                else:
+                    values.append(v)
+            if len(values) == 3:
+                return tuple(values)
+        p += 4 + length
+    raise InstallError("%s is not a valid zip archive: a zip64 entry lacks its sizes" % label)
+
+
 class ZipWheelSource(WheelSource):
-    """A ``.whl`` file, read with ``zipfile``: a path, or an open binary file
-    (then ``filename`` names it)."""
+    """A ``.whl`` file read through ``ZipArchive``: a path, bytes, or an open
+    binary file (then ``filename`` names it). ``members()`` checks the whole
+    layout first (local headers, overlaps, duplicates, the unpacked size)."""
 
     def __init__(self, path, filename: str = None):
-        import zipfile
-        self.path = path if hasattr(path, "read") else os.fspath(path)
-        self.filename = filename or os.path.basename(self.path)
+        if isinstance(path, (str, os.PathLike)):
+            self.path = os.fspath(path)
+            self.filename = filename or os.path.basename(self.path)
+        else:
+            self.path = path
+            self.filename = filename or getattr(path, "name", None) or "the wheel"
         try:
-            self._zip = zipfile.ZipFile(self.path)
-        except (OSError, zipfile.BadZipFile) as e:
-            raise InstallError("%s is not a valid wheel: %s" % (self.filename, e))
+            self.archive = ZipArchive(self.path, self.filename)
+        except OSError as e:
+            raise InstallError("%s is not a valid wheel: %s" % (self.filename, e.strerror or e))
         self._members = None
-        self._infos = {}
+        self._entries = {}
 
     def members(self) -> list:
         if self._members is None:
-            order, infos = [], {}
-            for info in self._zip.infolist():
-                name = info.filename
-                if name.endswith("/"):
-                    continue
-                if name not in infos:
-                    order.append(name)
-                infos[name] = info  # a repeated name: the last one wins, as in pip
-            for name, info in infos.items():
-                if _zip_member_is_symlink(info):
-                    _check_symlink(name, self._zip.read(info))
-            self._infos = infos
-            self._members = [WheelMember(n, _zip_member_is_executable(infos[n]),
-                                         infos[n].file_size) for n in order]
+            self.archive.check_layout()
+            entries = {e.name: e for e in self.archive.entries if not e.is_dir}
+            for name, e in entries.items():
+                if stat.S_ISLNK(e.mode):
+                    _check_symlink(name, self.archive.read(e))
+            self._entries = entries
+            self._members = [WheelMember(n, bool(stat.S_ISREG(e.mode) and e.mode & 0o111), e.size)
+                             for n, e in entries.items()]
         return self._members
 
-    def open(self, path: str):
+    def entry(self, path: str) -> ZipEntry:
         self.members()
         try:
-            return self._zip.open(self._infos[path])
+            return self._entries[path]
         except KeyError:
             raise InstallError("%s has no member %r" % (self.filename, path))
 
+    def open(self, path: str):
+        return _ChunkStream(self.archive.chunks(self.entry(path)))
+
     def read(self, path: str):
         self.members()
-        info = self._infos.get(path)
-        return None if info is None else self._zip.read(info)
-
-    @property
-    def zip(self):
-        return self._zip
-
-    def info(self, path: str):
-        """The ZipInfo of a member (the last one of a repeated name)."""
-        self.members()
-        return self._infos[path]
+        entry = self._entries.get(path)
+        return None if entry is None else self.archive.read(entry)
 
     def close(self) -> None:
-        self._zip.close()
+        self.archive.close()
+
+
+class _ChunkStream(io.RawIOBase):
+    """A readable binary stream over an iterator of byte pieces."""
+
+    def __init__(self, pieces):
+        self._pieces = iter(pieces)
+        self._buf = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self._buf:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._buf = piece
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
 
 
 class DirWheelSource(WheelSource):
@@ -6707,26 +7346,112 @@ def _set_executable(path: str) -> None:
 def unzip_wheel(zip_path: str, target_dir: str) -> str:
     """Extract the wheel ``zip_path`` into ``target_dir`` (new or empty) for the cache.
 
-    Every member is checked before anything is written (absolute paths, ``..``,
-    symlinks pointing out are refused with ``UnsafePathError``); symlink members
-    become plain files holding the link text, as pip installs them; x bits are kept.
-    The caller unzips into a temporary folder and renames it into place."""
-    import shutil
-    with span("unzip_wheel", wheel=os.path.basename(zip_path)):
-        with ZipWheelSource(zip_path) as source:
+    Every member is checked before anything is written (the archive's layout;
+    absolute paths, ``..`` and symlinks pointing out are refused with
+    ``UnsafePathError``); symlink members become plain files holding the link
+    text, as pip installs them; x bits are kept. The caller unzips into a
+    temporary folder and renames it into place."""
+    return extract_wheel(zip_path, target_dir)
+
+
+def extract_wheel(zip_path: str, target_dir: str, *, data=None, filename: str = None) -> str:
+    """Unzip a wheel into ``target_dir`` (new or empty): the members, their
+    safety (the archive's layout, no absolute paths, no ``..``, no symlink out
+    of the archive) and their x bits come from ``ZipWheelSource.members()``;
+    symlink members become plain files holding the link text. A member whose
+    CRC or size is wrong, or whose bytes differ from the size or hash RECORD
+    gives for it, raises InstallError; the caller removes ``target_dir``.
+
+    Each file is one ``open``/``write``/``close`` (``open()`` adds fstat,
+    ioctl and lseek calls) and folders are made once each: this is most of a
+    cold install on a slow filesystem.
+
+    ``data``: the wheel's bytes, already in memory (then ``zip_path`` is not
+    read and ``filename`` names the wheel in errors)."""
+    root = os.path.abspath(target_dir)
+    with span("unzip_wheel", wheel=filename or os.path.basename(zip_path)):
+        with ZipWheelSource(data if data is not None else zip_path, filename) as source:
             members = source.members()
-            targets = [(m, safe_join(target_dir, m.path)) for m in members]
-            made = set()
-            for member, target in targets:
-                parent = os.path.dirname(target)
-                if parent not in made:
-                    os.makedirs(parent, exist_ok=True)
-                    made.add(parent)
-                with source.open(member.path) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-                if member.executable:
-                    _set_executable(target)
+            record, rows = _record_expectations(source, members)
+            made = {root}
+            for member in members:
+                target = safe_join(root, member.path)
+                _make_folder(os.path.dirname(target), made)
+                _write_member(source, member, target, record.get(member.path))
+            if rows and set(record) - {m.path for m in members}:
+                # Rows for files the wheel does not hold are dropped here, so that
+                # the unzipped copy's RECORD names exactly its files: a file
+                # missing later means a damaged cache entry, never a wheel's lie.
+                path = safe_join(root, rows[0])
+                with open(path, "wb") as f:
+                    f.write(_record_text([r for r in rows[1] if r and r[0] in source._entries]))
     return target_dir
+
+
+_WRITE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+                | getattr(os, "O_BINARY", 0))
+
+
+def _record_expectations(source, members):
+    """({member: (hash algorithm, urlsafe-b64 digest or None, size or None)},
+    (RECORD's path, its rows)) from the wheel's RECORD (the one
+    ``*.dist-info/RECORD`` at its top); ({}, None) when there is none."""
+    records = [m.path for m in members if m.path.endswith(".dist-info/RECORD") and m.path.count("/") == 1]
+    if len(records) != 1:
+        return {}, None
+    try:
+        rows = _read_record_rows(source.read(records[0]).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise InstallError("%s has a RECORD that cannot be read" % source.filename)
+    out = {}
+    for row in rows:
+        if not row or not row[0]:
+            continue
+        alg, _, digest = (row[1] if len(row) > 1 else "").partition("=")
+        size = row[2] if len(row) > 2 else ""
+        out[row[0]] = (alg, digest or None, int(size) if size.isdigit() else None)
+    return out, (records[0], rows)
+
+
+def _write_member(source, member, target: str, expected) -> None:
+    """Write one member's bytes to ``target`` (mode 0o666 & ~umask, plus the x
+    bits for an executable member, as pip sets them), checked against RECORD."""
+    import base64
+    import hashlib
+    if expected and expected[2] is not None and expected[2] != member.size:
+        raise InstallError("%s: the member %r has %d bytes, but RECORD says %d"
+                           % (source.filename, member.path, member.size, expected[2]))
+    digest = None
+    if expected and expected[1] and expected[0] in hashlib.algorithms_guaranteed:
+        digest = hashlib.new(expected[0])
+    fd = os.open(target, _WRITE_FLAGS, 0o666)
+    try:
+        for piece in source.archive.chunks(source.entry(member.path)):
+            if digest is not None:
+                digest.update(piece)
+            view = memoryview(piece)
+            while view:
+                view = view[os.write(fd, view):]
+        if member.executable:
+            _add_x_bits(fd, target)
+    except OSError as e:
+        if e.filename is None:   # a full disk names the file that did not fit
+            e.filename = target
+        raise
+    finally:
+        os.close(fd)
+    if digest is not None and \
+            base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode() != expected[1].rstrip("="):
+        raise InstallError("%s: the member %r does not match the hash RECORD gives for it"
+                           % (source.filename, member.path),
+                           hint="the wheel is damaged or was changed after it was built")
+
+
+def _add_x_bits(fd: int, path: str) -> None:
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, stat.S_IMODE(os.fstat(fd).st_mode) | 0o111)
+    else:  # pragma: no cover - Windows before 3.13: x bits mean nothing there
+        os.chmod(path, stat.S_IMODE(os.stat(path).st_mode) | 0o111)
 
 
 # ---- destinations -------------------------------------------------------------
@@ -7093,6 +7818,7 @@ def _plan_wheel(source, destination, installer, requested, direct_url) -> _Wheel
         raise InstallError("%s has an invalid wheel: could not read %s/WHEEL"
                            % (source.filename, plan.dist_info))
     wheel = _parse_wheel_file(wheel_text.decode("utf-8", "replace"), source.filename)
+    _check_metadata_matches(source, plan.dist_info)
     record = source.read(plan.dist_info + "/RECORD")
     if record is None:
         raise InstallError("%s has an invalid wheel: %s/RECORD is missing"
@@ -7109,6 +7835,28 @@ def _plan_wheel(source, destination, installer, requested, direct_url) -> _Wheel
     plan.extra_files = _plan_metadata_files(plan, installer, requested, direct_url)
     plan.roots = sorted({destination.scheme_path(k) for k in SCHEME_KEYS})
     return plan
+
+
+def _check_metadata_matches(source, dist_info: str) -> None:
+    """The wheel's METADATA must give the version its file name gives (pip
+    and uv refuse the mismatch; installed, it would be reinstalled on every
+    sync). Only the Version header is read: parsing every Requires-Dist of
+    every wheel would cost a warm install its time."""
+    data = source.read(dist_info + "/METADATA") or b""
+    for line in data.decode("utf-8", "replace").splitlines():
+        if not line.strip():
+            return  # the body starts: no Version header (reported elsewhere)
+        if line[:8].lower() == "version:":
+            try:
+                given = Version(line[8:].strip())
+                named = parse_wheel_filename(source.filename)[1]
+            except (InvalidVersion, InvalidWheelFilename):
+                return  # reported elsewhere, with their own words
+            if given != named:
+                raise InstallError("%s has METADATA version %s, but its file name says %s"
+                                   % (source.filename, given, named),
+                                   hint="the wheel is inconsistent: ask its publisher for a fixed one")
+            return
 
 
 def _place_members(members, destination, lib_dir, entry_point_names, filename):
@@ -7194,8 +7942,13 @@ def _read_record_rows(text: str) -> list:
     return [line.split(",") for line in lines if line]
 
 
-def _journal_path(lib_dir: str, dist_info: str) -> str:
-    return os.path.join(lib_dir, ".puffin-installing-%s.json" % dist_info)
+def _journal_path(lib_dir: str, dist_info: str, doing: str = "installing") -> str:
+    """``.puffin-installing-<dist-info>.json`` beside the dist-info (a digest
+    for names too long for one file name: projects may have 200 characters)."""
+    if len(dist_info) > 150:
+        import hashlib
+        dist_info = hashlib.sha256(dist_info.encode("utf-8")).hexdigest()
+    return os.path.join(lib_dir, ".puffin-%s-%s.json" % (doing, dist_info))
 
 
 def install_wheel(source: WheelSource, destination: Destination, *, installer: str = "puffin",
@@ -7270,10 +8023,20 @@ def _write_all(plan, source, destination, written) -> list:
     installed, changed, generated = {}, {}, []
     regenerated = {plan.dist_info + "/RECORD"} | {plan.dist_info + "/" + f
                                                    for f, _ in plan.extra_files}
+    sizes = None
+    if isinstance(source, DirWheelSource):
+        sizes = _record_sizes(plan.old_rows)
+        by_path = {m.path for m in source.members()}
+        for row in plan.old_rows:
+            if row and row[0] not in by_path:
+                raise DamagedCacheEntry("the cache entry %s is damaged: %s is missing"
+                                        % (source.root, row[0]), source.root)
     for p in plan.placements:
         installed[p.member.path] = p.record_path
         if p.member.path in regenerated:
             continue  # written fresh below, never through a link into the cache
+        if sizes is not None:
+            _check_unzipped(source, p.member, sizes.get(p.member.path))
         written.append(p.target)
         entry = destination.write_file(p.target, p.record_path, source, p.member,
                                        rewrite_shebang=p.kind == "script")
@@ -7287,12 +8050,48 @@ def _write_all(plan, source, destination, written) -> list:
         target = os.path.join(plan.dist_info_path, fname)
         written.append(target)
         generated.append(destination.write_bytes(target, plan.dist_info + "/" + fname, data))
-    return _record_rows(plan.old_rows, installed, changed, generated)
+    skipped = {m.path for m in plan.skipped}
+    return _record_rows(plan.old_rows, installed, changed, generated, skipped)
 
 
-def _record_rows(old_rows, installed, changed, generated) -> list:
+class DamagedCacheEntry(InstallError):
+    """An unzipped wheel in the cache that no longer holds what its RECORD
+    says (a file deleted or cut short by hand, a disk error): ``folder`` is
+    fetched and unzipped again."""
+
+    def __init__(self, message: str, folder: str):
+        super().__init__(message)
+        self.folder = folder
+
+
+def _record_sizes(rows) -> dict:
+    return {row[0]: row[2] for row in rows if len(row) > 2 and row[2]}
+
+
+def _check_unzipped(source, member, size) -> None:
+    """A member of an unzipped wheel must be there, with RECORD's size (one
+    lstat: a hash per file would cost a warm install its speed)."""
+    try:
+        actual = member.size
+    except OSError:
+        actual = None
+    if actual is None or (size is not None and size.isdigit() and int(size) != actual):
+        raise DamagedCacheEntry("the cache entry %s is damaged: %s is %s" % (
+            source.root, member.path, "missing" if actual is None else "not the size RECORD gives"),
+            source.root)
+
+
+def _record_rows(old_rows, installed, changed, generated, skipped=frozenset()) -> list:
+    """RECORD as pip computes it, of the wheel's own members and nothing
+    else: a row of the wheel's RECORD for a path the wheel does not hold (a
+    foreign ``six.py``, ``../../pyvenv.cfg``) is dropped, as uv drops it, so
+    that an uninstall can never remove what this install did not create.
+    Rows of ``skipped`` members (wrappers replaced by launchers) stay as
+    written, as pip keeps them: they name nothing outside ``<name>.data``."""
     rows = []
     for row in old_rows:
+        if row[0] not in installed and row[0] not in skipped:
+            continue
         new_path = installed.pop(row[0], row[0])
         if new_path in changed:
             e = changed[new_path]
@@ -7354,56 +8153,123 @@ def _prune_empty_parents(dirs, roots) -> None:
 
 
 def repair_interrupted(site_paths) -> list:
-    """Clean up installs that a killed process left half done (their journal is
-    still there): files named in the journal are removed unless the install wrote
-    its RECORD. Returns the dist-info paths that were removed."""
+    """Finish what a killed process left half done, under the environment's
+    lock: an install whose journal is still there loses the files it wrote
+    (unless it had written its RECORD: then it was complete); an uninstall
+    whose journal is still there is finished; an upgrade's stash is put back
+    or dropped (``_repair_stashes``); temporary files of a killed write go.
+    Returns a ``Repair`` for each, for the command to tell the user."""
     repaired = []
     for site in site_paths:
         try:
-            names = os.listdir(site)
+            names = sorted(os.listdir(site))
         except OSError:
             continue
         for name in names:
-            if not (name.startswith(".puffin-installing-") and name.endswith(".json")):
-                continue
-            journal = os.path.join(site, name)
-            try:
-                with open(journal, "rb") as f:
-                    info = json.loads(f.read().decode("utf-8"))
-            except (OSError, ValueError):
-                _unlink_quietly(journal)
-                continue
-            dist_info = info.get("dist_info", "")
-            if not os.path.exists(os.path.join(dist_info, "RECORD")):
-                for target in info.get("files", []):
-                    _unlink_quietly(target)
-                remove_tree(dist_info)
-                files = info.get("files", [])
-                _prune_empty_parents({os.path.dirname(t) for t in files}, info.get("roots", [site]))
-                repaired.append(dist_info)
-            _unlink_quietly(journal)
+            path = os.path.join(site, name)
+            if name.startswith(".tmp-") and ".puffin-" in name:
+                _unlink_quietly(path)   # a journal being written when the process died
+            elif name.startswith(".puffin-installing-") and name.endswith(".json"):
+                repaired.extend(_repair_install(site, path))
+            elif name.startswith(".puffin-uninstalling-") and name.endswith(".json"):
+                repaired.extend(_repair_uninstall(path))
     for site in site_paths:
-        _repair_stashes(site)
+        repaired.extend(_repair_stashes(site, site_paths))
     return repaired
 
 
-def _repair_stashes(site: str) -> None:
+class Repair(Value):
+    """What ``repair_interrupted`` did: ``kind`` (``install``: half-installed
+    files removed; ``uninstall``: the removal finished; ``upgrade``: the old
+    version put back), ``label`` (``name version``) and ``path`` (the dist-info)."""
+
+    __slots__ = ("kind", "label", "path")
+
+    def __init__(self, kind: str, label: str, path: str):
+        self.kind, self.label, self.path = kind, label, path
+
+
+def _read_journal(journal: str):
+    try:
+        with open(journal, "rb") as f:
+            info = json.loads(f.read().decode("utf-8"))
+        return info if isinstance(info, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _dist_label(dist_info: str) -> str:
+    name, version = _split_info_name(os.path.basename(dist_info))
+    return "%s %s" % (name, version) if version else name
+
+
+def _repair_install(site: str, journal: str) -> list:
+    info = _read_journal(journal)
+    out = []
+    if info is not None:
+        dist_info = info.get("dist_info", "")
+        if dist_info and not os.path.exists(os.path.join(dist_info, "RECORD")):
+            files = [f for f in info.get("files", []) if isinstance(f, str)]
+            for target in files:
+                _unlink_quietly(target)
+            remove_tree(dist_info)
+            _prune_empty_parents({os.path.dirname(t) for t in files}, info.get("roots", [site]))
+            out.append(Repair("install", _dist_label(dist_info), dist_info))
+    _unlink_quietly(journal)
+    return out
+
+
+def _repair_uninstall(journal: str) -> list:
+    info = _read_journal(journal)
+    out = []
+    if info is not None and isinstance(info.get("paths"), list):
+        paths = [p for p in info["paths"] if isinstance(p, str)]
+        _remove_paths(paths)
+        _prune_empty_parents({os.path.dirname(p) for p in paths}, info.get("roots", []))
+        dist_info = str(info.get("dist_info", ""))
+        out.append(Repair("uninstall", _dist_label(dist_info), dist_info))
+    _unlink_quietly(journal)
+    return out
+
+
+def interrupted_work(site_paths) -> list:
+    """What a killed process left for ``repair_interrupted`` (read only), as
+    ``install of NAME VERSION``, ``uninstall of NAME VERSION`` or ``upgrade``."""
+    found = []
+    for site in site_paths:
+        try:
+            names = sorted(os.listdir(site))
+        except OSError:
+            continue
+        for name in names:
+            for kind in ("install", "uninstall"):
+                prefix = ".puffin-%sing-" % kind
+                if name.startswith(prefix) and name.endswith(".json"):
+                    info = _read_journal(os.path.join(site, name)) or {}
+                    found.append("%s of %s" % (kind, _dist_label(str(info.get("dist_info", "?")))))
+            if name.startswith(".puffin-stash-"):
+                found.append("upgrade")
+    return found
+
+
+def _repair_stashes(site: str, site_paths=()) -> list:
     """An upgrade killed between moving the old version aside and finishing
     the new one: with no complete installation of the project left (the half
     new one is gone by now), the old files go back; otherwise the stash goes."""
     try:
         names = os.listdir(site)
     except OSError:
-        return
+        return []
+    out = []
     for name in names:
         if not name.startswith(".puffin-stash-"):
             continue
         manifest = os.path.join(site, name, "manifest.json")
         if not os.path.isfile(manifest):
-            try:  # made just before a kill, before anything was moved into it
-                os.rmdir(os.path.join(site, name))
-            except OSError:
-                pass
+            # made just before a kill, before anything was moved into it (or
+            # a folder in another scheme folder, whose manifest is elsewhere)
+            if not _stash_listed_elsewhere(name, set(site_paths) | {site}):
+                remove_tree(os.path.join(site, name))
             continue
         try:
             with open(manifest, "rb") as f:
@@ -7413,6 +8279,7 @@ def _repair_stashes(site: str) -> None:
             folders = list(info["folders"])
             last = info["last"][1]
         except (OSError, ValueError, KeyError, TypeError, IndexError):
+            remove_tree(os.path.join(site, name))   # unreadable: nothing can be put back
             continue
         # killed while moving (the old RECORD, moved last, still in place), or
         # before the new version was complete: the old one comes back
@@ -7421,9 +8288,31 @@ def _repair_stashes(site: str) -> None:
                                      for d in read_installed([site]))
         if not complete:
             _restore_moves(moves)
+            out.append(Repair("upgrade", project, os.path.join(site, name)))
         for folder in folders + [os.path.join(site, name)]:
             if os.path.basename(folder).startswith(".puffin-stash-"):
                 remove_tree(folder)
+    return out
+
+
+def _stash_listed_elsewhere(name: str, sites) -> bool:
+    """A stash folder without a manifest that another stash's manifest names
+    (an upgrade moves files out of several scheme folders, one manifest for
+    all). Otherwise it is what a kill left of a finished upgrade's clean-up."""
+    for site in sites:
+        try:
+            others = os.listdir(site)
+        except OSError:
+            continue
+        for other in others:
+            if other.startswith(".puffin-stash-") and other != name:
+                try:
+                    with open(os.path.join(site, other, "manifest.json"), "rb") as f:
+                        if name.encode("utf-8") in f.read():
+                            return True
+                except OSError:
+                    continue
+    return False
 
 
 # ---- installed distributions ----------------------------------------------------
@@ -7572,7 +8461,8 @@ def read_installed(site_paths) -> list:
 
 # ---- uninstall -------------------------------------------------------------------
 
-def uninstall(dist: InstalledDist, scheme: dict, stash=None) -> list:
+def uninstall(dist: InstalledDist, scheme: dict, stash=None, others=None,
+              replacing: bool = False) -> list:
     """Remove ``dist`` as pip does; return the removed paths (files, and folders
     removed whole), sorted. With a ``Stash``, the paths are moved aside
     instead, so that a failed upgrade can put them back (``Stash.restore``).
@@ -7580,8 +8470,18 @@ def uninstall(dist: InstalledDist, scheme: dict, stash=None) -> list:
     A ``.dist-info`` goes by its RECORD (plus ``.pyc`` files of listed modules
     and the launchers of its entry points); a legacy ``.egg-info`` folder by
     ``installed-files.txt`` or ``top_level.txt``; folders left empty go too.
-    Paths outside the scheme folders are not touched. Raises ``InstallError``
-    when there is no RECORD or for a distutils ``.egg-info`` file."""
+    A RECORD is not trusted beyond the environment: paths outside the scheme
+    folders, the environment's ``pyvenv.cfg`` and interpreters, and files that
+    another distribution's RECORD lists (``others``: an ``OwnedPaths``, read
+    from the site folders when not given) stay, with a warning. A dist-info
+    without RECORD is refused (``InstallError`` with a hint), unless
+    ``replacing`` (a reinstall, an upgrade, a sync): then only its folder and
+    launchers go (what else it installed cannot be known), with a warning.
+
+    Without a stash, a journal beside the dist-info lists what goes, and the
+    dist-info goes last (RECORD last of all), so a killed uninstall is
+    finished by ``repair_interrupted``. Raises ``InstallError`` for a
+    distutils ``.egg-info`` file."""
     with span("uninstall", dist=dist.name):
         roots = sorted({os.path.abspath(scheme[k]) for k in SCHEME_KEYS if scheme.get(k)}
                        | {os.path.abspath(dist.location)})
@@ -7590,36 +8490,111 @@ def uninstall(dist: InstalledDist, scheme: dict, stash=None) -> list:
         keep = [r for r in roots if r != os.path.abspath(scheme.get("headers") or "")]
         if scheme.get("headers"):
             keep.append(os.path.dirname(os.path.abspath(scheme["headers"])))
-        folders = set()  # removed whole: only packages named by an egg-info's top_level.txt
-        if dist.kind == "dist-info":
-            files = _dist_info_paths(dist)
-        else:
-            files = _egg_info_paths(dist, folders)
-        files |= _script_paths(dist, scheme)
-        going = []
-        for path in sorted(files | folders):
-            if not _inside_any(path, roots):
-                warn_user("not removing %s: it is outside the environment" % path)
-                continue
-            if os.path.isdir(path) and not os.path.islink(path):
-                if path not in folders:
-                    continue  # a RECORD never owns a folder; empty ones are pruned below
-            elif not os.path.lexists(path):
-                continue
-            going.append(path)
-        if os.path.lexists(dist.path):
-            going.append(dist.path)
+        going = _uninstall_paths(dist, scheme, roots, others, replacing)
         emptied = {os.path.dirname(p) for p in going}
         if stash is not None:
             emptied |= {os.path.dirname(p) for p in stash.move_all(dist, going, roots)}
         else:
-            for path in going:
-                if os.path.isdir(path) and not os.path.islink(path):
-                    remove_tree(path)
-                else:
-                    os.unlink(path)
+            journal = _journal_path(dist.location, os.path.basename(dist.path), "uninstalling")
+            atomic_write(journal, json.dumps({"dist_info": dist.path, "paths": going,
+                                              "roots": keep}).encode("utf-8"))
+            _remove_paths(going)
+            _unlink_quietly(journal)
         _prune_empty_parents(emptied, keep)
         return sorted(set(going))
+
+
+def _uninstall_paths(dist: InstalledDist, scheme: dict, roots, others, replacing) -> list:
+    """What an uninstall removes, in the order it goes: the distribution's
+    files, then its metadata folder's files with RECORD last, then the folder."""
+    folders = set()  # removed whole: only packages named by an egg-info's top_level.txt
+    if dist.kind == "dist-info":
+        files = _dist_info_paths(dist, replacing)
+    else:
+        files = _egg_info_paths(dist, folders)
+    files |= _script_paths(dist, scheme)
+    guarded = _guarded_paths(scheme)
+    going = []
+    for path in sorted(files | folders):
+        if not _inside_any(path, roots):
+            warn_user("not removing %s: it is outside the environment" % path)
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            if path not in folders:
+                continue  # a RECORD never owns a folder; empty ones are pruned below
+        elif not os.path.lexists(path):
+            continue
+        if path in guarded or _is_interpreter(path, scheme):
+            warn_user("not removing %s: it belongs to the environment itself, not to %s"
+                      % (path, dist.name))
+            continue
+        if not _inside_any(path, [dist.path]):
+            if others is None:
+                others = OwnedPaths.read(dist)
+            owner = others.owner(path, dist.name)
+            if owner is not None:
+                warn_user("not removing %s: %s lists it too" % (path, owner))
+                continue
+        going.append(path)
+    record = os.path.join(dist.path, "RECORD")
+    going.sort(key=lambda p: (_inside_any(p, [dist.path]), p == record))
+    if os.path.lexists(dist.path):
+        going.append(dist.path)
+    return going
+
+
+def _remove_paths(paths) -> None:
+    for path in paths:
+        if os.path.isdir(path) and not os.path.islink(path):
+            remove_tree(path)
+        else:
+            _unlink_quietly(path)
+
+
+def _guarded_paths(scheme: dict) -> set:
+    """Files of the environment itself that no RECORD may remove."""
+    data = scheme.get("data")
+    return {os.path.join(os.path.abspath(data), "pyvenv.cfg")} if data else set()
+
+
+def _is_interpreter(path: str, scheme: dict) -> bool:
+    """A venv's interpreter or activation script (``bin/python3.12``, ``activate``)."""
+    scripts = scheme.get("scripts")
+    if not scripts or os.path.dirname(path) != os.path.abspath(scripts):
+        return False
+    return bool(_lazy_re(r"(?i)^(?:(?:python|pythonw|pypy)(?:\d+(?:\.\d+)?t?)?(?:\.exe)?"
+                         r"|activate(?:\.\w+)?|activate_this\.py|deactivate\.bat)$")
+                .match(os.path.basename(path)))
+
+
+class OwnedPaths:
+    """Which distribution's RECORD lists a path, for the other distributions
+    of an environment (so an uninstall leaves what another one needs)."""
+
+    def __init__(self, owners: dict):
+        self.owners = owners   # {absolute path: [distribution names]}
+        self.gone = set()      # names uninstalled since (they own nothing now)
+
+    @classmethod
+    def read(cls, dist: InstalledDist = None, site_paths=None) -> "OwnedPaths":
+        """From the dist-infos beside ``dist`` (or in ``site_paths``), leaving
+        ``dist`` itself out."""
+        owners = {}
+        sites = site_paths or [dist.location]
+        for other in read_installed(sites):
+            if other.kind != "dist-info" or (dist is not None and other.path == dist.path):
+                continue
+            for row in other.record_rows() or ():
+                owners.setdefault(os.path.normpath(os.path.join(other.location, row[0])),
+                                  []).append(other.name)
+        return cls(owners)
+
+    def owner(self, path: str, excluding: str = None):
+        """A distribution other than ``excluding`` whose RECORD lists ``path``, or None."""
+        for name in self.owners.get(path, ()):
+            if name != excluding and name not in self.gone:
+                return name
+        return None
 
 
 class Stash:
@@ -7727,17 +8702,24 @@ def _with_bytecode(path: str, out: set) -> None:
             out.add(os.path.join(cache, name))
 
 
-def _dist_info_paths(dist: InstalledDist) -> set:
+def _dist_info_paths(dist: InstalledDist, replacing: bool = False) -> set:
     rows = dist.record_rows()
-    if rows is None:
+    if rows is None and not replacing:
         msg = "cannot uninstall %s %s: RECORD file not found" % (dist.name, dist.version)
         who = dist.installer
-        if who and who != "pip":
+        if who and who not in ("pip", "puffin", "uv"):
             hint = "the package was installed by %s" % who
         else:
-            hint = ("reinstalling it should recover: pip install --force-reinstall --no-deps "
-                    "%s==%s" % (dist.name, dist.version))
+            hint = ("`puffin.py pip-install --reinstall %s==%s` replaces it (or `pip-sync` "
+                    "without it removes it)" % (dist.name, dist.version))
         raise InstallError(msg, hint=hint)
+    if rows is None:
+        # an interrupted install or uninstall of another tool: what the
+        # distribution installed cannot be known, but its folder can go, so
+        # the environment is never stuck with it
+        warn_user("%s %s has no RECORD: removing only %s (files it installed, if any, stay)"
+                  % (dist.name, dist.version, dist.path))
+        return set()
     out = set()
     for row in rows:
         _with_bytecode(os.path.normpath(os.path.join(dist.location, row[0])), out)
@@ -7818,8 +8800,8 @@ def compile_bytecode(paths, python_executable: str, workers: int = None) -> list
     chunks = [paths[i::workers] for i in range(workers)]
 
     def run(chunk):
-        proc = subprocess.run([python_executable, "-E", "-s", "-c", _COMPILE_SCRIPT],
-                              input=json.dumps(chunk).encode("utf-8"),
+        proc = run_child([python_executable, "-E", "-s", "-c", _COMPILE_SCRIPT],
+                         input=json.dumps(chunk).encode("utf-8"),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if proc.returncode != 0:
             raise InstallError("compiling bytecode with %s failed" % python_executable,
@@ -7910,6 +8892,16 @@ def redact_url(url: str) -> str:
     user, sep, _pw = m.group(2).partition(":")
     cred = user + ":****" if sep else "****"
     return m.group(1) + cred + "@" + url[m.end():]
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` without its user name and password (for a URL written into a
+    lock: ``****`` there would be sent as a password; the reader of the lock
+    brings its own credentials, through netrc, a keyring or its own flags)."""
+    if not isinstance(url, str) or "@" not in url:
+        return url
+    m = _lazy_re(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#]*)@").match(url)
+    return m.group(1) + url[m.end():] if m else url
 
 
 def redact_text(text: str) -> str:
@@ -8092,6 +9084,57 @@ class _HostPool:
         self.slots = threading.BoundedSemaphore(size)
 
 
+# The most a response held in memory may be (an index page, a metadata file, a
+# range), after gunzipping: the largest pages of the default index are about 2
+# MiB (botocore, numpy), so this leaves room thirty times over while no page,
+# however hostile, can make us hold more.
+MAX_BODY = 64 * 1024 * 1024
+
+
+class ResponseTooLarge(NetworkError):
+    """A response bigger than puffin.py holds in memory (``MAX_BODY``)."""
+
+
+class LocalWriteError(PuffinError):
+    """A download that could not be written to disk (a full disk, a quota):
+    the user's to fix, so never retried as a network failure would be."""
+
+
+class _LocalSink:
+    """Where a streamed body goes; its write errors are the disk's, not the network's."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def write(self, data):
+        try:
+            return self.out.write(data)
+        except OSError as e:
+            where = getattr(self.out, "path", None)
+            raise LocalWriteError("cannot write %s: %s" % (where or "a download", e.strerror or e),
+                                  hint="free some disk space, or pass --cache-dir DIR on a "
+                                       "disk with room") from e
+
+
+class _HeldBody(io.BytesIO):
+    """A body kept in memory, refused once it grows past ``limit`` bytes."""
+
+    def __init__(self, limit: int, url: str):
+        super().__init__()
+        self.limit, self.url = limit, url
+
+    def write(self, data) -> int:
+        if self.tell() + len(data) > self.limit:
+            self.too_large()
+        return super().write(data)
+
+    def too_large(self):
+        raise ResponseTooLarge("the answer from %s is too large (over %s)"
+                               % (redact_url(self.url), format_size(self.limit)),
+                               hint="an index page or metadata file is never this big: "
+                                    "check the index URL")
+
+
 class HttpClient:
     """The one HTTP client of a process, on ``http.client``, safe for many threads.
 
@@ -8153,6 +9196,8 @@ class HttpClient:
         the URL without them. Index URLs pass through here when the client
         learns them, so files on the same host are fetched with the same login."""
         clean, user, password = _split_userinfo(url)
+        if password == "****" or (password is None and user == "****"):
+            return clean   # a redacted URL (a lock of an older version): not a login
         if user is not None or password is not None:
             self._credentials[_netloc_key(clean)] = (user or "", password or "")
         return clean
@@ -8344,18 +9389,21 @@ class HttpClient:
             pool.slots.release()
 
     def _read_body(self, raw, resp: HttpResponse, out, decode: bool) -> None:
-        """Read the whole body into ``resp.body`` or stream it into ``out``,
-        gunzipping on the way (a cut-off body raises IncompleteRead)."""
+        """Read the whole body into ``resp.body`` (at most ``MAX_BODY`` bytes,
+        after gunzipping: an index page or a metadata file, never a bomb) or
+        stream it into ``out``, gunzipping in bounded pieces on the way (a
+        cut-off body raises IncompleteRead)."""
         import zlib
         gz = decode and (resp.header("content-encoding") or "").lower() in ("gzip", "x-gzip")
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if gz else None
+        held = None
         if out is None:
-            data = raw.read()
-            with self._stats_lock:
-                self.stats["bytes"] += len(data)
-            resp.body = inflater.decompress(data) + inflater.flush() if inflater else data
-            return
-        resp.streamed = True
+            out = held = _HeldBody(MAX_BODY, resp.url)
+            if raw.length is not None and raw.length > MAX_BODY:
+                held.too_large()
+        else:
+            resp.streamed = True
+            out = _LocalSink(out)
         total = 0
         try:
             while True:
@@ -8363,7 +9411,12 @@ class HttpClient:
                 if not chunk:
                     break
                 total += len(chunk)
-                out.write(inflater.decompress(chunk) if inflater else chunk)
+                if inflater is None:
+                    out.write(chunk)
+                    continue
+                while chunk:   # at most 1 MiB out per call: 256 KiB of zeros is 256 MiB
+                    out.write(inflater.decompress(chunk, 1 << 20))
+                    chunk = inflater.unconsumed_tail
             if raw.length:
                 # read(amt) returns b"" at EOF without complaint (unlike read()):
                 # a body shorter than its Content-Length was cut off -> retry
@@ -8374,6 +9427,8 @@ class HttpClient:
         finally:
             with self._stats_lock:
                 self.stats["bytes"] += total
+        if held is not None:
+            resp.body = held.getvalue()
 
     def warm(self, url: str) -> None:
         """Start, in the background, what the first request to ``url``'s host
@@ -8705,9 +9760,23 @@ def _metadata_flag(value):
     return {alg.lower(): hexd.lower()} if eq else {}
 
 
+# The most files one project page may list: the largest pages of the default
+# index list about 25,000 (tf-nightly); a page past this is refused before it
+# is parsed, since parsing is where a small page of tiny entries costs memory.
+MAX_PAGE_FILES = 500_000
+
+
+def _check_page_files(count: int, base_url: str) -> None:
+    if count > MAX_PAGE_FILES:
+        raise ResponseTooLarge("the index page %s is too large: it lists over %d files"
+                               % (redact_url(base_url), MAX_PAGE_FILES),
+                               hint="no project has this many files: check the index URL")
+
+
 def parse_json_page(data: bytes, base_url: str) -> list:
     """Rows (see _row) of a PEP 691 JSON page; URLs made absolute."""
     from urllib.parse import urljoin
+    _check_page_files(data.count(b'"filename"'), base_url)
     doc = json.loads(data)
     rows = []
     append = rows.append
@@ -8754,6 +9823,7 @@ def parse_html_page(data: bytes, base_url: str) -> list:
     ``html.parser``; ``<base href>`` honoured, attribute entities unescaped."""
     from html.parser import HTMLParser
     from urllib.parse import urljoin
+    _check_page_files(data.count(b"<a ") + data.count(b"<A "), base_url)
     anchors = []
     base = [base_url]
 
@@ -9152,8 +10222,8 @@ def _ranged_metadata(rf, cd, src):
         return None
     rf.seek(offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little"))
     raw = rf.read(csize)
-    try:
-        data = zlib.decompress(raw, -15) if method == 8 else raw
+    try:  # never more than one byte past the declared size: a bomb stops there
+        data = zlib.decompressobj(-15).decompress(raw, size + 1) if method == 8 else raw
     except zlib.error:
         data = None
     if data is None or len(data) != size or zlib.crc32(data) != crc:
@@ -9295,9 +10365,10 @@ class _HashingWriter:
     """A file writer that hashes what passes through (sha256 plus any other
     algorithm asked for), so a download is verified without a second read."""
 
-    def __init__(self, f, algs):
+    def __init__(self, f, algs, path: str = None):
         import hashlib
         self.f = f
+        self.path = path   # the file's path, for errors
         self.hashers = {"sha256": hashlib.sha256()}
         for alg in algs:
             if alg not in self.hashers:
@@ -9433,20 +10504,25 @@ def _wheel_metadata_member(names, project: str) -> str:
     return cands[0]
 
 
-def _read_zip_metadata(zf, project: str) -> bytes:
-    return zf.read(_wheel_metadata_member(zf.namelist(), project))
+def _read_zip_metadata(source, project: str, label: str = None) -> bytes:
+    """The METADATA of a wheel (a path, bytes or a binary file) through the
+    checked archive reader; only that member's bytes are read."""
+    with ZipArchive(source, label) as archive:
+        entry = archive.get(_wheel_metadata_member([e.name for e in archive.entries], project))
+        if isinstance(source, _RangedFile):  # its local header and data in one request
+            source.ensure(entry.offset, entry.offset + 30 + 1024 + entry.csize)
+        return archive.read(entry)
 
 
 def _read_sdist_pkg_info(path: str):
     """The top-level PKG-INFO of an sdist archive (bytes) or None."""
     import tarfile
-    import zipfile
     lower = path.lower()
     if lower.endswith(".zip"):
-        with zipfile.ZipFile(path) as zf:
-            for n in zf.namelist():
-                if n.count("/") == 1 and n.endswith("/PKG-INFO"):
-                    return zf.read(n)
+        with ZipArchive(path) as archive:
+            for e in archive.entries:
+                if e.name.count("/") == 1 and e.name.endswith("/PKG-INFO"):
+                    return archive.read(e)
         return None
     with tarfile.open(path) as tf:
         for m in tf:
@@ -9535,7 +10611,6 @@ class DistributionDatabase:
 
     def _fetch_metadata(self, src: _Source) -> bytes:
         """METADATA bytes of a remote file, not from the metadata cache."""
-        import zipfile
         if src.is_wheel:
             folder = self._archive_lookup(src, _normalize_hashes(src.hashes))
             if folder is not None:
@@ -9546,8 +10621,7 @@ class DistributionDatabase:
             zip_path = self._file_lookup(src, _normalize_hashes(src.hashes), CacheBucket.WHEELS)
             if zip_path is not None:
                 self._count("cached")
-                with zipfile.ZipFile(zip_path) as zf:
-                    return _read_zip_metadata(zf, src.name)
+                return _read_zip_metadata(zip_path, src.name, src.filename)
         if self.offline:
             raise OfflineError("the metadata of %s is not in the cache, and --offline forbids "
                                "fetching %s" % (src.filename, redact_url(src.url)),
@@ -9560,15 +10634,10 @@ class DistributionDatabase:
         return self._range_metadata(src)
 
     def _local_metadata(self, src: _Source) -> bytes:
-        import zipfile
         if not os.path.isfile(src.path):
             raise NotFoundError("the file %s does not exist" % src.path)
         if src.is_wheel:
-            try:
-                with zipfile.ZipFile(src.path) as zf:
-                    return _read_zip_metadata(zf, src.name)
-            except zipfile.BadZipFile as e:
-                raise InstallError("%s is not a valid wheel: %s" % (src.path, e))
+            return _read_zip_metadata(src.path, src.name, src.path)
         return self._sdist_metadata(src, src.path)
 
     def _sdist_metadata(self, src: _Source, path: str) -> bytes:
@@ -9602,7 +10671,6 @@ class DistributionDatabase:
         of the tail, maybe one for the central directory's start or the member.
         A server that answers the first one with the whole file (no ranges)
         has its answer streamed into the wheel cache, so it is read once."""
-        import zipfile
         expected = _normalize_hashes(src.hashes)
         state = {}
 
@@ -9623,13 +10691,11 @@ class DistributionDatabase:
             if resp.status == 200 and "w" in state:
                 self._count("full")
                 path = self._finish_download(src, expected, CacheBucket.WHEELS, state["w"], resp)
-                with zipfile.ZipFile(path) as zf:
-                    return _read_zip_metadata(zf, src.name)
+                return _read_zip_metadata(path, src.name, src.filename)
             if resp.status == 416 or resp.status == 200:
                 self._count("full")
                 path = self._fetch_file(src, expected, CacheBucket.WHEELS)
-                with zipfile.ZipFile(path) as zf:
-                    return _read_zip_metadata(zf, src.name)
+                return _read_zip_metadata(path, src.name, src.filename)
             if resp.status != 206:
                 raise HttpError(resp.url, resp.status, resp.reason, hint=_status_hint(resp.status))
             self._count("range")
@@ -9650,17 +10716,7 @@ class DistributionDatabase:
                 data = _ranged_metadata(rf, cd, src)
                 if data is not None:
                     return data
-            try:
-                with zipfile.ZipFile(rf) as zf:
-                    member = _wheel_metadata_member(zf.namelist(), src.name)
-                    info = zf.getinfo(member)
-                    # the member's local header + data in one request at most
-                    rf.ensure(info.header_offset, info.header_offset + 30
-                              + len(info.orig_filename.encode("utf-8")) + len(info.extra)
-                              + info.compress_size + 1024)
-                    return zf.read(info)
-            except zipfile.BadZipFile as e:
-                raise InstallError("%s is not a valid wheel: %s" % (src.filename, e))
+            return _read_zip_metadata(rf, src.name, src.filename)
 
     def _fetch_range(self, url: str, start: int, end: int) -> bytes:
         resp = self.http.request(url, headers={"Range": "bytes=%d-%d" % (start, end - 1),
@@ -10004,7 +11060,7 @@ class DistributionDatabase:
         folder = os.path.dirname(self.cache.entry(bucket, src.name, "x"))
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
         f = os.fdopen(fd, "wb")
-        return (tmp, f, _HashingWriter(f, self._download_algs(src, algs)))
+        return (tmp, f, _HashingWriter(f, self._download_algs(src, algs), tmp))
 
     def _finish_download(self, src: _Source, expected: dict, bucket: str, state, resp) -> str:
         tmp, f, writer = state
@@ -10021,11 +11077,6 @@ class DistributionDatabase:
 
 
 # ---- unzipping ------------------------------------------------------------------
-
-_WRITE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
-                | getattr(os, "O_BINARY", 0))
-_STREAM_MEMBER = 32 * 1024 * 1024   # members bigger than this are inflated in pieces
-
 
 class _OverSize(Exception):
     """A download growing past the size the index listed for it."""
@@ -10074,113 +11125,6 @@ _WHEELS_IN_MEMORY = _ByteBudget(256 * 1024 * 1024)   # up to this much of them a
 # 110-wheel sync: 4 concurrent unzips took half the wall time of 16, and a
 # third of the system time), while downloads still want many connections.
 _UNZIP_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
-
-
-def extract_wheel(zip_path: str, target_dir: str, *, data=None, filename: str = None) -> str:
-    """Unzip a wheel into ``target_dir`` (new or empty), as ``unzip_wheel``
-    (section 7) does and with its checks: the members, their safety (no
-    absolute paths, no ``..``, no symlink out of the archive) and their x bits
-    come from ``ZipWheelSource.members()``; symlink members become plain files
-    holding the link text; a member whose CRC or size is wrong raises
-    InstallError.
-
-    It moves the bytes at a lower cost, which is most of a cold install on a
-    slow filesystem: the archive is mapped once (no seek+read per member),
-    members are inflated with ``zlib`` straight from the map, and each file is
-    one ``open``/``write``/``close`` (``open()`` adds fstat, ioctl and lseek
-    calls); folders are made once each, with one ``mkdir``. Measured on
-    Django, botocore and numpy wheels: 0.46 times the time of ``unzip_wheel``.
-
-    ``data``: the wheel's bytes, already in memory (then ``zip_path`` is not
-    read and ``filename`` names the wheel in errors)."""
-    import mmap
-    root = os.path.abspath(target_dir)
-    opened = ZipWheelSource(io.BytesIO(data), filename) if data is not None \
-        else ZipWheelSource(zip_path)
-    with opened as source:
-        members = source.members()
-        if data is not None:
-            _extract_members(source, members, data, root)
-        else:
-            with open(zip_path, "rb") as f, \
-                    mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                _extract_members(source, members, mm, root)
-    return target_dir
-
-
-def _extract_members(source, members, mm, root: str) -> None:
-    """Write each member below ``root``; ``mm``: the archive's bytes (a map or bytes)."""
-    made = {root}
-    for member in members:
-        target = safe_join(root, member.path)
-        _make_folder(os.path.dirname(target), made)
-        _extract_member(source.zip, mm, source.info(member.path), target, member.executable)
-
-
-def _extract_member(zf, mm, info, target: str, executable: bool) -> None:
-    """Write one member's bytes to ``target`` (mode 0o666 & ~umask, plus the x
-    bits for an executable member, as pip sets them)."""
-    name = info.filename
-    off = info.header_offset
-    if mm[off:off + 4] != b"PK\x03\x04" or info.flag_bits & 0x1:
-        raise InstallError("the wheel member %r is corrupt or encrypted" % name)
-    start = off + 30 + int.from_bytes(mm[off + 26:off + 28], "little") \
-        + int.from_bytes(mm[off + 28:off + 30], "little")
-    end = start + info.compress_size
-    if end > len(mm):
-        raise InstallError("the wheel member %r is cut off" % name)
-    import zlib
-    fd = os.open(target, _WRITE_FLAGS, 0o666)
-    try:
-        crc = size = None
-        if info.compress_type == 0:
-            crc, size = _write_pieces(fd, (mm[p:min(p + _STREAM_MEMBER, end)]
-                                           for p in range(start, end, _STREAM_MEMBER)))
-        elif info.compress_type == 8:
-            try:
-                crc, size = _write_pieces(fd, _inflate(mm, start, end, info.file_size))
-            except zlib.error:
-                pass  # reported as corrupt below
-        else:  # bzip2, lzma: rare in wheels, let zipfile do it
-            with zf.open(info) as src:
-                crc, size = _write_pieces(fd, iter(lambda: src.read(1 << 20), b""))
-        if crc != info.CRC or size != info.file_size:
-            raise InstallError("the wheel member %r is corrupt (bad CRC or size)" % name)
-        if executable:
-            _add_x_bits(fd, target)
-    finally:
-        os.close(fd)
-
-
-def _inflate(mm, start: int, end: int, size: int):
-    import zlib
-    if size <= _STREAM_MEMBER:
-        yield zlib.decompress(mm[start:end], -15, max(size, 1))
-        return
-    d = zlib.decompressobj(-15)
-    for p in range(start, end, 1 << 20):
-        yield d.decompress(mm[p:min(p + (1 << 20), end)])
-    yield d.flush()
-
-
-def _write_pieces(fd: int, pieces):
-    """Write every piece to ``fd``; (crc32, size) of what was written."""
-    import zlib
-    crc = size = 0
-    for data in pieces:
-        crc = zlib.crc32(data, crc)
-        size += len(data)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    return crc, size
-
-
-def _add_x_bits(fd: int, path: str) -> None:
-    if hasattr(os, "fchmod"):
-        os.fchmod(fd, stat.S_IMODE(os.fstat(fd).st_mode) | 0o111)
-    else:  # pragma: no cover - Windows before 3.13: x bits mean nothing there
-        os.chmod(path, stat.S_IMODE(os.stat(path).st_mode) | 0o111)
 
 
 def _discard(state) -> None:
@@ -12379,8 +13323,14 @@ def _extract_tar(archive: str, root: str) -> list:
     import shutil
     import tarfile
     names = []
+    budget = max(_RATIO_FLOOR, os.path.getsize(archive) * _MAX_RATIO)
     with tarfile.open(archive) as tf:
         for m in tf:
+            budget -= max(0, m.size)
+            if budget < 0:  # a tar bomb: refused before it fills the disk
+                raise UnsafePathError("refusing the source archive %s: it would unpack to over %s "
+                                      "(%d times its size)" % (os.path.basename(archive),
+                                                               format_size(_RATIO_FLOOR), _MAX_RATIO))
             name = m.name.rstrip("/")
             while name.startswith("./"):
                 name = name[2:]
@@ -12417,21 +13367,19 @@ def _extract_tar(archive: str, root: str) -> list:
 
 
 def _extract_zip(archive: str, root: str) -> list:
-    import shutil
-    import zipfile
     names = []
-    with zipfile.ZipFile(archive) as zf:
-        for info in zf.infolist():
-            name = info.filename.rstrip("/")
+    with ZipArchive(archive) as zf:
+        zf.check_layout()
+        for entry in zf.entries:
+            name = entry.name.rstrip("/")
             if not name:
                 continue
             names.append(name)
             target = _member_target(root, name, archive)
-            mode = info.external_attr >> 16
-            if info.is_dir():
+            if entry.is_dir:
                 os.makedirs(target, exist_ok=True)
-            elif stat.S_ISLNK(mode):
-                link = zf.read(info).decode("utf-8")
+            elif stat.S_ISLNK(entry.mode):
+                link = zf.read(entry).decode("utf-8")
                 _check_link(root, target, link, name, archive)
                 _make_parent(target)
                 _unlink_if_exists(target)
@@ -12439,9 +13387,10 @@ def _extract_zip(archive: str, root: str) -> list:
             else:
                 _make_parent(target)
                 _unlink_if_exists(target)
-                with zf.open(info) as src, open(target, "wb") as out:
-                    shutil.copyfileobj(src, out, 1 << 20)
-                if mode & 0o111:
+                with open(target, "wb") as out:
+                    for piece in zf.chunks(entry):
+                        out.write(piece)
+                if entry.mode & 0o111:
                     os.chmod(target, 0o755)
     return names
 
@@ -12947,9 +13896,9 @@ class SourceBuilder:
                    "hook": hook, "kwargs": kwargs}
         atomic_write_text(os.path.join(control, "input.json"), json.dumps(request))
         with span("build.hook", hook=hook, source=os.path.basename(source)):
-            proc = subprocess.run([python.executable, self._runner_path(), control], cwd=tree,
-                                  env=self._hook_env(python), stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            proc = run_child([python.executable, self._runner_path(), control], cwd=tree,
+                             env=self._hook_env(python), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         output = proc.stdout.decode("utf-8", "replace")
         try:
             with open(os.path.join(control, "output.json"), encoding="utf-8") as f:
@@ -13007,17 +13956,16 @@ def _hook_error(status, detail, output, returncode, build_system, hook, what) ->
 
 def _wheel_metadata_bytes(wheel: str) -> bytes:
     """The METADATA of a built wheel (the one ``*.dist-info`` at its top)."""
-    import zipfile
     try:
-        with zipfile.ZipFile(wheel) as zf:
-            found = [n for n in zf.namelist()
-                     if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        with ZipArchive(wheel) as archive:
+            found = [e for e in archive.entries
+                     if e.name.count("/") == 1 and e.name.endswith(".dist-info/METADATA")]
             if len(found) != 1:
                 raise BuildError("the built wheel %s has %s" % (
                     os.path.basename(wheel), "no .dist-info/METADATA" if not found
                     else "several .dist-info folders"))
-            return zf.read(found[0])
-    except zipfile.BadZipFile as e:
+            return archive.read(found[0])
+    except InstallError as e:
         raise BuildError("the built wheel %s is not a valid zip file: %s" % (os.path.basename(wheel), e))
 
 
@@ -13308,8 +14256,9 @@ class Prepared(Value):
         self.filename = filename   # the wheel's name when it was built from source
 
 
-def prepare_dist(dist, database, builder=None, hashes=None) -> Prepared:
-    """Fetch (and build, for sources) one distribution into the cache."""
+def prepare_dist(dist, database, builder=None, hashes=None, tags=None) -> Prepared:
+    """Fetch (and build, for sources) one distribution into the cache; a
+    wheel built here must fit ``tags`` (the target's TagPriority), if given."""
     if dist.is_wheel:
         folder = database.fetch_wheel(dist, hashes or None)
         sha = None
@@ -13320,13 +14269,16 @@ def prepare_dist(dist, database, builder=None, hashes=None) -> Prepared:
         raise source_build_error("`%s`" % dist)
     if dist.kind == "directory" or (dist.path and os.path.isdir(dist.path)):
         if dist.editable:
-            return Prepared(None, builder.build_wheel(dist.path, None, editable=True))
+            wheel = builder.build_wheel(dist.path, None, editable=True)
+            _check_built_tags(dist, wheel, tags)
+            return Prepared(None, wheel)
         wheel, sha = builder.build_wheel(dist.path), None
     else:
         archive = database.fetch_file(dist, hashes or None)
         wheel = builder.build_wheel(archive)
         sha = (dist.file.hashes.get("sha256") if dist.file else None) or hash_file(archive)["sha256"]
     _check_built_wheel(dist, wheel)
+    _check_built_tags(dist, wheel, tags)
     folder = database.fetch_wheel(Dist(dist.name, dist.version, "path", path=wheel))
     return Prepared(folder, None, sha if dist.kind != "registry" else None, os.path.basename(wheel))
 
@@ -13346,89 +14298,124 @@ def _check_built_wheel(dist, wheel: str) -> None:
         raise BuildError("the build of `%s` %s made version %s" % (dist.name, dist.version, built.version))
 
 
-def execute_plan(plan: InstallPlan, database, make_destination, scheme: dict, *,
-                 builder=None, reporter=None, all_or_nothing: bool = False) -> InstallOutcome:
-    """Carry out ``plan`` in one pass: every fetch (and build) starts on the
-    pool; each package is linked as soon as it is ready, its old version
-    removed just before; what nothing replaces (extraneous) goes last, when
-    everything else worked. ``make_destination(scheme)`` gives the Destination
-    for one distribution's scheme.
+def _check_built_tags(dist, wheel: str, tags) -> None:
+    """A wheel built on this machine fits this machine's Python; installing
+    for another one (``--python-platform``, ``--python-version``, a --python
+    of another architecture) it may not: refused, never installed broken."""
+    if tags is None:
+        return
+    try:
+        built = WheelFilename.from_filename(os.path.basename(wheel))
+    except (InvalidWheelFilename, InvalidVersion):
+        return  # _check_built_wheel says what is wrong with the name
+    if tags.best(built.tags) is None:
+        raise BuildError("the wheel built from `%s` does not fit the target environment: it is "
+                         "%s, built for this machine's Python" % (dist.name, os.path.basename(wheel)),
+                         hint="pass --no-build (or --only-binary :all:) to use only published "
+                              "wheels, or install from a wheelhouse made for the target")
 
-    A failure leaves each package either fully installed or untouched
-    (``install_wheel`` cleans up after itself) and is raised once the rest has
-    finished. ``all_or_nothing`` (hashes being checked) waits for every fetch
-    before changing anything, so a mismatch changes nothing at all."""
-    from concurrent.futures import as_completed
+
+def execute_plan(plan: InstallPlan, database, make_destination, scheme: dict, *,
+                 builder=None, reporter=None, tags=None) -> InstallOutcome:
+    """Carry out ``plan``: decide, prepare, then act, as uv does. Every fetch
+    and build runs on the pool first; only when all of them worked does
+    anything in the environment change, so a failed build, a bad hash, a
+    full disk in the cache or a signal before that point leaves it exactly
+    as it was. Then, inside ``acting()``: each package is linked (its old
+    version moved aside just before, and put back if the new one fails), on
+    one thread per core, and what nothing replaces (extraneous) goes last.
+    ``make_destination(scheme)`` gives the Destination for one distribution's
+    scheme. A failure while linking leaves each package either fully
+    installed or untouched, and is raised once the rest has finished.
+    ``tags`` (the target's TagPriority): a wheel built here must fit them."""
     reporter = reporter or Reporter()
     out = InstallOutcome()
     t0 = time.perf_counter()
+    ready = _prepare_all(plan, database, builder, reporter, out, tags)
+    out.prepare_seconds = time.perf_counter() - t0
+    def refetch(item, damaged):
+        """A cache entry found damaged while linking: fetched and unzipped again."""
+        warn_user("%s: fetching it again" % damaged)
+        remove_tree(damaged.folder)
+        return prepare_dist(item.pin.dist, database, builder, item.hashes, tags)
+
+    with acting():
+        _link_all(ready, make_destination, scheme, reporter, out, refetch)
+        t1 = time.perf_counter()
+        owned = OwnedPaths.read(site_paths=site_dirs(scheme)) if plan.extraneous else None
+        for dist in plan.extraneous:
+            uninstall(dist, dist_scheme(scheme, dist.name), others=owned, replacing=True)
+            owned.gone.add(dist.name)
+            out.removed.append(dist)
+            reporter.event("uninstall.done", name=dist.name, version=str(dist.version))
+        out.uninstall_seconds = time.perf_counter() - t1
+    return out
+
+
+def _prepare_all(plan: InstallPlan, database, builder, reporter, out, tags=None) -> list:
+    """Fetch, build and unzip every package of the plan that the cache does
+    not hold, on the pool; [(PlanItem, Prepared)] once all are ready, or the
+    first error once every job has ended (nothing half-fetched is left)."""
+    from concurrent.futures import as_completed
     pool = thread_pool()
     futures = {}
     for item in plan.install:
         if item.cached is None:
-            futures[pool.submit(prepare_dist, item.pin.dist, database, builder, item.hashes)] = item
+            futures[pool.submit(prepare_dist, item.pin.dist, database, builder, item.hashes, tags)] = item
     out.prepared = len(futures)
-    errors, ready, spans = [], [], []
+    ready, errors = [], []
     for item in plan.install:
         if item.cached is not None:
             sha = _folder_sha256(item.cached) if item.pin.dist.kind != "registry" else None
             ready.append((item, Prepared(item.cached, None, sha)))
-
-    # Linking runs on as many threads as there are cores, as each package
-    # becomes ready: it is a stream of mkdir/link calls whose kernel time then
-    # spreads over the cores, while more threads only fight over the GIL
-    # (measured: ~370k futex calls for 110 packages on 16 threads, slower than one).
-    from concurrent.futures import ThreadPoolExecutor
-    linker = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
-                                thread_name_prefix="puffin-link")
-    linking = []
-
-    def _link(item, prepared):
-        return _replace_one(item, prepared, make_destination, scheme, reporter, out.removed)
-
-    def link(item, prepared):
-        linking.append(linker.submit(_link, item, prepared))
-
-    if not all_or_nothing:
-        for item, prepared in ready:
-            link(item, prepared)
     for fut in as_completed(futures):
         item = futures[fut]
+        if fut.cancelled():
+            continue
         try:
-            prepared = fut.result()
+            ready.append((item, fut.result()))
         except BaseException as e:
+            if not errors:  # nothing will be linked: jobs not yet started need not run
+                for other in futures:
+                    other.cancel()
             errors.append(e)
             continue
         reporter.event("prepare.done", name=item.pin.name, version=str(item.pin.version))
-        if all_or_nothing:
-            ready.append((item, prepared))
-        else:
-            link(item, prepared)
-    out.prepare_seconds = time.perf_counter() - t0
-    if all_or_nothing:
-        if errors:
-            raise errors[0]
-        for item, prepared in ready:
-            link(item, prepared)
-    for fut in linking:
-        try:
-            pin, started, ended = fut.result()
-            out.installed.append(pin)
-            spans.append((started, ended))
-        except BaseException as e:  # keep going: other packages still finish whole
-            errors.append(e)
-    linker.shutdown()
-    # linking overlaps the downloads: report the time from the first link to the last
+    if errors:
+        raise errors[0]
+    return ready
+
+
+def _link_all(ready, make_destination, scheme, reporter, out, refetch) -> None:
+    """Link every prepared package. Linking runs on as many threads as there
+    are cores: it is a stream of mkdir/link calls whose kernel time then
+    spreads over the cores, while more threads only fight over the GIL
+    (measured: ~370k futex calls for 110 packages on 16 threads, slower than one)."""
+    from concurrent.futures import ThreadPoolExecutor
+    if not ready:
+        out.install_seconds = 0.0
+        return
+    errors, spans = [], []
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
+                            thread_name_prefix="puffin-link") as linker:
+        def link(item, prepared):
+            try:
+                return _replace_one(item, prepared, make_destination, scheme, reporter, out.removed)
+            except DamagedCacheEntry as e:
+                return _replace_one(item, refetch(item, e), make_destination, scheme, reporter,
+                                    out.removed)
+
+        linking = [linker.submit(link, item, prepared) for item, prepared in ready]
+        for fut in linking:
+            try:
+                pin, started, ended = fut.result()
+                out.installed.append(pin)
+                spans.append((started, ended))
+            except BaseException as e:  # keep going: other packages still finish whole
+                errors.append(e)
     out.install_seconds = (max(e for _s, e in spans) - min(s for s, _e in spans)) if spans else 0.0
     if errors:
         raise errors[0]
-    t1 = time.perf_counter()
-    for dist in plan.extraneous:
-        uninstall(dist, dist_scheme(scheme, dist.name))
-        out.removed.append(dist)
-        reporter.event("uninstall.done", name=dist.name, version=str(dist.version))
-    out.uninstall_seconds = time.perf_counter() - t1
-    return out
 
 
 def _replace_one(item: PlanItem, prepared: "Prepared", make_destination, scheme, reporter,
@@ -13439,7 +14426,7 @@ def _replace_one(item: PlanItem, prepared: "Prepared", make_destination, scheme,
     stash = Stash()
     try:
         for dist in item.replaces:
-            uninstall(dist, dist_scheme(scheme, dist.name), stash=stash)
+            uninstall(dist, dist_scheme(scheme, dist.name), stash=stash, replacing=True)
         result = _install_one(item, prepared, make_destination, scheme, reporter)
     except BaseException:
         stash.restore()
@@ -13634,12 +14621,13 @@ def warm_indexes(client: RegistryClient) -> None:
 
 
 def target_interpreter(args, cache: Cache, *, for_install: bool) -> Interpreter:
-    """The environment a command works on (see find_target), refusing an
-    externally managed Python under --system unless the user insists."""
+    """The environment a command works on (see find_target), refusing to
+    change an externally managed Python (PEP 668), however it was named
+    (``--system``, ``--python /usr/bin/python3``), unless the user insists."""
     interp = find_target(python=_opt(args, "python"), system=bool(_opt(args, "system")),
                          env=_env(args), running_as_script=bool(getattr(args, "as_script", False)),
                          cache=cache)
-    if for_install and _opt(args, "system") and interp.externally_managed \
+    if for_install and interp.externally_managed \
             and not _opt(args, "break_system_packages") and not _opt(args, "target") \
             and not _opt(args, "prefix"):
         says = "\n".join("  " + line if line else "" for line in
@@ -13676,12 +14664,19 @@ def resolver_environment(args, interp: Interpreter):
             v = Version(requested)
         except InvalidVersion:
             raise UsageError("invalid --python-version %r: expected X.Y or X.Y.Z" % requested)
-        if len(v.release) < 2 or len(v.release) > 3:
-            raise UsageError("invalid --python-version %r: expected X.Y or X.Y.Z" % requested)
-        full = v if len(v.release) == 3 else Version("%d.%d.0" % v.release[:2])
+        if len(v.release) > 3 or v.dev is not None or v.local or v.epoch \
+                or v.release[0] < 3 or (len(v.release) > 1 and v.release < (3, 6)):
+            raise UsageError("invalid --python-version %r: expected X.Y or X.Y.Z, 3.6 or newer, "
+                             "not a development or local version" % requested)
+        # as uv: "3" is 3.0, a pre-release stays one (3.13b1 is 3.13.0b1)
+        release = (tuple(v.release) + (0, 0))[:3]
+        full = Version(".".join(map(str, release)) + str(v)[len(".".join(map(str, v.release))):])
+        v = full
         python_version = full
         markers["python_version"] = "%d.%d" % v.release[:2]
         markers["python_full_version"] = str(full)
+        if markers.get("implementation_name") == "cpython":
+            markers["implementation_version"] = str(full)
         info["python_version"] = list(v.release[:2])
         info["py_version_nodot"] = "%d%d" % v.release[:2]
     platform = _opt(args, "python_platform")
@@ -14094,8 +15089,8 @@ def pip_compile(args, printer: Printer) -> int:
         if locs.no_index:
             index_lines.append("--no-index")
         else:
-            index_lines.append("--index-url %s" % redact_url(locs.index_url))
-            index_lines += ["--extra-index-url %s" % redact_url(u) for u in locs.extra_index_urls]
+            index_lines.append("--index-url %s" % strip_credentials(locs.index_url))
+            index_lines += ["--extra-index-url %s" % strip_credentials(u) for u in locs.extra_index_urls]
     # constraint and override files are among the sources a pin came through, as uv says
     extra_via = {}
     for e in list(sources.constraints) + list(sources.overrides):
@@ -14138,7 +15133,7 @@ def _destinations(args, interp: Interpreter):
 
 
 def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_count, checked_count,
-                    builds=None, progress=None) -> int:
+                    builds=None, progress=None, tags=None) -> int:
     """Shared tail of pip-sync and pip-install: dry-run, or execute and report."""
     if plan.empty:
         printer.info("Checked %s in %s" % (plural(checked_count, "package"),
@@ -14150,8 +15145,7 @@ def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_c
     try:
         outcome = execute_plan(plan, db, _destinations(args, interp), scheme,
                                builder=builds.builder if builds is not None else None,
-                               all_or_nothing=any(item.hashes for item in plan.install),
-                               reporter=progress)
+                               reporter=progress, tags=tags)
     finally:
         if progress is not None:
             progress.clear()
@@ -14191,7 +15185,7 @@ def pip_sync(args, printer: Printer) -> int:
     # any --hash turns hash-checking on, as in pip: every line pinned and hashed
     check_entries_hashed(entries, args.require_hashes or sources.require_hashes or bool(hashes))
     with _environment_lock(scheme, interp):
-        repair_interrupted(site_dirs(scheme))
+        _repair(scheme, printer)
         site = SitePackages.from_scheme(scheme)
         # 3. Nothing to do? Every entry installed as asked, nothing extraneous: no index needed.
         keep_seed = _seed_names(interp)
@@ -14227,7 +15221,7 @@ def pip_sync(args, printer: Printer) -> int:
                                  requested={e.name for e in entries}, hashes=hashes, sync=True,
                                  keep_seed=keep_seed, fetching=fetching)
         return _finish_install(args, printer, plan, db, scheme, interp, start, len(resolution),
-                               len(entries), builds, progress)
+                               len(entries), builds, progress, tags)
 
 
 def _exact_pin(req):
@@ -14335,7 +15329,7 @@ def pip_install(args, printer: Printer) -> int:
                           or e.requirement.marker.evaluate(dict(markers, extra=""))],
                          require_hashes)
     with _environment_lock(scheme, interp):
-        repair_interrupted(site_dirs(scheme))
+        _repair(scheme, printer)
         site = SitePackages.from_scheme(scheme)
         progress = ProgressReporter(printer)
         client, db = open_registry(args, cache, sources, progress)
@@ -14368,16 +15362,33 @@ def pip_install(args, printer: Printer) -> int:
                                  requested={canonicalize_name(r.requirement.name) for r in roots},
                                  hashes=hashes)
         return _finish_install(args, printer, plan, db, scheme, interp, start, len(resolution),
-                               len(resolution), builds, progress)
+                               len(resolution), builds, progress, tags)
 
 
 # ---- looking at an environment --------------------------------------------------------------
 
 def _site_for(args, printer):
+    """The environment a read-only command looks at; a warning when a killed
+    process left work there that only a changing command repairs."""
     cache = open_cache(args)
     interp = target_interpreter(args, cache, for_install=False)
     scheme = install_scheme(args, interp)
+    args.interrupted = interrupted_work(site_dirs(scheme))
+    for what in args.interrupted:
+        warn_user("an interrupted %s was found in %s: the next pip-install, pip-sync or "
+                  "pip-uninstall repairs it" % (what, site_dirs(scheme)[0]))
     return interp, scheme, SitePackages.from_scheme(scheme)
+
+
+_REPAIRED = {"install": "removed its half-installed files",
+             "uninstall": "finished removing it",
+             "upgrade": "put the old version back"}
+
+
+def _repair(scheme: dict, printer: Printer) -> None:
+    """Finish what a killed process left in the environment, and say what."""
+    for r in repair_interrupted(site_dirs(scheme)):
+        printer.info("Repaired an interrupted %s of %s: %s" % (r.kind, r.label, _REPAIRED[r.kind]))
 
 
 def pip_uninstall(args, printer: Printer) -> int:
@@ -14390,7 +15401,7 @@ def pip_uninstall(args, printer: Printer) -> int:
     interp = target_interpreter(args, cache, for_install=True)
     scheme = install_scheme(args, interp)
     with _environment_lock(scheme, interp):
-        repair_interrupted(site_dirs(scheme))  # a killed install or upgrade first
+        _repair(scheme, printer)  # a killed install, upgrade or uninstall first
         site = SitePackages.from_scheme(scheme)
         found = []
         for n in names:
@@ -14504,6 +15515,7 @@ def pip_check(args, printer: Printer) -> int:
     start = time.perf_counter()
     interp, _scheme, site = _site_for(args, printer)
     problems = site.check(interp.markers, interp.python_version)
+    problems += ["an interrupted %s is not finished" % what for what in args.interrupted]
     printer.info("Checked %s in %s" % (plural(len(site), "package"),
                                        format_duration(time.perf_counter() - start)))
     if not problems:
@@ -14519,6 +15531,8 @@ def pip_check(args, printer: Printer) -> int:
 
 def venv_command(args, printer: Printer) -> int:
     start = time.perf_counter()
+    if args.clear and args.allow_existing:
+        raise UsageError("--clear and --allow-existing cannot be used together")
     cache = open_cache(args)
     if args.python:
         base = find_target(python=args.python, env=_env(args), cache=cache)
@@ -14530,6 +15544,7 @@ def venv_command(args, printer: Printer) -> int:
         base.python_full_version, base.sys_executable))
     printer.info("Creating virtual environment at: %s" % path)
     create_venv(path, base, seed=args.seed, prompt=args.prompt,
+                existing="clear" if args.clear else "allow" if args.allow_existing else "refuse",
                 system_site_packages=args.system_site_packages)
     printer.debug("created in %s" % format_duration(time.perf_counter() - start))
     printer.info("Activate with: source %s" % os.path.join(path, "bin", "activate"))
@@ -14546,15 +15561,22 @@ def cache_command(args, printer: Printer) -> int:
         return 0
     cache = Cache.from_settings(cache_dir=_opt(args, "cache_dir"), env=env)
     start = time.perf_counter()
-    if action == "clean":
-        stats = cache.clean(args.package or None)
-        what = "for %s" % ", ".join(args.package) if args.package else "at %s" % cache.dir
-        printer.info("Cleaning %s" % what)
-    else:
-        stats = cache.prune()
-        printer.info("Pruning cache at: %s" % cache.dir)
+    def waiting():
+        printer.info("Waiting for other puffin.py processes to finish with the cache at %s"
+                     % cache.root)
+
+    with cache.exclusive(on_wait=waiting):
+        if action == "clean":
+            stats = cache.clean(args.package or None)
+            what = "for %s" % ", ".join(args.package) if args.package else "at %s" % cache.dir
+            printer.info("Cleaning %s" % what)
+        else:
+            stats = cache.prune()
+            printer.info("Pruning cache at: %s" % cache.dir)
     files = stats.get("files", 0) if isinstance(stats, dict) else 0
-    printer.info("Removed %s in %s" % (plural(files, "file"), format_duration(time.perf_counter() - start)))
+    size = stats.get("bytes", 0) if isinstance(stats, dict) else 0
+    printer.info("Removed %s (%s) in %s" % (plural(files, "file"), format_size(size),
+                                            format_duration(time.perf_counter() - start)))
     return 0
 
 
@@ -14795,7 +15817,10 @@ def build_parser(only: str | None = None):
     p.add_argument("--seed", action="store_true", help="install pip, setuptools and wheel into it")
     p.add_argument("--prompt", default=None)
     p.add_argument("--system-site-packages", action="store_true")
-    p.add_argument("--clear", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--clear", action="store_true",
+                   help="delete an environment that is already at PATH, and start afresh")
+    p.add_argument("--allow-existing", action="store_true",
+                   help="keep an environment that is already at PATH, with its packages")
     _add_index(p)
 
     p = cmd("cache", "Manage the cache")
@@ -14864,18 +15889,18 @@ def main(argv=None, *, as_script: bool = False) -> int:
     args.as_script = as_script
     args.env = env
     args.argv = argv
+    old_handlers = _handle_signals()
     try:
         with span("command", command=args.command):
             return run_command(args, printer)
+    except (Interrupted, KeyboardInterrupt) as e:
+        return _interrupted(e if isinstance(e, Interrupted) else Interrupted(2), printer)
     except PuffinError as e:
         if args.verbose:
             import traceback
             traceback.print_exc()
         _print_error(printer, e, args.verbose)
         return e.exit_code
-    except KeyboardInterrupt:
-        printer.err_stream.write("error: interrupted\n")
-        return 130
     except BrokenPipeError:
         return 0
     except OSError as e:  # a full disk, a permission refused: the user's to fix
@@ -14894,15 +15919,80 @@ def main(argv=None, *, as_script: bool = False) -> int:
             hint="this is a bug in puffin.py; run again with -v to see the traceback"), args.verbose)
         return 2
     finally:
+        _restore_signals(old_handlers)
+        release_cache_locks()
         _finish_tracing(tracer, printer, trace_file)
         set_printer(old_printer)
+
+
+def _handle_signals():
+    """SIGINT and SIGTERM raise ``Interrupted`` in the main thread (see
+    ``on_signal``); the handlers they replace, to put back."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    import signal
+    reset_cancellation()
+    old = {}
+    for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+        if sig is not None:
+            old[sig] = signal.signal(sig, on_signal)
+    return old
+
+
+def _restore_signals(old) -> None:
+    if old:
+        import signal
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+_OWN_PROCESS = [False]   # main() runs the process (the script or console entry point)
+
+
+def _interrupted(e: Interrupted, printer) -> int:
+    """Stop at once: children killed, one line saying what state the
+    environment is in, and (when main() owns the process) an exit that does
+    not wait for worker threads stuck in a download or a lock."""
+    import signal
+    CANCEL.set()
+    if _OWN_PROCESS[0]:  # a second signal from here on ends the process at once
+        for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+            if sig is not None:
+                signal.signal(sig, lambda s, f: os._exit(128 + s))
+    stop_children()
+    word = "terminated" if e.signum == getattr(signal, "SIGTERM", 15) else "interrupted"
+    if not _ACTING["started"]:
+        state = "nothing was changed"
+    elif _ACTING["finished"]:
+        state = "the environment was changed before stopping, and is complete"
+    else:
+        state = "stopped while changing the environment: each package is whole or " \
+                "repaired by the next pip-install, pip-sync or pip-uninstall"
+    line = "error: %s (%s)\n" % (word, state)
+    if not _OWN_PROCESS[0]:
+        printer.err_stream.write(line)
+        return e.exit_code
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        os.write(2, line.encode("utf-8", "replace"))
+    except OSError:
+        pass
+    for cache in list(_CACHE_LOCKS):
+        if cache.temporary:
+            remove_tree(cache.root)
+    os._exit(e.exit_code)
 
 
 def main_console() -> None:
     """Entry point of the ``puffin`` console script (a tool venv of its own,
     so the running venv is never the target)."""
+    _OWN_PROCESS[0] = True
     sys.exit(main(as_script=False))
 
 
 if __name__ == "__main__":
+    _OWN_PROCESS[0] = True
     sys.exit(main(as_script=True))

@@ -154,7 +154,7 @@ def test_clean_without_packages_empties_the_cache_but_keeps_the_tag(tmp_path):
     cache = puffin.Cache(str(tmp_path))
     _populate(cache)
     cache.clean()
-    assert sorted(os.listdir(cache.root)) == [".gitignore", "CACHEDIR.TAG"]
+    assert sorted(os.listdir(cache.root)) == [".gitignore", ".lock", "CACHEDIR.TAG"]
 
 
 def test_prune_removes_old_buckets_and_abandoned_temporary_files(tmp_path):

@@ -97,3 +97,26 @@ def test_a_failing_build_is_an_error_naming_the_hook_and_nothing_is_installed(en
     assert err.splitlines()[0].startswith("error: ") and "delta" in err
     assert "Traceback (most recent call last)" not in err.split("---")[0]
     assert site_names(venv) == set()
+
+
+def test_a_wheel_built_here_for_another_platform_is_refused(env, tmp_path):
+    """`pip-install ./proj --target T --python-platform aarch64-unknown-linux-gnu`: the backend
+    builds an x86_64 CPython wheel here, which would not run there: exit 2, an error naming the
+    wheel and a hint for --no-build or a wheelhouse, and nothing in T."""
+    proj = support.write_project(tmp_path / "proj", "native", "1.0")
+    settings = os.path.join(proj, "puffin_test_backend.json")
+    with open(settings) as f:
+        config = json.load(f)
+    config["tag"] = "cp312-cp312-linux_x86_64"
+    with open(settings, "w") as f:
+        json.dump(config, f)
+    target = tmp_path / "target"
+    code, out, err = puffin(sys.executable, "pip-install", proj, "--target", str(target),
+                            "--python-platform", "aarch64-unknown-linux-gnu", "--python-version", "3.12",
+                            env=env)
+    assert code == 2, err
+    lines = [ln for ln in err.splitlines() if ln.startswith(("error:", "hint:"))]
+    assert lines[0] == ("error: the wheel built from `native` does not fit the target environment: it is "
+                        "native-1.0-cp312-cp312-linux_x86_64.whl, built for this machine's Python")
+    assert "--no-build" in lines[1] and "wheelhouse" in lines[1]
+    assert not target.exists() or os.listdir(str(target)) in ([], [".puffin.lock"])

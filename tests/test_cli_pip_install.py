@@ -392,6 +392,27 @@ def test_system_refuses_an_externally_managed_python_unless_told_to_break_it(env
     assert "managed by the test distro" in refusal  # PEP 668: show the distro's Error text
 
 
+@pytest.mark.skipif(os.name == "nt", reason="POSIX shell wrapper")
+@pytest.mark.parametrize("command", ["pip-install", "pip-uninstall", "pip-sync"])
+def test_an_externally_managed_python_named_by_path_is_refused_too(command, env, tmp_path):
+    """--python /path/to/python3 of a PEP 668 Python (no --system): the same refusal, with the
+    distributor's words and the --break-system-packages hint; nothing lands in its site-packages."""
+    bindir = _externally_managed_python(tmp_path)
+    site = os.path.join(str(tmp_path), "fakehome", "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+    reqs = tmp_path / "reqs.txt"
+    reqs.write_text("solo==1.1\n")
+    args = {"pip-install": ["solo"], "pip-uninstall": ["solo"], "pip-sync": [str(reqs)]}[command]
+    code, out, err = puffin(sys.executable, command, *args, "--python", os.path.join(bindir, "python3"),
+                            env=env)
+    assert code == 2, err
+    no_traceback(err)
+    assert err.splitlines()[0].startswith("error: the Python at ")
+    assert "externally managed" in err.splitlines()[0]
+    assert "managed by the test distro" in err
+    assert any(line.startswith("hint: ") and "--break-system-packages" in line for line in err.splitlines())
+    assert os.listdir(site) == []
+
+
 # ---- how files get there ----------------------------------------------------------------------------
 
 def test_compile_bytecode_leaves_pyc_files_for_installed_modules(env, venv_factory):
@@ -485,24 +506,24 @@ def kill(proc) -> None:
     proc.communicate()
 
 
-def test_a_killed_install_leaves_whole_packages_and_the_next_run_repairs(env, venv_factory, server):
-    """SIGKILL while lib's wheel is still downloading: app is whole, lib absent; the next run adds lib."""
+def test_a_killed_install_changes_nothing_while_a_wheel_is_still_downloading(env, venv_factory, server):
+    """SIGKILL while lib's wheel is still downloading and app's is in: nothing is installed
+    (everything is prepared before anything is linked); the next run installs both."""
     server.inject("/files/lib-2.0-py3-none-any.whl", "delay", times=1, seconds=15)
     venv = venv_factory()
     proc = start_install(venv, env, "app")
     try:
-        record = os.path.join(venv.site_packages, "app-1.0.dist-info", "RECORD")
-        assert _wait_for(lambda: os.path.exists(record)), "app was never installed"
+        assert _wait_for(lambda: server.requests_for("/files/lib-2.0-py3-none-any.whl") >= 1
+                         and server.requests_for("/files/app-1.0-py3-none-any.whl") >= 1), "never fetched"
+        time.sleep(0.3)   # app's wheel is unzipped into the cache by now
     finally:
         kill(proc)
     assert proc.returncode == -signal.SIGKILL
-    assert dist_infos(venv.site_packages) == {"app": "1.0"}
-    assert_installed_whole(venv.site_packages, "app", "1.0")
-    assert not os.path.exists(os.path.join(venv.site_packages, "lib"))
+    assert dist_infos(venv.site_packages) == {}
     server.clear_faults()
     code, _, err = puffin(venv.python, "pip-install", "app", env=env)
     assert code == 0, err
-    assert err.splitlines()[-2:] == ["Installed 1 package in [TIME]", " + lib==2.0"]
+    assert err.splitlines()[-3:] == ["Installed 2 packages in [TIME]", " + app==1.0", " + lib==2.0"]
     assert_installed_whole(venv.site_packages, "lib", "2.0", requested=False)
     assert py(venv, "import app, lib") == ""
 

@@ -3,6 +3,7 @@ and how the target environment is found when no `--python` is given."""
 
 from __future__ import annotations
 
+import glob
 import os
 import subprocess
 import sys
@@ -95,6 +96,33 @@ def test_venv_refuses_a_folder_that_is_not_a_venv(env, tmp_path):
     assert (path / "keep.txt").read_text() == "mine\n"
 
 
+def test_venv_refuses_an_existing_environment_unless_told_what_to_do_with_it(env, tmp_path):
+    """`venv DIR` over a venv with packages: exit 2, an error naming what it would delete and a
+    hint for --clear/--allow-existing, nothing touched; --allow-existing keeps the packages,
+    --clear removes them, and both together are a usage error."""
+    path = str(tmp_path / "env")
+    assert puffin(sys.executable, "venv", path, env=env)[0] == 0
+    site = glob.glob(os.path.join(path, "lib", "python*", "site-packages"))[0]
+    os.makedirs(os.path.join(site, "mine-1.0.dist-info"))
+    (tmp_path / "env" / "marker.txt").write_text("x")
+    code, _, err = puffin(sys.executable, "venv", path, env=env)
+    assert code == 2, err
+    lines = [ln for ln in err.splitlines() if ln.startswith(("error:", "hint:"))]
+    assert lines[0] == "error: a virtual environment already exists at %s (1 package: mine)" % path
+    assert "--clear" in lines[1] and "--allow-existing" in lines[1]
+    assert os.path.isdir(os.path.join(site, "mine-1.0.dist-info"))
+    code, _, err = puffin(sys.executable, "venv", path, "--allow-existing", env=env)
+    assert code == 0, err
+    assert os.path.isdir(os.path.join(site, "mine-1.0.dist-info"))
+    assert subprocess.run([os.path.join(path, "bin", "python"), "-c", "pass"]).returncode == 0
+    code, _, err = puffin(sys.executable, "venv", path, "--clear", "--allow-existing", env=env)
+    assert code == 2 and "cannot be used together" in err
+    code, _, err = puffin(sys.executable, "venv", path, "--clear", env=env)
+    assert code == 0, err
+    assert not os.path.exists(os.path.join(site, "mine-1.0.dist-info"))
+    assert not (tmp_path / "env" / "marker.txt").exists()
+
+
 # ---- cache ----------------------------------------------------------------------------------
 
 def test_cache_dir_prints_the_folder_from_the_environment_or_the_flag(env, tmp_path):
@@ -115,7 +143,7 @@ def test_cache_clean_empties_the_cache_and_the_next_install_downloads_again(env,
     assert code == 0
     lines = err.splitlines()
     assert lines[0] == "Cleaning at %s" % cache
-    assert lines[1].startswith("Removed ") and lines[1].endswith(" files in [TIME]")
+    assert lines[1].startswith("Removed ") and " files (" in lines[1] and lines[1].endswith("B) in [TIME]")
     assert not [f for f in files_under(cache) if "solo" in f and not f.endswith(".lock")]
     server.reset_counters()
     other = venv_factory(name="again")

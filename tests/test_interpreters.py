@@ -323,12 +323,18 @@ def test_create_venv_from_a_venv_python_links_to_the_base(venv_dir, tmp_path):
     assert made.base_prefix == inner.base_prefix
 
 
-def test_create_venv_replaces_a_venv_and_refuses_other_directories(tmp_path, running):
-    """An existing venv is replaced; a non-empty non-venv directory is left alone."""
+def test_create_venv_replaces_a_venv_only_when_told_and_refuses_other_directories(tmp_path, running):
+    """An existing venv is refused unless existing="clear" (emptied first) or "allow" (kept);
+    a non-empty non-venv directory is left alone."""
     root = tmp_path / "env"
     puffin.create_venv(str(root), running)
     (root / "lib" / "leftover.txt").write_text("x")
-    puffin.create_venv(str(root), running, system_site_packages=True)
+    with pytest.raises(puffin.InterpreterError) as e:
+        puffin.create_venv(str(root), running)
+    assert "already exists" in str(e.value) and "--clear" in e.value.hint
+    puffin.create_venv(str(root), running, existing="allow")
+    assert (root / "lib" / "leftover.txt").exists()
+    puffin.create_venv(str(root), running, system_site_packages=True, existing="clear")
     assert not (root / "lib" / "leftover.txt").exists()
     assert "include-system-site-packages = true" in (root / "pyvenv.cfg").read_text()
     project = tmp_path / "project"

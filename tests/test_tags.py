@@ -351,30 +351,32 @@ def test_mac_platforms_match_packaging(version, arch):
     assert puffin.mac_platforms(version, arch) == list(tags_mod.mac_platforms(version, arch))
 
 
-def test_python_platform_linux_is_manylinux_2_17_x86_64():
-    """--python-platform linux means x86_64 with manylinux_2_17 and older, as in uv.
-
-    linux_x86_64 comes first, as in sys_tags() of packaging 26.3+ (the order of
-    compatible_tags for a 3.9+ target)."""
+def test_python_platform_linux_is_manylinux_2_28_x86_64():
+    """--python-platform linux means x86_64 with manylinux_2_28 and older, as in uv 0.13
+    (its baseline for images); linux_x86_64 comes last, as uv orders it."""
     tags = puffin.tags_for_platform("3.12", "linux")
-    assert tags[:3] == ["cp312-cp312-linux_x86_64", "cp312-cp312-manylinux_2_17_x86_64",
-                        "cp312-cp312-manylinux2014_x86_64"]
-    assert "cp312-cp312-manylinux_2_28_x86_64" not in tags
+    assert tags[:3] == ["cp312-cp312-manylinux_2_28_x86_64", "cp312-cp312-manylinux_2_27_x86_64",
+                        "cp312-cp312-manylinux_2_26_x86_64"]
+    assert "cp312-cp312-manylinux_2_29_x86_64" not in tags
     assert tags == puffin.tags_for_platform("3.12", "x86_64-unknown-linux-gnu")
 
 
 def test_python_platform_explicit_manylinux_musllinux_macos_and_windows():
     """Explicit uv platform names map to their glibc, musl, macOS or Windows tags."""
-    assert puffin.tags_for_platform("3.11", "x86_64-manylinux_2_28")[1] == "cp311-cp311-manylinux_2_28_x86_64"
-    assert puffin.tags_for_platform("3.11", "aarch64-manylinux_2_17")[1] == "cp311-cp311-manylinux_2_17_aarch64"
-    assert puffin.tags_for_platform("3.11", "x86_64-unknown-linux-musl")[:2] \
-        == ["cp311-cp311-linux_x86_64", "cp311-cp311-musllinux_1_2_x86_64"]
-    assert puffin.tags_for_platform("3.8", "x86_64-unknown-linux-musl")[:2] \
-        == ["cp38-cp38-musllinux_1_2_x86_64", "cp38-cp38-musllinux_1_1_x86_64"]
+    assert puffin.tags_for_platform("3.11", "x86_64-manylinux_2_28")[0] == "cp311-cp311-manylinux_2_28_x86_64"
+    assert puffin.tags_for_platform("3.11", "aarch64-manylinux_2_17")[:2] \
+        == ["cp311-cp311-manylinux_2_17_aarch64", "cp311-cp311-manylinux2014_aarch64"]
+    assert puffin.tags_for_platform("3.11", "x86_64-unknown-linux-musl")[:4] \
+        == ["cp311-cp311-musllinux_1_2_x86_64", "cp311-cp311-musllinux_1_1_x86_64",
+            "cp311-cp311-musllinux_1_0_x86_64", "cp311-cp311-linux_x86_64"]
     assert puffin.tags_for_platform("3.11", "macos", env={})[0] == "cp311-cp311-macosx_13_0_arm64"
     assert puffin.tags_for_platform("3.11", "macos", env={"MACOSX_DEPLOYMENT_TARGET": "14.2"})[0] \
         == "cp311-cp311-macosx_14_0_arm64"
-    assert puffin.tags_for_platform("3.11", "x86_64-apple-darwin", env={})[0] == "cp311-cp311-macosx_13_0_x86_64"
+    assert puffin.tags_for_platform("3.11", "macos", env={"MACOSX_DEPLOYMENT_TARGET": "15.x"})[0] \
+        == "cp311-cp311-macosx_13_0_arm64"
+    assert puffin.tags_for_platform("3.11", "x86_64-apple-darwin", env={})[:4] == [
+        "cp311-cp311-macosx_13_0_x86_64", "cp311-cp311-macosx_13_0_intel", "cp311-cp311-macosx_13_0_fat64",
+        "cp311-cp311-macosx_13_0_fat32"]
     assert puffin.tags_for_platform("3.11", "windows")[:2] == ["cp311-cp311-win_amd64", "cp311-abi3-win_amd64"]
     assert puffin.tags_for_platform("3.11", "i686-pc-windows-msvc")[0] == "cp311-cp311-win32"
 
@@ -406,3 +408,63 @@ def test_tag_priority_picks_the_best_tag_of_a_wheel():
     assert prio.best(["cp27-cp27mu-linux_x86_64"]) is None
     assert prio.best([]) is None
     assert "py3-none-any" in prio and len(prio) == 3
+
+
+# ---- --python-platform as uv names it ---------------------------------------------------------
+
+UV_PLATFORMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "uv_platform_tags.json")
+
+
+def _platform_part(tags):
+    out = []
+    for tag in tags:
+        plat = tag.split("-")[2]
+        if plat not in out:
+            out.append(plat)
+    return out
+
+
+def test_every_python_platform_uv_accepts_gives_the_platform_tags_uv_accepts():
+    """The fixture holds, for each of the 46 --python-platform values uv 0.13.9 accepts, the
+    platform tags it took (from fake wheels of every tag): puffin.py takes the same set, with
+    linux_<arch> after every manylinux/musllinux tag as uv orders them."""
+    with open(UV_PLATFORMS) as f:
+        expected = json.load(f)
+    assert len(expected) == 46
+    for name, plats in expected.items():
+        mine = _platform_part(puffin.tags_for_platform("3.12", name))
+        assert set(mine) == set(plats), name
+        linux = [p for p in mine if p.startswith("linux_")]
+        if linux:
+            assert mine.index(linux[0]) == len(mine) - 2, name   # last, before "any"
+
+
+def test_the_linux_image_targets_start_at_manylinux_2_28():
+    """x86_64-unknown-linux-gnu (and `linux`) rank manylinux_2_28 first, as uv's docs say for images."""
+    for name in ("linux", "x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"):
+        first = _platform_part(puffin.tags_for_platform("3.12", name))[0]
+        assert first.startswith("manylinux_2_28_"), name
+
+
+@pytest.mark.parametrize("name", ["x86_64-manylinux_2_30", "x86_64-musllinux_1_2", "win32", "X86_64-pc-windows-msvc"])
+def test_a_python_platform_uv_refuses_is_a_usage_error(name):
+    """Names uv 0.13.9 refuses are refused too, with the known ones in the hint."""
+    with pytest.raises(puffin.UsageError) as e:
+        puffin.tags_for_platform("3.12", name)
+    assert "--python-platform" in str(e.value) and "x86_64-unknown-linux-gnu" in e.value.hint
+
+
+def test_python_platform_markers_name_the_system_as_uv_does():
+    """sys_platform, platform_system and platform_machine per target, as uv 0.13.9 sets them."""
+    base = {"python_version": "3.12"}
+    cases = {"aarch64-pc-windows-msvc": ("win32", "Windows", "ARM64"),
+             "windows": ("win32", "Windows", "AMD64"),
+             "x86_64-linux-android": ("android", "Android", "x86_64"),
+             "arm64-apple-ios": ("ios", "iOS", "arm64"),
+             "wasm32-pyodide2024": ("emscripten", "Emscripten", "wasm32"),
+             "macos": ("darwin", "Darwin", "arm64"),
+             "riscv64-unknown-linux": ("linux", "Linux", "riscv64")}
+    for name, (sys_platform, system, machine) in cases.items():
+        m = puffin.platform_markers(name, base)
+        assert (m["sys_platform"], m["platform_system"], m["platform_machine"]) == (sys_platform, system, machine)
+    assert puffin.platform_markers("wasm32-pyodide2024", base)["platform_release"] == "3.1.58"
