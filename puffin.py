@@ -2667,6 +2667,98 @@ class Metadata:
         return out
 
 
+# ---- core metadata as JSON (PEP 566), as pip writes it ---------------------------
+
+# pip's METADATA_FIELDS (pip/_internal/metadata/_json.py, pip 26.x):
+# (field, multiple-use), in the order pip writes the keys.
+_METADATA_JSON_FIELDS = (
+    ("Metadata-Version", False), ("Name", False), ("Version", False), ("Dynamic", True),
+    ("Platform", True), ("Supported-Platform", True), ("Summary", False),
+    ("Description", False), ("Description-Content-Type", False), ("Keywords", False),
+    ("Home-page", False), ("Download-URL", False), ("Author", False), ("Author-email", False),
+    ("Maintainer", False), ("Maintainer-email", False), ("License", False),
+    ("License-Expression", False), ("License-File", True), ("Classifier", True),
+    ("Requires-Dist", True), ("Requires-Python", False), ("Requires-External", True),
+    ("Project-URL", True), ("Provides-Extra", True), ("Provides-Dist", True),
+    ("Obsoletes-Dist", True),
+)
+
+
+def _redent(value: str) -> str:
+    """A folded header value without its continuation indent, as
+    importlib.metadata repairs it before pip reads it (old setuptools folded a
+    long Description with 8 spaces a line)."""
+    if not value or "\n" not in value:
+        return value
+    import textwrap
+    return textwrap.dedent(" " * 8 + value)
+
+
+def metadata_to_json(data) -> dict:
+    """Core metadata (METADATA/PKG-INFO bytes or text) as the PEP 566 JSON that
+    pip puts in an installation report, key for key and value for value.
+
+    pip reads the file with the standard email parser (compat32, through
+    importlib.metadata, which dedents folded values and adds the body as a
+    Description header) and keeps only the fields it knows: lowercase names
+    with ``_``, multiple-use fields as lists, Keywords split on commas (else
+    on blanks), ``description`` from the body when there is one. The same
+    parser is used here so that folded lines and odd spacing come out as in
+    pip; undecodable bytes become U+FFFD (pip refuses such a file).
+    """
+    import email.parser
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    msg = email.parser.Parser().parsestr(text)
+    body = msg.get_payload()
+    if not isinstance(body, str):   # a Content-Type: multipart header in METADATA
+        body = ""
+    headers = [(k.lower(), _redent(v)) for k, v in msg.items()]
+    if body:
+        headers.append(("description", body))
+    result = {}
+    for field, multiple in _METADATA_JSON_FIELDS:
+        lf = field.lower()
+        values = [str(v) for k, v in headers if k == lf]
+        if not values:
+            continue
+        key = lf.replace("-", "_")
+        if multiple:
+            result[key] = values
+        elif key == "keywords":
+            v = values[0]
+            result[key] = [w.strip() for w in v.split(",")] if "," in v else v.split()
+        else:
+            result[key] = values[0]
+    if body:
+        result["description"] = body
+    return result
+
+
+def metadata_text(md) -> str:
+    """METADATA text of a parsed Metadata: its headers in order, a blank line,
+    the body. For metadata_to_json when the raw bytes are gone (Metadata keeps
+    headers and body, not the bytes); the email parser reads it as it reads
+    the original, except trailing blanks of a header line and junk lines,
+    which Metadata.from_bytes dropped."""
+    return "".join("%s: %s\n" % (k, v) for k, v in md.headers) + "\n" + (md.body or "")
+
+
+# The PEP 508 environment names, in the order packaging's default_environment()
+# gives them (and pip's report shows them).
+MARKER_NAMES = ("implementation_name", "implementation_version", "os_name", "platform_machine",
+                "platform_release", "platform_system", "platform_version", "python_full_version",
+                "platform_python_implementation", "python_version", "sys_platform")
+
+
+def marker_environment_json(markers: dict) -> dict:
+    """A marker environment as pip reports it: the eleven PEP 508 names in
+    packaging's order, values as strings; ``extra`` and anything else a
+    target reports are left out."""
+    return {k: str(markers[k]) for k in MARKER_NAMES if k in markers}
+
+
 # ---- RECORD -----------------------------------------------------------------
 
 class RecordEntry(Value):
@@ -3701,6 +3793,112 @@ class _TomlParser:
             self.i += 2 + n
             return chr(code)
         self.error("invalid escape sequence \\%s" % ch, at)
+
+
+# ---- TOML writer ----------------------------------------------------------------
+# The reader takes any TOML; the writer only needs what locks are made of
+# (strings, booleans, integers, UTC date-times, arrays, inline tables, one
+# level of [tables] and [[arrays of tables]]), laid out as uv lays out
+# pylock.toml: top-level keys, then each [[packages]] after a blank line, file
+# tables inline, an array of several inline tables one element a line.
+
+_TOML_STRING_ESCAPES = {i: "\\u%04x" % i for i in list(range(0x20)) + [0x7F]}
+_TOML_STRING_ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f",
+                             0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"})
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped
+    (TOML has no raw control characters in strings, DEL included)."""
+    return '"' + text.translate(_TOML_STRING_ESCAPES) + '"'
+
+
+def toml_key(key: str) -> str:
+    """A key bare when TOML allows it (``[A-Za-z0-9_-]+``), else quoted."""
+    if key and _lazy_re(r"[A-Za-z0-9_-]+\Z").match(key):
+        return key
+    return toml_string(key)
+
+
+def _toml_datetime_text(value) -> str:
+    """A datetime as a TOML offset date-time, UTC written ``Z`` as uv writes
+    upload times; a naive one is written as a local date-time."""
+    import datetime
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc)
+        text = value.replace(tzinfo=None).isoformat()
+        return text + "Z"
+    return value.isoformat()
+
+
+def toml_value(value) -> str:
+    """One value on one line: arrays inline, dicts as inline tables.
+
+    ValueError for what TOML cannot hold (None, other types): a lock that
+    silently dropped a field would be worse than no lock."""
+    import datetime
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        if value in (float("inf"), float("-inf")):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, datetime.datetime):
+        return _toml_datetime_text(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join("%s = %s" % (toml_key(str(k)), toml_value(v))
+                                for k, v in value.items()) + " }"
+    raise ValueError("TOML cannot hold %r" % (value,))
+
+
+def _toml_is_table_array(value) -> bool:
+    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _toml_key_lines(table: dict) -> list:
+    """``key = value`` lines of a table; an array of two or more inline tables
+    takes one line per element (uv's ``wheels = [`` layout)."""
+    lines = []
+    for k, v in table.items():
+        if _toml_is_table_array(v) and len(v) > 1:
+            lines.append("%s = [" % toml_key(k))
+            lines += ["    %s," % toml_value(item) for item in v]
+            lines.append("]")
+        else:
+            lines.append("%s = %s" % (toml_key(k), toml_value(v)))
+    return lines
+
+
+def toml_dumps(doc: dict) -> str:
+    """TOML text of ``doc`` that ``toml_loads`` reads back equal (datetimes
+    aside, which the 3.9 fallback reader returns as strings).
+
+    Top-level plain values first; then each dict value as a ``[table]`` and
+    each list of dicts as ``[[tables]]``, every one after a blank line; values
+    below that level are inline. Key order is kept (a lock reads in the order
+    its writer chose)."""
+    plain = {k: v for k, v in doc.items()
+             if not isinstance(v, dict) and not _toml_is_table_array(v)}
+    lines = _toml_key_lines(plain)
+    for k, v in doc.items():
+        if isinstance(v, dict):
+            lines += ["", "[%s]" % toml_key(k)] + _toml_key_lines(v)
+        elif _toml_is_table_array(v):
+            for item in v:
+                lines += ["", "[[%s]]" % toml_key(k)] + _toml_key_lines(item)
+    return "\n".join(lines) + "\n"
 
 
 # =============================================================================
@@ -14218,6 +14416,101 @@ def direct_url_for(dist, archive_sha256=None):
     return out
 
 
+# user:password parts PEP 610 lets a URL keep: "git" (ssh URLs) and
+# environment-variable references like ${USER}:${TOKEN}.
+_PEP610_SAFE_USERINFO = r"^(?:git|\$\{[A-Za-z0-9_-]+\}(?::\$\{[A-Za-z0-9_-]+\})?)$"
+
+
+def pep610_url(url: str) -> str:
+    """``url`` without its fragment and without credentials, except those PEP 610
+    allows (``git@``, ``${VAR}``), as pip writes download_info: a report is
+    shared and stored, a token in it would leak."""
+    url = url.split("#", 1)[0]
+    if "@" not in url:
+        return url
+    from urllib.parse import urlsplit
+    userinfo = urlsplit(url).netloc.rpartition("@")[0]
+    if _lazy_re(_PEP610_SAFE_USERINFO).match(userinfo):
+        return url
+    return strip_credentials(url)
+
+
+# pip's _SUPPORTED_HASHES: the algorithms a Link keeps.
+_REPORT_HASHES = ("sha512", "sha384", "sha256", "sha224", "sha1", "md5")
+
+
+def _report_hashes(hashes: dict) -> dict:
+    """The one hash pip puts in archive_info.hashes: sha256 when the index gives
+    it (PyPI gives only that), else the first supported one listed. (pip takes
+    the first listed; sha256 first is what PEP 610 readers compare.)"""
+    hashes = {k.lower(): v for k, v in (hashes or {}).items() if k.lower() in _REPORT_HASHES and v}
+    if "sha256" in hashes:
+        return {"sha256": hashes["sha256"]}
+    for alg, value in hashes.items():
+        return {alg: value}
+    return {}
+
+
+def download_info(dist, sha256=None, commit_id=None) -> dict:
+    """PEP 610 ``direct_url`` data of what installs ``dist``, as in pip's report:
+    for a registry dist the file's URL and its index hash; for a URL or a
+    path the archive (with its sha256: from the URL's fragment, ``sha256``
+    when the caller knows it, or read from a local file, as pip computes it);
+    ``dir_info`` for a folder; ``vcs_info`` for git. The legacy
+    ``archive_info.hash`` is added next to ``hashes``, as pip does."""
+    if dist.kind == "git":
+        return _vcs_download_info(dist, commit_id)
+    if dist.kind == "directory":
+        url = dist.url if dist.url and "://" in dist.url else path_to_file_url(os.path.abspath(dist.path))
+        out = {"url": pep610_url(url), "dir_info": {"editable": True} if dist.editable else {}}
+    else:
+        if dist.kind == "registry" and dist.file is not None:
+            url, hashes = dist.file.url, _report_hashes(dist.file.hashes)
+        elif dist.url and "://" in dist.url:
+            url, hashes = dist.url, _report_hashes(_split_fragment_hashes(dist.url)[1])
+        else:
+            url, hashes = path_to_file_url(os.path.abspath(dist.path)), {}
+        if not hashes and sha256:
+            hashes = {"sha256": sha256}
+        if not hashes:
+            local = dist.path if dist.kind == "path" else (
+                file_url_to_path(url.split("#", 1)[0]) if url.startswith("file:") else None)
+            if local and os.path.isfile(local):
+                hashes = {"sha256": hash_file(local)["sha256"]}
+        info = {}
+        if hashes:
+            alg, value = next(iter(hashes.items()))
+            info = {"hashes": hashes, "hash": "%s=%s" % (alg, value)}
+        out = {"url": pep610_url(url), "archive_info": info}
+    if dist.subdirectory:
+        out["subdirectory"] = dist.subdirectory
+    return out
+
+
+def _vcs_download_info(dist, commit_id=None) -> dict:
+    """``vcs_info`` of a git dist: the URL without ``git+`` and ``@rev``; the
+    revision asked for, and the commit (given, or the revision when it is a
+    full commit hash). Without a known commit ``commit_id`` is left out
+    (PEP 610 requires it: the build that checks out the repository knows it)."""
+    url = (dist.url or "").split("#", 1)[0]
+    if url.startswith("git+"):
+        url = url[4:]
+    from urllib.parse import urlsplit, urlunsplit
+    parts = urlsplit(url)
+    path, at, rev = parts.path.rpartition("@") if "@" in parts.path else (parts.path, "", "")
+    info = {"vcs": "git"}
+    if at and rev:
+        info["requested_revision"] = rev
+        if commit_id is None and _lazy_re(r"^[0-9a-f]{40}$").match(rev):
+            commit_id = rev
+    if commit_id:
+        info["commit_id"] = commit_id
+    out = {"url": pep610_url(urlunsplit(parts._replace(path=path))), "vcs_info": info}
+    if dist.subdirectory:
+        out["subdirectory"] = dist.subdirectory
+    return out
+
+
 class InstallOutcome(Value):
     """What executing a plan did: names+versions installed, removed, and
     reinstalled, and the seconds spent preparing (fetch+unzip) and linking."""
@@ -15022,6 +15315,257 @@ def _pin_hashes(pin, client) -> list:
     return sorted(digests)
 
 
+# Laid out as `uv pip compile --format pylock.toml` writes it (uv 0.13.9):
+# lock-version, created-by, requires-python; then one [[packages]] per pin in
+# name order: name, version, marker, index, then sdist = {...} and wheels =
+# [...] (registry), archive = {...} (a direct file), directory = {...} or vcs =
+# {...}. A file table is url or path, upload-time (a TOML date-time), size,
+# hashes; `name` is left out (the URL ends with it).
+#
+# Two choices differ from uv, both so that puffin.py's read_pylock can install
+# from the lock again: `index` is written for files from an index other than
+# the default (uv never writes it; read_pylock adds it as an extra index), and
+# files of a find-links folder are written as `path` relative to the lock
+# (uv writes their file:// URL; read_pylock adds a path's folder to find-links).
+
+def format_pylock(resolution, *, requires_python=None, index_url=None, hashes_by_file=None,
+                  relative_to=None, files_by_name=None, markers=None, header=None,
+                  created_by: str = "puffin.py") -> str:
+    """PEP 751 text of a Resolution (or any iterable of ResolvedPackage).
+
+    ``requires_python``: the specifier text to write (uv writes
+    ``>=X.Y.Z`` of the target). ``index_url``: the index URL, or a list of
+    them, whose files get ``index =`` (the default index never does).
+    ``hashes_by_file``: {filename: {alg: hex}} for files the index gave no hash
+    (find-links folders, direct files; see pylock_local_hashes).
+    ``relative_to``: the lock's folder; local files are written as paths
+    relative to it (absolute ``url = file:...`` without it).
+    ``files_by_name``: {name: [IndexFile]} of each registry pin (see
+    pylock_files); without it only the file the resolver chose is listed.
+    ``markers``: {name: marker text} of the root requirements that had one.
+    ``header``: the command line for the comment header, as pip-compile's.
+    ValueError (a bug of the caller) for a git pin without a commit."""
+    ctx = {"indexes": _pylock_index_set(index_url), "hashes": hashes_by_file or {},
+           "relative_to": relative_to, "files": files_by_name or {}, "markers": markers or {}}
+    doc = {"lock-version": "1.0", "created-by": created_by}
+    if requires_python:
+        doc["requires-python"] = str(requires_python)
+    doc["packages"] = [_pylock_package(pin, ctx) for pin in resolution]
+    if not doc["packages"]:
+        doc["packages"] = []  # `packages = []`: PEP 751 requires the key
+    text = toml_dumps(doc)
+    if header is not None:
+        text = ("# This file was autogenerated by puffin.py via the following command:\n"
+                "#    %s\n" % header) + text
+    return text
+
+
+def _pylock_index_set(index_url) -> set:
+    if not index_url:
+        return set()
+    urls = [index_url] if isinstance(index_url, str) else list(index_url)
+    return {strip_credentials(u).rstrip("/") for u in urls}
+
+
+def _pylock_package(pin, ctx: dict) -> dict:
+    """One [[packages]] table, keys in uv's order."""
+    d = pin.dist
+    pkg = {"name": pin.name}
+    if d.kind not in ("directory",) and not _pylock_is_vcs(d) and pin.version is not None:
+        pkg["version"] = str(pin.version)
+    marker = ctx["markers"].get(pin.name)
+    if marker:
+        pkg["marker"] = _pylock_marker(str(marker))
+    if d.kind == "registry":
+        files = list(ctx["files"].get(pin.name) or ([d.file] if d.file is not None else []))
+        index = _pylock_index(files, ctx)
+        if index:
+            pkg["index"] = index
+        sdists = [f for f in files if not f.is_wheel]
+        wheels = [f for f in files if f.is_wheel]
+        if sdists:
+            pkg["sdist"] = _pylock_file(sdists[0], ctx)
+        if wheels:
+            pkg["wheels"] = [_pylock_file(f, ctx) for f in wheels]
+    elif d.kind == "directory":
+        table = {"path": _pylock_path(d.path or file_url_to_path(d.url), ctx)}
+        if d.editable:
+            table["editable"] = True
+        if d.subdirectory:
+            table["subdirectory"] = d.subdirectory
+        pkg["directory"] = table
+    elif _pylock_is_vcs(d):
+        pkg["vcs"] = _pylock_vcs(d)
+    else:
+        pkg["archive"] = _pylock_archive(d, ctx)
+    return pkg
+
+
+def _pylock_marker(text: str) -> str:
+    """A marker with single-quoted strings when that needs no escaping (as uv
+    writes them: ``python_version >= '3.8'`` reads better than ``\\"3.8\\"``)."""
+    if '"' in text and "'" not in text:
+        return text.replace('"', "'")
+    return text
+
+
+def _pylock_is_vcs(d) -> bool:
+    url = d.url or ""
+    return d.kind == "git" or url.split(":", 1)[0] in ("git+https", "git+http", "git+ssh", "git+file", "git")
+
+
+def _pylock_index(files, ctx: dict):
+    """The index URL the files came from, when it is one of ``index_url`` and
+    not the default index (uv writes none; read_pylock needs the others)."""
+    for f in files:
+        index = strip_credentials(f.index or "").rstrip("/")
+        if index and index in ctx["indexes"] and index != DEFAULT_INDEX_URL.rstrip("/"):
+            return index
+    return None
+
+
+def _pylock_file(f, ctx: dict) -> dict:
+    """An sdist or wheel table: url or path, upload-time, size, hashes."""
+    table = _pylock_location(f.url, ctx)
+    if f.upload_time:
+        try:
+            table["upload-time"] = _parse_time(f.upload_time) if isinstance(f.upload_time, str) \
+                else f.upload_time
+        except ValueError:
+            pass
+    if f.size is not None:
+        table["size"] = f.size
+    table["hashes"] = _pylock_hashes(f.hashes, ctx["hashes"].get(f.filename))
+    return table
+
+
+def _pylock_location(url: str, ctx: dict) -> dict:
+    """``{"path": ...}`` for a local file when the lock's folder is known
+    (relative, '/'-separated), else ``{"url": ...}`` without credentials or
+    a hash fragment (hashes have their own table)."""
+    url, _frag = _split_fragment_hashes(url)
+    if url.startswith("file:") and ctx["relative_to"] is not None:
+        return {"path": _pylock_path(file_url_to_path(url), ctx)}
+    return {"url": strip_credentials(url)}
+
+
+def _pylock_path(path: str, ctx: dict) -> str:
+    base = ctx["relative_to"]
+    path = os.path.abspath(path)
+    if base is None:
+        return path.replace(os.sep, "/")
+    try:
+        rel = os.path.relpath(path, os.path.abspath(base))
+    except ValueError:  # another drive on Windows: no relative path exists
+        return path.replace(os.sep, "/")
+    return rel.replace(os.sep, "/")
+
+
+def _pylock_hashes(*tables) -> dict:
+    """Strong hashes only (sha256/384/512, as --require-hashes takes), sorted."""
+    out = {}
+    for table in tables:
+        for alg, digest in (table or {}).items():
+            alg = str(alg).lower()
+            if alg in _HASH_LENGTHS and isinstance(digest, str) and alg not in out:
+                out[alg] = digest.lower()
+    return dict(sorted(out.items()))
+
+
+def _pylock_archive(d, ctx: dict) -> dict:
+    """A direct wheel or sdist (path or URL); its hash from ``hashes_by_file``
+    or the URL's fragment."""
+    if d.kind == "path":
+        table = {"path": _pylock_path(d.path, ctx)} if ctx["relative_to"] is not None \
+            else {"url": path_to_file_url(d.path)}
+        frag = {}
+    else:
+        url, frag = _split_fragment_hashes(d.url)
+        table = _pylock_location(url, ctx)
+    table["hashes"] = _pylock_hashes(ctx["hashes"].get(d.filename), frag)
+    if d.subdirectory:
+        table["subdirectory"] = d.subdirectory
+    return table
+
+
+def _pylock_vcs(d) -> dict:
+    """``git+URL@COMMIT#subdirectory=...`` as PEP 751's vcs table; the commit
+    must be a full one (a branch or tag moves: a lock cannot hold it)."""
+    url, _, fragment = (d.url or "").partition("#")
+    subdirectory = d.subdirectory or _lazy_re(r"(?:^|&)subdirectory=([^&]+)").search(fragment)
+    scheme_url = url[4:] if url.startswith("git+") else url
+    base, at, rev = scheme_url.rpartition("@")
+    if not at or "/" in rev or not _lazy_re(r"[0-9a-f]{40}\Z").match(rev):
+        raise ValueError("`%s` is not pinned to a full commit" % (d.verbatim or d.url))
+    table = {"type": "git", "url": strip_credentials(base), "commit-id": rev}
+    if subdirectory:
+        table["subdirectory"] = subdirectory if isinstance(subdirectory, str) else subdirectory.group(1)
+    return table
+
+
+def pylock_files(resolution, client, tags=None) -> dict:
+    """{name: [IndexFile]} of each registry pin: its version's first sdist and
+    the wheels ``tags`` (a TagPriority) accepts, every wheel when None (a lock
+    for other machines, as uv's --universal). Yanked files are left out,
+    unless the resolver chose one. Costs nothing more than the resolution did:
+    the pages are in the client's memory."""
+    out = {}
+    for pin in resolution:
+        if pin.dist.kind != "registry":
+            continue
+        chosen = pin.dist.file.filename if pin.dist.file is not None else None
+        files, sdist = [], None
+        for f in client.files(pin.name):
+            if f.version is None or f.version != pin.version:
+                continue
+            if f.yanked is not None and f.filename != chosen:
+                continue
+            if not f.is_wheel:
+                if sdist is None and f.sdist is not None:
+                    sdist = f
+                continue
+            if tags is None or (f.wheel is not None and tags.best(f.wheel.tags) is not None):
+                files.append(f)
+        out[pin.name] = ([sdist] if sdist is not None else []) + files
+    return out
+
+
+def pylock_local_hashes(resolution, files_by_name=None) -> dict:
+    """{filename: {"sha256": hex}} of the local files a lock lists that came
+    without a hash (a find-links folder, a wheel path): read once each here.
+    Remote direct URLs are not hashed here (the caller has them downloaded
+    and hashed by the distribution database)."""
+    out = {}
+    for pin in resolution:
+        d = pin.dist
+        candidates = []
+        if d.kind == "registry":
+            for f in (files_by_name or {}).get(pin.name) or ([d.file] if d.file else []):
+                if not f.hashes and f.url.startswith("file:"):
+                    candidates.append((f.filename, file_url_to_path(f.url)))
+        elif d.kind == "path" and d.path and os.path.isfile(d.path):
+            candidates.append((d.filename, d.path))
+        for filename, path in candidates:
+            if filename not in out:
+                out[filename] = {"sha256": hash_file(path)["sha256"]}
+    return out
+
+
+# In pip_compile, step 6, the pylock branch would read (for `--format
+# pylock.toml`, or an output file named pylock.toml / pylock.NAME.toml, as uv
+# infers):
+#
+#     files = pylock_files(resolution, client, tags=tags)   # tags: the TagPriority
+#     text = format_pylock(resolution, requires_python=">=%s" % python_version,
+#                          index_url=client.indexes, files_by_name=files,
+#                          hashes_by_file=pylock_local_hashes(resolution, files),
+#                          relative_to=os.path.dirname(os.path.abspath(args.output_file or ".")),
+#                          markers=root_markers, header=header)
+#
+# where root_markers = {canonical name: str(requirement.marker)} of the root
+# requirements that carry a marker.
+
+
 def read_preferences(path: str, markers) -> dict:
     """Pins already in an output file, to keep when they still fit."""
     if not path or not os.path.isfile(path):
@@ -15048,8 +15592,30 @@ def _stdin_text(paths) -> str | None:
     return sys.stdin.read() if "-" in paths else None
 
 
+def output_format(output_file, requested=None) -> str:
+    """``requirements.txt`` or ``pylock.toml``: ``--format``, else the output
+    file's name as uv infers it (``pylock.toml``, ``pylock.NAME.toml``; a
+    ``.txt``, ``.in`` or no extension is a requirements file). Any other name
+    is a usage error: writing requirements text into ``x.toml`` would make a
+    file that nothing, puffin.py included, reads back."""
+    if requested:
+        return requested
+    if not output_file or output_file == "-":
+        return "requirements.txt"
+    base = os.path.basename(output_file)
+    if base == "pylock.toml" or (base.startswith("pylock.") and base.endswith(".toml")):
+        return "pylock.toml"
+    ext = os.path.splitext(base)[1].lower()
+    if ext in ("", ".txt", ".in"):
+        return "requirements.txt"
+    raise UsageError("cannot tell the format of `%s` from its name" % output_file,
+                     hint="name it *.txt (requirements.txt) or pylock.toml / pylock.NAME.toml "
+                          "(PEP 751), or pass --format requirements.txt|pylock.toml")
+
+
 def pip_compile(args, printer: Printer) -> int:
     start = time.perf_counter()
+    fmt = output_format(args.output_file, args.format)
     # 1. Read every input.
     sources = read_sources(args.src_file, constraints=args.constraint, overrides=args.override,
                            extras=args.extra, all_extras=args.all_extras, groups=args.group,
@@ -15096,8 +15662,18 @@ def pip_compile(args, printer: Printer) -> int:
     for e in list(sources.constraints) + list(sources.overrides):
         if e.name and e.source:
             extra_via.setdefault(e.name, set()).add(e.source)
-    text = format_compile_output(resolution, header=header, annotate=not args.no_annotate,
-                                 hashes=hashes, index_lines=index_lines, extra_via=extra_via)
+    if fmt == "pylock.toml":
+        files = pylock_files(resolution, client, tags=tags)
+        out_dir = os.path.dirname(os.path.abspath(args.output_file or "pylock.toml"))
+        text = format_pylock(resolution, requires_python=">=%s" % python_version,
+                             index_url=client.indexes, files_by_name=files,
+                             hashes_by_file=pylock_local_hashes(resolution, files),
+                             relative_to=out_dir, header=header,
+                             markers={canonicalize_name(r.requirement.name): str(r.requirement.marker)
+                                      for r in roots if r.requirement.marker is not None})
+    else:
+        text = format_compile_output(resolution, header=header, annotate=not args.no_annotate,
+                                     hashes=hashes, index_lines=index_lines, extra_via=extra_via)
     if args.output_file and args.output_file != "-":
         atomic_write_text(args.output_file, text)
     if printer.quiet <= 0 or not args.output_file:
@@ -15132,9 +15708,19 @@ def _destinations(args, interp: Interpreter):
     return make
 
 
+def _write_report(args, items, markers) -> None:
+    """pip's installation report of ``items`` (ReportItems), if --report asked."""
+    if getattr(args, "report", None):
+        write_installation_report(args.report, installation_report(items, markers))
+
+
 def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_count, checked_count,
-                    builds=None, progress=None, tags=None) -> int:
-    """Shared tail of pip-sync and pip-install: dry-run, or execute and report."""
+                    builds=None, progress=None, tags=None, markers=None, view=None) -> int:
+    """Shared tail of pip-sync and pip-install: the report (written before
+    anything changes, as pip writes it), then dry-run, or execute and report."""
+    if getattr(args, "report", None):
+        view = view or RegistryView(None, db, builds)
+        _write_report(args, plan_report_items(plan.install, view), markers or interp.markers)
     if plan.empty:
         printer.info("Checked %s in %s" % (plural(checked_count, "package"),
                                            format_duration(time.perf_counter() - started)))
@@ -15192,6 +15778,7 @@ def pip_sync(args, printer: Printer) -> int:
         reinstall = args.reinstall or args.reinstall_package
         if not reinstall and not (args.require_hashes or sources.require_hashes) and \
                 _sync_satisfied(entries, site, keep_seed):
+            _write_report(args, [], markers)
             printer.info("Checked %s in %s" % (plural(len(entries), "package"),
                                                format_duration(time.perf_counter() - start)))
             return 0
@@ -15221,7 +15808,7 @@ def pip_sync(args, printer: Printer) -> int:
                                  requested={e.name for e in entries}, hashes=hashes, sync=True,
                                  keep_seed=keep_seed, fetching=fetching)
         return _finish_install(args, printer, plan, db, scheme, interp, start, len(resolution),
-                               len(entries), builds, progress, tags)
+                               len(entries), builds, progress, tags, markers)
 
 
 def _exact_pin(req):
@@ -15339,6 +15926,7 @@ def pip_install(args, printer: Printer) -> int:
         upgrade = args.upgrade or args.upgrade_package or args.reinstall or args.reinstall_package
         if not upgrade and not require_hashes and not sources.constraints and not sources.overrides \
                 and site.satisfies([r.requirement for r in roots], markers):
+            _write_report(args, [], markers)
             printer.info("Checked %s in %s" % (plural(len(roots), "package"),
                                                format_duration(time.perf_counter() - start)))
             return 0
@@ -15362,7 +15950,7 @@ def pip_install(args, printer: Printer) -> int:
                                  requested={canonicalize_name(r.requirement.name) for r in roots},
                                  hashes=hashes)
         return _finish_install(args, printer, plan, db, scheme, interp, start, len(resolution),
-                               len(resolution), builds, progress, tags)
+                               len(resolution), builds, progress, tags, markers, provider.db)
 
 
 # ---- looking at an environment --------------------------------------------------------------
@@ -15580,6 +16168,476 @@ def cache_command(args, printer: Printer) -> int:
     return 0
 
 
+# ---- the installation report (pip's --report, version 1) ------------------------------
+
+REPORT_VERSION = "1"
+
+
+def report_pip_version() -> str:
+    """What goes in the report's ``pip_version``: puffin's version with the
+    local label ``+puffin`` (``0.1.0+puffin``). Readers require a string there
+    and some parse it as a version (PEP 440: this one parses, and says who
+    wrote it); they tell the format by ``version``, never by ``pip_version``.
+    pip's own version would be a lie, a second key would break readers that
+    validate the key set."""
+    return __version__ + (".puffin" if "+" in __version__ else "+puffin")
+
+
+class ReportItem(Value):
+    """One package of a report: the ResolvedPackage ``pin``, its ``metadata``
+    (Metadata, or METADATA bytes/text), whether the user asked for it
+    (``requested``), and the archive's ``sha256`` when the caller knows it."""
+
+    __slots__ = ("pin", "metadata", "requested", "sha256")
+
+    def __init__(self, pin, metadata, requested=False, sha256=None):
+        self.pin = pin
+        self.metadata = metadata
+        self.requested = bool(requested)
+        self.sha256 = sha256
+
+
+def report_item_dict(item: ReportItem) -> dict:
+    """One ``install[]`` entry, keys in pip's order. ``requested_extras`` only
+    for a requested package with extras: every extra the resolution turned on
+    for it, canonical and sorted (pip lists the union the same way)."""
+    pin = item.pin
+    dist = pin.dist
+    md = item.metadata
+    if not isinstance(md, (bytes, str)):
+        md = metadata_text(md)
+    out = {
+        "download_info": download_info(dist, item.sha256),
+        "is_direct": dist.kind != "registry",
+        "is_yanked": bool(dist.kind == "registry" and dist.file is not None
+                          and dist.file.yanked is not None),
+        "requested": item.requested,
+        "metadata": metadata_to_json(md),
+    }
+    if item.requested and pin.extras:
+        out["requested_extras"] = sorted({canonicalize_name(e) for e in pin.extras})
+    return out
+
+
+def installation_report(items, environment) -> dict:
+    """pip's installation report (format "1") of ``items`` (ReportItems, in the
+    order to show) for the marker ``environment`` the resolver used (the
+    target's, or what --python-version / --python-platform make of it)."""
+    return {
+        "version": REPORT_VERSION,
+        "pip_version": report_pip_version(),
+        "install": [report_item_dict(i) for i in items],
+        "environment": marker_environment_json(environment),
+    }
+
+
+def plan_report_items(install_items, view) -> list:
+    """ReportItems of a plan's PlanItems, their metadata from ``view`` (the
+    RegistryView the resolver used, which remembers what it read)."""
+    out = []
+    for it in install_items:
+        d = it.pin.dist
+        target = d.file if d.kind == "registry" and d.file is not None else d
+        out.append(ReportItem(it.pin, view.metadata(target), it.requested))
+    return out
+
+
+def write_installation_report(path: str, report: dict) -> None:
+    """Write the report as pip does (JSON, indent 2, UTF-8, non-ASCII as is):
+    ``-`` is stdout (which then holds nothing else: puffin's lines go to
+    stderr), anything else a file replaced at once."""
+    data = (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    if path == "-":
+        sys.stdout.flush()
+        out = getattr(sys.stdout, "buffer", None)
+        if out is None:
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            out.write(data)
+        sys.stdout.flush()
+        return
+    atomic_write(os.path.abspath(path), data)
+
+
+# ---- index: a wheelhouse as a static simple index --------------------------------------
+
+# Layout (DIR is the folder of wheels and sdists; nothing is moved):
+#
+#   DIR/alpha-1.0-py3-none-any.whl             the files, where they were
+#   DIR/alpha-1.0-py3-none-any.whl.metadata    PEP 658: its METADATA, verbatim
+#   DIR/simple/index.html, index.json          PEP 503 / PEP 691 root
+#   DIR/simple/alpha/index.html, index.json    one project; hrefs ../../FILE
+#   DIR/simple/.puffin-index.json              state: what was hashed
+#
+# A static server cannot negotiate content types: for a directory URL it sends
+# index.html, whatever the Accept header asks. pip, uv and puffin.py all send
+# Accept preferring PEP 691 JSON but taking text/html, and read the type from
+# Content-Type, so `--index-url http://host/simple/` works with HTML for all
+# three (python -m http.server, nginx, S3, GitHub Pages). The JSON twin
+# (index.json) is for what can use it: puffin.py's file:// indexes read
+# index.json first (RegistryClient._file_index_page), and a server that can
+# negotiate (Apache MultiViews, an nginx map on $http_accept) can send it for
+# JSON requests. Only JSON carries size and upload-time (PEP 700; the HTML
+# form has no attribute for them).
+
+STATIC_INDEX_STATE = ".puffin-index.json"
+
+
+class StaticIndexReport(Value):
+    """What write_static_index did: ``projects`` and ``files`` indexed,
+    ``hashed`` (files read because they were new or changed),
+    ``pages_written`` (a project page or the root, HTML and JSON counting as
+    one), ``metadata_written`` (.metadata files), ``removed`` (projects whose
+    pages went with their last file), ``skipped`` ([(filename, reason)]:
+    archives that are not usable distributions)."""
+
+    __slots__ = ("projects", "files", "hashed", "pages_written", "metadata_written",
+                 "removed", "skipped")
+
+    def __init__(self, projects=0, files=0, hashed=0, pages_written=0, metadata_written=0,
+                 removed=0, skipped=()):
+        self.projects = projects
+        self.files = files
+        self.hashed = hashed
+        self.pages_written = pages_written
+        self.metadata_written = metadata_written
+        self.removed = removed
+        self.skipped = list(skipped)
+
+
+def write_static_index(folder: str, *, base_url: str | None = None,
+                       sdist_metadata: bool = True) -> StaticIndexReport:
+    """Write (or bring up to date) a PEP 503/691 simple index in FOLDER/simple
+    for the wheels and sdists in FOLDER, for any static file server.
+
+    Incremental: a file whose size and mtime match the state file is not read
+    again, and a page is written only when its bytes change, so adding one
+    wheel rewrites that project's page (and the root for a new project).
+    ``base_url``: where the files are served when not beside ``simple/``
+    (default: relative links ``../../FILE``). ``sdist_metadata``: offer an
+    sdist's PKG-INFO as its .metadata when it is static (PEP 643).
+    NotFoundError when FOLDER is not a folder. Output is sorted: the same
+    files give the same bytes."""
+    folder = os.path.abspath(folder)
+    if not os.path.isdir(folder):
+        raise NotFoundError("the folder `%s` does not exist" % folder)
+    simple = os.path.join(folder, "simple")
+    with FileLock(os.path.join(simple, ".puffin-index.lock")):  # two runs at once: one after the other
+        state_path = os.path.join(simple, STATIC_INDEX_STATE)
+        old = _read_index_state(state_path)
+        found, skipped = _scan_wheelhouse(folder)
+        entries, fresh_metadata, hashed = {}, {}, 0
+        with span("index.hash", files=len(found)):
+            for filename in sorted(found):
+                project, st = found[filename]
+                entry = old.get(filename)
+                if entry is None or not _entry_unchanged(entry, st):
+                    entry, data, reason = _index_entry(folder, filename, project, st, sdist_metadata)
+                    hashed += 1
+                    if entry is None:
+                        skipped.append((filename, reason))
+                        continue
+                    if data is not None:
+                        fresh_metadata[filename] = data
+                entries[filename] = entry
+        metadata_written = _write_metadata_files(folder, entries, fresh_metadata, sdist_metadata)
+        _remove_orphan_metadata(folder, old, entries)
+        by_project = _group_by_project(entries)
+        pages = sum(_write_project_pages(simple, p, files, base_url)
+                    for p, files in sorted(by_project.items()))
+        gone = sorted({_project_of(f) for f in old} - set(by_project) - {None})
+        for project in gone:
+            _remove_project_pages(simple, project)
+        names = sorted(by_project)
+        root = _write_if_changed(os.path.join(simple, "index.html"), static_root_html(names))
+        root |= _write_if_changed(os.path.join(simple, "index.json"), static_root_json(names))
+        if entries != old:
+            atomic_write_text(state_path, json.dumps({"version": 1, "files": entries},
+                                                     indent=1, sort_keys=True) + "\n")
+    return StaticIndexReport(len(by_project), len(entries), hashed, pages + int(root),
+                             metadata_written, len(gone), sorted(skipped))
+
+
+def _scan_wheelhouse(folder: str):
+    """({filename: (canonical project, stat)}, [(filename, reason)]) of the
+    archives directly in ``folder``. Hidden files (our temporaries, editors')
+    and sub-folders are not looked at; an archive whose name is not a wheel or
+    sdist name is skipped with the reason."""
+    found, skipped = {}, []
+    with os.scandir(folder) as it:
+        for d in it:
+            name = d.name
+            if name.startswith(".") or not _is_dist_filename(name) or not d.is_file():
+                continue
+            project = _project_of(name)
+            if project is None:
+                skipped.append((name, "not a valid wheel or sdist (.tar.gz, .zip) file name"))
+                continue
+            found[name] = (project, d.stat())
+    return found, skipped
+
+
+def _project_of(filename: str):
+    """Canonical project name of a distribution file name, or None. The name
+    becomes a folder of simple/, so it must be a PEP 503 normalized name."""
+    try:
+        if filename.endswith(".whl"):
+            project = WheelFilename.from_filename(filename).name
+        else:
+            project = SdistFilename.from_filename(filename).name
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return project if is_normalized_name(project) else None
+
+
+def _file_version_key(filename: str):
+    """Sort key: by version, then by name (1.10 after 1.9)."""
+    try:
+        if filename.endswith(".whl"):
+            return (0, WheelFilename.from_filename(filename).version, filename)
+        return (0, SdistFilename.from_filename(filename).version, filename)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return (1, None, filename)
+
+
+def _entry_unchanged(entry: dict, st) -> bool:
+    return entry.get("size") == st.st_size and entry.get("mtime_ns") == st.st_mtime_ns
+
+
+def _index_entry(folder: str, filename: str, project: str, st, sdist_metadata: bool):
+    """(state entry, core metadata bytes or None, None) for one new or changed
+    file, or (None, None, reason) when it is unusable (a wheel without
+    readable METADATA, or one naming another project)."""
+    path = os.path.join(folder, filename)
+    try:
+        data = _dist_core_metadata(path, filename, project)
+    except (OSError, ValueError, InvalidMetadata, PuffinError) as e:
+        return None, None, "cannot read its metadata: %s" % e
+    md = None
+    if data is not None:
+        md = Metadata.from_bytes(data)
+        if canonicalize_name(md.name) != project:
+            return None, None, "its metadata names the project `%s`" % md.name
+    offer = data is not None and (filename.endswith(".whl") or (sdist_metadata and _is_static(md)))
+    entry = {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
+             "sha256": hash_file(path)["sha256"],
+             "requires_python": _requires_python_of(md),
+             "metadata_sha256": _sha256(data) if offer else None}
+    return entry, (data if offer else None), None
+
+
+def _dist_core_metadata(path: str, filename: str, project: str):
+    """METADATA of a wheel (through the checked zip reader), PKG-INFO of an
+    sdist, or None for an sdist without one (it still gets listed)."""
+    if filename.endswith(".whl"):
+        return _read_zip_metadata(path, project, filename)
+    try:
+        return _read_sdist_pkg_info(path)
+    except Exception:  # tarfile/zipfile raise many kinds on bad archives; the sdist is listed anyway
+        return None
+
+
+def _requires_python_of(md):
+    """The Requires-Python text as the file declares it, or None; an sdist's
+    only when not marked Dynamic (a build could change it)."""
+    if md is None:
+        return None
+    if "requires-python" in {d.lower() for d in (md.dynamic or ())}:
+        return None
+    text = md.get("Requires-Python")
+    return text.strip() if text and text.strip() else None
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
+
+
+def _group_by_project(entries: dict) -> dict:
+    """{project: [(filename, entry)]}, files by version then name."""
+    out = {}
+    for filename, entry in entries.items():
+        out.setdefault(_project_of(filename), []).append((filename, entry))
+    for files in out.values():
+        files.sort(key=lambda fe: _file_version_key(fe[0]))
+    return out
+
+
+def _write_metadata_files(folder: str, entries: dict, fresh: dict, sdist_metadata: bool) -> int:
+    """Write FILE.metadata for files read this run, and again for unchanged
+    ones whose .metadata went missing (then the archive is read once more)."""
+    written = 0
+    for filename, entry in sorted(entries.items()):
+        if not entry.get("metadata_sha256"):
+            continue
+        target = os.path.join(folder, filename + ".metadata")
+        data = fresh.get(filename)
+        if data is None:
+            if os.path.isfile(target):
+                continue
+            project = _project_of(filename)
+            data = _dist_core_metadata(os.path.join(folder, filename), filename, project)
+            if data is None or _sha256(data) != entry["metadata_sha256"]:
+                continue  # changed without its mtime changing: next run's hash notices
+        if _write_if_changed(target, data):
+            written += 1
+    return written
+
+
+def _remove_orphan_metadata(folder: str, old: dict, entries: dict) -> None:
+    """The .metadata we wrote for a file that is gone (or no longer indexed)."""
+    for filename, entry in old.items():
+        if filename in entries and entries[filename].get("metadata_sha256"):
+            continue
+        if entry.get("metadata_sha256"):
+            try:
+                os.unlink(os.path.join(folder, filename + ".metadata"))
+            except OSError:
+                pass
+
+
+def _write_project_pages(simple: str, project: str, files: list, base_url) -> int:
+    """1 when the project's pages changed (and were written), else 0."""
+    d = os.path.join(simple, project)
+    changed = _write_if_changed(os.path.join(d, "index.html"), static_project_html(project, files, base_url))
+    changed |= _write_if_changed(os.path.join(d, "index.json"), static_project_json(project, files, base_url))
+    return int(changed)
+
+
+def _remove_project_pages(simple: str, project: str) -> None:
+    """Only the pages we wrote; the folder too when nothing else is in it."""
+    d = os.path.join(simple, project)
+    for name in ("index.html", "index.json"):
+        try:
+            os.unlink(os.path.join(d, name))
+        except OSError:
+            pass
+    try:
+        os.rmdir(d)
+    except OSError:
+        pass
+
+
+def _read_index_state(path: str) -> dict:
+    """{filename: entry} of the last run; {} when missing or unreadable
+    (then every file is read again: the state is a cache, never the truth)."""
+    try:
+        with open(path, "rb") as f:
+            doc = json.loads(f.read())
+    except (OSError, ValueError):
+        return {}
+    files = doc.get("files") if isinstance(doc, dict) and doc.get("version") == 1 else None
+    if not isinstance(files, dict):
+        return {}
+    return {k: v for k, v in files.items() if isinstance(v, dict) and isinstance(v.get("sha256"), str)}
+
+
+def _write_if_changed(path: str, data) -> bool:
+    """Write ``data`` (str or bytes) unless the file already holds exactly it;
+    True when written. Comparing bytes, not dates, is what keeps untouched
+    pages untouched (and their mtimes, so HTTP caches keep validating)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    try:
+        with open(path, "rb") as f:
+            if f.read(len(data) + 1) == data:
+                return False
+    except OSError:
+        pass
+    atomic_write(path, data)
+    return True
+
+
+def _static_href(filename: str, base_url) -> str:
+    """A file's URL from its project page: relative (``../../FILE``, the
+    files sit two folders up) or under ``base_url``."""
+    from urllib.parse import quote
+    base = "../../" if not base_url else base_url.rstrip("/") + "/"
+    return base + quote(filename)
+
+
+def _upload_time(entry: dict) -> str:
+    """The file's mtime as PEP 700's ``upload-time`` (UTC, ``Z``)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(entry["mtime_ns"] / 1e9))
+
+
+_STATIC_HEAD = ('<!DOCTYPE html>\n<html>\n  <head>\n'
+                '    <meta name="pypi:repository-version" content="1.1">\n'
+                '    <title>%s</title>\n  </head>\n  <body>\n')
+_STATIC_TAIL = "  </body>\n</html>\n"
+
+
+def static_project_html(project: str, files: list, base_url=None) -> str:
+    """A PEP 503 project page: an anchor per file with ``#sha256=``,
+    ``data-requires-python`` (HTML-escaped: ``<`` and ``>`` are common) and
+    the PEP 658/714 attributes (both names: pip before 23.2 knows only the old)."""
+    import html
+    title = "Links for %s" % html.escape(project)
+    out = [_STATIC_HEAD % title, "    <h1>%s</h1>\n" % title]
+    for filename, entry in files:
+        attrs = ['href="%s"' % html.escape("%s#sha256=%s" % (_static_href(filename, base_url),
+                                                              entry["sha256"]))]
+        if entry.get("requires_python"):
+            attrs.append('data-requires-python="%s"' % html.escape(entry["requires_python"]))
+        if entry.get("metadata_sha256"):
+            value = "sha256=" + entry["metadata_sha256"]
+            attrs.append('data-dist-info-metadata="%s" data-core-metadata="%s"' % (value, value))
+        out.append("    <a %s>%s</a><br />\n" % (" ".join(attrs), html.escape(filename)))
+    out.append(_STATIC_TAIL)
+    return "".join(out)
+
+
+def static_project_json(project: str, files: list, base_url=None) -> str:
+    """The PEP 691 twin of the project page (api-version 1.1: PEP 700's
+    ``versions``, ``size`` and ``upload-time``). ``core-metadata`` is PEP
+    714's key, ``data-dist-info-metadata`` the one PyPI sent before it."""
+    rows, versions = [], []
+    for filename, entry in files:
+        meta = {"sha256": entry["metadata_sha256"]} if entry.get("metadata_sha256") else False
+        row = {"filename": filename, "url": _static_href(filename, base_url),
+               "hashes": {"sha256": entry["sha256"]}}
+        if entry.get("requires_python"):
+            row["requires-python"] = entry["requires_python"]
+        row.update({"size": entry["size"], "upload-time": _upload_time(entry), "yanked": False,
+                    "core-metadata": meta, "data-dist-info-metadata": meta})
+        rows.append(row)
+        version = _file_version_key(filename)[1]
+        if version is not None and str(version) not in versions:
+            versions.append(str(version))
+    doc = {"meta": {"api-version": "1.1"}, "name": project, "versions": versions, "files": rows}
+    return json.dumps(doc, indent=1) + "\n"
+
+
+def static_root_html(projects) -> str:
+    import html
+    from urllib.parse import quote
+    out = [_STATIC_HEAD % "Simple index"]
+    out += ['    <a href="%s/">%s</a><br />\n' % (html.escape(quote(p)), html.escape(p))
+            for p in projects]
+    out.append(_STATIC_TAIL)
+    return "".join(out)
+
+
+def static_root_json(projects) -> str:
+    doc = {"meta": {"api-version": "1.1"}, "projects": [{"name": p} for p in projects]}
+    return json.dumps(doc, indent=1) + "\n"
+
+
+def index_command(args, printer: Printer) -> int:
+    start = time.perf_counter()
+    # 1. Index the folder (only files that are new or changed are read).
+    report = write_static_index(args.folder, base_url=args.base_url)
+    # 2. Say what was skipped, then one summary line.
+    for filename, reason in report.skipped:
+        warn_user("skipped `%s`: %s" % (filename, reason))
+    printer.info("Indexed %s of %s in %s (%s written)" % (
+        plural(report.files, "file"), plural(report.projects, "project"),
+        format_duration(time.perf_counter() - start), plural(report.pages_written, "page")))
+    return 0
+
+
+
+
 COMMANDS = {
     "pip-compile": pip_compile,
     "pip-sync": pip_sync,
@@ -15591,6 +16649,7 @@ COMMANDS = {
     "pip-check": pip_check,
     "venv": venv_command,
     "cache": cache_command,
+    "index": index_command,
 }
 
 
@@ -15697,6 +16756,8 @@ def _add_installer(p) -> None:
                    help="refuse anything without a matching --hash")
     g.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
     g.add_argument("--strict", action="store_true", help="fail when the environment is left inconsistent")
+    g.add_argument("--report", metavar="FILE", default=None,
+                   help="write pip's JSON installation report (version 1) to FILE (- for stdout)")
 
 
 class _Skipped:
@@ -15756,6 +16817,8 @@ def build_parser(only: str | None = None):
     p = cmd("pip-compile", "Resolve requirements into a pinned requirements file")
     p.add_argument("src_file", nargs="+", help="requirements.in, requirements.txt, pyproject.toml, or - for stdin")
     p.add_argument("-o", "--output-file", default=None, help="write the result here (default: stdout)")
+    p.add_argument("--format", default=None, choices=["requirements.txt", "pylock.toml"],
+                   help="the lock's format (default: from the output file's name, else requirements.txt)")
     _add_resolver(p, install=False)
     _add_index(p)
     p.add_argument("--python", "-p", dest="python", default=None, help="resolve for this interpreter")
@@ -15822,6 +16885,11 @@ def build_parser(only: str | None = None):
     p.add_argument("--allow-existing", action="store_true",
                    help="keep an environment that is already at PATH, with its packages")
     _add_index(p)
+
+    p = cmd("index", "Write a static simple index (PEP 503/691) for a folder of wheels and sdists")
+    p.add_argument("folder", help="the folder of wheels and sdists; the index goes into FOLDER/simple")
+    p.add_argument("--base-url", default=None,
+                   help="the URL the files are served from (default: relative links to FOLDER)")
 
     p = cmd("cache", "Manage the cache")
     csub = p.add_subparsers(dest="cache_command", metavar="ACTION")
