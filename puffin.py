@@ -10714,17 +10714,21 @@ def _read_zip_metadata(source, project: str, label: str = None) -> bytes:
 
 def _read_sdist_pkg_info(path: str):
     """The top-level PKG-INFO of an sdist archive (bytes) or None."""
+    return _read_sdist_member(path, "PKG-INFO")
+
+
+def _read_sdist_member(path: str, name: str):
+    """The bytes of ``<top folder>/name`` in an sdist archive, or None."""
     import tarfile
-    lower = path.lower()
-    if lower.endswith(".zip"):
+    if path.lower().endswith(".zip"):
         with ZipArchive(path) as archive:
             for e in archive.entries:
-                if e.name.count("/") == 1 and e.name.endswith("/PKG-INFO"):
+                if e.name.count("/") == 1 and e.name.endswith("/" + name):
                     return archive.read(e)
         return None
     with tarfile.open(path) as tf:
         for m in tf:
-            if m.isfile() and m.name.count("/") == 1 and m.name.endswith("/PKG-INFO"):
+            if m.isfile() and m.name.count("/") == 1 and m.name.endswith("/" + name):
                 f = tf.extractfile(m)
                 return f.read() if f else None
     return None
@@ -15373,11 +15377,12 @@ def _pylock_package(pin, ctx: dict) -> dict:
     pkg = {"name": pin.name}
     if d.kind not in ("directory",) and not _pylock_is_vcs(d) and pin.version is not None:
         pkg["version"] = str(pin.version)
-    marker = ctx["markers"].get(pin.name)
+    marker = ctx["markers"].get((pin.name, str(pin.version))) or ctx["markers"].get(pin.name)
     if marker:
         pkg["marker"] = _pylock_marker(str(marker))
     if d.kind == "registry":
-        files = list(ctx["files"].get(pin.name) or ([d.file] if d.file is not None else []))
+        files = list(ctx["files"].get((pin.name, str(pin.version))) or ctx["files"].get(pin.name)
+                     or ([d.file] if d.file is not None else []))
         index = _pylock_index(files, ctx)
         if index:
             pkg["index"] = index
@@ -15951,6 +15956,238 @@ def pip_install(args, printer: Printer) -> int:
                                  hashes=hashes)
         return _finish_install(args, printer, plan, db, scheme, interp, start, len(resolution),
                                len(resolution), builds, progress, tags, markers, provider.db)
+
+
+# ---- pip-download: fill a wheelhouse for this machine or others ---------------------------
+
+class DownloadTarget(Value):
+    """One machine a wheelhouse is filled for: its marker environment, tags
+    and Python version, a label for messages, and whether it is this one."""
+
+    __slots__ = ("label", "markers", "tags", "python_version", "native")
+
+    def __init__(self, label, markers, tags, python_version, native):
+        self.label, self.markers, self.tags = label, markers, tags
+        self.python_version, self.native = python_version, native
+
+
+def download_targets(args, interp: Interpreter) -> list:
+    """Every --python-version x --python-platform asked for (each repeatable),
+    or the target Python itself when neither is given."""
+    versions = list(_opt(args, "python_version") or []) or [None]
+    platforms = list(_opt(args, "python_platform") or []) or [None]
+    out = []
+    for version in versions:
+        for platform in platforms:
+            one = _copy_args(args, python_version=version, python_platform=platform)
+            markers, tags, python_version = resolver_environment(one, interp)
+            native = platform is None and (version is None or python_version.release[:2]
+                                           == interp.python_version.release[:2])
+            label = "%s on %s" % ("CPython %s" % markers["python_version"],
+                                  platform or "this machine")
+            out.append(DownloadTarget(label, markers, tags, python_version, native))
+    return out
+
+
+def _copy_args(args, **changes):
+    import copy
+    one = copy.copy(args)
+    for name, value in changes.items():
+        setattr(one, name, value)
+    return one
+
+
+def _target_marker(target: DownloadTarget, targets) -> str | None:
+    """The marker that tells ``target`` apart from the other targets: only
+    the variables that differ between them (none for a single target)."""
+    keys = [k for k in ("python_version", "sys_platform", "platform_machine")
+            if len({t.markers.get(k) for t in targets}) > 1]
+    if not keys:
+        return None
+    return " and ".join("%s == '%s'" % (k, target.markers.get(k, "")) for k in keys)
+
+
+def _read_sdist_build_requires(path: str) -> list:
+    """``[build-system] requires`` of an sdist's pyproject.toml; setuptools'
+    legacy default when it has none (as pip and uv build it)."""
+    data = _read_sdist_member(path, "pyproject.toml")
+    if data is None:
+        return ["setuptools>=40.8.0"]
+    try:
+        doc = toml_loads(data.decode("utf-8"), filename=os.path.basename(path) + "/pyproject.toml")
+    except (InputError, UnicodeDecodeError):
+        return ["setuptools>=40.8.0"]
+    requires = (doc.get("build-system") or {}).get("requires")
+    return [str(r) for r in requires] if isinstance(requires, list) else ["setuptools>=40.8.0"]
+
+
+def pip_download(args, printer: Printer) -> int:
+    start = time.perf_counter()
+    # 1. Read what to download.
+    if not (args.package or args.requirement):
+        raise UsageError("nothing to download: name packages, or pass -r FILE")
+    sources = read_sources(args.requirement, constraints=args.constraint, overrides=args.override,
+                           extras=args.extra, all_extras=args.all_extras, groups=args.group,
+                           stdin=_stdin_text(list(args.requirement) + list(args.constraint)),
+                           requirements=args.package)
+    dest = os.path.abspath(args.dest)
+    cache = open_cache(args)
+    progress = ProgressReporter(printer)
+    client, db = open_registry(args, cache, sources, progress)
+    interp = (find_target(python=args.python, env=_env(args), cache=cache) if args.python
+              else Interpreter.query(sys.executable, cache))
+    targets = download_targets(args, interp)
+    builds = open_builds(args, cache, interp, client, db)
+    view = RegistryView(client, db, builds)
+    # 2. Resolve for every target (a foreign one takes wheels only, unless allowed).
+    resolved = _resolve_targets(args, sources, view, builds, db, targets, progress)
+    if args.include_build_deps:
+        _add_build_requirements(args, sources, view, builds, db, targets, resolved, progress)
+    progress.clear()
+    printer.info("Resolved %s for %s in %s" % (
+        plural(len(resolved), "package"), plural(len(targets), "target"),
+        format_duration(time.perf_counter() - start)))
+    if getattr(args, "report", None):
+        roots = {canonicalize_name(e.name) for e in sources.requirements if e.name}
+        _write_report(args, [ReportItem(entry["pin"], view.metadata(
+            entry["pin"].dist.file if entry["pin"].dist.file is not None else entry["pin"].dist),
+            entry["pin"].name in roots) for entry in resolved.values()], targets[0].markers)
+    if args.dry_run:
+        for entry in sorted(resolved.values(), key=lambda e: (e["pin"].name, str(e["pin"].version))):
+            for filename in sorted(entry["files"]):
+                printer.info("Would download %s" % filename)
+        return 0
+    # 3. Fetch each file once (the cache first), then lay it into DEST.
+    t1 = time.perf_counter()
+    got = _fetch_into(dest, resolved, db, builds.builder if args.build else None)
+    fetched = sum(1 for g in got.values() if g[2])
+    size = sum(os.path.getsize(os.path.join(dest, g[0])) for g in got.values())
+    printer.info("Downloaded %s (%s) to %s in %s%s" % (
+        plural(fetched, "file"), format_size(size), args.dest,
+        format_duration(time.perf_counter() - t1),
+        "; %s already there" % plural(len(got) - fetched, "file") if len(got) > fetched else ""))
+    # 4. The lock beside the files, naming them by path relative to DEST.
+    _write_download_locks(args, dest, resolved, got, targets, client)
+    return 0
+
+
+def _resolve_targets(args, sources, view, builds, db, targets, progress) -> dict:
+    """{(name, version): {"pin", "files": {filename: dist}, "targets": [DownloadTarget]}}."""
+    resolved = {}
+    explicit_binary = bool(_opt(args, "only_binary") or _opt(args, "no_binary"))
+    for target in targets:
+        one = args
+        if not target.native and not args.allow_sdists and not explicit_binary:
+            one = _copy_args(args, only_binary=[":all:"])
+        provider = make_provider(one, view, target.markers, target.tags, target.python_version,
+                                 sources, no_deps=args.no_deps)
+        roots = root_requirements(sources.requirements, target.markers, builds, db)
+        provider.editable_urls = editable_urls(roots, sources.requirements)
+        resolution = resolve(roots, provider, reporter=progress,
+                             constraints=_requirements_of(sources.constraints, target.markers),
+                             overrides=_requirements_of(sources.overrides, target.markers))
+        for pin in resolution:
+            _remember_pin(resolved, pin, target)
+    return resolved
+
+
+def _remember_pin(resolved: dict, pin, target) -> None:
+    entry = resolved.setdefault((pin.name, str(pin.version)), {"pin": pin, "files": {}, "targets": []})
+    if pin.dist.filename:
+        entry["files"][pin.dist.filename] = pin.dist
+    if target not in entry["targets"]:
+        entry["targets"].append(target)
+
+
+def _add_build_requirements(args, sources, view, builds, db, targets, resolved, progress) -> None:
+    """The build requirements of every sdist, resolved for each target it is
+    for (wheels only there too) and added: the offline side can build it."""
+    done = set()
+    for entry in list(resolved.values()):
+        for filename, dist in list(entry["files"].items()):
+            if dist.is_wheel or filename in done:
+                continue
+            done.add(filename)
+            requires = _read_sdist_build_requires(db.fetch_file(dist))
+            extra = Sources()
+            extra.requirements = [RequirementEntry(Requirement(r), source="build of %s" % entry["pin"].name)
+                                  for r in requires]
+            for target in entry["targets"]:
+                one = args if target.native or args.allow_sdists else _copy_args(args, only_binary=[":all:"])
+                provider = make_provider(one, view, target.markers, target.tags, target.python_version,
+                                         sources)
+                roots = root_requirements(extra.requirements, target.markers, builds, db)
+                for pin in resolve(roots, provider, reporter=progress):
+                    _remember_pin(resolved, pin, target)
+
+
+def _fetch_into(dest: str, resolved: dict, db, builder) -> dict:
+    """Every file of ``resolved`` in ``dest`` (verified; a file already there
+    with the right sha256 is kept, so a resumed run fetches only what is
+    missing): {filename resolved: (filename in dest, sha256, fetched now)},
+    on the pool. With a ``builder``, an sdist for this machine becomes its wheel."""
+    os.makedirs(dest, exist_ok=True)
+    jobs = []
+    for entry in resolved.values():
+        for filename, dist in entry["files"].items():
+            native = any(t.native for t in entry["targets"])
+            jobs.append((filename, dist, builder if (native and not dist.is_wheel) else None))
+    pool = thread_pool()
+    futures = {filename: pool.submit(_fetch_one, dest, filename, dist, db, builder)
+               for filename, dist, builder in jobs}
+    return {filename: fut.result() for filename, fut in futures.items()}
+
+
+def _fetch_one(dest: str, filename: str, dist, db, builder) -> list:
+    check_cancelled()
+    target = os.path.join(dest, filename)
+    want = (dist.file.hashes.get("sha256") if dist.file is not None else None)
+    if builder is None and os.path.isfile(target) and want and hash_file(target)["sha256"] == want:
+        return filename, want, False
+    path = db.fetch_file(dist)
+    sha = want or hash_file(path)["sha256"]
+    if builder is not None:   # --build: the wheel built from it, for this machine
+        wheel = builder.build_wheel(path)
+        _check_built_wheel(dist, wheel)
+        path, filename = wheel, os.path.basename(wheel)
+        target, sha = os.path.join(dest, filename), hash_file(wheel)["sha256"]
+    if os.path.lexists(target):
+        os.unlink(target)
+    link_or_copy(path, target, "copy")
+    return filename, sha, True
+
+
+def _write_download_locks(args, dest, resolved, got, targets, client) -> None:
+    """requirements.txt (``--no-index --find-links .`` and a pin with every
+    file's hash, a marker when the targets differ) and/or pylock.toml, in DEST."""
+    formats = {"requirements": ["requirements.txt"], "pylock": ["pylock.toml"],
+               "both": ["requirements.txt", "pylock.toml"]}[args.lock_format]
+    entries = sorted(resolved.values(), key=lambda e: (e["pin"].name, str(e["pin"].version)))
+    if "requirements.txt" in formats:
+        lines = ["# Written by puffin.py pip-download: install with", "#    puffin.py pip-sync "
+                 "requirements.txt --offline", "--no-index", "--find-links .", ""]
+        for e in entries:
+            marker = None
+            if len(e["targets"]) < len(targets):
+                markers = sorted({_target_marker(t, targets) for t in e["targets"]})
+                marker = " or ".join("(%s)" % m for m in markers) if len(markers) > 1 else markers[0]
+            hashes = sorted({got[f][1] for f in e["files"] if f in got})
+            line = "%s==%s" % (e["pin"].name, e["pin"].version) + (" ; %s" % marker if marker else "")
+            lines.append(" \\\n    ".join([line] + ["--hash=sha256:%s" % h for h in hashes]))
+        atomic_write_text(os.path.join(dest, "requirements.txt"), "\n".join(lines) + "\n")
+    if "pylock.toml" in formats:
+        files, markers = {}, {}
+        for e in entries:
+            key = (e["pin"].name, str(e["pin"].version))
+            files[key] = [IndexFile(got[f][0], path_to_file_url(os.path.join(dest, got[f][0])),
+                                    {"sha256": got[f][1]}, size=os.path.getsize(os.path.join(dest, got[f][0])))
+                          for f in sorted(e["files"]) if f in got]
+            if len(e["targets"]) < len(targets):
+                found = sorted({_target_marker(t, targets) for t in e["targets"]})
+                markers[key] = " or ".join("(%s)" % m for m in found) if len(found) > 1 else found[0]
+        text = format_pylock([e["pin"] for e in entries], requires_python=None, index_url=None,
+                             files_by_name=files, relative_to=dest, markers=markers)
+        atomic_write_text(os.path.join(dest, "pylock.toml"), text)
 
 
 # ---- looking at an environment --------------------------------------------------------------
@@ -16650,6 +16887,7 @@ COMMANDS = {
     "venv": venv_command,
     "cache": cache_command,
     "index": index_command,
+    "pip-download": pip_download,
 }
 
 
@@ -16716,7 +16954,7 @@ def _add_index(p) -> None:
     g.add_argument("--refresh-package", action="append", default=[], help="revalidate this package's pages")
 
 
-def _add_resolver(p, install: bool) -> None:
+def _add_resolver(p, install: bool, targets: str = "store") -> None:
     g = p.add_argument_group("resolver options")
     g.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                    help="constrain versions with this file (repeatable)")
@@ -16731,8 +16969,11 @@ def _add_resolver(p, install: bool) -> None:
     g.add_argument("--pre", action="store_true", help="same as --prerelease allow")
     g.add_argument("--exclude-newer", default=None, metavar="DATE",
                    help="ignore files uploaded after this date (RFC 3339, or YYYY-MM-DD)")
-    g.add_argument("--python-version", default=None, help="resolve for this Python version (X.Y or X.Y.Z)")
-    g.add_argument("--python-platform", default=None, help="resolve for this platform (linux, macos, windows, or a target triple)")
+    many = " (repeatable: one run for several targets)" if targets == "append" else ""
+    g.add_argument("--python-version", action=targets, default=[] if many else None,
+                   help="resolve for this Python version (X.Y or X.Y.Z)" + many)
+    g.add_argument("--python-platform", action=targets, default=[] if many else None,
+                   help="resolve for this platform (linux, macos, windows, or a target triple)" + many)
     g.add_argument("-U", "--upgrade", action="store_true", help="ignore pinned or installed versions")
     g.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
                    help="ignore the pinned or installed version of NAME (repeatable)")
@@ -16885,6 +17126,27 @@ def build_parser(only: str | None = None):
     p.add_argument("--allow-existing", action="store_true",
                    help="keep an environment that is already at PATH, with its packages")
     _add_index(p)
+
+    p = cmd("pip-download", "Resolve, then download every file into a folder (a wheelhouse)")
+    p.add_argument("package", nargs="*", help="requirements to download")
+    p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+                   help="download what this requirements file, pyproject.toml or pylock.toml lists")
+    p.add_argument("-d", "--dest", "--dest-dir", dest="dest", default=".", metavar="DIR",
+                   help="the folder to fill (default: the current folder)")
+    _add_resolver(p, install=False, targets="append")
+    _add_index(p)
+    p.add_argument("--python", "-p", dest="python", default=None, help="resolve for this interpreter")
+    p.add_argument("--allow-sdists", action="store_true",
+                   help="take sdists for another platform's target too (default: wheels only)")
+    p.add_argument("--build", action="store_true",
+                   help="build the sdists for this machine into wheels")
+    p.add_argument("--include-build-deps", action="store_true",
+                   help="also download every sdist's build requirements, for offline builds")
+    p.add_argument("--lock-format", choices=("requirements", "pylock", "both"), default="requirements",
+                   help="the lock written beside the files (default: requirements.txt)")
+    p.add_argument("--dry-run", action="store_true", help="say what would be downloaded, download nothing")
+    p.add_argument("--report", metavar="FILE", default=None,
+                   help="write pip's JSON installation report (version 1) to FILE (- for stdout)")
 
     p = cmd("index", "Write a static simple index (PEP 503/691) for a folder of wheels and sdists")
     p.add_argument("folder", help="the folder of wheels and sdists; the index goes into FOLDER/simple")
