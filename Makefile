@@ -58,25 +58,29 @@ _which:
 	@echo "$(call find_python,$(V))"
 
 # The whole suite under every CPython 3.9-3.13 found (fails if neither 3.9 nor
-# 3.13 is there); the live tests, which talk to the real index, run once, under
-# the newest one.
+# 3.13 is there); the live tests, which talk to the real index, and the `once`
+# tests (signals, kills, racing processes: the process, not the interpreter)
+# run once, under the newest one. PUFFIN_TEST_BYTECODE: the tests' many short
+# puffin.py runs start from bytecode compiled once per interpreter (see
+# tests/support.py), not from the script compiled anew each time.
 test: setup $(UV_STAMP)
 	@set -e; ran=""; last=""; \
 	if [ ! -x $(BUILD)/venv-3.9/bin/python ] && [ ! -x $(BUILD)/venv-3.13/bin/python ]; then \
 	  echo "test: neither CPython 3.9 nor 3.13 was found"; exit 1; fi; \
+	rm -rf $(BUILD)/test-bytecode; export PUFFIN_TEST_BYTECODE=$(abspath $(BUILD))/test-bytecode; \
 	for v in $(TEST_VERSIONS); do \
 	  [ -x $(BUILD)/venv-$$v/bin/python ] || continue; \
 	  echo "=== CPython $$v ==="; \
-	  $(BUILD)/venv-$$v/bin/python -m pytest -q -p no:cacheprovider -m "not live" tests $(PYTEST_ARGS); \
+	  $(BUILD)/venv-$$v/bin/python -m pytest -q -p no:cacheprovider -m "not live and not once" tests $(PYTEST_ARGS); \
 	  ran="$$ran $$v"; last=$$v; \
 	done; \
-	echo "=== CPython $$last: live tests ==="; \
-	$(BUILD)/venv-$$last/bin/python -m pytest -q -p no:cacheprovider -m live tests $(PYTEST_ARGS); \
-	echo "suite passed under CPython:$$ran (live tests under $$last)"
+	echo "=== CPython $$last: process-level and live tests ==="; \
+	$(BUILD)/venv-$$last/bin/python -m pytest -q -p no:cacheprovider -m "once or live" tests $(PYTEST_ARGS); \
+	echo "suite passed under CPython:$$ran (process-level and live tests under $$last)"
 
 # One interpreter, no live tests: the quick loop while working.
 test-fast: setup
-	$(BUILD)/venv-3.11/bin/python -m pytest -q -x -m "not live" tests $(PYTEST_ARGS)
+	PUFFIN_TEST_BYTECODE=$(abspath $(BUILD))/test-bytecode $(BUILD)/venv-3.11/bin/python -m pytest -q -x -m "not live" tests $(PYTEST_ARGS)
 
 test-live: setup $(UV_STAMP)
 	$(BUILD)/venv-3.11/bin/python -m pytest -q -m live tests $(PYTEST_ARGS)

@@ -41,14 +41,13 @@ if __name__ == "__main__":
         print("puffin.py " + __version__)
         raise SystemExit(0)
 
+import _thread
 import errno
-import functools
 import io
 import itertools
 import os
 import stat
 import sys
-import threading
 import time
 
 
@@ -71,6 +70,8 @@ class _LazyModule:
 
 re = _LazyModule("re")
 json = _LazyModule("json")
+threading = _LazyModule("threading")   # locks come from _thread; threads start later
+functools = _LazyModule("functools")   # (with collections: 3 ms of start-up)
 
 
 # =============================================================================
@@ -189,7 +190,7 @@ class CacheError(PuffinError):
 # ---- warnings and printing --------------------------------------------------
 
 _WARNINGS: list = []          # every distinct warning of this process, in order
-_WARN_LOCK = threading.Lock()
+_WARN_LOCK = _thread.allocate_lock()
 
 
 def warn_user(message: str) -> None:
@@ -205,6 +206,21 @@ def warn_user(message: str) -> None:
     _PRINTER.warn(message)
 
 
+_BOOLEANS = {"1": True, "true": True, "t": True, "yes": True, "y": True, "on": True,
+             "0": False, "false": False, "f": False, "no": False, "n": False, "off": False}
+
+
+def parse_bool(value, where: str) -> bool:
+    """The one reading of a boolean from the environment or a configuration
+    file: 1/0, true/false, yes/no, on/off (and t/f, y/n), any case; anything
+    else is a usage error naming ``where``."""
+    word = str(value).strip().lower()
+    if word in _BOOLEANS:
+        return _BOOLEANS[word]
+    raise UsageError("%s=%r is not a boolean" % (where, value),
+                     hint="use 1 or 0, true or false, yes or no, on or off")
+
+
 class Printer:
     """Where user-facing lines go. Data (compile output, freeze) goes to stdout,
     everything else (summaries, warnings, progress) to stderr, as uv does."""
@@ -214,7 +230,7 @@ class Printer:
         self.verbose = verbose
         self._out = out
         self._err = err
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
 
     @property
     def err_stream(self):
@@ -351,6 +367,64 @@ def _lazy_re(pattern: str, flags: int = 0):
     return r
 
 
+# ---- settings (the table of them is in section 13) -------------------------
+
+class Setting(Value):
+    """One option's other sources: ``kind`` (str, path, list, bool, float, int),
+    environment variables best first, pip.conf's key, uv.toml's key."""
+
+    __slots__ = ("dest", "kind", "env", "pip", "uv")
+
+    def __init__(self, dest, kind, env=(), pip=None, uv=None):
+        self.dest, self.kind, self.env, self.pip, self.uv = dest, kind, tuple(env), pip, uv
+
+
+# Not options of a command, read where they are used (same rules):
+CONCURRENCY = Setting("concurrency", "int", ("PUFFIN_CONCURRENCY", "UV_CONCURRENT_DOWNLOADS"))
+
+
+def _setting_value(setting: Setting, raw, where: str, pips: bool = False):
+    """A raw value (a string from the environment or pip.conf, or a TOML value)
+    converted to the option's kind; UsageError naming ``where`` if it is not one.
+    ``pips``: the value is pip's (PIP_* or pip.conf)."""
+    kind = setting.kind
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        value = parse_bool(raw, where)
+        # pip disables its cache for any valid PIP_NO_CACHE_DIR, "false" included
+        return True if pips and setting.dest == "no_cache" else value
+    if where in ("UV_INDEX", "UV_DEFAULT_INDEX"):   # uv's `name=url` entries: the URL
+        raw = " ".join(_lazy_re(r"^[A-Za-z0-9_.-]+=(?=[A-Za-z][A-Za-z0-9+.-]*://)").sub("", v)
+                       for v in str(raw).split())
+    if kind == "list":
+        if isinstance(raw, (list, tuple)):
+            return [str(v) for v in raw]
+        sep = "," if where.startswith("UV_FIND_LINKS") else None
+        return [v.strip() for v in str(raw).split(sep) if v.strip()]
+    if kind in ("float", "int"):
+        try:
+            value = (float if kind == "float" else int)(str(raw).strip())
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise UsageError("%s=%r is not a positive number" % (where, raw))
+        return value
+    if not isinstance(raw, str) or not raw.strip():
+        raise UsageError("%s=%r is not a %s" % (where, raw, "path" if kind == "path" else "string"))
+    return os.path.expanduser(raw.strip()) if kind == "path" else raw.strip()
+
+
+def setting_from_env(env, setting: Setting):
+    """(value, variable) of the first of the setting's variables that is set
+    (an empty one is unset), or (None, None)."""
+    for name in setting.env:
+        raw = env.get(name)
+        if raw is not None and raw.strip() != "":
+            return _setting_value(setting, raw, name, name.startswith("PIP_")), name
+    return None, None
+
+
 # ---- tracing ----------------------------------------------------------------
 
 class _NullSpan:
@@ -403,11 +477,11 @@ class Tracer:
     def __init__(self):
         self.events: list = []
         self.origin = time.perf_counter_ns()
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
         self.thread_names: dict = {}
 
     def record(self, name: str, start: int, end: int, args: dict) -> None:
-        tid = threading.get_ident()
+        tid = _thread.get_ident()
         ev = {"name": name, "ph": "X", "pid": os.getpid(), "tid": tid,
               "ts": (start - self.origin) / 1000.0, "dur": (end - start) / 1000.0}
         if args:
@@ -468,7 +542,7 @@ def atomic_write(path: str, data: bytes) -> None:
         return
     d = os.path.dirname(path) or "."
     os.makedirs(d, exist_ok=True)
-    tmp = os.path.join(d, ".tmp-%d-%d-%s" % (os.getpid(), threading.get_ident(),
+    tmp = os.path.join(d, ".tmp-%d-%d-%s" % (os.getpid(), _thread.get_ident(),
                                              os.path.basename(path)))
     try:
         with open(tmp, "wb") as f:
@@ -491,13 +565,13 @@ class FileLock:
     ``with`` block; other processes (and threads) block until it is released."""
 
     _thread_locks: dict = {}
-    _guard = threading.Lock()
+    _guard = _thread.allocate_lock()
 
     def __init__(self, path: str):
         self.path = path
         self._fd = None
         with FileLock._guard:
-            self._tlock = FileLock._thread_locks.setdefault(os.path.abspath(path), threading.RLock())
+            self._tlock = FileLock._thread_locks.setdefault(os.path.abspath(path), _thread.RLock())
 
     def __enter__(self):
         self._tlock.acquire()
@@ -589,7 +663,7 @@ def _replace_with(dst: str, make) -> None:
         return
     except FileExistsError:
         pass
-    tmp = "%s.puffin-%d" % (dst, threading.get_ident())
+    tmp = "%s.puffin-%d" % (dst, _thread.get_ident())
     make(tmp)
     os.replace(tmp, dst)
     if os.path.lexists(tmp):  # rename(2) does nothing when both are links to one file
@@ -633,7 +707,24 @@ class Interrupted(BaseException):
         self.exit_code = 128 + signum
 
 
-CANCEL = threading.Event()     # set by the first signal: no new work starts
+class _Flag:
+    """A flag threads read and the signal handler sets (``threading.Event``
+    without ``wait``, which nothing here needs: no import of threading at start)."""
+
+    def __init__(self):
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def clear(self) -> None:
+        self._set = False
+
+    def is_set(self) -> bool:
+        return self._set
+
+
+CANCEL = _Flag()               # set by the first signal: no new work starts
 _SIGNALS: list = []            # the signals received, in order
 _ACTING = {"depth": 0, "started": False, "finished": False}
 
@@ -679,7 +770,7 @@ def reset_cancellation() -> None:
 
 
 _CHILDREN: set = set()
-_CHILDREN_LOCK = threading.Lock()
+_CHILDREN_LOCK = _thread.allocate_lock()
 
 
 def run_child(args, *, input=None, **kwargs):  # noqa: A002 - subprocess's own name
@@ -734,7 +825,7 @@ class OnceMap:
     exception; later callers get the stored result at once."""
 
     def __init__(self):
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._done: dict = {}
         self._pending: dict = {}
 
@@ -778,7 +869,7 @@ class OnceMap:
 
 
 _POOL = None
-_POOL_LOCK = threading.Lock()
+_POOL_LOCK = _thread.allocate_lock()
 
 
 def thread_pool():
@@ -790,7 +881,7 @@ def thread_pool():
             if _POOL is None:
                 from concurrent.futures import ThreadPoolExecutor
                 try:
-                    n = int(os.environ.get("PUFFIN_CONCURRENCY", "") or 16)
+                    n = setting_from_env(os.environ, CONCURRENCY)[0] or 16
                 except ValueError:
                     n = 16
                 _POOL = ThreadPoolExecutor(max_workers=max(1, n), thread_name_prefix="puffin")
@@ -871,7 +962,6 @@ _STD_VERSION_PATTERN = r"""
     )?+
 """
 
-@functools.lru_cache(maxsize=None)
 def _std_possessive(pattern: str) -> str:
     """``pattern`` without possessive quantifiers where this interpreter lacks
     them or has them broken (before CPython 3.11.5), as packaging does."""
@@ -3182,7 +3272,8 @@ def compatible_tags(info: dict) -> list:
     ([1, 2] or None), ``elf_armhf``/``elf_i686`` (the executable's ELF header),
     ``manylinux_compatible`` (verdicts of a ``_manylinux`` module, or None),
     ``macos_version`` and ``macos_arch`` on macOS, ``PYEMSCRIPTEN_PLATFORM_VERSION``
-    on Emscripten. The order is exactly packaging.tags.sys_tags() of the newest
+    on Emscripten; ``platforms`` and ``abis``, when present, replace the ones
+    these would give (pip's ``--platform`` and ``--abi``). The order is exactly packaging.tags.sys_tags() of the newest
     packaging for that Python (see `_packaging_26_3_rules`): cpython_tags (or
     generic_tags), then compatible_tags. Pure: no I/O, so it also serves
     ``--python-platform``.
@@ -3190,11 +3281,12 @@ def compatible_tags(info: dict) -> list:
     py = _python_version(info)
     name = info.get("implementation_name") or "cpython"
     short = _INTERPRETER_SHORT_NAMES.get(name) or name
-    platforms = _platform_tags(info, py)
+    platforms = list(info["platforms"]) if info.get("platforms") else _platform_tags(info, py)
+    given_abis = info.get("abis")
     tags = []
     if short == "cp":
         interp = "cp" + _nodot(py)
-        abis = [a for a in _cpython_abis(info, py) if a not in ("abi3", "none")]
+        abis = [a for a in (given_abis or _cpython_abis(info, py)) if a not in ("abi3", "none")]
         for abi in abis:
             tags.extend("%s-%s-%s" % (interp, abi, p) for p in platforms)
         threaded = bool(_lazy_re(r"cp\d+(.*)").match(abis[0]).group(1).count("t")) if abis else False
@@ -3211,7 +3303,7 @@ def compatible_tags(info: dict) -> list:
     else:
         nodot = info.get("py_version_nodot") or _nodot(py)
         interp = "%s%s" % (short, nodot)
-        abis = _generic_abis(info, py)
+        abis = list(given_abis) if given_abis else _generic_abis(info, py)
         if "none" not in abis:
             abis.append("none")
         for abi in abis:
@@ -3219,6 +3311,7 @@ def compatible_tags(info: dict) -> list:
         any_interp = "pp3" if short == "pp" else None
     for version in _py_interpreter_range(py):
         tags.extend("%s-none-%s" % (version, p) for p in platforms)
+    any_interp = info.get("any_interpreter", any_interp)
     if any_interp:
         tags.append("%s-none-any" % any_interp)
     tags.extend("%s-none-any" % v for v in _py_interpreter_range(py))
@@ -3333,6 +3426,71 @@ def platform_markers(platform_name: str, base: dict, env=None) -> dict:
         platform_release=info.get("platform_release", ""),
         platform_version=info.get("platform_version", ""))
     return out
+
+
+def pip_platforms(platforms, python_version=None) -> list:
+    """pip's ``--platform`` values, expanded as pip does: manylinux2014 also
+    takes manylinux2010 and manylinux1 (x86_64, i686), manylinux2010 takes
+    manylinux1, ``macosx_X_Y_ARCH`` takes every older macOS and the arches
+    that run there; anything else is one tag as given."""
+    out = []
+    for given in platforms:
+        prefix, _, arch = given.partition("_")
+        m = _lazy_re(r"^(macosx)_(\d+)_(\d+)_(.+)$").match(given)
+        if m:
+            expanded = mac_platforms((int(m.group(2)), int(m.group(3))), m.group(4), python_version)
+        elif prefix == "manylinux2014" and arch in ("i686", "x86_64"):
+            expanded = [given, "manylinux2010_" + arch, "manylinux1_" + arch]
+        elif prefix == "manylinux2010":
+            expanded = [given, "manylinux1_" + arch]
+        else:
+            expanded = [given]
+        out.extend(p for p in expanded if p not in out)
+    return out
+
+
+_PIP_IMPLEMENTATIONS = {"cp": ("cpython", "CPython"), "pp": ("pypy", "PyPy"),
+                        "ip": ("ironpython", "IronPython"), "jy": ("jython", "Jython")}
+
+
+def pip_target(info: dict, markers: dict, platforms, implementation, abis):
+    """Tag inputs and markers for pip's ``--platform`` (repeatable: one target
+    taking any of them), ``--implementation`` (cp, pp, ip, jy, py) and ``--abi``.
+    pip keeps this machine's markers; the markers here follow the first
+    platform tag where it names a system (manylinux, musllinux, linux, macosx,
+    win), so the dependencies resolved are the target's."""
+    info, markers = dict(info), dict(markers)
+    py = tuple(info.get("python_version") or sys.version_info[:2])
+    if platforms:
+        info["platforms"] = pip_platforms(platforms, py)
+        first = platforms[0]
+        m = _lazy_re(r"^(?:many|musl)?linux(?:\d+|_\d+_\d+)?_(.+)$").match(first)
+        system = machine = None
+        if m:
+            system, sys_platform, machine = "Linux", "linux", m.group(1)
+        elif first.startswith("macosx_"):
+            system, sys_platform, machine = "Darwin", "darwin", first.rsplit("_", 1)[-1]
+            machine = {"universal2": "arm64", "intel": "x86_64"}.get(machine, machine)
+        elif first.startswith("win"):
+            system, sys_platform = "Windows", "win32"
+            machine = {"win32": "x86", "win_amd64": "AMD64", "win_arm64": "ARM64"}.get(first, "AMD64")
+        if system:
+            markers.update(os_name="nt" if system == "Windows" else "posix", sys_platform=sys_platform,
+                           platform_system=system, platform_machine=machine,
+                           platform_release="", platform_version="")
+    if implementation:
+        if implementation not in _PIP_IMPLEMENTATIONS and implementation != "py":
+            raise UsageError("invalid --implementation %r" % implementation,
+                             hint="use cp, pp, ip, jy or py, as pip does")
+        full, pretty = _PIP_IMPLEMENTATIONS.get(implementation, ("python", ""))
+        info["implementation_name"] = full
+        # pip's compatible tags end with IMPL+VERSION-none-any (pp39, not pp3)
+        info["any_interpreter"] = "%s%s" % (implementation, _nodot(py[:2]))
+        if pretty:
+            markers.update(implementation_name=full, platform_python_implementation=pretty)
+    if abis:
+        info["abis"] = [a for v in abis for a in v.split(",") if a]
+    return info, markers
 
 
 class TagPriority:
@@ -4216,8 +4374,9 @@ class Cache:
     wait for running installs and no install starts while they run (as uv).
     """
 
-    def __init__(self, root: str | None = None, *, temporary: bool = False):
+    def __init__(self, root: str | None = None, *, temporary: bool = False, chosen: bool = True):
         self.temporary = temporary
+        self.chosen = chosen   # False: the default folder, replaced by a temporary one if unusable
         if temporary:
             import tempfile
             import atexit
@@ -4227,7 +4386,7 @@ class Cache:
             root = default_cache_dir()
         self.root = os.path.abspath(os.path.expanduser(root))
         self._ready = False
-        self._ready_lock = threading.Lock()
+        self._ready_lock = _thread.allocate_lock()
         self._lock_fd = None
         self._exclusive = False
 
@@ -4238,7 +4397,10 @@ class Cache:
         ``--cache-dir``, then ``PUFFIN_CACHE_DIR``/XDG/home (see default_cache_dir)."""
         if no_cache:
             return cls(temporary=True)
-        return cls(cache_dir or default_cache_dir(env))
+        if cache_dir:
+            return cls(cache_dir)
+        env = os.environ if env is None else env
+        return cls(default_cache_dir(env), chosen=bool(env.get("PUFFIN_CACHE_DIR")))
 
     @property
     def dir(self) -> str:
@@ -4253,19 +4415,33 @@ class Cache:
             if self._ready:
                 return
             try:
-                os.makedirs(self.root, exist_ok=True)
-                tag = os.path.join(self.root, "CACHEDIR.TAG")
-                if not os.path.exists(tag):
-                    atomic_write(tag, _CACHEDIR_TAG)
-                ignore = os.path.join(self.root, ".gitignore")
-                if not os.path.exists(ignore):
-                    atomic_write(ignore, b"*\n")
-                if not self.temporary:
-                    self._hold(shared=True)
+                self._make_root()
             except OSError as e:
-                raise CacheError("cannot use the cache folder %s: %s" % (self.root, e),
-                                 hint="pass --cache-dir DIR or --no-cache")
+                if self.chosen or self.temporary:
+                    raise CacheError("cannot use the cache folder %s: %s" % (self.root, e),
+                                     hint="pass --cache-dir DIR or --no-cache")
+                # The default folder under a read-only or foreign HOME (a container's
+                # non-root user): this run works from a temporary cache instead.
+                import tempfile
+                import atexit
+                warn_user("cannot use the cache folder %s (%s): this run uses a temporary cache; "
+                          "set PUFFIN_CACHE_DIR or --cache-dir to keep one"
+                          % (self.root, e.strerror or e))
+                self.root, self.temporary = tempfile.mkdtemp(prefix="puffin-cache-"), True
+                atexit.register(remove_tree, self.root)
+                self._make_root()
             self._ready = True
+
+    def _make_root(self) -> None:
+        os.makedirs(self.root, exist_ok=True)
+        tag = os.path.join(self.root, "CACHEDIR.TAG")
+        if not os.path.exists(tag):
+            atomic_write(tag, _CACHEDIR_TAG)
+        ignore = os.path.join(self.root, ".gitignore")
+        if not os.path.exists(ignore):
+            atomic_write(ignore, b"*\n")
+        if not self.temporary:
+            self._hold(shared=True)
 
     def _hold(self, shared: bool, on_wait=None) -> None:
         """Take the cache-wide lock, shared (a user) or exclusive (a cleaner);
@@ -4433,14 +4609,20 @@ class Cache:
                     _count_and_remove(path, stats)
         return stats
 
-    def prune(self) -> dict:
+    def prune(self, ci: bool = False) -> dict:
         """Remove what no current puffin.py reads: buckets of other versions or
         unknown names, temporary files left by crashed writers, stale lock files
-        and empty folders. Returns ``{"entries": n, "files": n, "bytes": n}``."""
+        and empty folders. ``ci`` (as ``uv cache prune --ci``): also what the
+        index gives again at network speed (downloaded wheels and sdists,
+        unzipped wheels), keeping the wheels built from source, which are slow
+        to make again, and the small pages and metadata.
+        Returns ``{"entries": n, "files": n, "bytes": n}``."""
         stats = {"entries": 0, "files": 0, "bytes": 0}
         if not os.path.isdir(self.root):
             return stats
         keep = set(CacheBucket.ALL) | {"CACHEDIR.TAG", ".gitignore", ".lock"}
+        if ci:
+            keep -= {CacheBucket.WHEELS, CacheBucket.SDISTS, CacheBucket.ARCHIVE}
         for name in os.listdir(self.root):
             if name not in keep:
                 _count_and_remove(os.path.join(self.root, name), stats)
@@ -5103,7 +5285,11 @@ def _interpreter_cache_key(path: str):
     script = "%08x" % zlib.crc32(_QUERY_SCRIPT.encode("utf-8"))
     raw = ("%s\0%s" % (path, real)).encode("utf-8", "surrogateescape")
     key = "%08x%08x.json" % (zlib.crc32(raw), zlib.adler32(raw))
-    stamp = "%s:%d:%d:%s:%s:%d" % (real, st.st_mtime_ns, st.st_size, cfg_mtime, script, _QUERY_VERSION)
+    # The user scheme (--user) follows HOME and PYTHONUSERBASE: an answer found
+    # under another user's HOME (a container run with another user) is asked again.
+    user = "%s:%s:%s" % tuple(os.environ.get(n, "") for n in ("HOME", "PYTHONUSERBASE", "APPDATA"))
+    stamp = "%s:%d:%d:%s:%s:%d:%s" % (real, st.st_mtime_ns, st.st_size, cfg_mtime, script,
+                                      _QUERY_VERSION, user)
     return key, stamp
 
 
@@ -5279,8 +5465,9 @@ def create_venv(path: str, interpreter: "Interpreter", *, seed: bool = False,
     An existing venv at ``path`` is refused (``existing="refuse"``), emptied
     first (``"clear"``) or kept with its packages (``"allow"``: its interpreter
     links, pyvenv.cfg and activate scripts are written anew); any other
-    non-empty directory is refused. ``seed`` installs pip with the target's
-    ``ensurepip``.
+    non-empty directory is refused. ``seed`` marks it as seeded (the venv
+    command then installs the seed packages through puffin.py itself);
+    ``seed="ensurepip"`` installs pip with the target's ``ensurepip`` as well.
     """
     root = os.path.abspath(path)
     with span("venv.create", path=root):
@@ -5298,12 +5485,12 @@ def create_venv(path: str, interpreter: "Interpreter", *, seed: bool = False,
                 not os.path.lexists(os.path.join(root, "lib64")):
             os.symlink("lib", os.path.join(root, "lib64"))   # as CPython's venv does
         _link_pythons(bin_dir, base_exe, interpreter)
-        _write_pyvenv_cfg(root, base_exe, interpreter, prompt, system_site_packages)
+        _write_pyvenv_cfg(root, base_exe, interpreter, prompt, system_site_packages, seed=bool(seed))
         name = os.path.basename(root)
         _write_activate_scripts(root, bin_dir, interpreter, prompt if prompt is not None else name)
         atomic_write_text(os.path.join(root, ".gitignore"), "# Created by puffin.py\n*\n")
         venv_python = os.path.join(bin_dir, "python")
-        if seed:
+        if seed == "ensurepip":
             _seed_pip(venv_python)
     return Interpreter.query(venv_python)
 
@@ -5385,7 +5572,7 @@ def _link_pythons(bin_dir: str, base_exe: str, interpreter: "Interpreter") -> No
                 os.symlink("python", link)
 
 
-def _write_pyvenv_cfg(root, base_exe, interpreter, prompt, system_site_packages) -> None:
+def _write_pyvenv_cfg(root, base_exe, interpreter, prompt, system_site_packages, seed=False) -> None:
     lines = [
         "home = %s" % os.path.dirname(base_exe),
         "implementation = %s" % {"cpython": "CPython", "pypy": "PyPy"}.get(
@@ -5395,6 +5582,8 @@ def _write_pyvenv_cfg(root, base_exe, interpreter, prompt, system_site_packages)
         "executable = %s" % os.path.realpath(base_exe),
         "puffin = %s" % __version__,
     ]
+    if seed:   # pip-sync keeps the seed packages of an environment seeded on purpose
+        lines.append("seed = true")
     if prompt is not None:
         lines.append("prompt = %s" % prompt)
     atomic_write_text(os.path.join(root, "pyvenv.cfg"), "\n".join(lines) + "\n")
@@ -6745,7 +6934,20 @@ def read_pylock(display: str, path: str | None = None, *, sources: Sources | Non
     s.files.append(display)
     for package in packages:
         s.requirements.append(_req_pylock_entry(pp, package, s))
+    if packages and all(_pylock_is_local(p) for p in packages):
+        # every file is beside the lock (a wheelhouse's, written by pip-download):
+        # nothing here comes from an index, so none is asked, as with `--no-index`
+        s.no_index = True
     return s
+
+
+def _pylock_is_local(package: dict) -> bool:
+    """A lock entry whose files are all given by ``path``, naming no index."""
+    if package.get("index"):
+        return False
+    tables = list(package.get("wheels") or []) + [package.get(k) for k in ("sdist", "archive", "directory")]
+    tables = [t for t in tables if isinstance(t, dict)]
+    return bool(tables) and all(t.get("path") and not t.get("url") for t in tables)
 
 
 def _req_pylock_entry(pp, package: dict, s: Sources) -> RequirementEntry:
@@ -7771,7 +7973,7 @@ class SchemeDestination(Destination):
         """Stream a zip member to a new file next to ``target``, then rename over."""
         import hashlib
         import base64
-        tmp = "%s.puffin-%d-%d" % (target, os.getpid(), threading.get_ident())
+        tmp = "%s.puffin-%d-%d" % (target, os.getpid(), _thread.get_ident())
         h, size = hashlib.sha256(), 0
         try:
             with source.open(member.path) as src, open(tmp, "wb") as dst:
@@ -9189,7 +9391,7 @@ class DnsCache:
         self.lookups: dict = {}
         self._answers: dict = {}
         self._locks: dict = {}
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
 
     def resolve(self, host: str, port: int) -> list:
         key = (host, port)
@@ -9197,7 +9399,7 @@ class DnsCache:
         if found is not None:
             return found
         with self._lock:
-            lock = self._locks.setdefault(key, threading.Lock())
+            lock = self._locks.setdefault(key, _thread.allocate_lock())
         with lock:
             found = self._answers.get(key)
             if found is None:
@@ -9278,7 +9480,7 @@ class _HostPool:
 
     def __init__(self, size: int):
         self.idle: list = []
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
         self.slots = threading.BoundedSemaphore(size)
 
 
@@ -9356,9 +9558,13 @@ class HttpClient:
     def __init__(self, *, timeout: float | None = None, retries: int = DEFAULT_HTTP_RETRIES,
                  backoff: float = 0.5, pool_size: int | None = None, cert: str | None = None,
                  trusted_hosts=(), offline: bool = False, env=None, dns: DnsCache | None = None,
-                 netrc: bool = True, max_retry_after: float = 60.0):
+                 netrc: bool = True, max_retry_after: float = 60.0, keyring: str | None = None):
         env = os.environ if env is None else env
         self.env = env
+        # pip's and uv's --keyring-provider: "subprocess" asks the `keyring`
+        # command (pip's "auto" and "import" do the same here: nothing is imported)
+        self.keyring = keyring if keyring in ("subprocess", "auto", "import") else None
+        self._keyring_done: dict = {}
         if timeout is not None and not 0 < timeout < float("inf"):  # also NaN
             raise UsageError("--timeout must be a positive number of seconds, not %s" % _fmt_num(timeout))
         self.timeout = timeout if timeout is not None else _env_timeout(env)
@@ -9367,7 +9573,7 @@ class HttpClient:
         self.max_retry_after = max_retry_after
         if pool_size is None:
             try:
-                pool_size = int(env.get("PUFFIN_CONCURRENCY", "") or 16)
+                pool_size = setting_from_env(env, CONCURRENCY)[0] or 16
             except ValueError:
                 pool_size = 16
         self.pool_size = max(1, pool_size)
@@ -9378,11 +9584,11 @@ class HttpClient:
         self.use_netrc = netrc
         self.stats = {"requests": 0, "connections": 0, "retries": 0, "bytes": 0}
         self.connections_by_host: dict = {}
-        self._stats_lock = threading.Lock()
+        self._stats_lock = _thread.allocate_lock()
         self._pools: dict = {}
-        self._pools_lock = threading.Lock()
+        self._pools_lock = _thread.allocate_lock()
         self._ssl = {}
-        self._ssl_lock = threading.Lock()
+        self._ssl_lock = _thread.allocate_lock()
         self._credentials: dict = {}
         self._netrc = None
         self._proxies = _proxy_settings(env)
@@ -9405,7 +9611,62 @@ class HttpClient:
         cred = self._credentials.get(key)
         if cred is None and self.use_netrc:
             cred = self._netrc_lookup(url)
+        if cred is not None and cred[0] and not cred[1] and self.keyring:
+            # a user name without a password (https://user@host/simple): the keyring has it
+            found = self._keyring_lookup(url, cred[0])
+            cred = found or cred
         return cred
+
+    def _keyring_lookup(self, url: str, username: str | None):
+        """Credentials for ``url`` from the ``keyring`` command, as pip and uv ask
+        it: ``keyring get SERVICE USERNAME`` (the password) when the user name is
+        known, else ``keyring --mode creds get SERVICE`` (name and password);
+        SERVICE is the URL, then each shorter prefix of its path, then the host.
+        Asked once per host; the answers are remembered for the host and never
+        printed. None when the keyring has nothing."""
+        import subprocess
+        from urllib.parse import urlsplit
+        key = _netloc_key(url)
+        with self._stats_lock:
+            if key in self._keyring_done:
+                return self._keyring_done[key]
+            self._keyring_done[key] = None
+        clean = _split_userinfo(url)[0].split("#", 1)[0].split("?", 1)[0]
+        parts = urlsplit(clean)
+        services, path = [], parts.path
+        while True:
+            services.append("%s://%s%s" % (parts.scheme, parts.netloc, path))
+            if not path.strip("/"):
+                break
+            path = path[:-1] if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+        services.append(parts.hostname or parts.netloc)
+        exe = _which("keyring", self.env)
+        if exe is None:
+            warn_user("--keyring-provider subprocess: no `keyring` command on PATH")
+            return None
+        env = dict(self.env, PYTHONIOENCODING="utf-8")
+        found = None
+        for service in dict.fromkeys(services):
+            cmd = [exe, "get", service, username] if username else [exe, "--mode", "creds", "get", service]
+            try:
+                proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, env=env, timeout=60)
+            except (OSError, subprocess.TimeoutExpired):
+                break
+            out = proc.stdout.decode("utf-8", "replace").splitlines()
+            if proc.returncode != 0 or not out:
+                continue
+            if username:
+                found = (username, out[0])
+            elif len(out) >= 2:
+                found = (out[0], out[1])
+            if found:
+                break
+        with self._stats_lock:
+            self._keyring_done[key] = found
+            if found:
+                self._credentials[key] = found
+        return found
 
     def _netrc_lookup(self, url: str):
         from urllib.parse import urlsplit
@@ -9492,6 +9753,11 @@ class HttpClient:
         from urllib.parse import urljoin
         for _ in range(10):
             resp = self._attempt(url, method, headers, sink, decode)
+            if resp.status == 401 and self.keyring and "Authorization" not in headers \
+                    and _netloc_key(url) not in self._keyring_done:
+                known = self._credentials.get(_netloc_key(url))
+                if self._keyring_lookup(url, known[0] if known and known[0] else None):
+                    resp = self._attempt(url, method, headers, sink, decode)
             if resp.status in (301, 302, 303, 307, 308) and resp.header("location"):
                 new = urljoin(url, resp.header("location"))
                 new = self.add_credentials(new)
@@ -9764,17 +10030,12 @@ def _netloc_key(url: str) -> str:
     return "%s:%d" % (host, port)
 
 
+_TIMEOUT = Setting("timeout", "float", ("PUFFIN_HTTP_TIMEOUT", "UV_HTTP_TIMEOUT", "PIP_TIMEOUT",
+                                        "PIP_DEFAULT_TIMEOUT"))
+
+
 def _env_timeout(env) -> float:
-    raw = env.get("PUFFIN_HTTP_TIMEOUT") or env.get("UV_HTTP_TIMEOUT")
-    if raw:
-        try:
-            value = float(raw)
-            if value > 0:
-                return value
-        except ValueError:
-            pass
-        warn_user("ignoring PUFFIN_HTTP_TIMEOUT=%r: not a number of seconds" % raw)
-    return DEFAULT_HTTP_TIMEOUT
+    return setting_from_env(env, _TIMEOUT)[0] or DEFAULT_HTTP_TIMEOUT
 
 
 def _fmt_num(x: float) -> str:
@@ -9789,7 +10050,8 @@ def _is_timeout(e) -> bool:
 def _status_hint(status: int):
     if status == 401:
         return "the server wants (other) credentials: put them in the index URL " \
-               "(https://user:password@host/...) or in ~/.netrc"
+               "(https://user:password@host/...), in ~/.netrc, or in a keyring " \
+               "(--keyring-provider subprocess)"
     if status == 403:
         return "the server refused these credentials"
     return None
@@ -9891,33 +10153,6 @@ class IndexLocations(Value):
                 seen.add(url)
                 out.append(url)
         return out
-
-
-def index_settings_from_env(env=None) -> dict:
-    """Index options from the environment, for the command line to merge under
-    its flags: ``index_url`` (str or None), ``extra_index_urls`` (list),
-    ``find_links`` (list), ``no_index`` (bool or None). PUFFIN_* wins over PIP_*;
-    list variables are whitespace-separated, as pip reads them."""
-    env = os.environ if env is None else env
-
-    def first(*names):
-        for n in names:
-            v = env.get(n)
-            if v is not None and v.strip() != "":
-                return v.strip()
-        return None
-
-    def listed(*names):
-        v = first(*names)
-        return v.split() if v else []
-
-    no_index = first("PUFFIN_NO_INDEX", "PIP_NO_INDEX")
-    return {
-        "index_url": first("PUFFIN_INDEX_URL", "PIP_INDEX_URL"),
-        "extra_index_urls": listed("PUFFIN_EXTRA_INDEX_URL", "PIP_EXTRA_INDEX_URL"),
-        "find_links": listed("PUFFIN_FIND_LINKS", "PIP_FIND_LINKS"),
-        "no_index": None if no_index is None else no_index.lower() in ("1", "true", "yes", "on"),
-    }
 
 
 # ---- page parsing ------------------------------------------------------------------
@@ -10771,7 +11006,10 @@ class DistributionDatabase:
         self._wheel_once = OnceMap()
         self._file_once = OnceMap()
         self.stats = {"pep658": 0, "range": 0, "full": 0, "cached": 0, "local": 0}
-        self._stats_lock = threading.Lock()
+        self._stats_lock = _thread.allocate_lock()
+        # pip-download fetches every wheel it resolves: reading METADATA from the
+        # whole wheel (one request, kept in the cache) beats range requests then it
+        self.whole_wheels = False
 
     def _count(self, what: str) -> None:
         with self._stats_lock:
@@ -10833,6 +11071,9 @@ class DistributionDatabase:
             return self._sdist_metadata(src, path)
         if src.core_metadata is not None:
             return self._pep658_metadata(src)
+        if self.whole_wheels:
+            path = self._fetch_file(src, _normalize_hashes(src.hashes), CacheBucket.WHEELS)
+            return _read_zip_metadata(path, src.name, src.filename)
         return self._range_metadata(src)
 
     def _local_metadata(self, src: _Source) -> bytes:
@@ -11059,7 +11300,7 @@ class DistributionDatabase:
                 return final
             tmp = self.cache.temp_dir(CacheBucket.ARCHIVE, src.name)
             try:
-                with _UNZIP_SLOTS, span("unzip", file=src.filename):
+                with _unzip_slots(), span("unzip", file=src.filename):
                     extract_wheel(zip_path, tmp, data=data, filename=src.filename)
                 os.rename(tmp, final)
             except BaseException:
@@ -11304,7 +11545,7 @@ class _ByteBudget:
 
     def __init__(self, total: int):
         self.free = total
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
 
     def take(self, n: int) -> bool:
         with self.lock:
@@ -11326,7 +11567,16 @@ _WHEELS_IN_MEMORY = _ByteBudget(256 * 1024 * 1024)   # up to this much of them a
 # at once on a 2-core machine fought over the filesystem's locks (measured on a
 # 110-wheel sync: 4 concurrent unzips took half the wall time of 16, and a
 # third of the system time), while downloads still want many connections.
-_UNZIP_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+_UNZIP_SLOTS: list = []
+
+
+def _unzip_slots():
+    """The semaphore of those slots (made on first use: start-up imports no threading)."""
+    if not _UNZIP_SLOTS:
+        with _POOL_LOCK:
+            if not _UNZIP_SLOTS:
+                _UNZIP_SLOTS.append(threading.BoundedSemaphore(max(2, os.cpu_count() or 2)))
+    return _UNZIP_SLOTS[0]
 
 
 def _discard(state) -> None:
@@ -11927,6 +12177,11 @@ class Provider:
         """Hint: these canonical names will likely be needed; start fetching.
         Must not change any answer. The default does nothing."""
 
+    def prefetch_ranges(self, ranges) -> None:
+        """Hint, before the first ``prefetch``: {name: version range} that the
+        root requirements set (a lock's pins), so that the candidate a
+        prefetch guesses for those names is one in them. Optional."""
+
     def prefetch_candidate(self, candidate: Candidate) -> None:
         """Hint: the dependencies of ``candidate`` will likely be asked for."""
 
@@ -12498,7 +12753,12 @@ class _Solver:
             for dep, rng in self._requirements_to_deps([rr.requirement], ""):
                 root_deps.append((dep, rng))
         self.deps_cache[(_ROOT, _vkey(root_cand.version))] = root_deps
-        self.p.prefetch(sorted({_split_extra(d)[0] for d, _ in root_deps} - set(self.urls)))
+        ranges = {}
+        for d, rng in root_deps:
+            ranges.setdefault(_split_extra(d)[0], rng)
+        if hasattr(self.p, "prefetch_ranges"):
+            self.p.prefetch_ranges(ranges)
+        self.p.prefetch(sorted(set(ranges) - set(self.urls)))
         self._propagate(_ROOT)
         pkg = _ROOT
         while True:
@@ -12806,7 +13066,8 @@ class _Explainer:
                     % self.term_text(pkg, rng))
         if kind in _UNAVAILABLE_HINTS:
             pkg, (pos, rng) = next(iter(inc.terms.items()))
-            return _UNAVAILABLE_HINTS[kind] % self.term_text(pkg, rng)
+            hints = getattr(s.p, "unavailable_hints", None) or {}
+            return (hints.get(kind) or _UNAVAILABLE_HINTS[kind]) % self.term_text(pkg, rng)
         return None
 
 
@@ -13172,6 +13433,9 @@ class RegistryProvider(Provider):
                              unavailable_kind="no-wheel")
         return Candidate(name, version, dist)
 
+    def prefetch_ranges(self, ranges):
+        self._root_ranges = dict(ranges)
+
     def prefetch(self, names):
         names = [n for n in names if n not in self._prefetched]
         self._prefetched.update(names)
@@ -13192,8 +13456,11 @@ class RegistryProvider(Provider):
             if not cands:
                 return
             ordered = sorted(cands, key=lambda c: _vkey(c.version), reverse=self.resolution != "lowest")
-            pick = next((c for c in ordered if not _is_pre(c.version) and c.unavailable is None
-                         and c.yanked is None), None)
+            rng = getattr(self, "_root_ranges", {}).get(name)
+            if rng is not None:   # a root requirement's range (a pin): the candidate it picks
+                ordered = [c for c in ordered if _r_contains(rng, _vkey(c.version))] or ordered
+            pick = next((c for c in ordered if (not _is_pre(c.version) or rng is not None)
+                         and c.unavailable is None and (c.yanked is None or rng is not None)), None)
             if pick is None:
                 return
             deps = self.dependencies(pick)
@@ -13628,19 +13895,23 @@ def source_fingerprint(tree: str) -> str:
     return h.hexdigest()[:16]
 
 
+def _sdist_project_name(filename: str) -> str:
+    try:
+        return SdistFilename.from_filename(filename).name
+    except (InvalidSdistFilename, InvalidVersion):
+        for suffix in _SDIST_SUFFIXES:
+            if filename.lower().endswith(suffix):
+                filename = filename[:-len(suffix)]
+                break
+        return canonicalize_name(filename.rpartition("-")[0] or filename) or "unknown"
+
+
 def _project_name_of(source: str) -> str:
     """A canonical name for a source, for cache paths and messages only: the
     sdist's filename, ``[project] name``, else the folder's name."""
     base = os.path.basename(source.rstrip(os.sep))
     if os.path.isfile(source):
-        try:
-            return SdistFilename.from_filename(base).name
-        except (InvalidSdistFilename, InvalidVersion):
-            for suffix in _SDIST_SUFFIXES:
-                if base.lower().endswith(suffix):
-                    base = base[:-len(suffix)]
-                    break
-            return canonicalize_name(base.rpartition("-")[0] or base) or "unknown"
+        return _sdist_project_name(base)
     try:
         with open(os.path.join(source, "pyproject.toml"), "rb") as f:
             name = toml_loads(f.read().decode("utf-8", "replace")).get("project", {}).get("name")
@@ -13766,7 +14037,7 @@ class SourceBuilder:
         self.config_settings = dict(config_settings) if config_settings else None
         self.reporter = reporter or Reporter()
         self._work = None
-        self._work_lock = threading.Lock()
+        self._work_lock = _thread.allocate_lock()
         self._trees = OnceMap()      # abspath of an archive -> extracted tree
         self._envs = OnceMap()       # tuple of requirement strings -> Interpreter
         self._prepared = OnceMap()   # (source, editable) -> PreparedBuild
@@ -13868,6 +14139,13 @@ class SourceBuilder:
 
     def _slot_dir(self, slot: _CacheSlot) -> str:
         return self.cache.entry(CacheBucket.BUILT_WHEELS, *slot.parts)
+
+    def built_wheel_for(self, filename: str, sha256: str):
+        """The wheel built earlier from the sdist ``filename`` whose sha256 the
+        index gives, or None: with it the sdist need not be downloaded again
+        (after ``cache prune --ci``, say)."""
+        slot = _CacheSlot(("sdist", _sdist_project_name(filename), sha256.lower()))
+        return self._cached_wheel(self._slot_dir(slot))
 
     def _cached_wheel(self, folder: str):
         """A wheel in ``folder`` that the target Python can install, or None."""
@@ -14571,9 +14849,15 @@ def prepare_dist(dist, database, builder=None, hashes=None, tags=None) -> Prepar
             return Prepared(None, wheel)
         wheel, sha = builder.build_wheel(dist.path), None
     else:
-        archive = database.fetch_file(dist, hashes or None)
-        wheel = builder.build_wheel(archive)
-        sha = (dist.file.hashes.get("sha256") if dist.file else None) or hash_file(archive)["sha256"]
+        known = dist.file.hashes.get("sha256") if dist.file else None
+        pinned = _normalize_hashes(hashes) if hashes else {}
+        wheel = None
+        if known and (not pinned or known.lower() in pinned.get("sha256", ())):
+            wheel = builder.built_wheel_for(dist.file.filename, known)
+        if wheel is None:
+            archive = database.fetch_file(dist, hashes or None)
+            wheel = builder.build_wheel(archive)
+        sha = known or hash_file(archive)["sha256"]
     _check_built_wheel(dist, wheel)
     _check_built_tags(dist, wheel, tags)
     folder = database.fetch_wheel(Dist(dist.name, dist.version, "path", path=wheel))
@@ -14858,39 +15142,27 @@ def _env(args):
     return getattr(args, "env", None) or os.environ
 
 
-def _env_true(env, *names) -> bool:
-    for n in names:
-        v = env.get(n)
-        if v is not None and v.strip().lower() not in ("", "0", "false", "no", "off"):
-            return True
-    return False
-
-
 def open_cache(args) -> Cache:
-    env = _env(args)
-    no_cache = bool(_opt(args, "no_cache")) or _env_true(env, "PUFFIN_NO_CACHE")
-    return Cache.from_settings(cache_dir=_opt(args, "cache_dir"), no_cache=no_cache, env=env)
+    return Cache.from_settings(cache_dir=_opt(args, "cache_dir"), no_cache=bool(_opt(args, "no_cache")),
+                               env=_env(args))
 
 
 def is_offline(args) -> bool:
-    return bool(_opt(args, "offline")) or _env_true(_env(args), "PUFFIN_OFFLINE")
+    return bool(_opt(args, "offline"))
 
 
 def index_locations(args, sources=None) -> IndexLocations:
-    """Flags win over environment variables, which win over requirements-file
-    options; extra indexes and find-links add up from all three."""
-    env = index_settings_from_env(_env(args))
+    """Options (the command line, then the environment and configuration
+    files: see apply_settings) win over requirements-file options; extra
+    indexes and find-links add up from both."""
     s = sources
-    index_url = (_opt(args, "index_url") or env["index_url"]
-                 or (s.index_url if s is not None else None) or DEFAULT_INDEX_URL)
+    index_url = (_opt(args, "index_url") or (s.index_url if s is not None else None) or DEFAULT_INDEX_URL)
     extras, links = [], []
-    for group in ((_opt(args, "extra_index_url") or []), env["extra_index_urls"],
-                  (s.extra_index_urls if s is not None else [])):
+    for group in ((_opt(args, "extra_index_url") or []), (s.extra_index_urls if s is not None else [])):
         extras += [u for u in group if u not in extras]
-    for group in ((_opt(args, "find_links") or []), env["find_links"],
-                  (s.find_links if s is not None else [])):
+    for group in ((_opt(args, "find_links") or []), (s.find_links if s is not None else [])):
         links += [u for u in group if u not in links]
-    no_index = bool(_opt(args, "no_index")) or bool(env["no_index"]) or bool(s and s.no_index)
+    no_index = bool(_opt(args, "no_index")) or bool(s and s.no_index)
     return IndexLocations(index_url, extras, links, no_index)
 
 
@@ -14899,7 +15171,7 @@ def open_registry(args, cache: Cache, sources=None, reporter=None, *, warm: bool
     ``warm``: start connecting to the indexes now (see ``warm_indexes``)."""
     trusted = list(_opt(args, "trusted_host") or []) + list(sources.trusted_hosts if sources else [])
     http = HttpClient(timeout=_opt(args, "timeout"), cert=_opt(args, "cert"), trusted_hosts=trusted,
-                      offline=is_offline(args), env=_env(args))
+                      offline=is_offline(args), env=_env(args), keyring=_opt(args, "keyring_provider"))
     strategy = _opt(args, "index_strategy") or "first-index"
     if strategy == "unsafe-first-match":
         strategy = "first-index"
@@ -14921,9 +15193,15 @@ def target_interpreter(args, cache: Cache, *, for_install: bool) -> Interpreter:
     """The environment a command works on (see find_target), refusing to
     change an externally managed Python (PEP 668), however it was named
     (``--system``, ``--python /usr/bin/python3``), unless the user insists."""
-    interp = find_target(python=_opt(args, "python"), system=bool(_opt(args, "system")),
-                         env=_env(args), running_as_script=bool(getattr(args, "as_script", False)),
-                         cache=cache)
+    if (_opt(args, "target") or _opt(args, "prefix")) and not _opt(args, "python") \
+            and not _opt(args, "system"):
+        # a folder to fill, not an environment to find: for the Python that runs
+        # puffin.py, as pip's --target and --prefix are for the Python running pip
+        interp = Interpreter.query(sys.executable, cache)
+    else:
+        interp = find_target(python=_opt(args, "python"), system=bool(_opt(args, "system")),
+                             env=_env(args), running_as_script=bool(getattr(args, "as_script", False)),
+                             cache=cache)
     if for_install and interp.externally_managed \
             and not _opt(args, "break_system_packages") and not _opt(args, "target") \
             and not _opt(args, "prefix"):
@@ -14977,9 +15255,16 @@ def resolver_environment(args, interp: Interpreter):
         info["python_version"] = list(v.release[:2])
         info["py_version_nodot"] = "%d%d" % v.release[:2]
     platform = _opt(args, "python_platform")
+    pip_style = [_opt(args, "platform"), _opt(args, "implementation"), _opt(args, "abi")]
+    if platform and any(pip_style):
+        raise UsageError("--python-platform and pip's --platform/--implementation/--abi "
+                         "cannot be combined: use one or the other")
     if platform:
         markers = platform_markers(platform, markers, _env(args))
         tags = tags_for_platform("%d.%d" % python_version.release[:2], platform, _env(args))
+    elif any(pip_style):
+        info, markers = pip_target(info, markers, *pip_style)
+        tags = compatible_tags(info)
     elif requested:
         tags = compatible_tags(info)
     else:
@@ -15159,7 +15444,7 @@ class ProgressReporter(Reporter):
         self.printer = printer
         self.tty = printer.is_tty()
         self.counts: dict = {}
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
         self.shown = False
 
     def event(self, kind: str, **fields) -> None:
@@ -15697,8 +15982,9 @@ def _environment_lock(scheme: dict, interp: Interpreter) -> FileLock:
 
 
 def _seed_names(interp: Interpreter) -> tuple:
-    """Seed packages a sync leaves alone when puffin.py did not create the venv."""
-    if interp.created_by_puffin:
+    """Seed packages a sync leaves alone: in environments puffin.py did not
+    create (``python -m venv`` ones), and in those it seeded (``venv --seed``)."""
+    if interp.created_by_puffin and interp.pyvenv_cfg.get("seed") != "true":
         return ()
     return ("pip",) if interp.version_info[:2] >= (3, 12) else SEED_PACKAGES
 
@@ -15981,10 +16267,11 @@ def download_targets(args, interp: Interpreter) -> list:
         for platform in platforms:
             one = _copy_args(args, python_version=version, python_platform=platform)
             markers, tags, python_version = resolver_environment(one, interp)
-            native = platform is None and (version is None or python_version.release[:2]
-                                           == interp.python_version.release[:2])
+            pip_style = _opt(args, "platform") or _opt(args, "implementation") or _opt(args, "abi")
+            native = platform is None and not pip_style and (
+                version is None or python_version.release[:2] == interp.python_version.release[:2])
             label = "%s on %s" % ("CPython %s" % markers["python_version"],
-                                  platform or "this machine")
+                                  platform or ", ".join(_opt(args, "platform") or ()) or "this machine")
             out.append(DownloadTarget(label, markers, tags, python_version, native))
     return out
 
@@ -16031,6 +16318,7 @@ def pip_download(args, printer: Printer) -> int:
                            stdin=_stdin_text(list(args.requirement) + list(args.constraint)),
                            requirements=args.package)
     dest = os.path.abspath(args.dest)
+    _check_download_dest(args, dest)
     cache = open_cache(args)
     progress = ProgressReporter(printer)
     client, db = open_registry(args, cache, sources, progress)
@@ -16081,6 +16369,10 @@ def _resolve_targets(args, sources, view, builds, db, targets, progress) -> dict
             one = _copy_args(args, only_binary=[":all:"])
         provider = make_provider(one, view, target.markers, target.tags, target.python_version,
                                  sources, no_deps=args.no_deps)
+        if one is not args:
+            provider.unavailable_hints = {"only-sdist": (
+                "%%s has only a source distribution, and a download for another platform (%s) "
+                "takes wheels only: pass `--allow-sdists` to take its sdist" % target.label)}
         roots = root_requirements(sources.requirements, target.markers, builds, db)
         provider.editable_urls = editable_urls(roots, sources.requirements)
         resolution = resolve(roots, provider, reporter=progress,
@@ -16091,8 +16383,12 @@ def _resolve_targets(args, sources, view, builds, db, targets, progress) -> dict
     return resolved
 
 
-def _remember_pin(resolved: dict, pin, target) -> None:
-    entry = resolved.setdefault((pin.name, str(pin.version)), {"pin": pin, "files": {}, "targets": []})
+def _remember_pin(resolved: dict, pin, target, runtime: bool = True) -> None:
+    """Add a resolved pin for ``target``; ``runtime`` False: only a build
+    requirement (fetched, but not in the lock: the builds find it in the folder)."""
+    entry = resolved.setdefault((pin.name, str(pin.version)),
+                                {"pin": pin, "files": {}, "targets": [], "runtime": False})
+    entry["runtime"] = entry["runtime"] or runtime
     if pin.dist.filename:
         entry["files"][pin.dist.filename] = pin.dist
     if target not in entry["targets"]:
@@ -16118,7 +16414,36 @@ def _add_build_requirements(args, sources, view, builds, db, targets, resolved, 
                                          sources)
                 roots = root_requirements(extra.requirements, target.markers, builds, db)
                 for pin in resolve(roots, provider, reporter=progress):
-                    _remember_pin(resolved, pin, target)
+                    _remember_pin(resolved, pin, target, runtime=False)
+
+
+_LOCK_HEADERS = {"requirements.txt": "# Written by puffin.py pip-download",
+                 "pylock.toml": "# Written by puffin.py pip-download"}
+
+
+def _check_download_dest(args, dest: str) -> None:
+    """Before anything is resolved: DEST must be a folder (or not exist yet),
+    and the lock about to be written there must not replace a file we did not
+    write (an input given with -r, a project's own requirements.txt)."""
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        raise UsageError("-d %s is not a folder" % args.dest,
+                         hint="name a folder to fill (it is created if missing)")
+    formats = {"requirements": ["requirements.txt"], "pylock": ["pylock.toml"],
+               "both": ["requirements.txt", "pylock.toml"]}[args.lock_format]
+    inputs = {os.path.abspath(r) for r in args.requirement if r != "-"}
+    for name in formats:
+        path = os.path.join(dest, name)
+        if not os.path.isfile(path):
+            continue
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                ours = f.read(200).startswith(_LOCK_HEADERS[name])
+        except OSError:
+            ours = False
+        if path in inputs or not ours:
+            raise UsageError("%s already exists%s and pip-download would write its lock there"
+                             % (path, " (it is an input of this command)" if path in inputs else ""),
+                             hint="download into another folder with -d DIR")
 
 
 def _fetch_into(dest: str, resolved: dict, db, builder) -> dict:
@@ -16130,12 +16455,18 @@ def _fetch_into(dest: str, resolved: dict, db, builder) -> dict:
     jobs = []
     for entry in resolved.values():
         for filename, dist in entry["files"].items():
-            native = any(t.native for t in entry["targets"])
-            jobs.append((filename, dist, builder if (native and not dist.is_wheel) else None))
+            natives = [t.native for t in entry["targets"]]
+            if builder is not None and not dist.is_wheel and any(natives):
+                # --build: the wheel for this machine; the sdist too when another target takes it
+                jobs.append(((filename, "built"), filename, dist, builder))
+                if not all(natives):
+                    jobs.append((filename, filename, dist, None))
+            else:
+                jobs.append((filename, filename, dist, None))
     pool = thread_pool()
-    futures = {filename: pool.submit(_fetch_one, dest, filename, dist, db, builder)
-               for filename, dist, builder in jobs}
-    return {filename: fut.result() for filename, fut in futures.items()}
+    futures = {key: pool.submit(_fetch_one, dest, filename, dist, db, one_builder)
+               for key, filename, dist, one_builder in jobs}
+    return {key: fut.result() for key, fut in futures.items()}
 
 
 def _fetch_one(dest: str, filename: str, dist, db, builder) -> list:
@@ -16153,7 +16484,17 @@ def _fetch_one(dest: str, filename: str, dist, db, builder) -> list:
         target, sha = os.path.join(dest, filename), hash_file(wheel)["sha256"]
     if os.path.lexists(target):
         os.unlink(target)
-    link_or_copy(path, target, "copy")
+    tmp = os.path.join(dest, ".%s.puffin-%d" % (filename, os.getpid()))
+    try:
+        link_or_copy(path, tmp, "copy")
+        # readable by all, as a wheelhouse is served and copied into images
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)   # never a truncated file under the real name
+    except BaseException:
+        remove_tree(tmp)
+        raise
     return filename, sha, True
 
 
@@ -16162,16 +16503,21 @@ def _write_download_locks(args, dest, resolved, got, targets, client) -> None:
     file's hash, a marker when the targets differ) and/or pylock.toml, in DEST."""
     formats = {"requirements": ["requirements.txt"], "pylock": ["pylock.toml"],
                "both": ["requirements.txt", "pylock.toml"]}[args.lock_format]
-    entries = sorted(resolved.values(), key=lambda e: (e["pin"].name, str(e["pin"].version)))
+    ordered = sorted(resolved.values(), key=lambda e: (e["pin"].name, str(e["pin"].version)))
+    entries = [e for e in ordered if e["runtime"]]
+    build_only = ["%s==%s" % (e["pin"].name, e["pin"].version) for e in ordered if not e["runtime"]]
     if "requirements.txt" in formats:
         lines = ["# Written by puffin.py pip-download: install with", "#    puffin.py pip-sync "
                  "requirements.txt --offline", "--no-index", "--find-links .", ""]
+        if build_only:
+            lines[4:4] = ["# Build requirements of the sdists, found here through --find-links "
+                          "(not installed):", "#    " + " ".join(build_only)]
         for e in entries:
             marker = None
             if len(e["targets"]) < len(targets):
                 markers = sorted({_target_marker(t, targets) for t in e["targets"]})
                 marker = " or ".join("(%s)" % m for m in markers) if len(markers) > 1 else markers[0]
-            hashes = sorted({got[f][1] for f in e["files"] if f in got})
+            hashes = sorted({got[k][1] for f in e["files"] for k in (f, (f, "built")) if k in got})
             line = "%s==%s" % (e["pin"].name, e["pin"].version) + (" ; %s" % marker if marker else "")
             lines.append(" \\\n    ".join([line] + ["--hash=sha256:%s" % h for h in hashes]))
         atomic_write_text(os.path.join(dest, "requirements.txt"), "\n".join(lines) + "\n")
@@ -16179,15 +16525,16 @@ def _write_download_locks(args, dest, resolved, got, targets, client) -> None:
         files, markers = {}, {}
         for e in entries:
             key = (e["pin"].name, str(e["pin"].version))
-            files[key] = [IndexFile(got[f][0], path_to_file_url(os.path.join(dest, got[f][0])),
-                                    {"sha256": got[f][1]}, size=os.path.getsize(os.path.join(dest, got[f][0])))
-                          for f in sorted(e["files"]) if f in got]
+            files[key] = [IndexFile(got[k][0], path_to_file_url(os.path.join(dest, got[k][0])),
+                                    {"sha256": got[k][1]}, size=os.path.getsize(os.path.join(dest, got[k][0])))
+                          for f in sorted(e["files"]) for k in (f, (f, "built")) if k in got]
             if len(e["targets"]) < len(targets):
                 found = sorted({_target_marker(t, targets) for t in e["targets"]})
                 markers[key] = " or ".join("(%s)" % m for m in found) if len(found) > 1 else found[0]
         text = format_pylock([e["pin"] for e in entries], requires_python=None, index_url=None,
                              files_by_name=files, relative_to=dest, markers=markers)
-        atomic_write_text(os.path.join(dest, "pylock.toml"), text)
+        atomic_write_text(os.path.join(dest, "pylock.toml"), _LOCK_HEADERS["pylock.toml"]
+                          + ": install with\n#    puffin.py pip-sync pylock.toml --offline\n" + text)
 
 
 # ---- looking at an environment --------------------------------------------------------------
@@ -16275,24 +16622,157 @@ def _is_editable(dist) -> bool:
 
 
 def pip_list(args, printer: Printer) -> int:
-    _interp, _scheme, site = _site_for(args, printer)
+    interp, _scheme, site = _site_for(args, printer)
     dists = [d for d in site if (not args.editable or _is_editable(d))
              and not (args.exclude_editable and _is_editable(d))]
+    latest = {}
+    if args.outdated:
+        if args.format == "freeze":
+            raise UsageError("--outdated cannot be used with --format freeze")
+        latest = _latest_versions(args, interp, [d.name for d in dists])
+        dists = [d for d in dists if d.name in latest and latest[d.name][0] > d.version]
     if args.format == "json":
-        printer.out(json.dumps([{"name": d.name, "version": str(d.version)} for d in dists]))
+        rows = []
+        for d in dists:
+            row = {"name": d.name, "version": str(d.version)}
+            if args.outdated:
+                row.update(latest_version=str(latest[d.name][0]), latest_filetype=latest[d.name][1])
+            rows.append(row)
+        printer.out(json.dumps(rows))
     elif args.format == "freeze":
         for d in dists:
             printer.out("%s==%s" % (d.name, d.version))
     else:
         if not dists:
             return 0
-        rows = [("Package", "Version")] + [(d.name, str(d.version)) for d in dists]
-        w0 = max(len(r[0]) for r in rows)
-        w1 = max(len(r[1]) for r in rows)
-        printer.out(("%s %s" % ("Package".ljust(w0), "Version")).rstrip())
-        printer.out("%s %s" % ("-" * w0, "-" * w1))
-        for name, version in rows[1:]:
-            printer.out(("%s %s" % (name.ljust(w0), version)).rstrip())
+        header = ("Package", "Version") + (("Latest", "Type") if args.outdated else ())
+        rows = [header] + [(d.name, str(d.version)) + (
+            (str(latest[d.name][0]), latest[d.name][1]) if args.outdated else ()) for d in dists]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+        printer.out(" ".join(c.ljust(w) for c, w in zip(header, widths)).rstrip())
+        printer.out(" ".join("-" * w for w in widths))
+        for row in rows[1:]:
+            printer.out(" ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def _latest_versions(args, interp: Interpreter, names) -> dict:
+    """{canonical name: (Version, "wheel" | "sdist")}: the newest version the
+    indexes offer for this environment (a wheel its tags take, or an sdist;
+    its Requires-Python; not yanked; final releases unless --pre), as
+    ``uv pip list --outdated`` reports it. Pages are fetched concurrently."""
+    cache = open_cache(args)
+    client, _db = open_registry(args, cache)
+    priority = interp.tag_priority()
+    python = interp.python_version
+    pre = bool(_opt(args, "pre"))
+
+    def newest(name):
+        best = None
+        for f in client.files(name):
+            v = f.version
+            if v is None or f.yanked is not None or (v.is_prerelease and not pre):
+                continue
+            if f.requires_python and not _contains_safe(f.requires_python, python):
+                continue
+            if f.is_wheel:
+                w = f.wheel
+                if w is None or priority.best(w.tags) is None:
+                    continue
+            elif f.sdist is None:
+                continue
+            kind = "wheel" if f.is_wheel else "sdist"
+            if best is None or v > best[0] or (v == best[0] and kind == "wheel"):
+                best = (v, kind)
+        return name, best
+
+    out = {}
+    for name, best in thread_pool().map(newest, [canonicalize_name(n) for n in names]):
+        if best is not None:
+            out[name] = best
+    return {n: out[canonicalize_name(n)] for n in names if canonicalize_name(n) in out}
+
+
+def pip_tree(args, printer: Printer) -> int:
+    """The environment's dependency tree, as ``uv pip tree`` draws it: roots
+    (packages nothing installed requires, or --package ones) by name, their
+    requirements below them by name, a subtree already drawn shown once and
+    then marked (*); --invert draws who requires each package instead."""
+    interp, _scheme, site = _site_for(args, printer)
+    env = dict(interp.markers, extra="")
+    installed = {canonicalize_name(d.name): d for d in site}
+    requires = {name: {} for name in installed}        # name -> {dependency: specifier}
+    for name, d in installed.items():
+        try:
+            reqs = d.metadata.requires_dist
+        except PuffinError:
+            continue
+        for r in reqs:
+            dep = canonicalize_name(r.name)
+            if dep in installed and dep != name and (r.marker is None or r.marker.evaluate(env)):
+                requires[name].setdefault(dep, str(r.specifier) or "*")
+    edges = requires
+    if args.invert:
+        edges = {name: {} for name in installed}
+        for name, deps in requires.items():
+            for dep, spec in deps.items():
+                edges[dep][name] = "%s %s" % (dep, spec)
+    pruned = {canonicalize_name(n) for n in args.prune}
+    if args.package:
+        roots = sorted({canonicalize_name(n) for n in args.package} & set(installed))
+    elif args.invert:
+        roots = sorted(n for n in installed if not requires[n])
+    else:
+        below = {dep for deps in edges.values() for dep in deps}
+        roots = sorted(n for n in installed if n not in below)
+    roots = [n for n in roots if n not in pruned]
+    if not args.package:
+        # a cycle nothing outside requires has no root: its first member by name
+        # becomes one (as uv), so every installed package is drawn
+        seen, stack = set(), list(roots)
+        for start in [None] + sorted(installed):
+            if start is not None:
+                if start in seen or start in pruned:
+                    continue
+                roots.append(start)
+                stack = [start]
+            while stack:
+                n = stack.pop()
+                if n not in seen:
+                    seen.add(n)
+                    stack.extend(c for c in edges[n] if c not in pruned)
+        roots.sort()
+    visited, lines, marked = {}, [], [False]
+    label = "requires" if args.invert else "required"
+
+    def visit(name, spec, path, prefix_first, prefix_rest):
+        line = "%s v%s" % (name, installed[name].version)
+        if spec is not None and args.show_version_specifiers:
+            line += " [%s: %s]" % (label, spec)
+        if len(path) > args.depth:
+            return
+        children = sorted(c for c in edges[name] if c not in pruned)
+        if name in visited and (not args.no_dedupe or name in path):
+            if visited[name]:
+                line += " (*)"
+                marked[0] = True
+            lines.append(prefix_first + line)
+            return
+        visited[name] = children
+        lines.append(prefix_first + line)
+        path.append(name)
+        for i, child in enumerate(children):
+            last = i == len(children) - 1
+            visit(child, edges[name][child], path, prefix_rest + ("└── " if last else "├── "),
+                  prefix_rest + ("    " if last else "│   "))
+        path.pop()
+
+    for root in roots:
+        visit(root, None, [], "", "")
+    for line in lines:
+        printer.out(line)
+    if marked[0]:
+        printer.out("(*) Package tree already displayed")
     return 0
 
 
@@ -16368,12 +16848,40 @@ def venv_command(args, printer: Printer) -> int:
         "CPython" if base.implementation_name == "cpython" else base.implementation_name,
         base.python_full_version, base.sys_executable))
     printer.info("Creating virtual environment at: %s" % path)
-    create_venv(path, base, seed=args.seed, prompt=args.prompt,
-                existing="clear" if args.clear else "allow" if args.allow_existing else "refuse",
-                system_site_packages=args.system_site_packages)
+    venv = create_venv(path, base, seed=args.seed, prompt=args.prompt,
+                       existing="clear" if args.clear else "allow" if args.allow_existing else "refuse",
+                       system_site_packages=args.system_site_packages)
+    if args.seed:
+        _seed_venv(args, printer, venv)
     printer.debug("created in %s" % format_duration(time.perf_counter() - start))
     printer.info("Activate with: source %s" % os.path.join(path, "bin", "activate"))
     return 0
+
+
+def _seed_venv(args, printer: Printer, venv: Interpreter) -> None:
+    """``venv --seed``: pip (with setuptools and wheel before Python 3.12, as
+    uv seeds them) installed by puffin.py itself, the newest versions from the
+    cache or the index, with this command's index and cache options. Where
+    that cannot be done (offline with an empty cache, no index reachable),
+    the interpreter's ensurepip seeds pip instead, with a warning."""
+    names = ("pip",) if venv.version_info[:2] >= (3, 12) else SEED_PACKAGES
+    sub = args.parse(["pip-install", *names, "--python", venv.sys_executable])
+    for name, value in vars(args).items():
+        if name not in ("command", "python", "package", "system", "parse") and value is not None:
+            setattr(sub, name, value)
+    quiet = Printer(quiet=max(printer.quiet, 1), verbose=printer.verbose)
+    try:
+        pip_install(sub, quiet)
+    except PuffinError as e:
+        warn_user("could not install %s through puffin.py (%s): seeding pip with ensurepip instead"
+                  % (", ".join(names), e.message))
+        _seed_pip(venv.sys_executable)
+        return
+    site = SitePackages.from_scheme(venv.scheme("default"))
+    for name in names:
+        dist = site.get(name)
+        if dist is not None:
+            printer.info(" + %s==%s" % (dist.name, dist.version))
 
 
 def cache_command(args, printer: Printer) -> int:
@@ -16383,6 +16891,11 @@ def cache_command(args, printer: Printer) -> int:
     env = _env(args)
     if action == "dir":
         printer.out(Cache.from_settings(cache_dir=_opt(args, "cache_dir"), env=env).dir)
+        return 0
+    if action == "size":
+        cache = Cache.from_settings(cache_dir=_opt(args, "cache_dir"), env=env)
+        size = cache.size() if os.path.isdir(cache.root) else 0
+        printer.out(format_size(size) if args.human else str(size))
         return 0
     cache = Cache.from_settings(cache_dir=_opt(args, "cache_dir"), env=env)
     start = time.perf_counter()
@@ -16396,7 +16909,7 @@ def cache_command(args, printer: Printer) -> int:
             what = "for %s" % ", ".join(args.package) if args.package else "at %s" % cache.dir
             printer.info("Cleaning %s" % what)
         else:
-            stats = cache.prune()
+            stats = cache.prune(ci=bool(getattr(args, "ci", False)))
             printer.info("Pruning cache at: %s" % cache.dir)
     files = stats.get("files", 0) if isinstance(stats, dict) else 0
     size = stats.get("bytes", 0) if isinstance(stats, dict) else 0
@@ -16882,6 +17395,7 @@ COMMANDS = {
     "pip-uninstall": pip_uninstall,
     "pip-freeze": pip_freeze,
     "pip-list": pip_list,
+    "pip-tree": pip_tree,
     "pip-show": pip_show,
     "pip-check": pip_check,
     "venv": venv_command,
@@ -16902,6 +17416,231 @@ def run_command(args, printer: Printer) -> int:
 # guard; the only place that turns errors into `error:` lines and exit codes.
 # Uses every section above.
 
+# ---- settings: the command line, then the environment, then config files ----
+#
+# An option not given on the command line takes its value from, in order:
+# puffin's PUFFIN_* variable, uv's UV_* one, pip's PIP_* one; then uv's
+# configuration (UV_CONFIG_FILE, else the nearest uv.toml or pyproject.toml
+# [tool.uv] upwards from the current folder, then the user's and the system's
+# uv.toml; ``[pip]`` beats the top level), then pip's (PIP_CONFIG_FILE, the
+# environment's, the user's and the site's pip.conf; a command's section beats
+# ``[global]``). Lists (extra indexes, find-links, trusted hosts) add up with
+# the command line's, as pip's do. ``--no-config`` (PUFFIN_NO_CONFIG,
+# UV_NO_CONFIG, or PIP_CONFIG_FILE=/dev/null for pip's files) skips the files;
+# ``-v`` says where each value came from.
+
+SETTINGS = (
+    Setting("index_url", "str", ("PUFFIN_INDEX_URL", "UV_INDEX_URL", "UV_DEFAULT_INDEX", "PIP_INDEX_URL"),
+            "index-url", "index-url"),
+    Setting("extra_index_url", "list", ("PUFFIN_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX",
+                                        "PIP_EXTRA_INDEX_URL"), "extra-index-url", "extra-index-url"),
+    Setting("find_links", "list", ("PUFFIN_FIND_LINKS", "UV_FIND_LINKS", "PIP_FIND_LINKS"),
+            "find-links", "find-links"),
+    Setting("no_index", "bool", ("PUFFIN_NO_INDEX", "UV_NO_INDEX", "PIP_NO_INDEX"), "no-index", "no-index"),
+    Setting("index_strategy", "str", ("PUFFIN_INDEX_STRATEGY", "UV_INDEX_STRATEGY"), None, "index-strategy"),
+    Setting("keyring_provider", "str", ("PUFFIN_KEYRING_PROVIDER", "UV_KEYRING_PROVIDER",
+                                        "PIP_KEYRING_PROVIDER"), "keyring-provider", "keyring-provider"),
+    Setting("trusted_host", "list", ("PUFFIN_TRUSTED_HOST", "UV_INSECURE_HOST", "PIP_TRUSTED_HOST"),
+            "trusted-host", "allow-insecure-host"),
+    Setting("cert", "path", ("PUFFIN_CERT", "PIP_CERT"), "cert", None),
+    Setting("timeout", "float", _TIMEOUT.env, "timeout", None),
+    Setting("offline", "bool", ("PUFFIN_OFFLINE", "UV_OFFLINE"), None, "offline"),
+    Setting("cache_dir", "path", ("PUFFIN_CACHE_DIR", "UV_CACHE_DIR"), None, "cache-dir"),
+    Setting("no_cache", "bool", ("PUFFIN_NO_CACHE", "UV_NO_CACHE", "PIP_NO_CACHE_DIR"), "no-cache-dir",
+            "no-cache"),
+    Setting("link_mode", "str", ("PUFFIN_LINK_MODE", "UV_LINK_MODE"), None, "link-mode"),
+    Setting("compile_bytecode", "bool", ("PUFFIN_COMPILE_BYTECODE", "UV_COMPILE_BYTECODE"), None,
+            "compile-bytecode"),
+    Setting("python", "str", ("PUFFIN_PYTHON", "UV_PYTHON"), None, "python"),
+    Setting("system", "bool", ("PUFFIN_SYSTEM_PYTHON", "UV_SYSTEM_PYTHON"), None, "system"),
+    Setting("break_system_packages", "bool", ("PUFFIN_BREAK_SYSTEM_PACKAGES", "UV_BREAK_SYSTEM_PACKAGES",
+                                              "PIP_BREAK_SYSTEM_PACKAGES"),
+            "break-system-packages", "break-system-packages"),
+    Setting("require_hashes", "bool", ("PUFFIN_REQUIRE_HASHES", "UV_REQUIRE_HASHES", "PIP_REQUIRE_HASHES"),
+            "require-hashes", "require-hashes"),
+    Setting("prerelease", "str", ("PUFFIN_PRERELEASE", "UV_PRERELEASE"), None, "prerelease"),
+    Setting("pre", "bool", ("PIP_PRE",), "pre", None),
+    Setting("resolution", "str", ("PUFFIN_RESOLUTION", "UV_RESOLUTION"), None, "resolution"),
+    Setting("exclude_newer", "str", ("PUFFIN_EXCLUDE_NEWER", "UV_EXCLUDE_NEWER"), None, "exclude-newer"),
+    Setting("only_binary", "list", ("PIP_ONLY_BINARY",), "only-binary", None),
+    Setting("no_binary", "list", ("PIP_NO_BINARY",), "no-binary", None),
+)
+# the values an option takes (as its flag's choices; uv's "clone" link mode is a copy here)
+_SETTING_CHOICES = {
+    "index_strategy": ("first-index", "unsafe-first-match", "unsafe-best-match"),
+    "keyring_provider": ("disabled", "subprocess", "auto", "import"),
+    "link_mode": ("hardlink", "copy", "symlink", "clone"),
+    "prerelease": ("disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"),
+    "resolution": ("highest", "lowest", "lowest-direct"),
+}
+
+# pip's configuration section for each command, read after [global]
+_PIP_SECTIONS = {"pip-install": "install", "pip-sync": "install", "pip-compile": "install",
+                 "pip-download": "download", "pip-uninstall": "uninstall", "pip-freeze": "freeze",
+                 "pip-list": "list", "pip-show": "show", "pip-check": "check"}
+
+
+def _xdg(env, name: str, default: str) -> str:
+    value = env.get(name)
+    return value if value and os.path.isabs(value) else os.path.join(
+        env.get("HOME") or os.path.expanduser("~"), default)
+
+
+def pip_config_files(env, prefixes=()) -> list:
+    """pip's configuration files that exist, lowest precedence first: site-wide
+    ($XDG_CONFIG_DIRS/pip/pip.conf, /etc/pip.conf), the user's (~/.pip/pip.conf,
+    $XDG_CONFIG_HOME/pip/pip.conf; skipped when PIP_CONFIG_FILE names a file
+    that exists), each environment's ``pip.conf``, then PIP_CONFIG_FILE."""
+    named = env.get("PIP_CONFIG_FILE")
+    if named == os.devnull:
+        return []
+    paths = [os.path.join(d, "pip", "pip.conf")
+             for d in reversed((env.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)) if d]
+    paths.append("/etc/pip.conf")
+    if not (named and os.path.exists(named)):
+        home = env.get("HOME") or os.path.expanduser("~")
+        paths += [os.path.join(home, ".pip", "pip.conf"),
+                  os.path.join(_xdg(env, "XDG_CONFIG_HOME", ".config"), "pip", "pip.conf")]
+    paths += [os.path.join(p, "pip.conf") for p in prefixes if p]
+    if named:
+        paths.append(named)
+    out = []
+    for path in paths:
+        if os.path.isfile(path) and path not in out:
+            out.append(path)
+    return out
+
+
+def read_pip_config(paths, command: str | None) -> dict:
+    """{key: (raw value, "FILE [section] key")} from pip's ini files, the last
+    file winning, a command's section over [global]; keys as pip normalises
+    them (lower case, ``_`` as ``-``)."""
+    import configparser
+    out = {}
+    for path in paths:
+        parser = configparser.RawConfigParser()
+        try:
+            with open(path, encoding="utf-8") as f:
+                parser.read_file(f)
+        except (OSError, UnicodeDecodeError, configparser.Error) as e:
+            raise InputError("cannot read pip's configuration file %s: %s" % (path, e))
+        for section in ("global", _PIP_SECTIONS.get(command or "", "")):
+            if section and parser.has_section(section):
+                for key, value in parser.items(section):
+                    key = key.lower().replace("_", "-").lstrip("-")
+                    out[key] = (value, "%s [%s] %s" % (path, section, key))
+    return out
+
+
+def uv_config_files(env, cwd: str) -> list:
+    """uv's configuration files that exist, lowest precedence first: the
+    system's and the user's uv.toml, then the nearest uv.toml or pyproject.toml
+    with a [tool.uv] table from ``cwd`` upwards; only UV_CONFIG_FILE when set."""
+    if env.get("UV_CONFIG_FILE"):
+        return [env["UV_CONFIG_FILE"]]
+    paths = [os.path.join(d, "uv", "uv.toml")
+             for d in reversed((env.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)) if d]
+    paths.append("/etc/uv/uv.toml")
+    paths.append(os.path.join(_xdg(env, "XDG_CONFIG_HOME", ".config"), "uv", "uv.toml"))
+    out = [p for p in paths if os.path.isfile(p)]
+    folder = os.path.abspath(cwd)
+    while True:
+        toml = os.path.join(folder, "uv.toml")
+        pyproject = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(toml):
+            out.append(toml)
+            break
+        if os.path.isfile(pyproject):
+            try:
+                with open(pyproject, "rb") as f:
+                    if b"[tool.uv" in f.read():
+                        out.append(pyproject)
+                        break
+            except OSError:
+                pass
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return out
+
+
+def read_uv_config(paths) -> dict:
+    """{key: (value, "FILE key")} from uv's TOML files, the last file winning,
+    ``[pip]`` over the top level; ``[[index]]`` tables give index-url (the one
+    marked ``default``) and extra-index-url (the others, in order)."""
+    out = {}
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as f:
+                doc = toml_loads(f.read(), filename=path)
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError("cannot read uv's configuration file %s: %s" % (path, e))
+        if os.path.basename(path) == "pyproject.toml":
+            doc = (doc.get("tool") or {}).get("uv") or {}
+        indexes = doc.get("index") if isinstance(doc.get("index"), list) else []
+        extra = [i["url"] for i in indexes if isinstance(i, dict) and i.get("url") and not i.get("default")]
+        default = [i["url"] for i in indexes if isinstance(i, dict) and i.get("url") and i.get("default")]
+        if extra:
+            out["extra-index-url"] = (extra, "%s [[index]]" % path)
+        if default:
+            out["index-url"] = (default[-1], "%s [[index]] default" % path)
+        for table, label in ((doc, ""), (doc.get("pip") if isinstance(doc.get("pip"), dict) else {}, "[pip] ")):
+            for key, value in table.items():
+                if key not in ("index", "pip"):
+                    out[key] = (value, "%s %s%s" % (path, label, key))
+    return out
+
+
+def _shown_setting(value) -> str:
+    """A setting's value as -v prints it: credentials in URLs masked."""
+    if isinstance(value, list):
+        return " ".join(_shown_setting(v) for v in value)
+    return redact_url(value) if isinstance(value, str) and "://" in value else str(value)
+
+
+def apply_settings(args, env, cwd: str | None = None) -> list:
+    """Fill every option the command line left unset from the environment and
+    the configuration files (see above); return ``(dest, value, source)`` for
+    ``-v``. Values of the wrong kind are usage errors naming their source."""
+    wanted = [st for st in SETTINGS if hasattr(args, st.dest)]
+    no_config = bool(getattr(args, "no_config", None))
+    if not no_config:
+        for name in ("PUFFIN_NO_CONFIG", "UV_NO_CONFIG"):
+            raw = env.get(name)
+            if raw is not None and raw.strip() and parse_bool(raw, name):
+                no_config = True
+    pip_conf, uv_conf = {}, {}
+    if not no_config and wanted:
+        prefixes = [sys.prefix] + ([env["VIRTUAL_ENV"]] if env.get("VIRTUAL_ENV") else [])
+        pip_conf = read_pip_config(pip_config_files(env, prefixes), getattr(args, "command", None))
+        uv_conf = read_uv_config(uv_config_files(env, cwd or os.getcwd()))
+    notes = []
+    for st in wanted:
+        given = getattr(args, st.dest)
+        if given not in (None, False) and st.kind != "list":
+            continue   # the command line wins
+        value, source = setting_from_env(env, st)
+        if value is None and st.uv and st.uv in uv_conf:
+            raw, source = uv_conf[st.uv]
+            value = _setting_value(st, raw, source)
+        if value is None and st.pip and st.pip in pip_conf:
+            raw, source = pip_conf[st.pip]
+            value = _setting_value(st, raw, source, pips=True)
+        if value is None:
+            continue
+        if st.dest in _SETTING_CHOICES and value not in _SETTING_CHOICES[st.dest]:
+            raise UsageError("%s=%r is not a value %s takes" % (source, value, st.dest.replace("_", "-")),
+                             hint="use one of: %s" % ", ".join(_SETTING_CHOICES[st.dest]))
+        if st.dest == "link_mode" and value == "clone":
+            value = "copy"
+        if st.kind == "list":
+            value = list(given or []) + [v for v in value if v not in (given or [])]
+        setattr(args, st.dest, value)
+        notes.append((st.dest, value, source))
+    return notes
+
+
 def _add_common(p) -> None:
     """Options every command takes: output, cache, network."""
     g = p.add_argument_group("global options")
@@ -16913,6 +17652,8 @@ def _add_common(p) -> None:
                    help="use a temporary cache, removed at exit (env PUFFIN_NO_CACHE)")
     g.add_argument("--offline", action="store_true", default=None,
                    help="never touch the network; use what the cache has (env PUFFIN_OFFLINE)")
+    g.add_argument("--no-config", action="store_true", default=None,
+                   help="read no configuration file (pip.conf, uv.toml) (env PUFFIN_NO_CONFIG)")
     g.add_argument("--color", choices=("auto", "always", "never"), default="auto", help=argparse_suppress())
 
 
@@ -16948,6 +17689,9 @@ def _add_index(p) -> None:
                    default=None, help="how several indexes combine (default: first-index, as uv)")
     g.add_argument("--timeout", type=float, default=None, help="seconds to wait for the network (env PUFFIN_HTTP_TIMEOUT)")
     g.add_argument("--cert", default=None, help="a CA bundle to verify TLS with")
+    g.add_argument("--keyring-provider", choices=("disabled", "subprocess", "auto", "import"), default=None,
+                   help="ask the `keyring` command for index credentials (as pip and uv; "
+                        "env UV_KEYRING_PROVIDER, PIP_KEYRING_PROVIDER)")
     g.add_argument("--trusted-host", action="append", default=None,
                    help="a host to reach over plain HTTP or without verifying TLS (repeatable)")
     g.add_argument("--refresh", action="store_true", default=False, help="revalidate every cached index page")
@@ -16963,7 +17707,7 @@ def _add_resolver(p, install: bool, targets: str = "store") -> None:
     g.add_argument("--extra", action="append", default=[], help="an extra of pyproject.toml inputs")
     g.add_argument("--all-extras", action="store_true", help="every extra of pyproject.toml inputs")
     g.add_argument("--group", action="append", default=[], help="a dependency group (PEP 735) of pyproject.toml")
-    g.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"), default="highest")
+    g.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"), default=None)
     g.add_argument("--prerelease", choices=("disallow", "allow", "if-necessary", "explicit",
                                             "if-necessary-or-explicit"), default=None)
     g.add_argument("--pre", action="store_true", help="same as --prerelease allow")
@@ -17105,6 +17849,22 @@ def build_parser(only: str | None = None):
     p.add_argument("--format", choices=("columns", "freeze", "json"), default="columns")
     p.add_argument("-e", "--editable", action="store_true", help="only editable installs")
     p.add_argument("--exclude-editable", action="store_true")
+    p.add_argument("-o", "--outdated", action="store_true",
+                   help="only packages the index has a newer version of, with that version")
+    p.add_argument("--pre", action="store_true", help="with --outdated: count pre-releases too")
+    _add_python(p, target_dirs=True)
+    _add_index(p)
+
+    p = cmd("pip-tree", "Show the dependency tree of an environment")
+    p.add_argument("-d", "--depth", type=int, default=255, help="how deep to draw (default 255)")
+    p.add_argument("--invert", action="store_true", help="draw who requires each package")
+    p.add_argument("--package", action="append", default=[], metavar="NAME",
+                   help="draw only from this package (repeatable)")
+    p.add_argument("--prune", action="append", default=[], metavar="NAME",
+                   help="leave this package out of the drawing (repeatable)")
+    p.add_argument("--no-dedupe", action="store_true", help="draw a repeated subtree every time")
+    p.add_argument("--show-version-specifiers", action="store_true",
+                   help="show the requirement behind each line")
     _add_python(p, target_dirs=True)
 
     p = cmd("pip-show", "Show installed packages")
@@ -17136,6 +17896,13 @@ def build_parser(only: str | None = None):
     _add_resolver(p, install=False, targets="append")
     _add_index(p)
     p.add_argument("--python", "-p", dest="python", default=None, help="resolve for this interpreter")
+    p.add_argument("--platform", action="append", default=[], metavar="TAG",
+                   help="as pip: accept wheels for this platform tag, e.g. manylinux2014_x86_64 "
+                        "(repeatable: any of them; one target)")
+    p.add_argument("--implementation", default=None, metavar="IMPL",
+                   help="as pip: the Python implementation of the target (cp, pp, ip, jy, py)")
+    p.add_argument("--abi", action="append", default=[], metavar="ABI",
+                   help="as pip: accept wheels for this ABI, e.g. cp312 (repeatable)")
     p.add_argument("--allow-sdists", action="store_true",
                    help="take sdists for another platform's target too (default: wheels only)")
     p.add_argument("--build", action="store_true",
@@ -17156,11 +17923,17 @@ def build_parser(only: str | None = None):
     p = cmd("cache", "Manage the cache")
     csub = p.add_subparsers(dest="cache_command", metavar="ACTION")
     for name, h in (("dir", "Print the cache folder"), ("clean", "Remove all or some packages' entries"),
-                    ("prune", "Remove unused entries")):
+                    ("prune", "Remove unused entries"), ("size", "Print the size of the cache in bytes")):
         cp = csub.add_parser(name, help=h, description=h, formatter_class=Formatter)
         _add_common(cp)
         if name == "clean":
             cp.add_argument("package", nargs="*")
+        if name == "prune":
+            cp.add_argument("--ci", action="store_true",
+                            help="also drop what the index can give again (downloaded wheels and "
+                                 "sdists, unzipped wheels), keeping wheels built from source")
+        if name == "size":
+            cp.add_argument("-H", "--human", action="store_true", help="as 1.2GiB, not in bytes")
     return parser
 
 
@@ -17219,8 +17992,11 @@ def main(argv=None, *, as_script: bool = False) -> int:
     args.as_script = as_script
     args.env = env
     args.argv = argv
+    args.parse = lambda more: build_parser(more[0]).parse_args(more)   # another command's options
     old_handlers = _handle_signals()
     try:
+        for dest, value, source in apply_settings(args, env):
+            printer.debug("setting %s = %s (from %s)" % (dest, _shown_setting(value), source))
         with span("command", command=args.command):
             return run_command(args, printer)
     except (Interrupted, KeyboardInterrupt) as e:
@@ -17258,7 +18034,7 @@ def main(argv=None, *, as_script: bool = False) -> int:
 def _handle_signals():
     """SIGINT and SIGTERM raise ``Interrupted`` in the main thread (see
     ``on_signal``); the handlers they replace, to put back."""
-    if threading.current_thread() is not threading.main_thread():
+    if _thread.get_ident() != threading.main_thread().ident:
         return None
     import signal
     reset_cancellation()

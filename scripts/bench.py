@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark puffin.py against uv's pip interface, pip and pip-tools, in one run.
+"""Benchmark puffin.py against uv, pip and pip-tools, in one run.
 
     scripts/bench.py [--quick] [--tools VENV] [--reps N] [--slow-reps N]
     scripts/bench.py --relock          # re-make the pip-sync locks with uv
@@ -11,17 +11,30 @@ What it measures (the sets are in scripts/bench_sets/):
 - pip-sync of the locks `small.txt` (7 pure-Python packages) and `large.txt`
   (~110 packages with numpy, pandas, scipy, django): cold (empty cache, fresh
   venv), warm (filled cache, fresh venv) and no-op (the same venv again):
-  puffin.py vs `uv pip sync` vs `pip install --no-deps --no-compile -r LOCK`.
+  puffin.py vs `uv pip sync` vs `pip install --no-deps --no-compile -r LOCK`;
+- download of the lock `large.txt` into a fresh empty folder, cold (empty
+  cache) and warm (filled cache): `puffin.py pip-download -r LOCK -d DIR` vs
+  `pip download -r LOCK -d DIR --no-deps` (the lock is complete, so pip need
+  not resolve; puffin.py resolves it as pins, which comes to the same). uv has
+  no download command: its cell stays empty. Afterwards both folders must hold
+  a file for every pin of the lock (a note in the report otherwise);
+- seed, warm: a new venv with pip (and setuptools and wheel before Python
+  3.12): `puffin.py venv DIR --seed` vs `uv venv DIR --seed --python PY` vs
+  `python -m venv DIR` (the stdlib way, with ensurepip), in the pip column.
+  One unmeasured seed of each tool first fills its cache.
 
 The disk is flushed before every timed command, so no run pays for the
 writeback of the one before it. Each tool has its own cache folder under
-BUILD/bench/cache/, every run gets a
-fresh venv (made with `python -m venv --without-pip` for puffin.py and uv; a
-copy of a venv with the newest pip for pip), and puffin.py runs as
+BUILD/bench/cache/ (download and seed their own too: download-TOOL and
+seed-TOOL there), every run gets a fresh venv (made with `python -m venv
+--without-pip` for puffin.py and uv; a copy of a venv with the newest pip for
+pip), and puffin.py runs as
 `VENV/bin/python puffin.py pip-sync LOCK`, its main job. Runs are interleaved
 (every repetition runs each tool once, in a rotating order) and the table shows
 medians, so a noisy machine or network hurts every tool alike. pip runs with
 `--no-compile` because neither puffin.py nor uv compile bytecode by default.
+Everything runs on the real interpreter (the one behind this script's venv,
+or --python), never a pyenv shim, which costs hundreds of milliseconds a call.
 
 `--tools VENV` is a virtual environment that has `uv` and `pip-tools`
 installed (default BUILD/bench/tools). Index settings of the calling
@@ -49,6 +62,7 @@ TIMEOUT = 1800  # seconds for one command; pip-compile of jupyter cold is slow
 
 COMPILE_SETS = ["jupyter", "popular25"]
 SYNC_SETS = ["small", "large"]
+DOWNLOAD_SETS = ["large"]
 QUICK_COMPILE_SETS = ["popular25"]
 QUICK_SYNC_SETS = ["small"]
 
@@ -59,6 +73,9 @@ TARGETS = {
     ("sync", "cold"): (1.5, None),
     ("sync", "warm"): (1.0, 10.0),  # "faster than uv": strictly below 1.0
     ("sync", "no-op"): (3.0, None),
+    ("download", "cold"): (None, 5.0),  # uv has no download command
+    ("download", "warm"): (None, None),
+    ("seed", "warm"): (None, None),
 }
 
 
@@ -146,11 +163,12 @@ class Bench:
         os.makedirs(self.work, exist_ok=True)
 
     # -- folders -----------------------------------------------------------
-    def cache(self, tool: str) -> str:
-        return os.path.join(self.root, "cache", tool)
+    def cache(self, tool: str, kind: str = "") -> str:
+        """tool's cache folder; download and seed (kind) keep their own."""
+        return os.path.join(self.root, "cache", f"{kind}-{tool}" if kind else tool)
 
-    def clear_cache(self, tool: str) -> None:
-        shutil.rmtree(self.cache(tool), ignore_errors=True)
+    def clear_cache(self, tool: str, kind: str = "") -> None:
+        shutil.rmtree(self.cache(tool, kind), ignore_errors=True)
 
     def venv(self, tool: str) -> str:
         return os.path.join(self.root, "venvs", tool)
@@ -204,6 +222,26 @@ class Bench:
         return ([py, "-m", "pip", "install", "--no-deps", "--no-compile", "-q", "-r", lock],
                 clean_env(PIP_CACHE_DIR=cache))
 
+    def download_cmd(self, tool: str, lock: str, dest: str) -> tuple:
+        """(argv, env) of one download of lock's files into dest (no uv: it has none)."""
+        cache = self.cache(tool, "download")
+        if tool == "puffin.py":
+            return ([self.python, PUFFIN, "pip-download", "-r", lock, "-d", dest,
+                     "--cache-dir", cache], clean_env())
+        # pip from the template venv: `pip download` installs nothing into it.
+        return ([os.path.join(self.pip_template, "bin", "python"), "-m", "pip", "download",
+                 "-q", "--no-deps", "-r", lock, "-d", dest], clean_env(PIP_CACHE_DIR=cache))
+
+    def seed_cmd(self, tool: str, venv: str) -> tuple:
+        """(argv, env) of making the seeded venv venv (pip: the stdlib's venv, with ensurepip)."""
+        cache = self.cache(tool, "seed")
+        if tool == "puffin.py":
+            return [self.python, PUFFIN, "venv", venv, "--seed", "--cache-dir", cache], clean_env()
+        if tool == "uv":
+            return ([self.uv, "venv", venv, "--seed", "--no-config", "--cache-dir", cache,
+                     "--python", self.python], clean_env())
+        return [self.python, "-m", "venv", venv], clean_env()
+
 
 # ----------------------------------------------------------------------------
 # Checks of what the tools produced
@@ -237,6 +275,28 @@ def installed(venv: str) -> dict:
             if entry.endswith(".dist-info"):
                 name, _, version = entry[:-len(".dist-info")].partition("-")
                 found[canonical(name)] = version
+    return found
+
+
+def files_in(folder: str) -> int:
+    """How many files are under folder."""
+    return sum(len(files) for _, _, files in os.walk(folder))
+
+
+def downloaded(folder: str) -> set:
+    """(name, version) of the wheels and sdists in folder."""
+    found = set()
+    for entry in os.listdir(folder) if os.path.isdir(folder) else ():
+        if entry.endswith(".whl"):
+            parts = entry[:-4].split("-")
+            if len(parts) >= 5:
+                found.add((canonical(parts[0]), parts[1].lower()))
+            continue
+        for ext in (".tar.gz", ".zip", ".tar.bz2", ".tgz"):
+            if entry.endswith(ext):
+                name, _, version = entry[:-len(ext)].rpartition("-")
+                if name:
+                    found.add((canonical(name), version.lower()))
     return found
 
 
@@ -335,6 +395,64 @@ def bench_sync(b: Bench, res: Results, name: str, rep: int, tools: list) -> None
                     res.note(f"sync {name} {phase}: {tool} left the venv unlike the lock: {diff}")
 
 
+def bench_download(b: Bench, res: Results, name: str, rep: int, tools: list) -> None:
+    lock = os.path.join(SETS, name + ".txt")
+    expected = read_pins(lock)
+    for phase in ("cold", "warm"):
+        for tool in rotate(tools, rep):
+            if phase == "cold":
+                b.clear_cache(tool, "download")
+            dest = os.path.join(b.work, f"download-{name}-{tool}")
+            shutil.rmtree(dest, ignore_errors=True)  # every run into a fresh empty folder
+            argv, env = b.download_cmd(tool, lock, dest)
+            secs, rc, err = run(argv, env, b.work)
+            res.add(("download", name, phase), tool, secs, rc, err)
+            log(f"  download {name:8} {phase:5} {tool:10} {secs:7.2f}s" + ("" if rc == 0 else f"  FAILED ({rc})"))
+            if rc == 0 and phase == "cold" and not files_in(b.cache(tool, "download")):
+                res.note(f"download {name}: {tool}'s cache is still empty after a cold run (does the "
+                         f"index send no caching headers?): its warm runs download everything again")
+            if rc == 0:
+                got = downloaded(dest)
+                missing = [f"{n}=={v}" for n, v in sorted(expected.items()) if (n, v.lower()) not in got]
+                if missing:
+                    more = f" (+{len(missing) - 6} more)" if len(missing) > 6 else ""
+                    res.note(f"download {name} {phase}: {tool}'s folder has no file for "
+                             + ", ".join(missing[:6]) + more)
+
+
+def bench_seed(b: Bench, res: Results, rep: int, tools: list) -> None:
+    """Fresh seeded venvs on a warm cache; at rep 0 one unmeasured seed of
+    each tool first fills its cache (from empty)."""
+    if rep == 0:
+        for tool in tools:
+            b.clear_cache(tool, "seed")
+            venv = b.venv("seed-" + tool)
+            shutil.rmtree(venv, ignore_errors=True)
+            argv, env = b.seed_cmd(tool, venv)
+            secs, rc, err = run(argv, env, b.work)
+            log(f"  seed     (warm-up)      {tool:10} {secs:7.2f}s" + ("" if rc == 0 else f"  FAILED ({rc})"))
+    seeded = {}
+    for tool in rotate(tools, rep):
+        venv = b.venv("seed-" + tool)
+        shutil.rmtree(venv, ignore_errors=True)
+        argv, env = b.seed_cmd(tool, venv)
+        secs, rc, err = run(argv, env, b.work)
+        res.add(("seed", "venv", "warm"), tool, secs, rc, err)
+        log(f"  seed     venv     warm  {tool:10} {secs:7.2f}s" + ("" if rc == 0 else f"  FAILED ({rc})"))
+        if rc == 0:
+            seeded[tool] = installed(venv)
+            if "pip" not in seeded[tool]:
+                res.note(f"seed: {tool} left no pip in the venv")
+    if "puffin.py" in seeded and "uv" in seeded:
+        diff = pin_diff(seeded["uv"], seeded["puffin.py"])
+        if diff:
+            res.note(f"seed: puffin.py seeded other packages than uv (uv vs puffin.py): {diff}")
+    if rep == 0 and seeded:
+        res.note("seed: " + "; ".join(
+            f"{tool} seeded " + " ".join(f"{n}=={v}" for n, v in sorted(pkgs.items()))
+            for tool, pkgs in seeded.items()))
+
+
 # ----------------------------------------------------------------------------
 # Report
 # ----------------------------------------------------------------------------
@@ -363,6 +481,7 @@ def report(res: Results, order: list, header: list) -> str:
         kind, name, phase = key
         other = "pip-tools" if kind == "compile" else "pip"
         p, u, o = (res.median(key, t) for t in ("puffin.py", "uv", other))
+        ran = res.times.get(key, {})
         max_uv, min_other = TARGETS[(kind, phase)]
         r_uv, r_uv_s = ratio_cell(p, u)
         r_o, r_o_s = ratio_cell(o, p)
@@ -380,8 +499,9 @@ def report(res: Results, order: list, header: list) -> str:
             verdicts.append("ok" if ok else "MISS")
             summary.append((f"{kind} {name} {phase}", f"{other}/puffin.py = {r_o_s}", t_o, ok))
         n = len(res.times.get(key, {}).get("puffin.py") or [])
-        rows.append((f"{kind} {name} {phase}", fmt_secs(p), fmt_secs(u),
-                     fmt_secs(o) if res.times.get(key, {}).get(other) is not None else "-",
+        rows.append((f"{kind} {name} {phase}", fmt_secs(p),
+                     fmt_secs(u) if ran.get("uv") is not None else "-",
+                     fmt_secs(o) if ran.get(other) is not None else "-",
                      r_uv_s, t_uv, r_o_s, t_o, " ".join(verdicts) + (f"  (n={n})" if n else "")))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(cols))]
     for i, row in enumerate(rows):
@@ -390,7 +510,8 @@ def report(res: Results, order: list, header: list) -> str:
             lines.append("  ".join("-" * w for w in widths))
     lines.append("")
     lines.append("times are medians of the runs; puffin/uv below 1 means puffin.py is faster;")
-    lines.append("other/puffin is pip-tools' (compile) or pip's (sync) time over puffin.py's.")
+    lines.append("other/puffin is pip-tools' (compile), pip's (sync, download) or `python -m venv`'s")
+    lines.append("(seed) time over puffin.py's; uv has no download command.")
     lines.append("")
     met = sum(1 for s in summary if s[3])
     lines.append(f"Summary: {met} of {len(summary)} targets met")
@@ -424,11 +545,12 @@ def relock(b: Bench) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: only popular25 and small, 2 repetitions (pip 1)")
+                        help="a smoke run: only popular25, small and seed, 2 repetitions (pip 1)")
     parser.add_argument("--reps", type=int, help="repetitions of puffin.py and uv (default 3)")
     parser.add_argument("--slow-reps", type=int,
                         help="repetitions of pip and pip-tools (default 2)")
-    parser.add_argument("--only", choices=("compile", "sync"), help="run only this half")
+    parser.add_argument("--only", choices=("compile", "sync", "download", "seed"),
+                        help="run only this scenario")
     parser.add_argument("--tools", help="venv with uv and pip-tools (default BUILD/bench/tools)")
     parser.add_argument("--python", help="the CPython 3.11 that makes the venvs "
                         "(default: the one behind this script's interpreter)")
@@ -445,10 +567,13 @@ def main(argv=None) -> int:
     slow_reps = min(reps, args.slow_reps or (1 if args.quick else 2))
     compile_sets = QUICK_COMPILE_SETS if args.quick else COMPILE_SETS
     sync_sets = QUICK_SYNC_SETS if args.quick else SYNC_SETS
-    if args.only == "compile":
-        sync_sets = []
-    elif args.only == "sync":
-        compile_sets = []
+    download_sets = [] if args.quick else DOWNLOAD_SETS
+    seed = True
+    if args.only:
+        compile_sets = compile_sets if args.only == "compile" else []
+        sync_sets = sync_sets if args.only == "sync" else []
+        download_sets = DOWNLOAD_SETS if args.only == "download" else []
+        seed = args.only == "seed"
 
     b.make_pip_template()
     pip_py = os.path.join(b.pip_template, "bin", "python")
@@ -476,11 +601,17 @@ def main(argv=None) -> int:
         for name in sync_sets:
             tools = ["puffin.py", "uv"] + (["pip"] if slow else [])
             bench_sync(b, res, name, rep, tools)
+        for name in download_sets:
+            bench_download(b, res, name, rep, ["puffin.py"] + (["pip"] if slow else []))
+        if seed:
+            bench_seed(b, res, rep, ["puffin.py", "uv"] + (["pip"] if slow else []))
     header.append(f"  took {time.time() - t0:.0f}s in all; load average at the start "
                   f"{load_start:.1f}, at the end {os.getloadavg()[0]:.1f} (above 1 per core: noisy)")
 
     order = [("compile", n, p) for n in compile_sets for p in ("cold", "warm")]
     order += [("sync", n, p) for n in sync_sets for p in ("cold", "warm", "no-op")]
+    order += [("download", n, p) for n in download_sets for p in ("cold", "warm")]
+    order += [("seed", "venv", "warm")] if seed else []
     text = report(res, order, header)
     print(text)
     out_dir = b.root

@@ -28,6 +28,18 @@ for _path in (REPO_ROOT, TESTS_DIR):
 
 import support  # noqa: E402
 
+# Files whose tests exercise the process rather than the interpreter running
+# the suite (signals, kills at many moments, processes racing on one cache):
+# marked `once`; `make test` runs them under one CPython, with the live tests.
+_ONCE_FILES = {"test_cli_signals.py", "test_robustness.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if os.path.basename(str(item.fspath)) in _ONCE_FILES:
+            item.add_marker(pytest.mark.once)
+
+
 # Beyond support.machine_settings: proxies, CA bundles and netrc would make a test
 # depend on the machine it runs on too.
 _ENV_NAMES = ("CONDA_DEFAULT_ENV", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
@@ -51,8 +63,9 @@ def clean_env(monkeypatch, tmp_path) -> dict:
     """Scrub the environment for this test; return it as a dict (for subprocesses).
 
     Removes ``PIP_*``, ``PUFFIN_*``, ``UV_*``, ``VIRTUAL_ENV``, ``CONDA_PREFIX``,
-    ``PYTHONPATH``, proxy and CA-bundle variables (any case), and points
-    ``XDG_CACHE_HOME`` (and ``XDG_CONFIG_HOME``) into the test's tmp dir.
+    ``PYTHONPATH``, proxy and CA-bundle variables (any case), points
+    ``XDG_CACHE_HOME`` (and ``XDG_CONFIG_HOME``) into the test's tmp dir, and
+    sets ``PIP_CONFIG_FILE`` to the null device (no pip.conf is read).
     Uses monkeypatch, so in-process ``puffin.main()`` calls see the same
     environment; later changes to ``os.environ`` are not reflected in the
     returned dict (take ``dict(os.environ)`` again if needed).
@@ -65,6 +78,7 @@ def clean_env(monkeypatch, tmp_path) -> dict:
     xdg_config.mkdir(exist_ok=True)
     monkeypatch.setenv("XDG_CACHE_HOME", str(xdg_cache))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(xdg_config))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # the machine's pip.conf files are not read
     return dict(os.environ)
 
 

@@ -685,18 +685,51 @@ def machine_settings(environ=None, more=()) -> list:
 
 
 def without_machine_settings(environ=None, more=()) -> dict:
-    """A copy of ``environ`` (default ``os.environ``) without ``machine_settings``."""
+    """A copy of ``environ`` (default ``os.environ``) without ``machine_settings``,
+    and with ``PIP_CONFIG_FILE`` set to the null device, so that neither pip nor
+    puffin.py reads the machine's pip.conf files."""
     environ = dict(os.environ if environ is None else environ)
     for key in machine_settings(environ, more):
         del environ[key]
+    environ["PIP_CONFIG_FILE"] = os.devnull
     return environ
+
+
+_COMPILED: dict = {}
+# read at import: the clean_env fixture removes PUFFIN_* variables before a test runs
+_BYTECODE_DIR = os.environ.get("PUFFIN_TEST_BYTECODE")
+
+
+def _compiled_script(python) -> str:
+    """``puffin.py`` as ``python`` runs it: the script itself, or, when
+    ``PUFFIN_TEST_BYTECODE`` names a folder, the script compiled once per
+    interpreter into it (the same code, run as ``python FILE.pyc``, is run as
+    ``__main__`` just as the script is). Compiling a 750 KB script on every
+    start is most of what a suite of many short commands spends."""
+    folder = _BYTECODE_DIR
+    if not folder:
+        return PUFFIN_SCRIPT
+    python = os.fspath(python)
+    stamp = os.stat(PUFFIN_SCRIPT).st_mtime_ns
+    key = (os.path.realpath(python), stamp)
+    if key not in _COMPILED:
+        tag = subprocess.run([python, "-c", "import sys; print(sys.implementation.cache_tag)"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        target = os.path.join(folder, "puffin.%s.%d.pyc" % (tag, stamp))
+        if not os.path.exists(target):
+            os.makedirs(folder, exist_ok=True)
+            subprocess.run([python, "-c", "import py_compile, sys; py_compile.compile(sys.argv[1], "
+                            "cfile=sys.argv[2], dfile=sys.argv[1], doraise=True)", PUFFIN_SCRIPT, target],
+                           check=True)
+        _COMPILED[key] = target
+    return _COMPILED[key]
 
 
 def puffin_cli(python, *args, env, cwd=None, timeout=120, input=None, filter=True):  # noqa: A002
     """Run ``python puffin.py ARGS`` (``python``: the interpreter, often a venv's);
     return (exit code, stdout, stderr), durations filtered unless ``filter=False``.
     ``input``: str fed to stdin."""
-    proc = subprocess.run([os.fspath(python), PUFFIN_SCRIPT] + [os.fspath(a) for a in args],
+    proc = subprocess.run([os.fspath(python), _compiled_script(python)] + [os.fspath(a) for a in args],
                           env=env, cwd=cwd, input=input, capture_output=True, text=True,
                           timeout=timeout)
     out, err = proc.stdout, proc.stderr

@@ -184,31 +184,56 @@ def test_importing_puffin_runs_no_regex_or_json_import():
     assert r.stdout == baseline
 
 
+# What the `puffin` console script runs (and what `python -m puffin` runs once
+# past the fast path at the top of the file): the whole module, then main().
+LAUNCHER = "import sys; from puffin import main; sys.exit(main())"
+
+
 def test_version_imports_no_network_archive_or_concurrency_module(tmp_path):
-    """`python -X importtime -m puffin --version` loads none of the heavy modules."""
+    """`puffin --version` through the launcher (the whole module executes) loads
+    none of the heavy modules, nor threading/functools/collections."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="")
-    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "puffin", "--version"],
+    r = subprocess.run([sys.executable, "-X", "importtime", "-c", LAUNCHER, "--version"],
                        cwd=ROOT, env=env, capture_output=True, text=True)
-    assert r.returncode == 0 and r.stdout.startswith("puffin.py ")
+    assert r.returncode == 0 and r.stdout.startswith("puffin.py "), r.stderr[-2000:]
     loaded = {line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if "|" in line}
+    assert "puffin" in loaded  # the measurement saw the module itself
     baseline = subprocess.run([sys.executable, "-X", "importtime", "-c", "pass"],
                               cwd=ROOT, env=env, capture_output=True, text=True).stderr
     already = {line.rsplit("|", 1)[-1].strip() for line in baseline.splitlines() if "|" in line}
-    heavy = sorted(m for m in loaded - already if m in HEAVY or m.split(".")[0] in ("ssl", "http", "zipfile", "tarfile", "concurrent", "email"))
+    heavy = sorted(m for m in loaded - already
+                   if m in HEAVY + ("threading", "functools", "collections", "re", "json", "enum", "typing")
+                   or m.split(".")[0] in ("ssl", "http", "zipfile", "tarfile", "concurrent", "email"))
     assert heavy == []
 
 
+def test_the_heavy_module_check_sees_an_import_at_the_top(tmp_path):
+    """The check above is not blind: a copy of puffin.py with `import ssl` put
+    among its imports fails it."""
+    text = open(os.path.join(ROOT, "puffin.py")).read().replace("\nimport errno\n", "\nimport errno\nimport ssl\n", 1)
+    (tmp_path / "puffin.py").write_text(text)
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="")
+    r = subprocess.run([sys.executable, "-X", "importtime", "-c", LAUNCHER, "--version"],
+                       cwd=str(tmp_path), env=env, capture_output=True, text=True)
+    assert r.returncode == 0
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if "|" in line}
+    assert "ssl" in loaded
+
+
 def test_version_starts_in_at_most_twice_the_time_of_a_bare_python():
-    """`python -m puffin --version` (bytecode cached) costs at most 2x the CPU time of
-    `python -c pass` (best of 15 interleaved runs each)."""
+    """`puffin --version` through the launcher a `self install` writes (bytecode
+    cached) costs at most 2x the CPU time of `python -c pass` (best of 15
+    interleaved runs each). `make bench` reports the ratio against the 1.5x goal;
+    the margin here is for noise. (`python -m` itself imports runpy, and on 3.9
+    typing with it: that part is the interpreter's, so it is not measured here.)"""
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([sys.executable, "-m", "puffin", "--version"], cwd=ROOT, env=env, check=True,
+    subprocess.run([sys.executable, "-c", LAUNCHER, "--version"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)  # writes __pycache__
     bare, ours = [], []
     for _ in range(15):  # interleaved, best of many: the machine is shared and noisy
         bare.append(_timed([sys.executable, "-c", "pass"], env))
-        ours.append(_timed([sys.executable, "-m", "puffin", "--version"], env))
+        ours.append(_timed([sys.executable, "-c", LAUNCHER, "--version"], env))
     ratio = min(ours) / min(bare)
-    print("startup ratio -m puffin --version / -c pass: %.2f" % ratio)
+    print("startup ratio puffin --version / -c pass: %.2f" % ratio)
     assert ratio <= 2.0, ratio

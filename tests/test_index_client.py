@@ -147,17 +147,7 @@ def test_file_indexes_on_disk_are_read(server, tmp_path):
     assert make_client(tmp_path / "d", pathlib.Path(simple).as_uri()).files("nope") == []
 
 
-def test_index_settings_come_from_puffin_then_pip_variables():
-    """PUFFIN_* beat PIP_*; lists split on whitespace; PIP_NO_INDEX is a boolean."""
-    env = {"PIP_INDEX_URL": "https://pip/simple", "PUFFIN_INDEX_URL": "https://puffin/simple",
-           "PIP_EXTRA_INDEX_URL": "https://a/simple https://b/simple",
-           "PIP_FIND_LINKS": "/w1  /w2", "PIP_NO_INDEX": "true"}
-    s = puffin.index_settings_from_env(env)
-    assert s == {"index_url": "https://puffin/simple",
-                 "extra_index_urls": ["https://a/simple", "https://b/simple"],
-                 "find_links": ["/w1", "/w2"], "no_index": True}
-    assert puffin.index_settings_from_env({}) == {"index_url": None, "extra_index_urls": [],
-                                                  "find_links": [], "no_index": None}
+def test_extra_indexes_come_before_the_default():
     assert puffin.IndexLocations("https://x/simple", ["https://e/simple"]).indexes() == \
         ["https://e/simple", "https://x/simple"]
 

@@ -500,8 +500,10 @@ def fetch_quietly(server, path):
 
 
 def test_conftest_fixtures_give_a_clean_environment(clean_env, tmp_cache, venv_factory):
-    """clean_env drops PIP_* and friends; venv_factory makes a working bare venv."""
-    assert not any(k.startswith(("PIP_", "PUFFIN_")) for k in clean_env)
+    """clean_env drops PIP_* and friends (only PIP_CONFIG_FILE is set: to the null
+    device, so no pip.conf is read); venv_factory makes a working bare venv."""
+    assert not any(k.startswith(("PIP_", "PUFFIN_")) for k in clean_env if k != "PIP_CONFIG_FILE")
+    assert clean_env["PIP_CONFIG_FILE"] == os.devnull
     assert "VIRTUAL_ENV" not in os.environ and clean_env["XDG_CACHE_HOME"] == os.environ["XDG_CACHE_HOME"]
     assert os.path.isdir(tmp_cache)
     venv = venv_factory()
