@@ -17388,6 +17388,142 @@ def index_command(args, printer: Printer) -> int:
 
 
 
+# ---- self: puffin.py installed as a module, its version, its update ----------------------------
+
+SELF_PROJECT = "puffin.py"   # the project name puffin.py installs itself under (pyproject.toml's)
+
+
+def _self_source() -> str:
+    """The file this puffin.py runs from; a usage error when that is bytecode only."""
+    here = os.path.realpath(globals().get("__file__") or "")
+    if not here.endswith(".py") or not os.path.isfile(here):
+        raise UsageError("puffin.py runs from %s, not from its source: run the `self` command "
+                         "from puffin.py itself" % (here or "nowhere"))
+    return here
+
+
+def self_wheel(source: bytes, folder: str) -> str:
+    """A wheel of puffin.py (the module ``puffin`` and a ``puffin`` console
+    script) made from ``source``, written into ``folder``; its path."""
+    import zipfile
+    m = _lazy_re(r'(?m)^__version__ = "([^"]+)"').search(source.decode("utf-8", "replace"))
+    if m is None:
+        raise InputError("this file is not puffin.py: it sets no __version__")
+    version = m.group(1)
+    Version(version)   # raises InvalidVersion on nonsense
+    dist_info = "puffin_py-%s.dist-info" % version
+    members = [
+        ("puffin.py", source),
+        (dist_info + "/METADATA", ("Metadata-Version: 2.1\nName: %s\nVersion: %s\nSummary: A Python "
+                                   "package installer in one file of pure standard-library Python\n"
+                                   "Requires-Python: >=3.9\n" % (SELF_PROJECT, version)).encode()),
+        (dist_info + "/WHEEL", ("Wheel-Version: 1.0\nGenerator: puffin.py %s\nRoot-Is-Purelib: true\n"
+                                "Tag: py3-none-any\n" % version).encode()),
+        (dist_info + "/entry_points.txt", b"[console_scripts]\npuffin = puffin:main_console\n"),
+    ]
+    record = [RecordEntry(name, record_hash(data), len(data)) for name, data in members]
+    record.append(RecordEntry(dist_info + "/RECORD", None, None))
+    members.append((dist_info + "/RECORD", format_record(record).encode()))
+    path = os.path.join(folder, "puffin_py-%s-py3-none-any.whl" % version)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members:
+            zf.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
+    return path
+
+
+def _self_install_source(args, printer: Printer, source: bytes, python: str | None = None) -> int:
+    """Install ``source`` as puffin.py (module, bytecode, launcher, RECORD)
+    through pip-install, with this command's target and cache options."""
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="puffin-self-")
+    try:
+        wheel = self_wheel(source, folder)
+        version = os.path.basename(wheel).split("-")[1]
+        more = ["--python", python] if python else []
+        # by name from a find-links folder, not by path: no direct_url.json naming a
+        # temporary file, and pip-freeze says puffin.py==VERSION
+        sub = args.parse(["pip-install", "%s==%s" % (SELF_PROJECT, version), "--reinstall-package",
+                          SELF_PROJECT, "--compile-bytecode", "--no-index", "--find-links", folder] + more)
+        for name in ("python", "system", "break_system_packages", "target", "prefix", "user",
+                     "cache_dir", "no_cache", "link_mode", "env", "as_script", "argv", "parse"):
+            value = getattr(args, name, None)
+            if value is not None and not (name == "python" and python):
+                setattr(sub, name, value)
+        return pip_install(sub, printer)
+    finally:
+        remove_tree(folder)
+
+
+def self_command(args, printer: Printer) -> int:
+    action = getattr(args, "self_command", None)
+    if action == "version":
+        where = globals().get("__file__") or "?"
+        printer.out("puffin.py %s (%s)" % (__version__, os.path.realpath(where)))
+        return 0
+    if action == "install":
+        with open(_self_source(), "rb") as f:
+            source = f.read()
+        code = _self_install_source(args, printer, source)
+        if code == 0:
+            printer.info("puffin.py %s is installed: run `puffin` from that environment's "
+                         "scripts folder, or `python -m puffin`" % __version__)
+        return code
+    if action == "update":
+        return _self_update(args, printer)
+    raise UsageError("say what to do: self version, self install or self update")
+
+
+def _self_update(args, printer: Printer) -> int:
+    """Replace this puffin.py with ``--from`` (a file or a URL; a URL needs
+    ``--sha256``, a file is checked when it is given). The new source must
+    compile and name its version. Where this puffin.py is an installed module
+    (a RECORD of the project beside it), it is installed again there, so the
+    RECORD, the bytecode and the launcher stay right; else the file is
+    replaced in place, atomically."""
+    import hashlib
+    here = _self_source()
+    src = args.source
+    if "://" in src:
+        if not args.sha256:
+            raise UsageError("self update --from a URL needs --sha256 HEX: the file is run as code")
+        http = HttpClient(timeout=_opt(args, "timeout"), cert=_opt(args, "cert"), env=_env(args),
+                          offline=bool(_opt(args, "offline")))
+        data = http.get(src).body
+    else:
+        try:
+            with open(src, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise InputError("cannot read %s: %s" % (src, e.strerror or e))
+    if args.sha256:
+        _check_hashes(os.path.basename(src), {"sha256": {args.sha256.lower()}},
+                      {"sha256": hashlib.sha256(data).hexdigest()})
+    try:
+        compile(data, src, "exec")
+    except (SyntaxError, ValueError) as e:
+        raise InputError("%s is not a Python file this interpreter can run: %s" % (src, e))
+    m = _lazy_re(r'(?m)^__version__ = "([^"]+)"').search(data.decode("utf-8", "replace"))
+    if m is None:
+        raise InputError("%s is not puffin.py: it sets no __version__" % src)
+    folder = os.path.dirname(here)
+    installed = [n for n in os.listdir(folder) if n.startswith("puffin_py-") and n.endswith(".dist-info")]
+    if installed:
+        code = _self_install_source(args, printer, data, python=sys.executable)
+    else:
+        tmp = here + ".puffin-update-%d" % os.getpid()
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.chmod(tmp, stat.S_IMODE(os.stat(here).st_mode))
+            os.replace(tmp, here)
+        finally:
+            remove_tree(tmp)
+        code = 0
+    if code == 0:
+        printer.info("Updated puffin.py %s -> %s (%s)" % (__version__, m.group(1), here))
+    return code
+
+
 COMMANDS = {
     "pip-compile": pip_compile,
     "pip-sync": pip_sync,
@@ -17402,6 +17538,7 @@ COMMANDS = {
     "cache": cache_command,
     "index": index_command,
     "pip-download": pip_download,
+    "self": self_command,
 }
 
 
@@ -17914,6 +18051,27 @@ def build_parser(only: str | None = None):
     p.add_argument("--dry-run", action="store_true", help="say what would be downloaded, download nothing")
     p.add_argument("--report", metavar="FILE", default=None,
                    help="write pip's JSON installation report (version 1) to FILE (- for stdout)")
+
+    p = cmd("self", "puffin.py itself: its version, installed as a module with a launcher, updated")
+    ssub = p.add_subparsers(dest="self_command", metavar="ACTION")
+    sp = ssub.add_parser("version", help="print the version and the file it runs from",
+                         description="Print the version and the file it runs from", formatter_class=Formatter)
+    _add_common(sp)
+    sp = ssub.add_parser("install", formatter_class=Formatter,
+                         help="install puffin.py as a module with its bytecode and a `puffin` launcher",
+                         description="Install puffin.py as a module with its bytecode and a `puffin` "
+                                     "launcher (a RECORD lets pip-uninstall remove it)")
+    _add_common(sp)
+    _add_python(sp, target_dirs=True)
+    sp = ssub.add_parser("update", formatter_class=Formatter, help="replace puffin.py with another version",
+                         description="Replace puffin.py with another version (installed again where "
+                                     "it is installed)")
+    _add_common(sp)
+    sp.add_argument("--from", dest="source", required=True, metavar="FILE|URL",
+                    help="the new puffin.py: a file, or a URL (with --sha256)")
+    sp.add_argument("--sha256", default=None, metavar="HEX", help="the sha256 the new file must have")
+    sp.add_argument("--timeout", type=float, default=None, help=argparse_suppress())
+    sp.add_argument("--cert", default=None, help=argparse_suppress())
 
     p = cmd("index", "Write a static simple index (PEP 503/691) for a folder of wheels and sdists")
     p.add_argument("folder", help="the folder of wheels and sdists; the index goes into FOLDER/simple")
