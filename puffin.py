@@ -12260,6 +12260,13 @@ class _Solver:
         self.merge_index = {}
         self.count_memo = {}   # (name, range) -> 0, 1 or 2 (= more) candidates inside
         self.tries = {}        # pkg -> versions tried so far (prefetch when backtracking)
+        # uv's conflict tracking: a package whose versions keep being rejected
+        # because of another's decision ("affected") is decided early; the
+        # other ("culprit") late (see _record_conflict)
+        self.affected = {}
+        self.culprits = {}
+        self.conflict_early = set()
+        self.conflict_late = set()
         self.added = {}        # (pkg, version key) -> its dependency incompatibilities
         self.spec_texts = {}   # (pkg, range) -> {key: version text as the user wrote it}
         self.roots = roots
@@ -12658,7 +12665,11 @@ class _Solver:
                     self.count_memo[(base, r)] = n
             else:
                 n = 1 if base in self.urls or _is_pin(r) else 2
-            prio = (0 if n <= 1 else 1, self.discovery[pkg])
+            # uv's order: singletons (pins, URLs, dead ends), packages that keep
+            # conflicting, those that keep causing conflicts, then discovery order
+            rank = 0 if n <= 1 else 1 if pkg in self.conflict_early else \
+                2 if pkg in self.conflict_late else 3
+            prio = (rank, self.discovery[pkg])
             if best is None or prio < best[0]:
                 best = (prio, pkg)
         return None if best is None else best[1]
@@ -12719,6 +12730,7 @@ class _Solver:
         for inc in incs:
             if all(_t_relation(t, point if p == pkg else self._acc(p)) == _SAT
                    for p, t in inc.terms.items()):
+                self._jump_back(self._record_conflict(pkg, inc), list(inc.terms))
                 return
         self._decide(pkg, cand)
         self.reporter.event("resolve.pin", name=pkg, version=str(cand.version))
@@ -12726,6 +12738,54 @@ class _Solver:
     def _acc(self, pkg):
         s = self.states.get(pkg)
         return s.acc if s is not None else _T_ANY
+
+    def _record_conflict(self, pkg, inc):
+        """A version of ``pkg`` was rejected by the assignments of the other
+        packages of ``inc`` (as uv counts it when adding a version's
+        dependencies): at the fifth time ``pkg`` is decided before the others
+        from now on, and a package that caused five such conflicts after them.
+        Returns the decision level to go back to so that ``pkg`` comes first
+        (before the first of the others was decided), or None."""
+        base = _split_extra(pkg)[0]
+        others = [p for p in inc.terms if p != pkg and p != _ROOT and _split_extra(p)[0] != base]
+        for p in others:
+            self.culprits[p] = self.culprits.get(p, 0) + 1
+            if self.culprits[p] == _CONFLICT_THRESHOLD:
+                self.conflict_late.add(p)
+        if not others:
+            return None
+        # when ``pkg`` is required only since one decision (boto3 brings its
+        # botocore in), that decision is affected too: deciding it first helps
+        affected = [pkg]
+        s = self.states.get(pkg)
+        if s is not None and s.history and len({h[1] for h in s.history}) == 1:
+            level = s.history[-1][1]
+            if 1 <= level <= len(self.decision_pkgs):
+                brought = self.decision_pkgs[level - 1]
+                if brought not in (pkg, _ROOT) and brought not in others:
+                    affected.append(brought)
+        crossed = []
+        for p in affected:
+            self.affected[p] = self.affected.get(p, 0) + 1
+            if self.affected[p] == _CONFLICT_THRESHOLD:
+                self.conflict_early.add(p)
+                crossed.append(p)
+        if not crossed:
+            return None
+        levels = [self.decision_pkgs.index(p) + 1 for p in others if p in self.decision_pkgs]
+        return min(levels) - 1 if levels and min(levels) - 1 >= 1 else None
+
+    def _jump_back(self, level, packages) -> None:
+        """Undo the decisions from ``level`` + 1 on, so that a package that
+        keeps conflicting is decided before the ones it conflicts with; then
+        propagate from ``packages``."""
+        if level is None or level >= self.level:
+            return
+        self._backtrack(level)
+        self.reporter.event("resolve.backjump", level=level)
+        for p in packages:
+            if p in self.states:
+                self._propagate(p)
 
     def _add_constraint(self, name):
         key = ("constraint", name)
@@ -12771,6 +12831,9 @@ class _Solver:
             else:
                 self._choose(pkg)
         return {p: s.decided for p, s in self.states.items() if s.decided is not None}
+
+
+_CONFLICT_THRESHOLD = 5   # uv's CONFLICT_THRESHOLD
 
 
 class _Failed(Exception):

@@ -1,0 +1,64 @@
+"""uv's conflict-driven priorities: a package whose versions keep being
+rejected because of another package's decision is decided first after five
+rejections, so the resolver does not walk every version of it (issue 20's
+boto3 / python-dateutil case, in small)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import support
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_a_package_that_keeps_conflicting_is_decided_first(index_server, run_puffin, clean_env, tmp_cache):
+    index_server.add_wheel("dateutil", "2.9")
+    index_server.add_wheel("dateutil", "4.0")
+    for minor in range(60):
+        index_server.add_wheel("boto", "1.%d" % minor, deps=["dateutil<3"])
+    env = dict(clean_env, PUFFIN_CACHE_DIR=tmp_cache)
+    r = run_puffin(["pip-compile", "-", "--index-url", index_server.index_url, "--no-header",
+                    "--no-annotate"], env=env, input="dateutil\nboto\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["boto==1.59", "dateutil==2.9"]
+    asked = index_server.requests_for("/files/boto-*.metadata")
+    assert asked <= 12, asked   # not one for each of the 60 versions
+    uv = os.environ.get("PUFFIN_TEST_UV") or os.path.join(ROOT, "build", "tools", "bin", "uv")
+    if os.path.exists(uv):
+        theirs = subprocess.run([uv, "pip", "compile", "-", "--index-url", index_server.index_url,
+                                 "--no-header", "--no-annotate", "--no-config", "--cache-dir",
+                                 os.path.join(tmp_cache, "uv")],
+                                input="dateutil\nboto\n", capture_output=True, text=True, env=env)
+        assert theirs.returncode == 0, theirs.stderr
+        assert theirs.stdout.split() == r.stdout.split()
+
+
+PROBE = ("requests flask jinja2 click attrs six python-dateutil pytz pyyaml packaging pytest rich numpy "
+         "pandas sqlalchemy pydantic httpx boto3 markdown tomli cryptography").split()
+
+
+@pytest.mark.live
+def test_boto3_after_python_dateutil_resolves_as_uv_does(tmp_path):
+    """The set of issue 20: python-dateutil (newest 4.x) is decided before boto3, all
+    of whose releases need python-dateutil<3. puffin.py used to walk ~1,200 boto3
+    versions; it answers with uv's pins (boto3 newest, python-dateutil 2.x)."""
+    uv = os.environ.get("PUFFIN_TEST_UV") or os.path.join(ROOT, "build", "tools", "bin", "uv")
+    if not os.path.exists(uv):
+        pytest.skip("uv is not available")
+    env = support.without_machine_settings()   # keeps the machine's CA settings for uv
+    reqs = tmp_path / "probe.in"
+    reqs.write_text("\n".join(PROBE) + "\n")
+    args = [str(reqs), "--python-version", "3.11", "--no-header", "--no-annotate"]
+    ours = subprocess.run([sys.executable, support.PUFFIN_SCRIPT, "pip-compile", *args,
+                           "--cache-dir", str(tmp_path / "c1")], capture_output=True, text=True,
+                          env=env, timeout=600)
+    assert ours.returncode == 0, ours.stderr[-2000:]
+    theirs = subprocess.run([uv, "pip", "compile", *args, "--no-config", "--cache-dir", str(tmp_path / "c2")],
+                            capture_output=True, text=True, env=dict(env, UV_NO_CONFIG="1"), timeout=600)
+    assert theirs.returncode == 0, theirs.stderr[-2000:]
+    assert ours.stdout.split() == theirs.stdout.split()
