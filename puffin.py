@@ -17815,7 +17815,7 @@ def apply_settings(args, env, cwd: str | None = None) -> list:
         prefixes = [sys.prefix] + ([env["VIRTUAL_ENV"]] if env.get("VIRTUAL_ENV") else [])
         pip_conf = read_pip_config(pip_config_files(env, prefixes), getattr(args, "command", None))
         uv_conf = read_uv_config(uv_config_files(env, cwd or os.getcwd()))
-    notes = []
+    notes, from_pip = [], set()
     for st in wanted:
         given = getattr(args, st.dest)
         if given not in (None, False) and st.kind != "list":
@@ -17838,6 +17838,15 @@ def apply_settings(args, env, cwd: str | None = None) -> list:
             value = list(given or []) + [v for v in value if v not in (given or [])]
         setattr(args, st.dest, value)
         notes.append((st.dest, value, source))
+        if source.startswith("PIP_") or any(source == entry[1] for entry in pip_conf.values()):
+            from_pip.add(st.dest)
+    if "extra_index_url" in from_pip and hasattr(args, "index_strategy") and args.index_strategy is None:
+        # extra indexes set up for pip are used as pip uses them: every index's
+        # versions together (uv's first-index would let a partial mirror hide
+        # the default index's newer versions)
+        args.index_strategy = "unsafe-best-match"
+        notes.append(("index_strategy", args.index_strategy,
+                      "pip's extra-index-url, merged as pip merges indexes"))
     return notes
 
 

@@ -289,3 +289,19 @@ def test_uv_index_entries_may_be_named(home, tmp_path):
     args, _ = settle(env, tmp_path)
     assert args.extra_index_url == ["https://download.example/whl/cpu", "https://plain/simple"]
     assert args.index_url == "https://corp/simple"
+
+
+def test_pips_extra_indexes_are_merged_as_pip_merges_them(home, tmp_path):
+    """An extra index set up for pip (PIP_EXTRA_INDEX_URL, pip.conf) is used with
+    pip's strategy (every index's versions together), unless one is chosen;
+    uv's and puffin's own settings keep uv's first-index."""
+    args, src = settle(dict(home, PIP_EXTRA_INDEX_URL="file:///mirror/simple"), tmp_path, index_strategy=None)
+    assert args.index_strategy == "unsafe-best-match" and "pip" in src["index_strategy"]
+    write(tmp_path / "home" / ".config" / "pip" / "pip.conf", "[global]\nextra-index-url = https://m/simple\n")
+    args, _ = settle(home, tmp_path, index_strategy=None)
+    assert args.index_strategy == "unsafe-best-match"
+    args, _ = settle(dict(home, UV_INDEX_STRATEGY="first-index"), tmp_path, index_strategy=None)
+    assert args.index_strategy == "first-index"
+    args, _ = settle(dict(home, PIP_CONFIG_FILE=os.devnull, UV_EXTRA_INDEX_URL="https://u/simple"), tmp_path,
+                     index_strategy=None)
+    assert args.index_strategy is None
