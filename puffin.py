@@ -15335,6 +15335,19 @@ def resolver_environment(args, interp: Interpreter):
     return markers, TagPriority(tags), python_version
 
 
+def upgrade_package_names(values) -> set:
+    """The canonical names of ``-P``/``--upgrade-package`` values (a name, or a
+    requirement such as ``NAME==1.0``); a usage error for anything else."""
+    out = set()
+    for spec in values or ():
+        try:
+            out.add(canonicalize_name(Requirement(spec).name))
+        except (InvalidRequirement, ValueError):
+            raise UsageError("invalid --upgrade-package %r: expected a package name, like NAME "
+                             "or NAME==VERSION" % spec) from None
+    return out
+
+
 def prerelease_mode(args, sources=None) -> str:
     if _opt(args, "pre") or (sources is not None and sources.pre):
         return "allow"
@@ -15983,8 +15996,8 @@ def pip_compile(args, printer: Printer) -> int:
     markers, tags, python_version = resolver_environment(args, interp)
     # 4. Keep the pins of the existing output file unless asked to upgrade.
     prefs = {} if args.upgrade else read_preferences(args.output_file, markers)
-    for spec in args.upgrade_package:
-        prefs.pop(canonicalize_name(_lazy_re(r"^[A-Za-z0-9._-]+").match(spec).group(0)), None)
+    for name in upgrade_package_names(args.upgrade_package):
+        prefs.pop(name, None)
     # 5. Resolve.
     builds = open_builds(args, cache, interp, client, db)
     provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version, sources)
@@ -16286,8 +16299,8 @@ def pip_install(args, printer: Printer) -> int:
             return 0
         # 4. Resolve, preferring what is installed.
         prefs = {} if args.upgrade else {d.name: d.version for d in site if d.version is not None}
-        for spec in args.upgrade_package:
-            prefs.pop(canonicalize_name(_lazy_re(r"^[A-Za-z0-9._-]+").match(spec).group(0)), None)
+        for name in upgrade_package_names(args.upgrade_package):
+            prefs.pop(name, None)
         provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version,
                                  sources, no_deps=args.no_deps, installing=True)
         provider.editable_urls = editable_urls(roots, sources.requirements)

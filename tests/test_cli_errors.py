@@ -264,3 +264,16 @@ def test_target_and_prefix_together_are_a_usage_error(env, venv_factory, tmp_pat
     assert "--target" in error_lines(err)[0] or "--prefix" in error_lines(err)[0]
     assert not target.exists() and not prefix.exists()
     assert site_names(venv) == []
+
+
+def test_a_bad_upgrade_package_value_is_a_usage_error(tmp_path):
+    """-P takes a name or a requirement; anything else is a usage error (it was an
+    internal error), for pip-compile and pip-install alike."""
+    reqs = tmp_path / "r.in"
+    reqs.write_text("six\n")
+    env = support.without_machine_settings()
+    for args in (["pip-compile", str(reqs)], ["pip-install", "six", "--dry-run"]):
+        code, _, err = puffin(sys.executable, *args, "-P", "!", "--offline", env=env)
+        assert code == 2, err
+        assert "invalid --upgrade-package '!'" in err
+        assert "internal error" not in err
