@@ -16493,8 +16493,9 @@ def _add_build_requirements(args, sources, view, builds, db, targets, resolved, 
                     _remember_pin(resolved, pin, target, runtime=False)
 
 
-_LOCK_HEADERS = {"requirements.txt": "# Written by puffin.py pip-download",
-                 "pylock.toml": "# Written by puffin.py pip-download"}
+_LOCK_HEADER = "# Written by puffin.py pip-download"   # the first line of every lock it writes
+_LOCK_FILES = {"requirements": ["requirements.txt"], "pylock": ["pylock.toml"],
+               "both": ["requirements.txt", "pylock.toml"]}   # by --lock-format
 
 
 def _check_download_dest(args, dest: str) -> None:
@@ -16504,8 +16505,7 @@ def _check_download_dest(args, dest: str) -> None:
     if os.path.exists(dest) and not os.path.isdir(dest):
         raise UsageError("-d %s is not a folder" % args.dest,
                          hint="name a folder to fill (it is created if missing)")
-    formats = {"requirements": ["requirements.txt"], "pylock": ["pylock.toml"],
-               "both": ["requirements.txt", "pylock.toml"]}[args.lock_format]
+    formats = _LOCK_FILES[args.lock_format]
     inputs = {os.path.abspath(r) for r in args.requirement if r != "-"}
     for name in formats:
         path = os.path.join(dest, name)
@@ -16513,7 +16513,7 @@ def _check_download_dest(args, dest: str) -> None:
             continue
         try:
             with open(path, encoding="utf-8", errors="replace") as f:
-                ours = f.read(200).startswith(_LOCK_HEADERS[name])
+                ours = f.read(200).startswith(_LOCK_HEADER)
         except OSError:
             ours = False
         if path in inputs or not ours:
@@ -16577,13 +16577,12 @@ def _fetch_one(dest: str, filename: str, dist, db, builder) -> list:
 def _write_download_locks(args, dest, resolved, got, targets, client) -> None:
     """requirements.txt (``--no-index --find-links .`` and a pin with every
     file's hash, a marker when the targets differ) and/or pylock.toml, in DEST."""
-    formats = {"requirements": ["requirements.txt"], "pylock": ["pylock.toml"],
-               "both": ["requirements.txt", "pylock.toml"]}[args.lock_format]
+    formats = _LOCK_FILES[args.lock_format]
     ordered = sorted(resolved.values(), key=lambda e: (e["pin"].name, str(e["pin"].version)))
     entries = [e for e in ordered if e["runtime"]]
     build_only = ["%s==%s" % (e["pin"].name, e["pin"].version) for e in ordered if not e["runtime"]]
     if "requirements.txt" in formats:
-        lines = ["# Written by puffin.py pip-download: install with", "#    puffin.py pip-sync "
+        lines = [_LOCK_HEADER + ": install with", "#    puffin.py pip-sync "
                  "requirements.txt --offline", "--no-index", "--find-links .", ""]
         if build_only:
             lines[4:4] = ["# Build requirements of the sdists, found here through --find-links "
@@ -16609,7 +16608,7 @@ def _write_download_locks(args, dest, resolved, got, targets, client) -> None:
                 markers[key] = " or ".join("(%s)" % m for m in found) if len(found) > 1 else found[0]
         text = format_pylock([e["pin"] for e in entries], requires_python=None, index_url=None,
                              files_by_name=files, relative_to=dest, markers=markers)
-        atomic_write_text(os.path.join(dest, "pylock.toml"), _LOCK_HEADERS["pylock.toml"]
+        atomic_write_text(os.path.join(dest, "pylock.toml"), _LOCK_HEADER
                           + ": install with\n#    puffin.py pip-sync pylock.toml --offline\n" + text)
 
 
@@ -17478,14 +17477,19 @@ def _self_source() -> str:
     return here
 
 
+def _source_version(source: bytes, what: str) -> str:
+    """The ``__version__`` a puffin.py source sets; InputError naming ``what`` if none."""
+    m = _lazy_re(r'(?m)^__version__ = "([^"]+)"').search(source.decode("utf-8", "replace"))
+    if m is None:
+        raise InputError("%s is not puffin.py: it sets no __version__" % what)
+    return m.group(1)
+
+
 def self_wheel(source: bytes, folder: str) -> str:
     """A wheel of puffin.py (the module ``puffin`` and a ``puffin`` console
     script) made from ``source``, written into ``folder``; its path."""
     import zipfile
-    m = _lazy_re(r'(?m)^__version__ = "([^"]+)"').search(source.decode("utf-8", "replace"))
-    if m is None:
-        raise InputError("this file is not puffin.py: it sets no __version__")
-    version = m.group(1)
+    version = _source_version(source, "this file")
     Version(version)   # raises InvalidVersion on nonsense
     dist_info = "puffin_py-%s.dist-info" % version
     members = [
@@ -17578,9 +17582,7 @@ def _self_update(args, printer: Printer) -> int:
         compile(data, src, "exec")
     except (SyntaxError, ValueError) as e:
         raise InputError("%s is not a Python file this interpreter can run: %s" % (src, e))
-    m = _lazy_re(r'(?m)^__version__ = "([^"]+)"').search(data.decode("utf-8", "replace"))
-    if m is None:
-        raise InputError("%s is not puffin.py: it sets no __version__" % src)
+    new_version = _source_version(data, src)
     folder = os.path.dirname(here)
     installed = [n for n in os.listdir(folder) if n.startswith("puffin_py-") and n.endswith(".dist-info")]
     if installed:
@@ -17596,7 +17598,7 @@ def _self_update(args, printer: Printer) -> int:
             remove_tree(tmp)
         code = 0
     if code == 0:
-        printer.info("Updated puffin.py %s -> %s (%s)" % (__version__, m.group(1), here))
+        printer.info("Updated puffin.py %s -> %s (%s)" % (__version__, new_version, here))
     return code
 
 
