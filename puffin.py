@@ -4155,14 +4155,16 @@ class Dist(Value):
     ``url`` (``url`` of a wheel or sdist), ``path`` (``path`` of a local wheel or
     sdist), ``directory`` (a local project, maybe ``editable``), ``git``.
     ``verbatim`` is the URL or path exactly as the user wrote it (for output
-    and direct_url.json); ``subdirectory`` comes from ``#subdirectory=``.
+    and direct_url.json); ``subdirectory`` comes from ``#subdirectory=``. A
+    ``git`` dist has ``url`` (``git+REPO@REV``), the ``commit`` the revision
+    resolved to, and ``path``, the project folder in a checkout of it.
     """
 
     __slots__ = ("name", "version", "kind", "file", "url", "path", "editable",
-                 "verbatim", "subdirectory")
+                 "verbatim", "subdirectory", "commit")
 
     def __init__(self, name: str, version=None, kind: str = "registry", file=None, url=None,
-                 path=None, editable: bool = False, verbatim=None, subdirectory=None):
+                 path=None, editable: bool = False, verbatim=None, subdirectory=None, commit=None):
         if kind not in DIST_KINDS:
             raise ValueError("unknown dist kind %r" % kind)
         self.name = name
@@ -4174,6 +4176,7 @@ class Dist(Value):
         self.editable = editable
         self.verbatim = verbatim
         self.subdirectory = subdirectory
+        self.commit = commit
 
     @property
     def filename(self) -> str | None:
@@ -4290,10 +4293,11 @@ class CacheBucket:
     #:     built-wheels-v0/path/mypkg/0a9b8c7d6e5f4a3b/mypkg-0.1-py3-none-any.whl
     BUILT_WHEELS = "built-wheels-v0"
 
-    #: (future) Git repositories and checkouts, by a digest of the repo URL::
+    #: Git repositories (bare, fetched into) and checkouts of one commit each,
+    #: by a digest of the repository URL without credentials (section 9)::
     #:
-    #:     git-v0/db/7c6b5a4f3e2d1c0b/        (bare clone)
-    #:     git-v0/checkouts/7c6b5a4f3e2d1c0b/1f2e3d4c/
+    #:     git-v0/db/7c6b5a4f3e2d1c0b/                   (bare repository)
+    #:     git-v0/checkouts/7c6b5a4f3e2d1c0b/1f2e3d4c5b6a7980/   (first 16 of the commit)
     GIT = "git-v0"
 
     #: Answers of ``interpreter query`` scripts, by a key that section 5 makes
@@ -4513,6 +4517,25 @@ class Cache:
         one ``FILENAME.json`` record per wheel."""
         return os.path.join(self.root, CacheBucket.WHEELS, _check_part(canonicalize_name(name)),
                             "index-" + index_cache_key(index))
+
+    def git_repository(self, repo_key: str) -> str:
+        """The bare repository that fetches of one git repository go into."""
+        return self.entry(CacheBucket.GIT, "db", repo_key)
+
+    def git_checkout(self, repo_key: str, commit: str) -> str:
+        """The folder (maybe missing) holding the checkout of ``commit``."""
+        return self.entry(CacheBucket.GIT, "checkouts", repo_key, commit[:16])
+
+    def git_checkout_key(self, path: str):
+        """``(repo key, commit prefix, subdirectory)`` when ``path`` lies in a
+        checkout of git-v0 (which never changes: builds of it are keyed by
+        commit), else None."""
+        root = os.path.join(self.root, CacheBucket.GIT, "checkouts")
+        rel = os.path.relpath(os.path.abspath(path), root)
+        parts = rel.split(os.sep)
+        if rel.startswith("..") or len(parts) < 2 or os.path.isabs(rel):
+            return None
+        return parts[0], parts[1], "/".join(parts[2:])
 
     def lock(self, path: str) -> FileLock:
         """The file lock that writers of the entry at ``path`` hold
@@ -10611,7 +10634,9 @@ class RegistryClient:
 # directory, local archives in place, static sdists); wheels fetched,
 # hash-checked and unzipped into the cache once (extract_wheel); pins answered
 # from the cache alone (cached_registry_wheel); hash_file (digests of a
-# local file). Uses 1-8.
+# local file); git sources (GitUrl, GitSource: the `git` command fetching into
+# the cache's git-v0, a revision resolved to a commit once per run, one
+# checkout per commit). Uses 1-8.
 
 _RANGE_TAIL = 48 * 1024      # least first suffix read of a remote wheel: EOCD, the
                              # central directory of most wheels, and often METADATA itself
@@ -11010,6 +11035,7 @@ class DistributionDatabase:
         # pip-download fetches every wheel it resolves: reading METADATA from the
         # whole wheel (one request, kept in the cache) beats range requests then it
         self.whole_wheels = False
+        self.git = GitSource(cache, offline=self.offline, env=getattr(self.http, "env", None))
 
     def _count(self, what: str) -> None:
         with self._stats_lock:
@@ -11635,6 +11661,281 @@ def _dist_info_members(folder: str) -> list:
             out.append(n + "/METADATA")
     return out
 
+
+# ---- git sources -----------------------------------------------------------------------
+
+#: The ``git+`` URLs pip and uv take.
+_GIT_URL_SCHEMES = ("git+https", "git+http", "git+ssh", "git+file", "git+git")
+_FULL_COMMIT = r"^[0-9a-fA-F]{40}$"
+
+
+class GitUrl(Value):
+    """A ``git+REPO[@REV][#subdirectory=DIR&egg=NAME]`` URL taken apart:
+    ``repo`` (what git fetches: the URL without ``git+``, credentials kept),
+    ``rev`` (a branch, tag or commit; None for the default branch) and
+    ``subdirectory`` (where the project lives in the repository)."""
+
+    __slots__ = ("repo", "rev", "subdirectory", "fragment")
+
+    def __init__(self, repo: str, rev=None, subdirectory=None, fragment=""):
+        self.repo = repo
+        self.rev = rev
+        self.subdirectory = subdirectory
+        self.fragment = fragment
+
+    @classmethod
+    def parse(cls, url: str) -> "GitUrl":
+        from urllib.parse import unquote, urlsplit, urlunsplit
+        scheme = url.partition(":")[0].lower()
+        if scheme not in _GIT_URL_SCHEMES:
+            raise InputError("`%s` is not a git URL that puffin.py can fetch" % redact_url(url),
+                             hint="write it as git+https://, git+ssh://, git+http:// or git+file://"
+                                  if not scheme.startswith(("hg+", "svn+", "bzr+"))
+                                  else "only git repositories are supported; use an archive URL "
+                                       "of the revision instead")
+        base, _, fragment = url.partition("#")
+        parts = urlsplit(base[len("git+"):])
+        path, rev = parts.path, None
+        if "@" in path:
+            path, _, rev = path.rpartition("@")
+            rev = unquote(rev)
+        if rev is not None and (not rev or rev.startswith("-") or any(c.isspace() or ord(c) < 32 for c in rev)):
+            raise InputError("`%s` names no valid revision after `@`" % redact_url(url))
+        fields = {}
+        for item in fragment.split("&"):
+            k, _, v = item.partition("=")
+            if k:
+                fields[k] = unquote(v)
+        sub = (fields.get("subdirectory") or "").strip("/") or None
+        if sub and (os.path.isabs(sub) or ".." in sub.split("/")):
+            raise InputError("`%s`: the subdirectory must be a relative path inside the "
+                             "repository" % redact_url(url))
+        return cls(urlunsplit(parts._replace(path=path)), rev, sub, fragment)
+
+    def key(self) -> str:
+        """The repository's cache key: its URL without credentials, a final
+        ``/`` or ``.git`` (so the spellings of one repository share a clone)."""
+        url = strip_credentials(self.repo).rstrip("/")
+        return cache_digest(url[:-4] if url.endswith(".git") else url)
+
+    def pinned(self, commit: str) -> str:
+        """The URL with the revision replaced by ``commit``, as a lock writes it
+        (the fragment kept, as uv keeps it)."""
+        return "git+%s@%s" % (self.repo, commit) + ("#" + self.fragment if self.fragment else "")
+
+    @property
+    def is_commit(self) -> bool:
+        return bool(self.rev) and bool(_lazy_re(_FULL_COMMIT).match(self.rev))
+
+
+def is_git_url(url) -> bool:
+    return bool(url) and url.partition(":")[0].lower() in _GIT_URL_SCHEMES
+
+
+class GitCheckout(Value):
+    """One commit of a repository on disk: ``root`` (the checkout), ``path``
+    (the project: ``root`` or its subdirectory) and ``commit``."""
+
+    __slots__ = ("root", "path", "commit")
+
+    def __init__(self, root: str, path: str, commit: str):
+        self.root = root
+        self.path = path
+        self.commit = commit
+
+
+class GitSource:
+    """Git repositories through the ``git`` command line, kept in the cache.
+
+    Each repository is fetched into one bare repository (``Cache.git_repository``)
+    under its lock, so runs share it; a revision is resolved to a commit once
+    per run (a full commit already fetched needs no network, and ``--offline``
+    resolves from what was fetched before); each commit is checked out once
+    into a folder that never changes afterwards (``Cache.git_checkout``), so
+    its builds are cached by commit. ``fetches`` counts network fetches.
+    Credentials in URLs reach git and never a message or the cache's paths."""
+
+    def __init__(self, cache, *, offline: bool = False, env=None):
+        self.cache = cache
+        self.offline = offline
+        self.env = dict(os.environ if env is None else env)
+        self._commits = OnceMap()     # (repo key, rev) -> commit
+        self._checkouts = OnceMap()   # (repo key, commit) -> root folder
+        self.fetches = 0
+
+    # -- the git command
+
+    def _run(self, args, cwd=None):
+        """(returncode, stdout, stderr) of one git command."""
+        import shutil
+        import subprocess
+        exe = shutil.which("git", path=self.env.get("PATH", os.defpath))
+        if exe is None:
+            raise BuildError("git sources need the `git` command, and none is on PATH",
+                             hint="install git (for example `apt-get install git`), or use an "
+                                  "archive of the revision instead (https://HOST/OWNER/REPO/archive/REV.tar.gz)")
+        env = dict(self.env)
+        env.setdefault("GIT_TERMINAL_PROMPT", "0")   # a password prompt would hang an unattended run
+        for k in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+            env.pop(k, None)
+        with span("git", command=args[0]):
+            proc = run_child([exe] + list(args), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return (proc.returncode, proc.stdout.decode("utf-8", "replace").strip(),
+                proc.stderr.decode("utf-8", "replace").strip())
+
+    def _git(self, args, cwd=None, *, doing: str, repo: str) -> str:
+        code, out, err = self._run(args, cwd)
+        if code != 0:
+            lines = [redact_url(line.strip()) for line in err.splitlines() if line.strip()]
+            first = [line for line in lines if line.startswith(("fatal:", "error:"))] or lines[-1:]
+            detail = ": " + first[0] if first else " (git exited with %d)" % code
+            raise NetworkError("cannot %s %s%s" % (doing, redact_url(repo), detail),
+                               hint="check that the repository exists and that you may read it "
+                                    "(for a private one, a credential helper or an ssh key)")
+        return out
+
+    # -- revisions
+
+    def resolve(self, gu: GitUrl) -> str:
+        """The full commit ``gu.rev`` names (the default branch's head without one)."""
+        key = gu.key()
+        return self._commits.get((key, gu.rev), lambda: self._resolve(gu, key))
+
+    def _resolve(self, gu: GitUrl, key: str) -> str:
+        db = self.cache.git_repository(key)
+        with self.cache.lock(db):
+            if not os.path.isdir(os.path.join(db, "objects")):
+                self._git(["init", "--quiet", "--bare", db], doing="set up a clone of", repo=gu.repo)
+            if gu.is_commit and self._lookup(db, gu.rev) == gu.rev.lower():
+                return gu.rev.lower()
+            if self.offline and not gu.repo.lower().startswith("file:"):   # a local one is no network
+                found = None if gu.is_commit else self._lookup(db, gu.rev)
+                if found:
+                    return found
+                raise OfflineError("%s of %s is not in the cache, and --offline forbids fetching it"
+                                   % ("`%s`" % gu.rev if gu.rev else "the default branch",
+                                      redact_url(gu.repo)),
+                                   hint="run once without --offline to fetch it")
+            self._fetch(db, gu.repo, ["+refs/heads/*:refs/remotes/origin/*", "+HEAD:refs/remotes/origin/HEAD"])
+            found = self._lookup(db, gu.rev)
+            if found is None and gu.is_commit:   # a commit no branch or tag reaches
+                code, _, _ = self._run(["fetch", "--quiet", gu.repo, gu.rev], cwd=db)
+                found = self._lookup(db, gu.rev) if code == 0 else None
+            if found is None:
+                raise NotFoundError("`%s` is not a branch, tag or commit of %s" % (gu.rev, redact_url(gu.repo)),
+                                    hint="check the revision after `@` in the URL")
+            return found
+
+    def _fetch(self, db: str, repo: str, refspecs) -> None:
+        with span("git.fetch", repo=redact_url(repo)):
+            self._git(["fetch", "--quiet", "--force", "--tags", "--", repo] + list(refspecs), cwd=db,
+                      doing="fetch", repo=repo)
+        self.fetches += 1
+
+    def _lookup(self, db: str, rev):
+        """The commit ``rev`` (branch, tag, commit or its prefix) names in ``db``, or None."""
+        if rev is None:
+            names = ["refs/remotes/origin/HEAD"]
+        else:
+            names = ["refs/remotes/origin/" + rev, "refs/tags/" + rev]
+            if _lazy_re(r"^[0-9a-fA-F]{4,40}$").match(rev):
+                names.append(rev.lower())
+        for name in names:
+            code, out, _ = self._run(["rev-parse", "--verify", "--quiet", "--end-of-options",
+                                      name + "^{commit}"], cwd=db)
+            if code == 0 and _lazy_re(_FULL_COMMIT).match(out):
+                return out.lower()
+        return None
+
+    # -- checkouts
+
+    def checkout(self, gu: GitUrl) -> GitCheckout:
+        """The commit ``gu`` names, checked out in the cache (once)."""
+        commit = self.resolve(gu)
+        key = gu.key()
+        root = self._checkouts.get((key, commit), lambda: self._checkout(gu, key, commit))
+        path = os.path.join(root, *gu.subdirectory.split("/")) if gu.subdirectory else root
+        if not (os.path.isfile(os.path.join(path, "pyproject.toml"))
+                or os.path.isfile(os.path.join(path, "setup.py"))):
+            where = "its subdirectory `%s`" % gu.subdirectory if gu.subdirectory else "its top folder"
+            raise InputError("%s at %s has no pyproject.toml or setup.py in %s"
+                             % (redact_url(gu.repo), commit[:12], where),
+                             hint="name the project's folder with `#subdirectory=PATH`")
+        return GitCheckout(root, path, commit)
+
+    def _checkout(self, gu: GitUrl, key: str, commit: str) -> str:
+        folder = self.cache.git_checkout(key, commit)
+        if os.path.isdir(folder):
+            return folder
+        with self.cache.lock(folder):
+            if os.path.isdir(folder):
+                return folder
+            tmp = self.cache.temp_dir(CacheBucket.GIT, "checkouts", key)
+            try:
+                self._clone_at(gu, commit, tmp)
+                os.replace(tmp, folder)
+            finally:
+                if os.path.isdir(tmp):
+                    remove_tree(tmp)
+        return folder
+
+    def _clone_at(self, gu: GitUrl, commit: str, dest: str) -> None:
+        """A working copy of ``commit`` in the empty folder ``dest``, cloned from
+        the cache's repository, its ``origin`` the repository (without credentials)."""
+        db = self.cache.git_repository(gu.key())
+        repo = gu.repo
+        self._git(["clone", "--quiet", "--no-checkout", "--", db, dest], doing="check out", repo=repo)
+        self._git(["remote", "set-url", "origin", strip_credentials(repo)], cwd=dest,
+                  doing="check out", repo=repo)
+        self._git(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit],
+                  cwd=dest, doing="check out %s of" % commit[:12], repo=repo)
+        if os.path.isfile(os.path.join(dest, ".gitmodules")):
+            if self.offline:
+                raise OfflineError("%s uses git submodules, which --offline cannot fetch"
+                                   % redact_url(repo))
+            self._git(["submodule", "update", "--init", "--recursive", "--quiet"], cwd=dest,
+                      doing="fetch the submodules of", repo=repo)
+
+    def describe(self, folder: str):
+        """``(origin URL, HEAD commit)`` of the git working copy ``folder``, or
+        None (not one, or no git): what pip-freeze prints for an editable."""
+        if not os.path.exists(os.path.join(folder, ".git")):
+            return None
+        try:
+            code, origin, _ = self._run(["remote", "get-url", "origin"], cwd=folder)
+            code2, commit, _ = self._run(["rev-parse", "HEAD"], cwd=folder)
+        except BuildError:   # no git command
+            return None
+        if code or code2 or not _lazy_re(_FULL_COMMIT).match(commit):
+            return None
+        return origin, commit
+
+    def working_copy(self, gu: GitUrl, dest: str) -> GitCheckout:
+        """An editable checkout, as pip makes under ``src``: a clone of the
+        repository at the resolved commit in ``dest`` (made, or moved to the
+        commit when it is already a clone of the same repository)."""
+        commit = self.resolve(gu)
+        if os.path.isdir(os.path.join(dest, ".git")):
+            code, origin, _ = self._run(["remote", "get-url", "origin"], cwd=dest)
+            if code != 0 or GitUrl(origin).key() != gu.key():
+                raise InstallError("%s already holds a different checkout (its origin is %s)"
+                                   % (dest, redact_url(origin) if code == 0 else "unknown"),
+                                   hint="remove it, or choose another folder with --src")
+            self._git(["fetch", "--quiet", "--force", "--tags", "--",
+                       self.cache.git_repository(gu.key()), "+refs/remotes/origin/*:refs/remotes/origin/*"],
+                      cwd=dest, doing="update the checkout of", repo=gu.repo)
+            self._git(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit],
+                      cwd=dest, doing="check out %s of" % commit[:12], repo=gu.repo)
+        else:
+            if os.path.exists(dest) and os.listdir(dest):
+                raise InstallError("cannot check out %s into %s: the folder is not empty"
+                                   % (redact_url(gu.repo), dest),
+                                   hint="remove it, or choose another folder with --src")
+            os.makedirs(dest, exist_ok=True)
+            self._clone_at(gu, commit, dest)
+        path = os.path.join(dest, *gu.subdirectory.split("/")) if gu.subdirectory else dest
+        return GitCheckout(dest, path, commit)
 
 # =============================================================================
 # 10. Resolver
@@ -13465,13 +13766,19 @@ class RegistryProvider(Provider):
         file name, else from the metadata)."""
         name = canonicalize_name(requirement.name)
         url = requirement.url
+        editable = url in self.editable_urls
+        if _req_is_vcs_url(url):
+            checkout = self.db.git_checkout(url)
+            dist = Dist(name, None, "git", url=url, path=checkout.path, verbatim=url, editable=editable,
+                        subdirectory=GitUrl.parse(url).subdirectory, commit=checkout.commit)
+            dist.version = self.db.metadata(dist).version
+            return Candidate(name, dist.version, dist)
         kind, path = "url", None
         if url.startswith("file:"):
             from urllib.parse import unquote, urlparse
             kind, path = "path", unquote(urlparse(url).path)
         elif "://" not in url:
             kind, path = "path", url
-        editable = url in self.editable_urls
         if path is not None and os.path.isdir(path):
             kind = "directory"  # a project folder: built (or linked, when editable)
         dist = Dist(name, None, kind, url=url, path=path, verbatim=url, editable=editable)
@@ -14073,7 +14380,11 @@ class SourceBuilder:
     Requirements into the build environment ``target`` (an Interpreter); the
     caller resolves them with its own index settings. ``env``: the environment
     variables the backends start from (default ``os.environ``), minus
-    ``PYTHONPATH``/``PYTHONHOME``; ``config_settings``: passed to every hook;
+    ``PYTHONPATH``/``PYTHONHOME``; ``config_settings``: passed to every hook
+    (built wheels are cached per settings); ``isolation``: False runs every
+    backend in the target environment itself (``--no-build-isolation``: its
+    packages serve the build, nothing is installed for it), a set of names
+    does so for those projects only;
     ``static_metadata``: answer ``metadata()`` from a final pyproject ``[project]``
     table without any build (see static_pyproject_metadata).
 
@@ -14082,6 +14393,7 @@ class SourceBuilder:
         built-wheels-v0/sdist/NAME/SHA256-OF-ARCHIVE/NAME-1.0-py3-none-any.whl
         built-wheels-v0/sdist/NAME/SHA256-OF-ARCHIVE/METADATA   (prepare_metadata's answer)
         built-wheels-v0/path/NAME/DIGEST-OF-PATH/FINGERPRINT/...  (source trees)
+        built-wheels-v0/git/NAME/REPO-KEY/COMMIT[:16]/[DIGEST-OF-SUBDIRECTORY/]...  (git checkouts)
 
     so a second build of the same archive, or of an unchanged tree, only
     looks. Editable wheels are not cached (they are cheap and point into the
@@ -14091,8 +14403,9 @@ class SourceBuilder:
     """
 
     def __init__(self, cache, interpreter, install_build_requirements, *, env=None,
-                 config_settings=None, static_metadata: bool = False, reporter=None):
+                 config_settings=None, static_metadata: bool = False, reporter=None, isolation=True):
         self.cache = cache
+        self.isolation = isolation   # True, False, or the set of names built *without* isolation
         self.static_metadata = static_metadata
         self.interpreter = interpreter
         self.install_build_requirements = install_build_requirements
@@ -14193,12 +14506,29 @@ class SourceBuilder:
 
     def _make_slot(self, source: str) -> _CacheSlot:
         name = _project_name_of(source)
+        more = self._settings_key()
+        git = self.cache.git_checkout_key(source)
+        if git is not None:   # a commit's checkout never changes: no fingerprint
+            return _CacheSlot(("git", name, git[0], git[1] + more)
+                              + ((cache_digest(git[2]),) if git[2] else ()))
         if os.path.isfile(source):
-            return _CacheSlot(("sdist", name, hash_file(source)["sha256"]))
+            return _CacheSlot(("sdist", name, hash_file(source)["sha256"] + more))
         if not os.path.isdir(source):
             raise BuildError("cannot build %s: no such file or folder" % source)
         parent = ("path", name, cache_digest(source))
-        return _CacheSlot(parent + (source_fingerprint(source),), stale_parent=parent)
+        return _CacheSlot(parent + (source_fingerprint(source) + more,), stale_parent=parent)
+
+    def _settings_key(self) -> str:
+        """What config settings add to a cache slot's name: the same source
+        built with other settings is another wheel."""
+        if not self.config_settings:
+            return ""
+        return "-cs" + cache_digest(json.dumps(self.config_settings, sort_keys=True))[:8]
+
+    def _isolated(self, name: str) -> bool:
+        if self.isolation is True or self.isolation is False:
+            return self.isolation
+        return name not in self.isolation
 
     def _slot_dir(self, slot: _CacheSlot) -> str:
         return self.cache.entry(CacheBucket.BUILT_WHEELS, *slot.parts)
@@ -14207,7 +14537,7 @@ class SourceBuilder:
         """The wheel built earlier from the sdist ``filename`` whose sha256 the
         index gives, or None: with it the sdist need not be downloaded again
         (after ``cache prune --ci``, say)."""
-        slot = _CacheSlot(("sdist", _sdist_project_name(filename), sha256.lower()))
+        slot = _CacheSlot(("sdist", _sdist_project_name(filename), sha256.lower() + self._settings_key()))
         return self._cached_wheel(self._slot_dir(slot))
 
     def _cached_wheel(self, folder: str):
@@ -14304,7 +14634,15 @@ class SourceBuilder:
             tree = self._tree(source)
             build_system = BuildSystem.from_tree(tree)
             requires = build_system.requirements()
-            python = self._env_for(requires)
+            if not self._isolated(name):
+                # the target's own packages serve the build (pip's and uv's --no-build-isolation);
+                # get_requires_for_build_* is still asked, as a backend may set itself up in it
+                python = self.interpreter
+                hook = "get_requires_for_build_editable" if editable else "get_requires_for_build_wheel"
+                self._call_hook(python, tree, build_system, hook, {"config_settings": self.config_settings},
+                                source, optional=True)
+                return PreparedBuild(source, tree, build_system, name, python, editable)
+            python = self._env_for(requires, os.path.basename(source))
             hook = "get_requires_for_build_editable" if editable else "get_requires_for_build_wheel"
             status, value, _ = self._call_hook(python, tree, build_system, hook,
                                                {"config_settings": self.config_settings},
@@ -14318,7 +14656,7 @@ class SourceBuilder:
                 if extra:
                     # a separate environment: a shared one must not change under other builds
                     more = requires + _parse_build_requirements(extra, "%s()" % hook)
-                    python = self._env_for(more)
+                    python = self._env_for(more, os.path.basename(source))
             return PreparedBuild(source, tree, build_system, name, python, editable)
 
     def _tree(self, source: str) -> str:
@@ -14331,8 +14669,9 @@ class SourceBuilder:
                              "project folder" % os.path.basename(source))
         return self._trees.get(source, lambda: extract_sdist(source, self._work_dir("src")))
 
-    def _env_for(self, requirements) -> "Interpreter":
-        """The build environment holding exactly ``requirements`` (made once)."""
+    def _env_for(self, requirements, for_what: str = "a build") -> "Interpreter":
+        """The build environment holding exactly ``requirements`` (made once);
+        ``for_what`` names the source in messages."""
         key = tuple(sorted(str(r) for r in requirements))
 
         names = [canonicalize_name(r.name) for r in requirements if r.name]
@@ -14345,6 +14684,10 @@ class SourceBuilder:
                     self._mark_installing(names, 1)
                     try:
                         self.install_build_requirements(list(requirements), python)
+                    except NoSolutionError as e:   # say whose build it was
+                        e.message = "the build requirements of %s (%s) cannot be met: %s" % (
+                            for_what, ", ".join(key), e.message[:1].lower() + e.message[1:])
+                        raise
                     finally:
                         self._mark_installing(names, -1)
                 return python
@@ -14640,6 +14983,11 @@ def installed_matches(dist, req) -> bool:
     wants an install from that very URL (PEP 610 ``direct_url.json``)."""
     if req.url:
         direct = dist.direct_url
+        if is_git_url(req.url):   # only a pinned commit is known without fetching
+            gu = GitUrl.parse(req.url)
+            commit = ((direct or {}).get("vcs_info") or {}).get("commit_id")
+            return gu.is_commit and commit == gu.rev.lower() and GitUrl(direct.get("url", "")).key() == gu.key() \
+                and direct.get("subdirectory") == gu.subdirectory
         return bool(direct) and _same_url(direct.get("url", ""), req.url)
     if installed_from_url(dist):
         return False  # a registry requirement asks for something else
@@ -14737,6 +15085,10 @@ def _pin_matches(dist, pin) -> bool:
     if d.kind == "registry":
         return not installed_from_url(dist) and dist.version == pin.version
     direct = dist.direct_url
+    if d.kind == "git" and not d.editable:
+        vcs = (direct or {}).get("vcs_info") or {}
+        return (vcs.get("commit_id") == d.commit and direct.get("subdirectory") == d.subdirectory
+                and GitUrl(direct.get("url", "")).key() == GitUrl.parse(d.url).key())
     url = d.url or (path_to_file_url(d.path) if d.path else "")
     if not direct or not _same_url(direct.get("url", ""), url):
         return False
@@ -14747,6 +15099,8 @@ def direct_url_for(dist, archive_sha256=None):
     """The PEP 610 ``direct_url.json`` content for a dist (None for registry dists)."""
     if dist.kind == "registry":
         return None
+    if dist.kind == "git":
+        return _vcs_download_info(dist, dist.commit)
     url = dist.url if dist.url and "://" in dist.url else path_to_file_url(os.path.abspath(dist.path))
     out = {"url": url.split("#", 1)[0]}
     if dist.kind == "directory":
@@ -14804,7 +15158,7 @@ def download_info(dist, sha256=None, commit_id=None) -> dict:
     ``dir_info`` for a folder; ``vcs_info`` for git. The legacy
     ``archive_info.hash`` is added next to ``hashes``, as pip does."""
     if dist.kind == "git":
-        return _vcs_download_info(dist, commit_id)
+        return _vcs_download_info(dist, commit_id or dist.commit)
     if dist.kind == "directory":
         url = dist.url if dist.url and "://" in dist.url else path_to_file_url(os.path.abspath(dist.path))
         out = {"url": pep610_url(url), "dir_info": {"editable": True} if dist.editable else {}}
@@ -14885,18 +15239,20 @@ class Prepared(Value):
     or ``wheel`` (a wheel file, for editables, which are never cached), and
     the sha256 of the archive the user named, for direct_url.json."""
 
-    __slots__ = ("folder", "wheel", "archive_sha256", "filename")
+    __slots__ = ("folder", "wheel", "archive_sha256", "filename", "direct_url")
 
-    def __init__(self, folder=None, wheel=None, archive_sha256=None, filename=None):
+    def __init__(self, folder=None, wheel=None, archive_sha256=None, filename=None, direct_url=None):
         self.folder = folder
         self.wheel = wheel
         self.archive_sha256 = archive_sha256
         self.filename = filename   # the wheel's name when it was built from source
+        self.direct_url = direct_url   # when it is not the dist's own (an editable git checkout)
 
 
-def prepare_dist(dist, database, builder=None, hashes=None, tags=None) -> Prepared:
+def prepare_dist(dist, database, builder=None, hashes=None, tags=None, src_dir=None) -> Prepared:
     """Fetch (and build, for sources) one distribution into the cache; a
-    wheel built here must fit ``tags`` (the target's TagPriority), if given."""
+    wheel built here must fit ``tags`` (the target's TagPriority), if given.
+    An editable git source is checked out into ``src_dir``/NAME, as pip does."""
     if dist.is_wheel:
         folder = database.fetch_wheel(dist, hashes or None)
         sha = None
@@ -14905,6 +15261,14 @@ def prepare_dist(dist, database, builder=None, hashes=None, tags=None) -> Prepar
         return Prepared(folder, None, sha)
     if builder is None:
         raise source_build_error("`%s`" % dist)
+    if dist.kind == "git" and dist.editable:
+        dest = os.path.join(src_dir or os.path.join(os.getcwd(), "src"), dist.name)
+        checkout = database.git.working_copy(GitUrl.parse(dist.url), dest)
+        wheel = builder.build_wheel(checkout.path, None, editable=True)
+        _check_built_tags(dist, wheel, tags)
+        # as pip writes it: the project's folder in the checkout, no vcs_info
+        return Prepared(None, wheel, direct_url={"url": path_to_file_url(checkout.path),
+                                                 "dir_info": {"editable": True}})
     if dist.kind == "directory" or (dist.path and os.path.isdir(dist.path)):
         if dist.editable:
             wheel = builder.build_wheel(dist.path, None, editable=True)
@@ -14960,7 +15324,7 @@ def _check_built_tags(dist, wheel: str, tags) -> None:
 
 
 def execute_plan(plan: InstallPlan, database, make_destination, scheme: dict, *,
-                 builder=None, reporter=None, tags=None) -> InstallOutcome:
+                 builder=None, reporter=None, tags=None, src_dir=None) -> InstallOutcome:
     """Carry out ``plan``: decide, prepare, then act, as uv does. Every fetch
     and build runs on the pool first; only when all of them worked does
     anything in the environment change, so a failed build, a bad hash, a
@@ -14971,17 +15335,18 @@ def execute_plan(plan: InstallPlan, database, make_destination, scheme: dict, *,
     ``make_destination(scheme)`` gives the Destination for one distribution's
     scheme. A failure while linking leaves each package either fully
     installed or untouched, and is raised once the rest has finished.
-    ``tags`` (the target's TagPriority): a wheel built here must fit them."""
+    ``tags`` (the target's TagPriority): a wheel built here must fit them;
+    ``src_dir``: where editable git sources are checked out."""
     reporter = reporter or Reporter()
     out = InstallOutcome()
     t0 = time.perf_counter()
-    ready = _prepare_all(plan, database, builder, reporter, out, tags)
+    ready = _prepare_all(plan, database, builder, reporter, out, tags, src_dir)
     out.prepare_seconds = time.perf_counter() - t0
     def refetch(item, damaged):
         """A cache entry found damaged while linking: fetched and unzipped again."""
         warn_user("%s: fetching it again" % damaged)
         remove_tree(damaged.folder)
-        return prepare_dist(item.pin.dist, database, builder, item.hashes, tags)
+        return prepare_dist(item.pin.dist, database, builder, item.hashes, tags, src_dir)
 
     with acting():
         _link_all(ready, make_destination, scheme, reporter, out, refetch)
@@ -14996,7 +15361,7 @@ def execute_plan(plan: InstallPlan, database, make_destination, scheme: dict, *,
     return out
 
 
-def _prepare_all(plan: InstallPlan, database, builder, reporter, out, tags=None) -> list:
+def _prepare_all(plan: InstallPlan, database, builder, reporter, out, tags=None, src_dir=None) -> list:
     """Fetch, build and unzip every package of the plan that the cache does
     not hold, on the pool; [(PlanItem, Prepared)] once all are ready, or the
     first error once every job has ended (nothing half-fetched is left)."""
@@ -15005,7 +15370,8 @@ def _prepare_all(plan: InstallPlan, database, builder, reporter, out, tags=None)
     futures = {}
     for item in plan.install:
         if item.cached is None:
-            futures[pool.submit(prepare_dist, item.pin.dist, database, builder, item.hashes, tags)] = item
+            futures[pool.submit(prepare_dist, item.pin.dist, database, builder, item.hashes, tags,
+                                src_dir)] = item
     out.prepared = len(futures)
     ready, errors = [], []
     for item in plan.install:
@@ -15092,7 +15458,7 @@ def _install_one(item: PlanItem, prepared: Prepared, make_destination, scheme, r
         source = DirWheelSource(prepared.folder, prepared.filename or dist.filename)
     try:
         install_wheel(source, destination, installer="puffin", requested=item.requested,
-                      direct_url=direct_url_for(dist, prepared.archive_sha256))
+                      direct_url=prepared.direct_url or direct_url_for(dist, prepared.archive_sha256))
     finally:
         if prepared.wheel is not None:
             source.close()
@@ -15137,6 +15503,9 @@ class RegistryView:
 
     def files(self, name: str) -> list:
         return self.client.files(name)
+
+    def git_checkout(self, url: str) -> GitCheckout:
+        return self.database.git.checkout(GitUrl.parse(url))
 
     def metadata(self, dist_or_file):
         try:
@@ -15391,19 +15760,52 @@ def open_builds(args, cache: Cache, interp: Interpreter, client, db) -> BuildDis
     if _opt(args, "no_build"):
         return BuildDispatch(None)
     dispatch = BuildDispatch(None)
+    pins = build_constraints(args, interp.markers)
 
     def install_build_requirements(requirements, target):
         view = RegistryView(client, db, dispatch)
         provider = RegistryProvider(view, tags=target.tag_priority(), python_version=target.python_version,
                                     markers=target.markers)
-        resolution = resolve(list(requirements), provider)
+        resolution = resolve(list(requirements), provider, constraints=pins)
         scheme = target.scheme("default")
         plan = InstallPlan.build(resolution, SitePackages.from_scheme(scheme), database=db)
         execute_plan(plan, db, lambda sch: SchemeDestination(sch, target.sys_executable), scheme,
                      builder=dispatch.builder)
 
-    dispatch.builder = SourceBuilder(cache, interp, install_build_requirements, env=_env(args))
+    isolation = True
+    if _opt(args, "no_build_isolation"):
+        isolation = False
+    elif _opt(args, "no_build_isolation_package"):
+        isolation = _names_option(_opt(args, "no_build_isolation_package"))
+    dispatch.builder = SourceBuilder(cache, interp, install_build_requirements, env=_env(args),
+                                     config_settings=config_settings(args), isolation=isolation)
     return dispatch
+
+
+def config_settings(args) -> dict:
+    """``-C KEY=VALUE`` values as PEP 517's ``config_settings``: a key given
+    twice or more maps to the list of its values, as pip and uv pass them."""
+    out = {}
+    for item in _opt(args, "config_settings") or ():
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise UsageError("invalid --config-settings %r: expected KEY=VALUE" % item)
+        key = key.strip()
+        if key in out:
+            out[key] = (out[key] if isinstance(out[key], list) else [out[key]]) + [value]
+        else:
+            out[key] = value
+    return out
+
+
+def build_constraints(args, markers: dict) -> list:
+    """The requirements of ``--build-constraints`` files that apply, as
+    constraints on every build environment's resolution."""
+    files = _opt(args, "build_constraints") or ()
+    if not files:
+        return []
+    sources = read_sources(constraints=files)
+    return _requirements_of(sources.constraints, markers)
 
 
 def root_requirements(entries, markers: dict, builds=None, database=None) -> list:
@@ -15436,6 +15838,8 @@ def _named_source(entry, builds, database):
                 raise InputError("no such file or folder: %s" % path, text=where)
             md = builds.source_metadata(path, editable=entry.editable) if os.path.isdir(path) \
                 else _archive_metadata(database, builds, path)
+        elif is_git_url(url):
+            md = builds.source_metadata(database.git.checkout(GitUrl.parse(url)).path)
         else:
             md = _archive_metadata(database, builds, database.fetch_file(Dist("unknown", None, "url", url=url)))
         name = md.name
@@ -15570,18 +15974,66 @@ def report_changes(printer: Printer, outcome: InstallOutcome, plan: InstallPlan)
         printer.info(text)
 
 
-def _pin_text(pin) -> str:
-    """A pin as a requirement line: ``name==version`` or ``name @ url``."""
-    if pin.dist.kind == "registry":
+def _pin_source(dist) -> str:
+    """Where a direct dist comes from, as a lock and a change list name it: a
+    git source by its commit, as uv writes it; else as the user wrote it."""
+    if dist.kind == "git" and dist.commit:
+        return GitUrl.parse(dist.url).pinned(dist.commit)
+    return dist.verbatim or dist.url or dist.path
+
+
+def _pin_text(pin, written=None) -> str:
+    """A pin as a requirement line: ``name==version`` or ``name @ url``; a
+    local source as the input wrote it (``written``: see written_sources);
+    an editable with ``-e``."""
+    d = pin.dist
+    if d.kind == "registry":
         return "%s==%s" % (pin.name, pin.version)
-    return "%s @ %s" % (pin.name, pin.dist.verbatim or pin.dist.url or pin.dist.path)
+    text = (written or {}).get(d.url)
+    if text is not None:
+        editable, named, path = text
+        text = ("-e " if editable else "") + ("%s @ %s" % (pin.name, path) if named else path)
+    else:
+        text = "%s @ %s" % (pin.name, _pin_source(d))
+        if d.editable:
+            text = "-e " + (_pin_source(d) + ("" if "egg=" in _pin_source(d) else
+                                               ("&" if "#" in _pin_source(d) else "#") + "egg=" + pin.name)
+                            if d.kind == "git" else _pin_source(d))
+    return text
+
+
+def written_sources(entries, out_dir: str) -> dict:
+    """{absolute URL: (editable, named, path)} for the local projects and archives the input
+    named by a relative path: written as the input wrote them (relative stays
+    relative, ``-e`` stays ``-e``; uv's lines), the path made relative to
+    ``out_dir``, the folder of the file the lock goes to, when the input's
+    folder is another one: requirement files read relative paths from their own folder."""
+    out = {}
+    for e in entries:
+        raw, url = e.verbatim, e.requirement.url
+        if not raw or not url or not url.startswith("file:") or url in out:
+            continue
+        as_url = raw.lower().startswith("file:")
+        path = raw[len("file:"):] if as_url else raw
+        if as_url and path.startswith("//") or os.path.isabs(os.path.expanduser(path)) or "${" in path:
+            continue   # absolute: the default (a file:// URL) says it
+        target = file_url_to_path(url.split("#", 1)[0])
+        if os.path.normpath(os.path.join(out_dir, path)) != os.path.normpath(target):
+            try:
+                path = os.path.relpath(target, out_dir).replace(os.sep, "/")
+            except ValueError:   # another drive: no relative path
+                continue
+            if not path.startswith("../"):
+                path = "./" + path
+        out[url] = (e.editable, as_url, "file:" + path if as_url else path)
+    return out
 
 
 def _change_text(pin) -> str:
     """A pin in a change list, as uv words it: ``name==version (from url)``."""
     if pin.dist.kind == "registry":
         return "%s==%s" % (pin.name, pin.version)
-    return "%s==%s (from %s)" % (pin.name, pin.version, pin.dist.verbatim or pin.dist.url or pin.dist.path)
+    return "%s==%s (from %s)" % (pin.name, pin.version, _pin_source(pin.dist))
 
 
 def report_dry_run(printer: Printer, plan: InstallPlan) -> None:
@@ -15638,7 +16090,7 @@ def compile_command_line(argv) -> str:
 
 
 def format_compile_output(resolution, *, header: str | None, annotate: bool, hashes: dict | None,
-                          index_lines=(), extra_via=None) -> str:
+                          index_lines=(), extra_via=None, written=None) -> str:
     """The lock in uv's grammar: header, index lines, then ``name==version``
     (or ``name @ url``) sorted by name, with ``--hash`` lines and ``# via``."""
     out = []
@@ -15648,7 +16100,7 @@ def format_compile_output(resolution, *, header: str | None, annotate: bool, has
     if index_lines:
         out += list(index_lines) + [""]
     for pin in resolution:
-        line = _pin_text(pin)
+        line = _pin_text(pin, written)
         digests = (hashes or {}).get(pin.name) if hashes is not None else None
         if digests:
             out.append(line + " \\")
@@ -16038,8 +16490,11 @@ def pip_compile(args, printer: Printer) -> int:
                              markers={canonicalize_name(r.requirement.name): str(r.requirement.marker)
                                       for r in roots if r.requirement.marker is not None})
     else:
+        to_file = args.output_file and args.output_file != "-"
+        out_dir = os.path.dirname(os.path.abspath(args.output_file)) if to_file else os.getcwd()
         text = format_compile_output(resolution, header=header, annotate=not args.no_annotate,
-                                     hashes=hashes, index_lines=index_lines, extra_via=extra_via)
+                                     hashes=hashes, index_lines=index_lines, extra_via=extra_via,
+                                     written=written_sources(sources.requirements, out_dir))
     if args.output_file and args.output_file != "-":
         atomic_write_text(args.output_file, text)
     if printer.quiet <= 0 or not args.output_file:
@@ -16081,6 +16536,16 @@ def _write_report(args, items, markers) -> None:
         write_installation_report(args.report, installation_report(items, markers))
 
 
+def src_folder(args, interp) -> str:
+    """Where editable git sources are checked out, as pip chooses: ``--src``,
+    else ``src`` in the target virtual environment, else ``./src``."""
+    if _opt(args, "src"):
+        return os.path.abspath(_opt(args, "src"))
+    if interp.is_venv:
+        return os.path.join(interp.prefix, "src")
+    return os.path.join(os.getcwd(), "src")
+
+
 def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_count, checked_count,
                     builds=None, progress=None, tags=None, markers=None, view=None) -> int:
     """Shared tail of pip-sync and pip-install: the report (written before
@@ -16098,7 +16563,7 @@ def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_c
     try:
         outcome = execute_plan(plan, db, _destinations(args, interp), scheme,
                                builder=builds.builder if builds is not None else None,
-                               reporter=progress, tags=tags)
+                               reporter=progress, tags=tags, src_dir=src_folder(args, interp))
     finally:
         if progress is not None:
             progress.clear()
@@ -16674,10 +17139,22 @@ def pip_uninstall(args, printer: Printer) -> int:
 
 
 def _freeze_line(dist) -> str:
+    """What pip-freeze prints for one distribution, as pip does: a git
+    install by its commit, an editable git checkout as ``-e git+...#egg=``."""
     direct = dist.direct_url
     if direct and direct.get("url"):
+        sub = "#subdirectory=%s" % direct["subdirectory"] if direct.get("subdirectory") else ""
         if (direct.get("dir_info") or {}).get("editable"):
-            return "-e %s" % direct["url"]
+            url = direct["url"]
+            if url.startswith("file:"):
+                git = GitSource(None).describe(file_url_to_path(url))
+                if git is not None:
+                    return "-e git+%s@%s#egg=%s%s" % (git[0], git[1], dist.name,
+                                                       sub.replace("#", "&"))
+            return "-e %s" % url
+        vcs = direct.get("vcs_info") or {}
+        if vcs.get("vcs") == "git" and vcs.get("commit_id"):
+            return "%s @ git+%s@%s%s" % (dist.name, direct["url"], vcs["commit_id"], sub)
         return "%s @ %s" % (dist.name, direct["url"])
     return "%s==%s" % (dist.name, dist.version)
 
@@ -17679,6 +18156,12 @@ SETTINGS = (
     Setting("exclude_newer", "str", ("PUFFIN_EXCLUDE_NEWER", "UV_EXCLUDE_NEWER"), None, "exclude-newer"),
     Setting("only_binary", "list", ("PIP_ONLY_BINARY",), "only-binary", None),
     Setting("no_binary", "list", ("PIP_NO_BINARY",), "no-binary", None),
+    # (pip's PIP_NO_BUILD_ISOLATION is left out: pip reads it inverted, 0 turning isolation off)
+    Setting("no_build_isolation", "bool", ("PUFFIN_NO_BUILD_ISOLATION", "UV_NO_BUILD_ISOLATION"), None,
+            "no-build-isolation"),
+    Setting("no_build_isolation_package", "list", (), None, "no-build-isolation-package"),
+    Setting("build_constraints", "list", ("PUFFIN_BUILD_CONSTRAINT", "UV_BUILD_CONSTRAINT"), None, None),
+    Setting("config_settings", "list", ("PIP_CONFIG_SETTINGS",), "config-settings", None),
 )
 # the values an option takes (as its flag's choices; uv's "clone" link mode is a copy here)
 _SETTING_CHOICES = {
@@ -17953,6 +18436,21 @@ def _add_resolver(p, install: bool, targets: str = "store") -> None:
     g.add_argument("--no-deps", action="store_true", help="ignore the dependencies of packages")
 
 
+def _add_build(p) -> None:
+    g = p.add_argument_group("build options")
+    g.add_argument("-C", "--config-settings", action="append", default=[], metavar="KEY=VALUE",
+                   help="a setting passed to every build backend hook (repeatable; a key given "
+                        "twice makes a list)")
+    g.add_argument("--no-build-isolation", action="store_true", default=None,
+                   help="build in the target environment itself: its packages, not a fresh "
+                        "environment with the build requirements, serve the build")
+    g.add_argument("--no-build-isolation-package", action="append", default=[], metavar="NAME",
+                   help="build only this package without isolation (repeatable)")
+    g.add_argument("-b", "--build-constraints", "--build-constraint", dest="build_constraints",
+                   action="append", default=[], metavar="FILE",
+                   help="constrain the versions of build requirements with this file (repeatable)")
+
+
 def _add_installer(p) -> None:
     g = p.add_argument_group("installer options")
     g.add_argument("--reinstall", action="store_true", help="reinstall every package")
@@ -17967,6 +18465,9 @@ def _add_installer(p) -> None:
     g.add_argument("--strict", action="store_true", help="fail when the environment is left inconsistent")
     g.add_argument("--report", metavar="FILE", default=None,
                    help="write pip's JSON installation report (version 1) to FILE (- for stdout)")
+    g.add_argument("--src", default=None, metavar="DIR",
+                   help="where editable git sources are checked out (default: ENV/src in a "
+                        "virtual environment, else ./src), as pip's --src")
 
 
 class _Skipped:
@@ -18030,6 +18531,7 @@ def build_parser(only: str | None = None):
                    help="the lock's format (default: from the output file's name, else requirements.txt)")
     _add_resolver(p, install=False)
     _add_index(p)
+    _add_build(p)
     p.add_argument("--python", "-p", dest="python", default=None, help="resolve for this interpreter")
     p.add_argument("--system", action="store_true", default=None, help=argparse.SUPPRESS)
     p.add_argument("--no-header", action="store_true")
@@ -18043,6 +18545,7 @@ def build_parser(only: str | None = None):
     _add_python(p, target_dirs=True)
     _add_index(p)
     _add_installer(p)
+    _add_build(p)
     p.add_argument("--only-binary", action="append", default=[], metavar="NAMES")
     p.add_argument("--no-binary", action="append", default=[], metavar="NAMES")
     p.add_argument("--no-build", action="store_true")
@@ -18058,6 +18561,7 @@ def build_parser(only: str | None = None):
     _add_resolver(p, install=True)
     _add_index(p)
     _add_installer(p)
+    _add_build(p)
 
     p = cmd("pip-uninstall", "Remove packages from an environment")
     p.add_argument("package", nargs="*")
@@ -18119,6 +18623,7 @@ def build_parser(only: str | None = None):
                    help="the folder to fill (default: the current folder)")
     _add_resolver(p, install=False, targets="append")
     _add_index(p)
+    _add_build(p)
     p.add_argument("--python", "-p", dest="python", default=None, help="resolve for this interpreter")
     p.add_argument("--platform", action="append", default=[], metavar="TAG",
                    help="as pip: accept wheels for this platform tag, e.g. manylinux2014_x86_64 "

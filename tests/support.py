@@ -496,7 +496,13 @@ if CONFIG.get("prepare_metadata", True):
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     _log("build_wheel")
-    return _write_wheel(wheel_directory, _package_files())
+    for module in CONFIG.get("imports", ()):
+        __import__(module)   # a build that needs a package of its environment
+    members = list(_package_files())
+    if config_settings:
+        members.append(("%s/_config_settings.json" % CONFIG["escaped_name"],
+                        json.dumps(config_settings, sort_keys=True).encode("utf-8")))
+    return _write_wheel(wheel_directory, members)
 
 
 def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
@@ -524,7 +530,7 @@ def _toml_list(items) -> str:
 
 def sdist_tree(name: str, version: str, *, deps=(), extras=None, requires_python=None, static=True,
                dynamic=None, files=None, pyproject=None, build_requires=(), build_fails=(),
-               prepare_metadata: bool = True, metadata_extra=None, pkg_info=True) -> dict:
+               prepare_metadata: bool = True, metadata_extra=None, pkg_info=True, build_imports=()) -> dict:
     """Return ``{relative path: bytes}`` for an unpacked source tree (no top directory).
 
     The tree holds ``PKG-INFO``, ``pyproject.toml``, the package files and the
@@ -545,6 +551,9 @@ def sdist_tree(name: str, version: str, *, deps=(), extras=None, requires_python
     - ``build_fails``: hook names that raise (``["build_wheel"]``,
       ``["prepare_metadata_for_build_wheel"]``), for build-failure tests.
     - ``prepare_metadata``: False leaves out the ``prepare_metadata_*`` hooks.
+    - ``build_imports``: modules ``build_wheel`` imports (it fails where they
+      are missing); the wheel also carries ``NAME/_config_settings.json`` when
+      the hook got config settings.
     """
     package_files = _default_files(name, version) if files is None else files
     wheel_metadata = make_metadata(name, version, deps=deps, extras=extras, requires_python=requires_python,
@@ -565,7 +574,7 @@ def sdist_tree(name: str, version: str, *, deps=(), extras=None, requires_python
     config = {
         "name": name, "version": version, "escaped_name": escape_name(name), "tag": "py3-none-any",
         "metadata": wheel_metadata.decode("utf-8"), "build_requires": list(build_requires),
-        "fail": list(build_fails), "prepare_metadata": prepare_metadata,
+        "fail": list(build_fails), "prepare_metadata": prepare_metadata, "imports": list(build_imports),
         "wheel_files": sorted(package_files),
     }
     tree[BACKEND_MODULE + ".py"] = BACKEND_SOURCE.encode("utf-8")
