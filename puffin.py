@@ -28,9 +28,15 @@ it, never the ones below (grep for '# ====' to get the table of contents):
     13. Commands              pip-compile, pip-sync, pip-install, ...
     14. Command line          argparse and main()
 """
-from __future__ import annotations
 
 __version__ = "0.1.0"
+
+# Before anything an older Python cannot run: a plain line, not a traceback.
+# (The file compiles on 3.6 and later: annotations are strings, no newer syntax.)
+if __import__("sys").version_info < (3, 8):
+    __import__("sys").stderr.write("error: puffin.py needs Python 3.9+ to run (it can install "
+                                   "into 3.8+ with --python)\n")
+    raise SystemExit(2)
 
 # `puffin.py --version` answers before the rest of the file is defined: start-up
 # is the first thing a user measures (at most twice `python -c pass`). A Ctrl-C
@@ -59,10 +65,10 @@ class _LazyModule:
     most commands need them only after parsing the command line.
     """
 
-    def __init__(self, name: str):
+    def __init__(self, name: "str"):
         self._name = name
 
-    def __getattr__(self, attr: str):
+    def __getattr__(self, attr: "str"):
         module = __import__(self._name)
         globals()[self._name] = module
         return getattr(module, attr)
@@ -102,13 +108,13 @@ class PuffinError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, hint: str | None = None, causes=None):
+    def __init__(self, message: "str", hint: "str | None" = None, causes=None):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.causes = list(causes or ())
 
-    def __str__(self) -> str:
+    def __str__(self) -> "str":
         return self.message
 
 
@@ -118,8 +124,8 @@ class InputError(PuffinError):
     ``text`` is the offending input, shown by the command line under the error.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 text: str | None = None, hint: str | None = None):
+    def __init__(self, message: "str", *, file: "str | None" = None, line: "int | None" = None,
+                 text: "str | None" = None, hint: "str | None" = None):
         self.reason = message
         self.file = file
         self.line = line
@@ -145,7 +151,7 @@ class NotFoundError(PuffinError):
 class HashMismatchError(PuffinError):
     """A file whose digest is not the one the index or the user expects."""
 
-    def __init__(self, filename: str, expected: dict, actual: str, alg: str = "sha256"):
+    def __init__(self, filename: "str", expected: "dict", actual: "str", alg: "str" = "sha256"):
         self.filename = filename
         self.expected = dict(expected)
         self.actual = actual
@@ -189,11 +195,11 @@ class CacheError(PuffinError):
 
 # ---- warnings and printing --------------------------------------------------
 
-_WARNINGS: list = []          # every distinct warning of this process, in order
+_WARNINGS: "list" = []          # every distinct warning of this process, in order
 _WARN_LOCK = _thread.allocate_lock()
 
 
-def warn_user(message: str) -> None:
+def warn_user(message: "str") -> "None":
     """Tell the user something is off without stopping: ``warning: message``.
 
     Printed once per distinct message through the current Printer (silent under
@@ -210,7 +216,7 @@ _BOOLEANS = {"1": True, "true": True, "t": True, "yes": True, "y": True, "on": T
              "0": False, "false": False, "f": False, "no": False, "n": False, "off": False}
 
 
-def parse_bool(value, where: str) -> bool:
+def parse_bool(value, where: "str") -> "bool":
     """The one reading of a boolean from the environment or a configuration
     file: 1/0, true/false, yes/no, on/off (and t/f, y/n), any case; anything
     else is a usage error naming ``where``."""
@@ -225,7 +231,7 @@ class Printer:
     """Where user-facing lines go. Data (compile output, freeze) goes to stdout,
     everything else (summaries, warnings, progress) to stderr, as uv does."""
 
-    def __init__(self, quiet: int = 0, verbose: int = 0, out=None, err=None):
+    def __init__(self, quiet: "int" = 0, verbose: "int" = 0, out=None, err=None):
         self.quiet = quiet
         self.verbose = verbose
         self._out = out
@@ -236,28 +242,28 @@ class Printer:
     def err_stream(self):
         return self._err or sys.stderr
 
-    def _write(self, stream, text: str) -> None:
+    def _write(self, stream, text: "str") -> "None":
         with self._lock:
             stream.write(text + "\n")
             stream.flush()
 
-    def out(self, text: str) -> None:
+    def out(self, text: "str") -> "None":
         """Data the user asked for; printed even with -q."""
         self._write(self._out or sys.stdout, text)
 
-    def info(self, text: str) -> None:
+    def info(self, text: "str") -> "None":
         if self.quiet <= 0:
             self._write(self.err_stream, text)
 
-    def debug(self, text: str) -> None:
+    def debug(self, text: "str") -> "None":
         if self.verbose > 0 and self.quiet <= 0:
             self._write(self.err_stream, text)
 
-    def warn(self, text: str) -> None:
+    def warn(self, text: "str") -> "None":
         if self.quiet <= 1:
             self._write(self.err_stream, "warning: " + text)
 
-    def is_tty(self) -> bool:
+    def is_tty(self) -> "bool":
         try:
             return self.quiet <= 0 and self.err_stream.isatty()
         except (AttributeError, ValueError):
@@ -267,21 +273,21 @@ class Printer:
 _PRINTER = Printer()
 
 
-def set_printer(printer: Printer) -> Printer:
+def set_printer(printer: "Printer") -> "Printer":
     """Install the process's Printer (the command line does this); returns the old one."""
     global _PRINTER
     old, _PRINTER = _PRINTER, printer
     return old
 
 
-def format_duration(seconds: float) -> str:
+def format_duration(seconds: "float") -> "str":
     """uv's way of writing elapsed time: ``12ms`` below a second, ``1.23s`` above."""
     if seconds < 1:
         return "%dms" % int(seconds * 1000)
     return "%.2fs" % seconds
 
 
-def format_size(n: int) -> str:
+def format_size(n: "int") -> "str":
     """uv's way of writing a size: ``512B``, ``12.3KiB``, ``4.5MiB``, ``1.2GiB``."""
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
@@ -290,7 +296,7 @@ def format_size(n: int) -> str:
     return "%dB" % n
 
 
-def plural(n: int, word: str, words: str | None = None) -> str:
+def plural(n: "int", word: "str", words: "str | None" = None) -> "str":
     """``1 package``, ``2 packages``."""
     return "%d %s" % (n, word if n == 1 else (words or word + "s"))
 
@@ -303,7 +309,7 @@ class Reporter:
     ignores everything; the command line passes a printing one, tests a recording one.
     """
 
-    def event(self, kind: str, **fields) -> None:
+    def event(self, kind: "str", **fields) -> "None":
         pass
 
 
@@ -320,7 +326,7 @@ class Value:
     __slots__ = ()
 
     @classmethod
-    def _fields(cls) -> tuple:
+    def _fields(cls) -> "tuple":
         f = cls.__dict__.get("_FIELDS_CACHE")
         if f is None:
             names = []
@@ -332,7 +338,7 @@ class Value:
             setattr(cls, "_FIELDS_CACHE", f)
         return f
 
-    def _astuple(self) -> tuple:
+    def _astuple(self) -> "tuple":
         return tuple(getattr(self, n, None) for n in self._fields())
 
     def __eq__(self, other):
@@ -354,11 +360,11 @@ class Value:
             "%s=%r" % (n, getattr(self, n, None)) for n in self._fields()))
 
 
-_RE_CACHE: dict = {}
+_RE_CACHE: "dict" = {}
 _RE_IGNORECASE, _RE_VERBOSE = 2, 64   # re.IGNORECASE, re.VERBOSE without importing re
 
 
-def _lazy_re(pattern: str, flags: int = 0):
+def _lazy_re(pattern: "str", flags: "int" = 0):
     """A compiled regex, compiled on first use: start-up pays for none of them."""
     key = (pattern, flags)
     r = _RE_CACHE.get(key)
@@ -383,7 +389,7 @@ class Setting(Value):
 CONCURRENCY = Setting("concurrency", "int", ("PUFFIN_CONCURRENCY", "UV_CONCURRENT_DOWNLOADS"))
 
 
-def _setting_value(setting: Setting, raw, where: str, pips: bool = False):
+def _setting_value(setting: "Setting", raw, where: "str", pips: "bool" = False):
     """A raw value (a string from the environment or pip.conf, or a TOML value)
     converted to the option's kind; UsageError naming ``where`` if it is not one.
     ``pips``: the value is pip's (PIP_* or pip.conf)."""
@@ -415,7 +421,7 @@ def _setting_value(setting: Setting, raw, where: str, pips: bool = False):
     return os.path.expanduser(raw.strip()) if kind == "path" else raw.strip()
 
 
-def setting_from_env(env, setting: Setting):
+def setting_from_env(env, setting: "Setting"):
     """(value, variable) of the first of the setting's variables that is set
     (an empty one is unset), or (None, None)."""
     for name in setting.env:
@@ -438,7 +444,7 @@ class _NullSpan:
     def __exit__(self, *exc):
         return False
 
-    def set(self, **args) -> None:
+    def set(self, **args) -> "None":
         pass
 
 
@@ -458,7 +464,7 @@ class _Span:
         self.start = time.perf_counter_ns()
         return self
 
-    def set(self, **args) -> None:
+    def set(self, **args) -> "None":
         """Add fields known only at the end (bytes read, status)."""
         self.args.update(args)
 
@@ -475,12 +481,12 @@ class Tracer:
     and a by-name summary for ``-v``."""
 
     def __init__(self):
-        self.events: list = []
+        self.events: "list" = []
         self.origin = time.perf_counter_ns()
         self.lock = _thread.allocate_lock()
-        self.thread_names: dict = {}
+        self.thread_names: "dict" = {}
 
-    def record(self, name: str, start: int, end: int, args: dict) -> None:
+    def record(self, name: "str", start: "int", end: "int", args: "dict") -> "None":
         tid = _thread.get_ident()
         ev = {"name": name, "ph": "X", "pid": os.getpid(), "tid": tid,
               "ts": (start - self.origin) / 1000.0, "dur": (end - start) / 1000.0}
@@ -492,15 +498,15 @@ class Tracer:
             if tid not in self.thread_names:
                 self.thread_names[tid] = threading.current_thread().name
 
-    def chrome_json(self) -> str:
+    def chrome_json(self) -> "str":
         meta = [{"name": "thread_name", "ph": "M", "pid": os.getpid(), "tid": tid,
                  "args": {"name": tname}} for tid, tname in self.thread_names.items()]
         return json.dumps({"traceEvents": meta + sorted(self.events, key=lambda e: e["ts"]),
                            "displayTimeUnit": "ms"})
 
-    def summary(self, top: int = 15) -> list:
+    def summary(self, top: "int" = 15) -> "list":
         """Lines ``name  count  total`` for the most expensive span names."""
-        totals: dict = {}
+        totals: "dict" = {}
         for ev in self.events:
             c, t = totals.get(ev["name"], (0, 0.0))
             totals[ev["name"]] = (c + 1, t + ev["dur"])
@@ -511,7 +517,7 @@ class Tracer:
 _TRACER = None
 
 
-def enable_tracing() -> Tracer:
+def enable_tracing() -> "Tracer":
     """Turn spans on for the rest of the process (``-v`` or ``PUFFIN_TRACE``)."""
     global _TRACER
     if _TRACER is None:
@@ -519,17 +525,17 @@ def enable_tracing() -> Tracer:
     return _TRACER
 
 
-def span(label: str, /, **args):
+def span(_label: "str", **args):
     """``with span("http.get", url=u):`` times a step when tracing is on."""
     t = _TRACER
     if t is None:
         return _NULL_SPAN
-    return _Span(t, label, args)
+    return _Span(t, _label, args)
 
 
 # ---- files ------------------------------------------------------------------
 
-def atomic_write(path: str, data: bytes) -> None:
+def atomic_write(path: "str", data: "bytes") -> "None":
     """Write ``data`` to ``path`` so that readers see the old file or the new one,
     never a part: a temporary file in the same folder, fsync-free, then os.replace."""
     try:
@@ -556,7 +562,7 @@ def atomic_write(path: str, data: bytes) -> None:
         raise
 
 
-def atomic_write_text(path: str, text: str) -> None:
+def atomic_write_text(path: "str", text: "str") -> "None":
     atomic_write(path, text.encode("utf-8"))
 
 
@@ -564,10 +570,10 @@ class FileLock:
     """An exclusive advisory lock on ``path`` (created if missing), held by a
     ``with`` block; other processes (and threads) block until it is released."""
 
-    _thread_locks: dict = {}
+    _thread_locks: "dict" = {}
     _guard = _thread.allocate_lock()
 
-    def __init__(self, path: str):
+    def __init__(self, path: "str"):
         self.path = path
         self._fd = None
         with FileLock._guard:
@@ -602,7 +608,7 @@ class FileLock:
         return False
 
 
-def safe_join(root: str, relpath: str) -> str:
+def safe_join(root: "str", relpath: "str") -> "str":
     """``root/relpath``, refusing anything that would land outside ``root``.
 
     Checks the path's parts instead of calling ``os.path.realpath`` (as
@@ -624,7 +630,7 @@ _NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES,
             getattr(errno, "ENOTSUP", -1), getattr(errno, "EOPNOTSUPP", -1)}
 
 
-def link_or_copy(src: str, dst: str, mode: str = "hardlink") -> str:
+def link_or_copy(src: "str", dst: "str", mode: "str" = "hardlink") -> "str":
     """Put ``src`` at ``dst`` by ``mode`` (hardlink, copy or symlink); returns the
     mode used. A hardlink that the filesystem refuses (another device, as with
     Docker cache mounts) becomes a copy without fuss. ``dst`` is replaced."""
@@ -656,7 +662,7 @@ def link_or_copy(src: str, dst: str, mode: str = "hardlink") -> str:
 _DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", -1)}
 
 
-def _replace_with(dst: str, make) -> None:
+def _replace_with(dst: "str", make) -> "None":
     """Create ``dst`` through ``make(tmp_path)`` then rename over any old file."""
     try:
         make(dst)
@@ -670,7 +676,7 @@ def _replace_with(dst: str, make) -> None:
         os.unlink(tmp)
 
 
-def remove_tree(path: str) -> None:
+def remove_tree(path: "str") -> "None":
     """Remove a folder (or file or link) if present, read-only entries included."""
     import shutil
 
@@ -701,7 +707,7 @@ def remove_tree(path: str) -> None:
 class Interrupted(BaseException):
     """A signal asked the process to stop; ``exit_code`` is 128 + its number."""
 
-    def __init__(self, signum: int = 2):
+    def __init__(self, signum: "int" = 2):
         super().__init__(signum)
         self.signum = signum
         self.exit_code = 128 + signum
@@ -714,22 +720,22 @@ class _Flag:
     def __init__(self):
         self._set = False
 
-    def set(self) -> None:
+    def set(self) -> "None":
         self._set = True
 
-    def clear(self) -> None:
+    def clear(self) -> "None":
         self._set = False
 
-    def is_set(self) -> bool:
+    def is_set(self) -> "bool":
         return self._set
 
 
 CANCEL = _Flag()               # set by the first signal: no new work starts
-_SIGNALS: list = []            # the signals received, in order
+_SIGNALS: "list" = []            # the signals received, in order
 _ACTING = {"depth": 0, "started": False, "finished": False}
 
 
-def check_cancelled() -> None:
+def check_cancelled() -> "None":
     """Raise ``Interrupted`` when a signal asked to stop (for worker threads
     about to start a request, a build or an unzip)."""
     if CANCEL.is_set():
@@ -754,7 +760,7 @@ class acting:
         return False
 
 
-def on_signal(signum, frame=None) -> None:
+def on_signal(signum, frame=None) -> "None":
     """The handler of SIGINT and SIGTERM (main thread only)."""
     _SIGNALS.append(signum)
     CANCEL.set()
@@ -763,13 +769,13 @@ def on_signal(signum, frame=None) -> None:
     raise Interrupted(signum)
 
 
-def reset_cancellation() -> None:
+def reset_cancellation() -> "None":
     CANCEL.clear()
     del _SIGNALS[:]
     _ACTING.update(depth=0, started=False, finished=False)
 
 
-_CHILDREN: set = set()
+_CHILDREN: "set" = set()
 _CHILDREN_LOCK = _thread.allocate_lock()
 
 
@@ -794,7 +800,7 @@ def run_child(args, *, input=None, **kwargs):  # noqa: A002 - subprocess's own n
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
 
 
-def stop_children(procs=None) -> None:
+def stop_children(procs=None) -> "None":
     """Terminate the children's process groups; kill what is left after 0.3 s."""
     import signal
     with _CHILDREN_LOCK:
@@ -826,8 +832,8 @@ class OnceMap:
 
     def __init__(self):
         self._lock = _thread.allocate_lock()
-        self._done: dict = {}
-        self._pending: dict = {}
+        self._done: "dict" = {}
+        self._pending: "dict" = {}
 
     def get(self, key, fn):
         with self._lock:
@@ -863,7 +869,7 @@ class OnceMap:
             entry = self._done.get(key)
         return entry[1] if entry and entry[0] else default
 
-    def __contains__(self, key) -> bool:
+    def __contains__(self, key) -> "bool":
         with self._lock:
             return key in self._done or key in self._pending
 
@@ -898,7 +904,7 @@ def thread_pool():
 
 # ---- names ------------------------------------------------------------------
 
-def canonicalize_name(name: str) -> str:
+def canonicalize_name(name: "str") -> "str":
     """PEP 503 normalized form: lowercase, runs of ``-_.`` become one ``-``."""
     value = name.lower().replace("_", "-").replace(".", "-")
     while "--" in value:
@@ -906,13 +912,13 @@ def canonicalize_name(name: str) -> str:
     return value
 
 
-def is_valid_name(name: str) -> bool:
+def is_valid_name(name: "str") -> "bool":
     """Whether ``name`` is an acceptable distribution name (core metadata rules)."""
     return _lazy_re(r"[a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9]",
                     re.IGNORECASE | re.ASCII).fullmatch(name) is not None
 
 
-def is_normalized_name(name: str) -> bool:
+def is_normalized_name(name: "str") -> "bool":
     """Whether ``name`` is already a valid PEP 503 normalized name."""
     return _lazy_re(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII).fullmatch(name) is not None
 
@@ -962,7 +968,7 @@ _STD_VERSION_PATTERN = r"""
     )?+
 """
 
-def _std_possessive(pattern: str) -> str:
+def _std_possessive(pattern: "str") -> "str":
     """``pattern`` without possessive quantifiers where this interpreter lacks
     them or has them broken (before CPython 3.11.5), as packaging does."""
     cpython = sys.implementation.name == "cpython"
@@ -982,7 +988,7 @@ _STABLE_SUFFIX = (3, 0, 0, 0, 1, 0)
 _SIMPLE_VERSION_CHARS = frozenset(".0123456789")
 # str -> Version. Versions are immutable, so one parse per distinct string is
 # enough; the resolver parses the same few thousand strings over and over.
-_VERSION_CACHE: dict = {}
+_VERSION_CACHE: "dict" = {}
 _VERSION_CACHE_MAX = 200_000
 
 
@@ -1006,7 +1012,7 @@ def _std_parse_local(local):
                  for p in _lazy_re(r"[._-]").split(local))
 
 
-def _std_version_key(epoch, release, pre, post, dev, local) -> tuple:
+def _std_version_key(epoch, release, pre, post, dev, local) -> "tuple":
     """packaging's comparison key: ``(epoch, trimmed release, 6-int suffix[, local])``.
 
     The suffix is ``(pre_rank, pre_n, post_rank, post_n, dev_rank, dev_n)`` with
@@ -1043,7 +1049,7 @@ class Version(Value):
     __slots__ = ("_epoch", "_release", "_pre", "_post", "_dev", "_local",
                  "_key", "_hash", "_str")
 
-    def __new__(cls, version: str = None):
+    def __new__(cls, version: "str" = None):
         try:
             return _VERSION_CACHE[version]
         except KeyError:
@@ -1058,12 +1064,12 @@ class Version(Value):
         return self
 
     @classmethod
-    def parse(cls, version: str) -> "Version":
+    def parse(cls, version: "str") -> "Version":
         """Named constructor; same as ``Version(version)``."""
         return cls(version)
 
     @classmethod
-    def from_parts(cls, epoch: int = 0, release: tuple = (0,), pre=None, post=None,
+    def from_parts(cls, epoch: "int" = 0, release: "tuple" = (0,), pre=None, post=None,
                    dev=None, local=None) -> "Version":
         """Build from parts without a string (pre like ``("a", 1)``, post/dev ints)."""
         self = object.__new__(cls)
@@ -1121,10 +1127,10 @@ class Version(Value):
             h = self._hash = hash(self._key)
         return h
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> "str":
         return "<Version(%r)>" % str(self)
 
-    def __str__(self) -> str:
+    def __str__(self) -> "str":
         s = self._str
         if s is None:
             s = self._str = _std_version_str(self._epoch, self._release, self._pre,
@@ -1132,11 +1138,11 @@ class Version(Value):
         return s
 
     @property
-    def epoch(self) -> int:
+    def epoch(self) -> "int":
         return self._epoch
 
     @property
-    def release(self) -> tuple:
+    def release(self) -> "tuple":
         return self._release
 
     @property
@@ -1156,36 +1162,36 @@ class Version(Value):
         return ".".join(str(x) for x in self._local) if self._local else None
 
     @property
-    def public(self) -> str:
+    def public(self) -> "str":
         return str(self).split("+", 1)[0]
 
     @property
-    def base_version(self) -> str:
+    def base_version(self) -> "str":
         r = ".".join(map(str, self._release))
         return "%d!%s" % (self._epoch, r) if self._epoch else r
 
     @property
-    def is_prerelease(self) -> bool:
+    def is_prerelease(self) -> "bool":
         return self._dev is not None or self._pre is not None
 
     @property
-    def is_postrelease(self) -> bool:
+    def is_postrelease(self) -> "bool":
         return self._post is not None
 
     @property
-    def is_devrelease(self) -> bool:
+    def is_devrelease(self) -> "bool":
         return self._dev is not None
 
     @property
-    def major(self) -> int:
+    def major(self) -> "int":
         return self._release[0] if len(self._release) >= 1 else 0
 
     @property
-    def minor(self) -> int:
+    def minor(self) -> "int":
         return self._release[1] if len(self._release) >= 2 else 0
 
     @property
-    def micro(self) -> int:
+    def micro(self) -> "int":
         return self._release[2] if len(self._release) >= 3 else 0
 
     def _replaced(self, **parts) -> "Version":
@@ -1197,7 +1203,7 @@ class Version(Value):
         return new
 
 
-def _std_init_version(self, epoch, release, pre, post, dev, local) -> None:
+def _std_init_version(self, epoch, release, pre, post, dev, local) -> "None":
     self._epoch = epoch
     self._release = release
     self._pre = pre
@@ -1209,7 +1215,7 @@ def _std_init_version(self, epoch, release, pre, post, dev, local) -> None:
     self._str = None
 
 
-def _std_parse_version(cls, version) -> Version:
+def _std_parse_version(cls, version) -> "Version":
     self = object.__new__(cls)
     try:
         simple = _SIMPLE_VERSION_CHARS.issuperset(version)
@@ -1246,7 +1252,7 @@ def _std_parse_version(cls, version) -> Version:
     return self
 
 
-def _std_version_str(epoch, release, pre, post, dev, local) -> str:
+def _std_version_str(epoch, release, pre, post, dev, local) -> "str":
     s = ".".join(map(str, release))
     if epoch:
         s = "%d!%s" % (epoch, s)
@@ -1261,7 +1267,7 @@ def _std_version_str(epoch, release, pre, post, dev, local) -> str:
     return s
 
 
-def _std_trimmed_version_str(v: Version) -> str:
+def _std_trimmed_version_str(v: "Version") -> "str":
     """str(v) with trailing zeros of the release dropped (one 0 is kept)."""
     r = v._release
     i = len(r)
@@ -1362,12 +1368,12 @@ def _std_resolve_prereleases(configured, autodetected):
     return True if autodetected else None
 
 
-def _std_key3(v: Version) -> tuple:
+def _std_key3(v: "Version") -> "tuple":
     k = v._key
     return k if len(k) == 3 else k[:3]
 
 
-def _std_spec_matcher(op: str, text: str, v: Version):
+def _std_spec_matcher(op: "str", text: "str", v: "Version"):
     """A predicate Version -> bool for one standard specifier, ignoring the
     prerelease policy. Each is the exact interval packaging 26 builds:
     ``<=V``/``==V`` take V's local versions, ``>V`` skips V's post releases,
@@ -1424,7 +1430,7 @@ class Specifier:
 
     __slots__ = ("_spec", "_prereleases", "_version", "_match", "_canonical")
 
-    def __init__(self, spec: str = "", prereleases=None):
+    def __init__(self, spec: "str" = "", prereleases=None):
         if not isinstance(spec, str) or not _lazy_re(
                 r"\s*" + _std_possessive(_STD_SPECIFIER_PATTERN) + r"\s*", re.VERBOSE | re.IGNORECASE).fullmatch(spec):
             raise InvalidSpecifier("Invalid specifier: %r" % (spec,))
@@ -1442,11 +1448,11 @@ class Specifier:
         self._canonical = None
 
     @property
-    def operator(self) -> str:
+    def operator(self) -> "str":
         return self._spec[0]
 
     @property
-    def version(self) -> str:
+    def version(self) -> "str":
         return self._spec[1]
 
     def _spec_version(self):
@@ -1459,7 +1465,7 @@ class Specifier:
             v = self._version = _std_coerce_version(text) or False
         return v or None
 
-    def _matches(self, v: Version) -> bool:
+    def _matches(self, v: "Version") -> "bool":
         m = self._match
         if m is None:
             op, text = self._spec
@@ -1481,17 +1487,17 @@ class Specifier:
         return v.is_prerelease
 
     @prereleases.setter
-    def prereleases(self, value) -> None:
+    def prereleases(self, value) -> "None":
         self._prereleases = value
 
-    def __str__(self) -> str:
+    def __str__(self) -> "str":
         return self._spec[0] + self._spec[1]
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> "str":
         pre = ", prereleases=%r" % (self.prereleases,) if self._prereleases is not None else ""
         return "<Specifier(%r%s)>" % (str(self), pre)
 
-    def _canonical_spec(self) -> tuple:
+    def _canonical_spec(self) -> "tuple":
         c = self._canonical
         if c is None:
             op, text = self._spec
@@ -1503,10 +1509,10 @@ class Specifier:
             self._canonical = c
         return c
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> "int":
         return hash(self._canonical_spec())
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other) -> "bool":
         if isinstance(other, str):
             try:
                 other = self.__class__(str(other))
@@ -1520,10 +1526,10 @@ class Specifier:
         r = self.__eq__(other)
         return r if r is NotImplemented else not r
 
-    def __contains__(self, item) -> bool:
+    def __contains__(self, item) -> "bool":
         return self.contains(item)
 
-    def contains(self, item, prereleases=None) -> bool:
+    def contains(self, item, prereleases=None) -> "bool":
         """Whether ``item`` (Version or str) matches; an unparsable str never
         matches a standard operator."""
         if self._spec[0] == "===":
@@ -1641,10 +1647,10 @@ class SpecifierSet:
         self._matchers = None
 
     @classmethod
-    def parse(cls, specifiers: str) -> "SpecifierSet":
+    def parse(cls, specifiers: "str") -> "SpecifierSet":
         return cls(specifiers)
 
-    def _canonical_specs(self) -> tuple:
+    def _canonical_specs(self) -> "tuple":
         if not self._canonicalized:
             self._specs = tuple(dict.fromkeys(sorted(self._specs, key=str)))
             self._canonicalized = True
@@ -1661,17 +1667,17 @@ class SpecifierSet:
         return None
 
     @prereleases.setter
-    def prereleases(self, value) -> None:
+    def prereleases(self, value) -> "None":
         self._prereleases = value
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> "str":
         pre = ", prereleases=%r" % (self.prereleases,) if self._prereleases is not None else ""
         return "<SpecifierSet(%r%s)>" % (str(self), pre)
 
-    def __str__(self) -> str:
+    def __str__(self) -> "str":
         return ",".join(str(s) for s in self._canonical_specs())
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> "int":
         return hash(self._canonical_specs())
 
     def __and__(self, other) -> "SpecifierSet":
@@ -1693,7 +1699,7 @@ class SpecifierSet:
                 "Cannot combine SpecifierSets with True and False prerelease overrides.")
         return result
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other) -> "bool":
         if isinstance(other, (str, Specifier)):
             other = SpecifierSet(str(other))
         elif not isinstance(other, SpecifierSet):
@@ -1704,16 +1710,16 @@ class SpecifierSet:
         r = self.__eq__(other)
         return r if r is NotImplemented else not r
 
-    def __len__(self) -> int:
+    def __len__(self) -> "int":
         return len(self._specs)
 
     def __iter__(self):
         return iter(self._specs)
 
-    def __contains__(self, item) -> bool:
+    def __contains__(self, item) -> "bool":
         return self.contains(item)
 
-    def contains(self, item, prereleases=None, installed=None) -> bool:
+    def contains(self, item, prereleases=None, installed=None) -> "bool":
         """Whether ``item`` (Version or str) satisfies every specifier.
 
         ``prereleases=None``: a pre-release matches unless the set was made with
@@ -1741,7 +1747,7 @@ class SpecifierSet:
             check = version
         return bool(list(self.filter([check], prereleases=prereleases)))
 
-    def _compile(self) -> tuple:
+    def _compile(self) -> "tuple":
         """One predicate per specifier (no prerelease policy), built once."""
         for spec in self._specs:
             if spec._match is None:
@@ -1827,13 +1833,13 @@ _MAX_MARKER_NESTING = 200
 class _std_SyntaxError(Exception):
     """Internal: a parse failure with its span; turned into InvalidMarker/Requirement."""
 
-    def __init__(self, message: str, source: str, span: tuple):
+    def __init__(self, message: "str", source: "str", span: "tuple"):
         super().__init__(message)
         self.message = message
         self.source = source
         self.span = span
 
-    def __str__(self) -> str:
+    def __str__(self) -> "str":
         caret = " " * self.span[0] + "~" * (self.span[1] - self.span[0]) + "^"
         return "%s\n    %s\n    %s" % (self.message, self.source, caret)
 
@@ -1841,29 +1847,29 @@ class _std_SyntaxError(Exception):
 class _std_Tokenizer:
     __slots__ = ("source", "position", "next_token")
 
-    def __init__(self, source: str):
+    def __init__(self, source: "str"):
         self.source = source
         self.position = 0
         self.next_token = None      # (name, text, position) once check() saw it
 
-    def _match(self, name: str):
+    def _match(self, name: "str"):
         pattern, flags = _std_TOKEN_RULES[name]
         if name == "SPECIFIER":
             pattern = _std_possessive(pattern)
         return _lazy_re(pattern, flags).match(self.source, self.position)
 
-    def consume(self, name: str) -> None:
+    def consume(self, name: "str") -> "None":
         m = self._match(name)
         if m is not None:
             self.position = m.end()
 
-    def match_rule(self, name: str):
+    def match_rule(self, name: "str"):
         m = self._match(name)
         if m is not None:
             self.position = m.end()
         return m
 
-    def check(self, name: str, peek: bool = False) -> bool:
+    def check(self, name: "str", peek: "bool" = False) -> "bool":
         m = self._match(name)
         if m is None:
             return False
@@ -1871,34 +1877,34 @@ class _std_Tokenizer:
             self.next_token = (name, m.group(0), self.position)
         return True
 
-    def peek_text(self, name: str):
+    def peek_text(self, name: "str"):
         m = self._match(name)
         return None if m is None else m.group(0)
 
-    def expect(self, name: str, expected: str) -> str:
+    def expect(self, name: "str", expected: "str") -> "str":
         if not self.check(name):
             self.error("Expected %s" % expected)
         return self.read()
 
-    def read(self) -> str:
+    def read(self) -> "str":
         text = self.next_token[1]
         self.position += len(text)
         self.next_token = None
         return text
 
-    def error(self, message: str, span_start=None, span_end=None):
+    def error(self, message: "str", span_start=None, span_end=None):
         raise _std_SyntaxError(message, self.source, (
             self.position if span_start is None else span_start,
             self.position if span_end is None else span_end))
 
-    def close(self, open_position: int, close_token: str, open_token: str, around: str) -> None:
+    def close(self, open_position: "int", close_token: "str", open_token: "str", around: "str") -> "None":
         if not self.check(close_token):
             self.error("Expected matching %s for %s, after %s" % (close_token, open_token, around),
                        span_start=open_position)
         self.read()
 
 
-def _std_parse_requirement_text(source: str):
+def _std_parse_requirement_text(source: "str"):
     """-> (name, url, extras list, specifier str|SpecifierSet, marker tree|None)."""
     t = _std_Tokenizer(source)
     t.consume("WS")
@@ -1910,7 +1916,7 @@ def _std_parse_requirement_text(source: str):
     return name, url, extras, specifier, marker
 
 
-def _std_parse_requirement_details(t: _std_Tokenizer):
+def _std_parse_requirement_details(t: "_std_Tokenizer"):
     specifier = ""
     url = ""
     marker = None
@@ -1937,14 +1943,14 @@ def _std_parse_requirement_details(t: _std_Tokenizer):
     return url, specifier, marker
 
 
-def _std_parse_requirement_marker(t: _std_Tokenizer, span_start: int, expected: str):
+def _std_parse_requirement_marker(t: "_std_Tokenizer", span_start: "int", expected: "str"):
     if not t.check("SEMICOLON"):
         t.error("Expected %s or end" % expected, span_start=span_start)
     t.read()
     return _std_parse_marker_expr(t)
 
 
-def _std_parse_extras(t: _std_Tokenizer) -> list:
+def _std_parse_extras(t: "_std_Tokenizer") -> "list":
     if not t.check("LEFT_BRACKET"):
         return []
     open_position = t.position
@@ -1957,7 +1963,7 @@ def _std_parse_extras(t: _std_Tokenizer) -> list:
     return extras
 
 
-def _std_parse_extras_list(t: _std_Tokenizer) -> list:
+def _std_parse_extras_list(t: "_std_Tokenizer") -> "list":
     extras = []
     if not t.check("IDENTIFIER"):
         return extras
@@ -1974,7 +1980,7 @@ def _std_parse_extras_list(t: _std_Tokenizer) -> list:
     return extras
 
 
-def _std_parse_specifier(t: _std_Tokenizer):
+def _std_parse_specifier(t: "_std_Tokenizer"):
     if not t.check("LEFT_PARENTHESIS"):
         return _std_parse_version_many(t)
     open_position = t.position
@@ -1986,7 +1992,7 @@ def _std_parse_specifier(t: _std_Tokenizer):
     return specifiers
 
 
-def _std_try_parse_specifier_set(t: _std_Tokenizer):
+def _std_try_parse_specifier_set(t: "_std_Tokenizer"):
     text = t.peek_text("SPECIFIER_LIST")
     if not text:
         return None
@@ -2003,7 +2009,7 @@ def _std_try_parse_specifier_set(t: _std_Tokenizer):
     return specifiers
 
 
-def _std_parse_version_many(t: _std_Tokenizer):
+def _std_parse_version_many(t: "_std_Tokenizer"):
     if t.position == len(t.source):
         return ""
     fast = _std_try_parse_specifier_set(t)
@@ -2038,7 +2044,7 @@ class _MVar(str):
     """A marker variable name (a str subclass, so trees stay plain data)."""
     __slots__ = ()
 
-    def serialize(self) -> str:
+    def serialize(self) -> "str":
         return str(self)
 
 
@@ -2046,7 +2052,7 @@ class _MVal(str):
     """A marker literal value."""
     __slots__ = ()
 
-    def serialize(self) -> str:
+    def serialize(self) -> "str":
         value = str(self)
         if '"' not in value:
             return '"%s"' % value
@@ -2055,14 +2061,14 @@ class _MVal(str):
         raise ValueError("Cannot serialize marker value containing both quote characters")
 
 
-def _std_parse_full_marker(source: str) -> list:
+def _std_parse_full_marker(source: "str") -> "list":
     t = _std_Tokenizer(source)
     tree = _std_parse_marker_expr(t)
     t.expect("END", "end of marker expression")
     return tree
 
 
-def _std_parse_marker_expr(t: _std_Tokenizer, depth: int = 0) -> list:
+def _std_parse_marker_expr(t: "_std_Tokenizer", depth: "int" = 0) -> "list":
     expression = [_std_parse_marker_atom(t, depth)]
     while t.check("BOOLOP"):
         op = t.read()
@@ -2070,7 +2076,7 @@ def _std_parse_marker_expr(t: _std_Tokenizer, depth: int = 0) -> list:
     return expression
 
 
-def _std_parse_marker_atom(t: _std_Tokenizer, depth: int):
+def _std_parse_marker_atom(t: "_std_Tokenizer", depth: "int"):
     t.consume("WS")
     if t.check("LEFT_PARENTHESIS"):
         if depth >= _MAX_MARKER_NESTING:
@@ -2086,7 +2092,7 @@ def _std_parse_marker_atom(t: _std_Tokenizer, depth: int):
     return marker
 
 
-def _std_parse_marker_item(t: _std_Tokenizer) -> tuple:
+def _std_parse_marker_item(t: "_std_Tokenizer") -> "tuple":
     left = _std_parse_marker_var(t)
     t.consume("WS")
     op = _std_parse_marker_op(t)
@@ -2095,7 +2101,7 @@ def _std_parse_marker_item(t: _std_Tokenizer) -> tuple:
     return (left, op, right)
 
 
-def _std_parse_marker_var(t: _std_Tokenizer):
+def _std_parse_marker_var(t: "_std_Tokenizer"):
     position = t.position
     m = t.match_rule("VARIABLE")
     if m is not None:
@@ -2114,7 +2120,7 @@ def _std_parse_marker_var(t: _std_Tokenizer):
     t.error("Expected a marker variable or quoted string")
 
 
-def _std_python_str(text: str) -> str:
+def _std_python_str(text: "str") -> "str":
     """The value of a quoted marker string, escapes interpreted as Python does."""
     if "\\" not in text and text.isprintable():
         return text[1:-1]
@@ -2125,7 +2131,7 @@ def _std_python_str(text: str) -> str:
         return str(ast.literal_eval(text))
 
 
-def _std_parse_marker_op(t: _std_Tokenizer) -> str:
+def _std_parse_marker_op(t: "_std_Tokenizer") -> "str":
     if t.match_rule("IN") is not None:
         return "in"
     if t.match_rule("NOT") is not None:
@@ -2172,7 +2178,7 @@ def _std_normalize_extra_atom(atom):
     return (lhs, op, rhs)
 
 
-def _std_format_marker(marker, first: bool = True) -> str:
+def _std_format_marker(marker, first: "bool" = True) -> "str":
     if isinstance(marker, tuple):
         lhs, op, rhs = marker
         return "%s %s %s" % (lhs.serialize(), op, rhs.serialize())
@@ -2184,7 +2190,7 @@ def _std_format_marker(marker, first: bool = True) -> str:
     return inner if first else "(" + inner + ")"
 
 
-def _std_splice_operand(markers: list, op: str) -> list:
+def _std_splice_operand(markers: "list", op: "str") -> "list":
     while len(markers) == 1 and isinstance(markers[0], list):
         markers = markers[0]
     if all(markers[i] == op for i in range(1, len(markers), 2)):
@@ -2192,7 +2198,7 @@ def _std_splice_operand(markers: list, op: str) -> list:
     return [markers]
 
 
-def _std_eval_extra_set(extras, op: str, literal: str) -> bool:
+def _std_eval_extra_set(extras, op: "str", literal: "str") -> "bool":
     if not extras:
         extras = {""}
     if op == "==":
@@ -2202,7 +2208,7 @@ def _std_eval_extra_set(extras, op: str, literal: str) -> bool:
     raise UndefinedComparison("Undefined %r on %r and %r." % (op, extras, literal))
 
 
-def _std_eval_op(lhs: str, op: str, rhs, key: str) -> bool:
+def _std_eval_op(lhs: "str", op: "str", rhs, key: "str") -> "bool":
     if key in _MARKERS_REQUIRING_VERSION:
         try:
             spec = Specifier(op + rhs) if isinstance(rhs, str) else None
@@ -2223,14 +2229,14 @@ def _std_eval_op(lhs: str, op: str, rhs, key: str) -> bool:
     raise UndefinedComparison("Undefined %r on %r and %r." % (op, lhs, rhs))
 
 
-def _std_lookup_env(environment, key: str):
+def _std_lookup_env(environment, key: "str"):
     try:
         return environment[key]
     except KeyError:
         raise UndefinedEnvironmentName(key) from None
 
 
-def _std_evaluate_markers(markers: list, environment) -> bool:
+def _std_evaluate_markers(markers: "list", environment) -> "bool":
     groups = [[]]
     for marker in markers:
         if isinstance(marker, list):
@@ -2242,7 +2248,7 @@ def _std_evaluate_markers(markers: list, environment) -> bool:
     return any(all(g) for g in groups)
 
 
-def _std_evaluate_item(item: tuple, environment) -> bool:
+def _std_evaluate_item(item: "tuple", environment) -> "bool":
     lhs, op, rhs = item
     if isinstance(lhs, _MVar):
         key = str(lhs)
@@ -2285,7 +2291,7 @@ def _std_prepare_extra(extra):
 _std_DEFAULT_ENV = None
 
 
-def default_marker_environment() -> dict:
+def default_marker_environment() -> "dict":
     """PEP 508 marker variables of the running interpreter (a fresh dict)."""
     global _std_DEFAULT_ENV
     if _std_DEFAULT_ENV is None:
@@ -2320,7 +2326,7 @@ class Marker:
 
     __slots__ = ("_markers", "_serialized")
 
-    def __init__(self, marker: str):
+    def __init__(self, marker: "str"):
         self._serialized = None
         try:
             self._markers = [_std_normalize_extra_atom(a) for a in _std_parse_full_marker(marker)]
@@ -2328,24 +2334,24 @@ class Marker:
             raise InvalidMarker(str(e)) from None
 
     @classmethod
-    def _from_tree(cls, tree: list) -> "Marker":
+    def _from_tree(cls, tree: "list") -> "Marker":
         new = cls.__new__(cls)
         new._markers = tree
         new._serialized = None
         return new
 
-    def __str__(self) -> str:
+    def __str__(self) -> "str":
         if self._serialized is None:
             self._serialized = _std_format_marker(self._markers)
         return self._serialized
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> "str":
         return "<Marker(%r)>" % str(self)
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> "int":
         return hash(str(self))
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other) -> "bool":
         if not isinstance(other, Marker):
             return NotImplemented
         return str(self) == str(other)
@@ -2366,7 +2372,7 @@ class Marker:
         return self._from_tree([*_std_splice_operand(self._markers, "or"), "or",
                                 *_std_splice_operand(other._markers, "or")])
 
-    def evaluate(self, environment=None, context: str = "metadata") -> bool:
+    def evaluate(self, environment=None, context: "str" = "metadata") -> "bool":
         """True when the marker holds in ``environment`` (see the class doc)."""
         env = default_marker_environment()
         if context == "lock_file":
@@ -2400,7 +2406,7 @@ class Requirement:
 
     __slots__ = ("name", "url", "extras", "specifier", "marker")
 
-    def __init__(self, requirement_string: str):
+    def __init__(self, requirement_string: "str"):
         try:
             name, url, extras, specifier, marker = _std_parse_requirement_text(requirement_string)
         except _std_SyntaxError as e:
@@ -2417,10 +2423,10 @@ class Requirement:
             self.marker = Marker._from_tree([_std_normalize_extra_atom(a) for a in marker])
 
     @classmethod
-    def parse(cls, text: str) -> "Requirement":
+    def parse(cls, text: "str") -> "Requirement":
         return cls(text)
 
-    def __str__(self) -> str:
+    def __str__(self) -> "str":
         parts = [self.name]
         if self.extras:
             parts.append("[%s]" % ",".join(sorted(self.extras)))
@@ -2434,15 +2440,15 @@ class Requirement:
             parts.append("; %s" % self.marker)
         return "".join(parts)
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> "str":
         return "<Requirement(%r)>" % str(self)
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> "int":
         return hash((canonicalize_name(self.name),
                      frozenset(canonicalize_name(e) for e in self.extras),
                      self.specifier, self.url, self.marker))
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other) -> "bool":
         if not isinstance(other, Requirement):
             return NotImplemented
         return (canonicalize_name(self.name) == canonicalize_name(other.name)
@@ -2467,7 +2473,7 @@ class InvalidSdistFilename(PuffinError, ValueError):
     """An sdist filename that is not ``name-version.tar.gz`` / ``.zip``."""
 
 
-def _std_expand_tags(tag: str):
+def _std_expand_tags(tag: "str"):
     """``py2.py3-none-any`` -> ["py2-none-any", "py3-none-any"] (lowercased, in
     order, no duplicates); ValueError with packaging's message when malformed."""
     components = [c.split(".") for c in tag.split("-")]
@@ -2488,7 +2494,7 @@ def _std_expand_tags(tag: str):
     return list(out)
 
 
-def parse_wheel_filename(filename: str):
+def parse_wheel_filename(filename: "str"):
     """``name-ver(-build)?-interp-abi-plat.whl`` -> (canonical name, Version,
     build tuple ``()`` or ``(int, str)``, frozenset of "interp-abi-plat" strings)."""
     w = WheelFilename.from_filename(filename)
@@ -2500,18 +2506,18 @@ class WheelFilename(Value):
 
     __slots__ = ("name", "version", "build", "tags", "filename")
 
-    def __init__(self, name: str, version: Version, build: tuple, tags: tuple, filename: str):
+    def __init__(self, name: "str", version: "Version", build: "tuple", tags: "tuple", filename: "str"):
         self.name = name
         self.version = version
         self.build = build
         self.tags = tags
         self.filename = filename
 
-    def __str__(self) -> str:
+    def __str__(self) -> "str":
         return self.filename
 
     @classmethod
-    def from_filename(cls, filename: str) -> "WheelFilename":
+    def from_filename(cls, filename: "str") -> "WheelFilename":
         """Parse; raises InvalidWheelFilename naming what is wrong (packaging's wording)."""
         original = filename
         if not filename.endswith(".whl"):
@@ -2550,7 +2556,7 @@ class WheelFilename(Value):
 _SDIST_EXTENSIONS = (".tar.gz", ".zip")
 
 
-def parse_sdist_filename(filename: str, name: str = None):
+def parse_sdist_filename(filename: "str", name: "str" = None):
     """``name-version.tar.gz`` / ``.zip`` -> (canonical name, Version).
 
     Without ``name`` the version is after the last dash (packaging). With the
@@ -2566,17 +2572,17 @@ class SdistFilename(Value):
 
     __slots__ = ("name", "version", "extension", "filename")
 
-    def __init__(self, name: str, version: Version, extension: str, filename: str):
+    def __init__(self, name: "str", version: "Version", extension: "str", filename: "str"):
         self.name = name
         self.version = version
         self.extension = extension
         self.filename = filename
 
-    def __str__(self) -> str:
+    def __str__(self) -> "str":
         return self.filename
 
     @classmethod
-    def from_filename(cls, filename: str, name: str = None) -> "SdistFilename":
+    def from_filename(cls, filename: "str", name: "str" = None) -> "SdistFilename":
         for ext in _SDIST_EXTENSIONS:
             if filename.endswith(ext):
                 stem = filename[:-len(ext)]
@@ -2600,7 +2606,7 @@ class SdistFilename(Value):
         return cls(canonicalize_name(name_part), version, ext, filename)
 
     @classmethod
-    def _split_with_name(cls, stem: str, ext: str, filename: str, name: str):
+    def _split_with_name(cls, stem: "str", ext: "str", filename: "str", name: "str"):
         want = canonicalize_name(name)
         bad_version = False
         for i, ch in enumerate(stem):
@@ -2623,7 +2629,7 @@ class InvalidMetadata(PuffinError, ValueError):
     """Core metadata without a usable Name or Version."""
 
 
-def _std_parse_headers(text: str):
+def _std_parse_headers(text: "str"):
     """RFC 822 headers as email.parser reads core metadata: (list of (name, value)
     in order, body). Continuation lines join with a newline; junk lines are skipped."""
     headers = []
@@ -2662,9 +2668,9 @@ class Metadata:
     __slots__ = ("name", "version", "requires_dist", "requires_python", "provides_extra",
                  "metadata_version", "dynamic", "headers", "body")
 
-    def __init__(self, name: str, version: Version, requires_dist=(), requires_python=None,
-                 provides_extra=(), metadata_version: str = "2.1", dynamic=(), headers=(),
-                 body: str = ""):
+    def __init__(self, name: "str", version: "Version", requires_dist=(), requires_python=None,
+                 provides_extra=(), metadata_version: "str" = "2.1", dynamic=(), headers=(),
+                 body: "str" = ""):
         self.name = name
         self.version = version
         self.requires_dist = list(requires_dist)
@@ -2675,11 +2681,11 @@ class Metadata:
         self.headers = list(headers)
         self.body = body
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> "str":
         return "<Metadata(%s %s)>" % (self.name, self.version)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "Metadata":
+    def from_bytes(cls, data: "bytes") -> "Metadata":
         """Parse METADATA/PKG-INFO bytes (UTF-8, tolerating bad bytes and junk lines).
 
         Raises InvalidMetadata when Name or Version is missing or Version is invalid.
@@ -2726,7 +2732,7 @@ class Metadata:
                    first("metadata-version") or "1.0",
                    [d.strip() for d in fields.get("dynamic", ())], headers, body)
 
-    def get(self, field: str, default=None):
+    def get(self, field: "str", default=None):
         """The first value of a header (case-insensitive), e.g. ``get("Summary")``."""
         lf = field.lower()
         for k, v in self.headers:
@@ -2734,11 +2740,11 @@ class Metadata:
                 return v
         return default
 
-    def get_all(self, field: str) -> list:
+    def get_all(self, field: "str") -> "list":
         lf = field.lower()
         return [v for k, v in self.headers if k.lower() == lf]
 
-    def requires(self, extras=(), environment=None) -> list:
+    def requires(self, extras=(), environment=None) -> "list":
         """Requires-Dist entries active for ``extras`` in ``environment`` (None:
         the running interpreter). A marker counts when it holds for no extra or
         for any one requested extra, as pip evaluates it."""
@@ -2774,7 +2780,7 @@ _METADATA_JSON_FIELDS = (
 )
 
 
-def _redent(value: str) -> str:
+def _redent(value: "str") -> "str":
     """A folded header value without its continuation indent, as
     importlib.metadata repairs it before pip reads it (old setuptools folded a
     long Description with 8 spaces a line)."""
@@ -2784,7 +2790,7 @@ def _redent(value: str) -> str:
     return textwrap.dedent(" " * 8 + value)
 
 
-def metadata_to_json(data) -> dict:
+def metadata_to_json(data) -> "dict":
     """Core metadata (METADATA/PKG-INFO bytes or text) as the PEP 566 JSON that
     pip puts in an installation report, key for key and value for value.
 
@@ -2826,7 +2832,7 @@ def metadata_to_json(data) -> dict:
     return result
 
 
-def metadata_text(md) -> str:
+def metadata_text(md) -> "str":
     """METADATA text of a parsed Metadata: its headers in order, a blank line,
     the body. For metadata_to_json when the raw bytes are gone (Metadata keeps
     headers and body, not the bytes); the email parser reads it as it reads
@@ -2842,7 +2848,7 @@ MARKER_NAMES = ("implementation_name", "implementation_version", "os_name", "pla
                 "platform_python_implementation", "python_version", "sys_platform")
 
 
-def marker_environment_json(markers: dict) -> dict:
+def marker_environment_json(markers: "dict") -> "dict":
     """A marker environment as pip reports it: the eleven PEP 508 names in
     packaging's order, values as strings; ``extra`` and anything else a
     target reports are left out."""
@@ -2857,7 +2863,7 @@ class RecordEntry(Value):
 
     __slots__ = ("path", "hash", "size")
 
-    def __init__(self, path: str, hash: str = None, size: int = None):
+    def __init__(self, path: "str", hash: "str" = None, size: "int" = None):
         self.path = path
         self.hash = hash
         self.size = size
@@ -2878,15 +2884,15 @@ class RecordEntry(Value):
             raise ValueError("RECORD row has an invalid hash: %r" % (row,))
         return cls(path, h or None, size_value)
 
-    def to_row(self) -> list:
+    def to_row(self) -> "list":
         return [self.path, self.hash or "", "" if self.size is None else str(self.size)]
 
     @classmethod
-    def for_data(cls, path: str, data: bytes, algorithm: str = "sha256") -> "RecordEntry":
+    def for_data(cls, path: "str", data: "bytes", algorithm: "str" = "sha256") -> "RecordEntry":
         """The entry for a file with content ``data``."""
         return cls(path, record_hash(data, algorithm), len(data))
 
-    def matches(self, data: bytes) -> bool:
+    def matches(self, data: "bytes") -> "bool":
         """Whether ``data`` has this entry's hash (and size, when recorded)."""
         if self.size is not None and len(data) != self.size:
             return False
@@ -2896,7 +2902,7 @@ class RecordEntry(Value):
         return record_hash(data, alg) == self.hash
 
 
-def record_hash(data: bytes, algorithm: str = "sha256") -> str:
+def record_hash(data: "bytes", algorithm: "str" = "sha256") -> "str":
     """``"sha256=<urlsafe base64 without padding>"`` of ``data``."""
     import base64
     import hashlib
@@ -2904,13 +2910,13 @@ def record_hash(data: bytes, algorithm: str = "sha256") -> str:
     return "%s=%s" % (algorithm, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii"))
 
 
-def read_record(text: str) -> list:
+def read_record(text: "str") -> "list":
     """RECORD file text -> list of RecordEntry (blank lines skipped)."""
     import csv
     return [RecordEntry.from_row(row) for row in csv.reader(io.StringIO(text)) if row]
 
 
-def format_record(entries) -> str:
+def format_record(entries) -> "str":
     """List of RecordEntry -> RECORD file text (CSV, '\\n' line ends)."""
     import csv
     out = io.StringIO()
@@ -2936,7 +2942,7 @@ class DirectUrl(Value):
     __slots__ = ("url", "kind", "hashes", "editable", "vcs", "commit_id",
                  "requested_revision", "subdirectory")
 
-    def __init__(self, url: str, kind: str, hashes=None, editable: bool = False, vcs=None,
+    def __init__(self, url: "str", kind: "str", hashes=None, editable: "bool" = False, vcs=None,
                  commit_id=None, requested_revision=None, subdirectory=None):
         if kind not in ("archive", "dir", "vcs"):
             raise InvalidDirectUrl("unknown direct URL kind %r" % (kind,))
@@ -2949,7 +2955,7 @@ class DirectUrl(Value):
         self.requested_revision = requested_revision
         self.subdirectory = subdirectory
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> "dict":
         d = {"url": self.url}
         if self.kind == "archive":
             info = {}
@@ -2969,11 +2975,11 @@ class DirectUrl(Value):
             d["subdirectory"] = self.subdirectory
         return d
 
-    def to_json(self) -> str:
+    def to_json(self) -> "str":
         return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "DirectUrl":
+    def from_dict(cls, d: "dict") -> "DirectUrl":
         """Validate and read a PEP 610 dict; raises InvalidDirectUrl."""
         if not isinstance(d, dict) or not isinstance(d.get("url"), str):
             raise InvalidDirectUrl("direct_url.json needs a string 'url'")
@@ -3004,7 +3010,7 @@ class DirectUrl(Value):
                    requested_revision=info.get("requested_revision"), subdirectory=sub)
 
     @classmethod
-    def from_json(cls, text: str) -> "DirectUrl":
+    def from_json(cls, text: "str") -> "DirectUrl":
         try:
             d = json.loads(text)
         except ValueError as e:
@@ -3030,7 +3036,7 @@ _MANYLINUX_ARCHS = frozenset(
     ("x86_64", "aarch64", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64"))
 
 
-def _packaging_26_3_rules(py: tuple) -> bool:
+def _packaging_26_3_rules(py: "tuple") -> "bool":
     """Whether a target of Python ``py`` gets packaging 26.3+ tags, not 26.2's.
 
     We match sys_tags() of the newest packaging pip installs into the target.
@@ -3043,15 +3049,15 @@ def _packaging_26_3_rules(py: tuple) -> bool:
     return py >= (3, 9)
 
 
-def _normalize_platform(s: str) -> str:
+def _normalize_platform(s: "str") -> "str":
     return s.replace(".", "_").replace("-", "_").replace(" ", "_")
 
 
-def _nodot(version) -> str:
+def _nodot(version) -> "str":
     return "".join(str(p) for p in version)
 
 
-def _cpython_abis(info: dict, py: tuple) -> list:
+def _cpython_abis(info: "dict", py: "tuple") -> "list":
     """The version-specific CPython ABIs (packaging's ``_cpython_abis``)."""
     version = _nodot(py[:2])
     threading = debug = pymalloc = ucs4 = ""
@@ -3077,7 +3083,7 @@ def _cpython_abis(info: dict, py: tuple) -> list:
     return abis
 
 
-def _generic_abis(info: dict, py: tuple) -> list:
+def _generic_abis(info: "dict", py: "tuple") -> "list":
     """The ABI of a non-CPython interpreter, read from EXT_SUFFIX (packaging's rules)."""
     ext_suffix = info.get("EXT_SUFFIX")
     if not isinstance(ext_suffix, str) or not ext_suffix.startswith("."):
@@ -3108,7 +3114,7 @@ def _glibc_tuple(value):
     return (int(m.group(1)), int(m.group(2))) if m else (-1, -1)
 
 
-def _manylinux_platforms(info: dict, archs: list) -> list:
+def _manylinux_platforms(info: "dict", archs: "list") -> "list":
     """PEP 600 tags from the target's glibc down to 2.17 (2.5 on x86), with aliases."""
     if "armv7l" in archs:
         ok = info.get("elf_armhf", False)
@@ -3140,7 +3146,7 @@ def _manylinux_platforms(info: dict, archs: list) -> list:
     return out
 
 
-def _linux_platforms(info: dict, py: tuple) -> list:
+def _linux_platforms(info: "dict", py: "tuple") -> "list":
     linux = _normalize_platform(info.get("platform") or "")
     if not linux.startswith("linux_"):
         return [linux]
@@ -3162,7 +3168,7 @@ def _linux_platforms(info: dict, py: tuple) -> list:
     return portable + native
 
 
-def _mac_binary_formats(version: tuple, arch: str, fat3: str = "fat3") -> list:
+def _mac_binary_formats(version: "tuple", arch: "str", fat3: "str" = "fat3") -> "list":
     formats = [arch]
     if arch == "x86_64":
         if version < (10, 4):
@@ -3187,7 +3193,7 @@ def _mac_binary_formats(version: tuple, arch: str, fat3: str = "fat3") -> list:
     return formats
 
 
-def mac_platforms(version: tuple, arch: str, python_version=None, uv_rules: bool = False) -> list:
+def mac_platforms(version: "tuple", arch: "str", python_version=None, uv_rules: "bool" = False) -> "list":
     """macOS platform tags for ``version`` (major, minor) and ``arch``, best first.
 
     ``python_version`` (major, minor) of the target picks packaging's rules for
@@ -3219,7 +3225,7 @@ def mac_platforms(version: tuple, arch: str, python_version=None, uv_rules: bool
     return out
 
 
-def _platform_tags(info: dict, py: tuple) -> list:
+def _platform_tags(info: "dict", py: "tuple") -> "list":
     system = info.get("system")
     if system == "Darwin":
         arch = info.get("macos_arch") or "arm64"
@@ -3249,17 +3255,17 @@ def _platform_tags(info: dict, py: tuple) -> list:
     return generic
 
 
-def _python_version(info: dict) -> tuple:
+def _python_version(info: "dict") -> "tuple":
     return tuple(int(p) for p in info["python_version"][:2])
 
 
-def _py_interpreter_range(py: tuple) -> list:
+def _py_interpreter_range(py: "tuple") -> "list":
     out = ["py%s" % _nodot(py[:2]), "py%d" % py[0]]
     out += ["py%d%d" % (py[0], minor) for minor in range(py[1] - 1, -1, -1)]
     return out
 
 
-def compatible_tags(info: dict) -> list:
+def compatible_tags(info: "dict") -> "list":
     """Every tag ``interp-abi-platform`` the described interpreter accepts, best first.
 
     ``info`` holds tag inputs as the interpreter query reports them:
@@ -3349,13 +3355,13 @@ _PLATFORM_NAMES = frozenset(list(_PLATFORM_ALIASES) + [
 _PYODIDE = {"2024": "3.1.58", "2025": "4.0.9"}
 
 
-def _deployment_target(env, name: str, default: tuple) -> tuple:
+def _deployment_target(env, name: "str", default: "tuple") -> "tuple":
     """``MAJOR[.MINOR]`` from ``env[name]``; anything else gives ``default`` (as uv)."""
     m = _lazy_re(r"^(\d+)(?:\.(\d+))?$").match((env or {}).get(name, "").strip())
     return (int(m.group(1)), int(m.group(2) or 0)) if m else default
 
 
-def platform_tag_inputs(platform_name: str, python_version, env=None) -> dict:
+def platform_tag_inputs(platform_name: "str", python_version, env=None) -> "dict":
     """Tag inputs for a CPython of ``python_version`` on a uv ``--python-platform``
     (``uv_rules``: the platform order uv gives, ``linux_<arch>`` last, ``fat32``).
 
@@ -3410,12 +3416,12 @@ def platform_tag_inputs(platform_name: str, python_version, env=None) -> dict:
     return info
 
 
-def tags_for_platform(python_version, platform_name: str, env=None) -> list:
+def tags_for_platform(python_version, platform_name: "str", env=None) -> "list":
     """Compatible tags of a CPython ``python_version`` ("3.12") on a uv platform name."""
     return compatible_tags(platform_tag_inputs(platform_name, python_version, env))
 
 
-def platform_markers(platform_name: str, base: dict, env=None) -> dict:
+def platform_markers(platform_name: "str", base: "dict", env=None) -> "dict":
     """``base`` marker environment with the platform markers of a --python-platform."""
     info = platform_tag_inputs(platform_name, base.get("python_version", "3.12"), env)
     system = info["system"]
@@ -3428,7 +3434,7 @@ def platform_markers(platform_name: str, base: dict, env=None) -> dict:
     return out
 
 
-def pip_platforms(platforms, python_version=None) -> list:
+def pip_platforms(platforms, python_version=None) -> "list":
     """pip's ``--platform`` values, expanded as pip does: manylinux2014 also
     takes manylinux2010 and manylinux1 (x86_64, i686), manylinux2010 takes
     manylinux1, ``macosx_X_Y_ARCH`` takes every older macOS and the arches
@@ -3453,7 +3459,7 @@ _PIP_IMPLEMENTATIONS = {"cp": ("cpython", "CPython"), "pp": ("pypy", "PyPy"),
                         "ip": ("ironpython", "IronPython"), "jy": ("jython", "Jython")}
 
 
-def pip_target(info: dict, markers: dict, platforms, implementation, abis):
+def pip_target(info: "dict", markers: "dict", platforms, implementation, abis):
     """Tag inputs and markers for pip's ``--platform`` (repeatable: one target
     taking any of them), ``--implementation`` (cp, pp, ip, jy, py) and ``--abi``.
     pip keeps this machine's markers; the markers here follow the first
@@ -3510,13 +3516,13 @@ class TagPriority:
             rank.setdefault(tag, n - i)   # a repeated tag keeps its first, best place
         self._rank = rank
 
-    def __contains__(self, tag) -> bool:
+    def __contains__(self, tag) -> "bool":
         return tag in self._rank
 
-    def __len__(self) -> int:
+    def __len__(self) -> "int":
         return len(self._rank)
 
-    def get(self, tag: str):
+    def get(self, tag: "str"):
         return self._rank.get(tag)
 
     def best(self, wheel_tags):
@@ -3531,7 +3537,7 @@ class TagPriority:
 
 # ---- TOML --------------------------------------------------------------------
 
-def toml_loads(text: str, *, filename: str | None = None) -> dict:
+def toml_loads(text: "str", *, filename: "str | None" = None) -> "dict":
     """Parse TOML ``text`` into dicts and lists; InputError (with line) when invalid.
 
     Uses ``tomllib`` when the running Python has it (3.11+); otherwise a small
@@ -3553,7 +3559,7 @@ def toml_loads(text: str, *, filename: str | None = None) -> dict:
         raise InputError("invalid TOML: %s" % msg, file=filename, line=line) from None
 
 
-def _toml_fallback_loads(text: str, *, filename: str | None = None) -> dict:
+def _toml_fallback_loads(text: "str", *, filename: "str | None" = None) -> "dict":
     if not isinstance(text, str):
         raise TypeError("toml_loads() expects str, got %s" % type(text).__name__)
     return _TomlParser(text, filename).parse()
@@ -3570,7 +3576,7 @@ _TOML_NUMBER = (r"[+-]?(?:inf|nan)|0x[0-9A-Fa-f](?:_?[0-9A-Fa-f])*|0o[0-7](?:_?[
 class _TomlParser:
     """Recursive-descent TOML 1.0 reader over one string (the fallback for 3.9/3.10)."""
 
-    def __init__(self, text: str, filename):
+    def __init__(self, text: "str", filename):
         # As tomllib does: CRLF is a newline everywhere, multi-line strings included.
         self.s = text.replace("\r\n", "\n")
         self.i = 0
@@ -3584,7 +3590,7 @@ class _TomlParser:
         self.aot = set()         # ids of lists made by [[header]]
 
     # -- errors and low-level scanning
-    def error(self, msg: str, at: int | None = None):
+    def error(self, msg: "str", at: "int | None" = None):
         pos = self.i if at is None else at
         line = self.s.count("\n", 0, pos) + 1
         start = self.s.rfind("\n", 0, pos) + 1
@@ -3593,7 +3599,7 @@ class _TomlParser:
         raise InputError("invalid TOML: %s" % msg, file=self.filename, line=line,
                          text=snippet.rstrip("\r"))
 
-    def peek(self, n: int = 1) -> str:
+    def peek(self, n: "int" = 1) -> "str":
         return self.s[self.i:self.i + n]
 
     def skip_ws(self):
@@ -3632,7 +3638,7 @@ class _TomlParser:
             self.error("expected the end of the line, found %r" % self.peek())
 
     # -- document
-    def parse(self) -> dict:
+    def parse(self) -> "dict":
         current = self.root
         while True:
             self.skip_ws_comments_newlines()
@@ -3646,7 +3652,7 @@ class _TomlParser:
                 self.parse_keyval(current)
             self.expect_line_end()
 
-    def parse_key(self) -> list:
+    def parse_key(self) -> "list":
         parts = []
         while True:
             self.skip_ws()
@@ -3666,7 +3672,7 @@ class _TomlParser:
                 return parts
             self.i += 1
 
-    def parse_table_header(self) -> dict:
+    def parse_table_header(self) -> "dict":
         start = self.i
         self.i += 1
         keys = self.parse_key()
@@ -3685,7 +3691,7 @@ class _TomlParser:
         self.explicit.add(id(node))
         return node
 
-    def parse_aot_header(self) -> dict:
+    def parse_aot_header(self) -> "dict":
         start = self.i
         self.i += 2
         keys = self.parse_key()
@@ -3705,7 +3711,7 @@ class _TomlParser:
         arr.append(node)
         return node
 
-    def descend(self, keys, at, for_header=False, dotted_in=None) -> dict:
+    def descend(self, keys, at, for_header=False, dotted_in=None) -> "dict":
         """Walk/create intermediate tables for ``keys`` from the root (headers) or a table."""
         table = self.root if dotted_in is None else dotted_in
         for k in keys:
@@ -3731,7 +3737,7 @@ class _TomlParser:
             table = node
         return table
 
-    def parse_keyval(self, table: dict):
+    def parse_keyval(self, table: "dict"):
         start = self.i
         keys = self.parse_key()
         if self.peek() != "=":
@@ -3775,7 +3781,7 @@ class _TomlParser:
             return self.number(m.group(0), m.start())
         self.error("invalid value starting with %r" % (ch or "end of file"))
 
-    def number(self, tok: str, at: int):
+    def number(self, tok: "str", at: "int"):
         # A number must end at a delimiter, or "1.2.3" would parse as 1.2.
         if self.i < len(self.s) and self.s[self.i] not in " \t\r\n,]}#":
             self.i = at
@@ -3790,7 +3796,7 @@ class _TomlParser:
             return float(clean)
         return int(clean)
 
-    def parse_array(self) -> list:
+    def parse_array(self) -> "list":
         self.i += 1
         out = []
         while True:
@@ -3811,7 +3817,7 @@ class _TomlParser:
         self.frozen.add(id(out))
         return out
 
-    def parse_inline_table(self) -> dict:
+    def parse_inline_table(self) -> "dict":
         self.i += 1
         out = {}
         self.skip_ws()
@@ -3840,7 +3846,7 @@ class _TomlParser:
             for v in node.values():
                 self._freeze(v)
 
-    def parse_literal_string(self) -> str:
+    def parse_literal_string(self) -> "str":
         self.i += 1
         end = self.s.find("'", self.i)
         nl = self.s.find("\n", self.i)
@@ -3851,7 +3857,7 @@ class _TomlParser:
         self.i = end + 1
         return value
 
-    def parse_ml_literal_string(self) -> str:
+    def parse_ml_literal_string(self) -> "str":
         start = self.i
         self.i += 3
         if self.peek() == "\n":
@@ -3869,12 +3875,12 @@ class _TomlParser:
         self.i = end + 3
         return value
 
-    def check_chars(self, value: str, at: int, allow_newline: bool):
+    def check_chars(self, value: "str", at: "int", allow_newline: "bool"):
         for k, ch in enumerate(value):
             if (ch < " " and ch != "\t" and not (allow_newline and ch == "\n")) or ch == "\x7f":
                 self.error("control character %r in a string" % ch, at + k)
 
-    def parse_basic_string(self) -> str:
+    def parse_basic_string(self) -> "str":
         self.i += 1
         out = []
         s = self.s
@@ -3895,7 +3901,7 @@ class _TomlParser:
             out.append(ch)
             self.i += 1
 
-    def parse_ml_basic_string(self) -> str:
+    def parse_ml_basic_string(self) -> "str":
         start = self.i
         self.i += 3
         if self.peek() == "\n":
@@ -3922,7 +3928,7 @@ class _TomlParser:
             out.append(ch)
             self.i += 1
 
-    def escape(self, multiline: bool) -> str:
+    def escape(self, multiline: "bool") -> "str":
         s = self.s
         at = self.i
         ch = s[self.i + 1:self.i + 2]
@@ -3965,20 +3971,20 @@ _TOML_STRING_ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f",
                              0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"})
 
 
-def toml_string(text: str) -> str:
+def toml_string(text: "str") -> "str":
     """A TOML basic string: quotes, backslashes and control characters escaped
     (TOML has no raw control characters in strings, DEL included)."""
     return '"' + text.translate(_TOML_STRING_ESCAPES) + '"'
 
 
-def toml_key(key: str) -> str:
+def toml_key(key: "str") -> "str":
     """A key bare when TOML allows it (``[A-Za-z0-9_-]+``), else quoted."""
     if key and _lazy_re(r"[A-Za-z0-9_-]+\Z").match(key):
         return key
     return toml_string(key)
 
 
-def _toml_datetime_text(value) -> str:
+def _toml_datetime_text(value) -> "str":
     """A datetime as a TOML offset date-time, UTC written ``Z`` as uv writes
     upload times; a naive one is written as a local date-time."""
     import datetime
@@ -3989,7 +3995,7 @@ def _toml_datetime_text(value) -> str:
     return value.isoformat()
 
 
-def toml_value(value) -> str:
+def toml_value(value) -> "str":
     """One value on one line: arrays inline, dicts as inline tables.
 
     ValueError for what TOML cannot hold (None, other types): a lock that
@@ -4021,11 +4027,11 @@ def toml_value(value) -> str:
     raise ValueError("TOML cannot hold %r" % (value,))
 
 
-def _toml_is_table_array(value) -> bool:
+def _toml_is_table_array(value) -> "bool":
     return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def _toml_key_lines(table: dict) -> list:
+def _toml_key_lines(table: "dict") -> "list":
     """``key = value`` lines of a table; an array of two or more inline tables
     takes one line per element (uv's ``wheels = [`` layout)."""
     lines = []
@@ -4039,7 +4045,7 @@ def _toml_key_lines(table: dict) -> list:
     return lines
 
 
-def toml_dumps(doc: dict) -> str:
+def toml_dumps(doc: "dict") -> "str":
     """TOML text of ``doc`` that ``toml_loads`` reads back equal (datetimes
     aside, which the 3.9 fallback reader returns as strings).
 
@@ -4080,7 +4086,7 @@ class IndexFile(Value):
     __slots__ = ("filename", "url", "hashes", "requires_python", "yanked",
                  "upload_time", "size", "core_metadata", "index", "_parsed")
 
-    def __init__(self, filename: str, url: str, hashes=None, requires_python=None,
+    def __init__(self, filename: "str", url: "str", hashes=None, requires_python=None,
                  yanked=None, upload_time=None, size=None, core_metadata=None, index=None):
         self.filename = filename
         self.url = url
@@ -4094,7 +4100,7 @@ class IndexFile(Value):
         self._parsed = None
 
     @property
-    def is_wheel(self) -> bool:
+    def is_wheel(self) -> "bool":
         return self.filename.endswith(".whl")
 
     def _parse(self):
@@ -4163,8 +4169,8 @@ class Dist(Value):
     __slots__ = ("name", "version", "kind", "file", "url", "path", "editable",
                  "verbatim", "subdirectory", "commit")
 
-    def __init__(self, name: str, version=None, kind: str = "registry", file=None, url=None,
-                 path=None, editable: bool = False, verbatim=None, subdirectory=None, commit=None):
+    def __init__(self, name: "str", version=None, kind: "str" = "registry", file=None, url=None,
+                 path=None, editable: "bool" = False, verbatim=None, subdirectory=None, commit=None):
         if kind not in DIST_KINDS:
             raise ValueError("unknown dist kind %r" % kind)
         self.name = name
@@ -4179,7 +4185,7 @@ class Dist(Value):
         self.commit = commit
 
     @property
-    def filename(self) -> str | None:
+    def filename(self) -> "str | None":
         if self.file is not None:
             return self.file.filename
         loc = self.path or self.url
@@ -4191,13 +4197,13 @@ class Dist(Value):
         return unquote(posixpath.basename(loc))
 
     @property
-    def is_wheel(self) -> bool:
+    def is_wheel(self) -> "bool":
         if self.kind in ("directory", "git"):
             return False
         f = self.filename
         return bool(f) and f.endswith(".whl")
 
-    def __str__(self) -> str:
+    def __str__(self) -> "str":
         if self.kind == "registry":
             return "%s==%s" % (self.name, self.version)
         return "%s @ %s" % (self.name, self.verbatim or self.url or self.path)
@@ -4211,13 +4217,13 @@ class BuildContext:
     so that they never call upward by name.
     """
 
-    def build_wheel(self, source_path: str, output_dir: str) -> str:
+    def build_wheel(self, source_path: "str", output_dir: "str") -> "str":
         """Build a wheel from an sdist archive or a source tree (PEP 517) into
         ``output_dir``; return the wheel's path. Raises BuildError. Costly:
         creates an isolated environment and runs the backend."""
         raise NotImplementedError
 
-    def source_metadata(self, source_path: str):
+    def source_metadata(self, source_path: "str"):
         """Core ``Metadata`` of a source tree or sdist, by the cheapest correct
         means (static PKG-INFO/pyproject, else PEP 517
         ``prepare_metadata_for_build_wheel``). Raises BuildError."""
@@ -4319,7 +4325,7 @@ _CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
                  b"# For information about cache directory tags see https://bford.info/cachedir/\n")
 
 
-def cache_digest(text) -> str:
+def cache_digest(text) -> "str":
     """A short, stable, filename-safe key for any string (a URL, a path):
     the first 16 hex digits of its sha256 (64 bits: collisions are not a concern
     at the size of a cache)."""
@@ -4329,7 +4335,7 @@ def cache_digest(text) -> str:
     return hashlib.sha256(text).hexdigest()[:16]
 
 
-def index_cache_key(url: str) -> str:
+def index_cache_key(url: "str") -> "str":
     """The folder name for one index or find-links location: ``pypi`` for the
     default index, else ``host-digest`` (credentials never take part)."""
     from urllib.parse import urlsplit
@@ -4343,14 +4349,14 @@ def index_cache_key(url: str) -> str:
     return "%s-%s" % (host, cache_digest(clean)[:12])
 
 
-def _check_part(part: str) -> str:
+def _check_part(part: "str") -> "str":
     """Refuse cache key parts that would leave their bucket (``..``, slashes)."""
     if not part or part in (".", "..") or "/" in part or "\\" in part or "\x00" in part:
         raise CacheError("invalid cache key part %r" % (part,))
     return part
 
 
-def default_cache_dir(env=None) -> str:
+def default_cache_dir(env=None) -> "str":
     """``PUFFIN_CACHE_DIR``, else ``$XDG_CACHE_HOME/puffin``, else ``~/.cache/puffin``
     (``%LOCALAPPDATA%\\puffin\\cache`` on Windows)."""
     env = os.environ if env is None else env
@@ -4378,7 +4384,7 @@ class Cache:
     wait for running installs and no install starts while they run (as uv).
     """
 
-    def __init__(self, root: str | None = None, *, temporary: bool = False, chosen: bool = True):
+    def __init__(self, root: "str | None" = None, *, temporary: "bool" = False, chosen: "bool" = True):
         self.temporary = temporary
         self.chosen = chosen   # False: the default folder, replaced by a temporary one if unusable
         if temporary:
@@ -4395,7 +4401,7 @@ class Cache:
         self._exclusive = False
 
     @classmethod
-    def from_settings(cls, cache_dir: str | None = None, no_cache: bool = False,
+    def from_settings(cls, cache_dir: "str | None" = None, no_cache: "bool" = False,
                       env=None) -> "Cache":
         """The cache the command line asks for: ``--no-cache`` wins, then
         ``--cache-dir``, then ``PUFFIN_CACHE_DIR``/XDG/home (see default_cache_dir)."""
@@ -4407,12 +4413,12 @@ class Cache:
         return cls(default_cache_dir(env), chosen=bool(env.get("PUFFIN_CACHE_DIR")))
 
     @property
-    def dir(self) -> str:
+    def dir(self) -> "str":
         """The cache root, created (with CACHEDIR.TAG) if needed."""
         self._init()
         return self.root
 
-    def _init(self) -> None:
+    def _init(self) -> "None":
         if self._ready:
             return
         with self._ready_lock:
@@ -4436,7 +4442,7 @@ class Cache:
                 self._make_root()
             self._ready = True
 
-    def _make_root(self) -> None:
+    def _make_root(self) -> "None":
         os.makedirs(self.root, exist_ok=True)
         tag = os.path.join(self.root, "CACHEDIR.TAG")
         if not os.path.exists(tag):
@@ -4447,7 +4453,7 @@ class Cache:
         if not self.temporary:
             self._hold(shared=True)
 
-    def _hold(self, shared: bool, on_wait=None) -> None:
+    def _hold(self, shared: "bool", on_wait=None) -> "None":
         """Take the cache-wide lock, shared (a user) or exclusive (a cleaner);
         ``on_wait()`` is called once if another process makes us wait."""
         if self._lock_fd is None:
@@ -4465,7 +4471,7 @@ class Cache:
                 on_wait()
             fcntl.flock(self._lock_fd, mode)
 
-    def release(self) -> None:
+    def release(self) -> "None":
         """Drop the cache-wide lock (the command is over)."""
         if self._lock_fd is not None:
             fd, self._lock_fd = self._lock_fd, None
@@ -4489,12 +4495,12 @@ class Cache:
                     self._hold(shared=True)
         return held()
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> "str":
         return "Cache(%r)" % self.root
 
     # ---- paths ----------------------------------------------------------------
 
-    def bucket(self, name: str) -> str:
+    def bucket(self, name: "str") -> "str":
         """The folder of one bucket (one of ``CacheBucket.ALL``), created."""
         if name not in CacheBucket.ALL:
             raise CacheError("unknown cache bucket %r" % (name,))
@@ -4502,7 +4508,7 @@ class Cache:
         os.makedirs(path, exist_ok=True)
         return path
 
-    def entry(self, bucket: str, *parts: str) -> str:
+    def entry(self, bucket: "str", *parts: "str") -> "str":
         """The path of an entry (file or folder) under a bucket; its parent
         folder exists afterwards, the entry itself may not."""
         path = os.path.join(self.bucket(bucket), *[_check_part(p) for p in parts])
@@ -4511,22 +4517,22 @@ class Cache:
             os.makedirs(parent, exist_ok=True)
         return path
 
-    def wheel_registry(self, name: str, index: str) -> str:
+    def wheel_registry(self, name: "str", index: "str") -> "str":
         """The folder (maybe missing, not created) that lists the wheels of
         package ``name`` fetched from ``index``: ``wheels-v0/NAME/index-KEY``,
         one ``FILENAME.json`` record per wheel."""
         return os.path.join(self.root, CacheBucket.WHEELS, _check_part(canonicalize_name(name)),
                             "index-" + index_cache_key(index))
 
-    def git_repository(self, repo_key: str) -> str:
+    def git_repository(self, repo_key: "str") -> "str":
         """The bare repository that fetches of one git repository go into."""
         return self.entry(CacheBucket.GIT, "db", repo_key)
 
-    def git_checkout(self, repo_key: str, commit: str) -> str:
+    def git_checkout(self, repo_key: "str", commit: "str") -> "str":
         """The folder (maybe missing) holding the checkout of ``commit``."""
         return self.entry(CacheBucket.GIT, "checkouts", repo_key, commit[:16])
 
-    def git_checkout_key(self, path: str):
+    def git_checkout_key(self, path: "str"):
         """``(repo key, commit prefix, subdirectory)`` when ``path`` lies in a
         checkout of git-v0 (which never changes: builds of it are keyed by
         commit), else None."""
@@ -4537,12 +4543,12 @@ class Cache:
             return None
         return parts[0], parts[1], "/".join(parts[2:])
 
-    def lock(self, path: str) -> FileLock:
+    def lock(self, path: "str") -> "FileLock":
         """The file lock that writers of the entry at ``path`` hold
         (``path + ".lock"``); blocks other threads and processes."""
         return FileLock(path + ".lock")
 
-    def temp_dir(self, bucket: str, *parts: str) -> str:
+    def temp_dir(self, bucket: "str", *parts: "str") -> "str":
         """A new empty folder inside ``bucket`` (same filesystem as its entries,
         so a finished result is moved into place with one rename)."""
         import tempfile
@@ -4551,7 +4557,7 @@ class Cache:
 
     # ---- entries --------------------------------------------------------------
 
-    def read_entry(self, path: str, parse):
+    def read_entry(self, path: "str", parse):
         """``parse(bytes)`` of the file at ``path``; None when it is missing.
         An entry that fails to parse is corrupt (a crash mid-write by an old
         tool, a full disk, a hand edit): warn, remove it, and report it missing
@@ -4574,7 +4580,7 @@ class Cache:
                 pass
             return None
 
-    def write_entry(self, path: str, data: bytes) -> None:
+    def write_entry(self, path: "str", data: "bytes") -> "None":
         """Write a whole entry atomically (temporary file, then rename): two
         writers of the same entry each put a complete file there and the last
         one wins, so no lock is taken (a lock file costs a file creation, the
@@ -4582,12 +4588,12 @@ class Cache:
         ``lock()`` themselves."""
         atomic_write(path, data)
 
-    def read_json(self, bucket: str, *parts: str):
+    def read_json(self, bucket: "str", *parts: "str"):
         """The JSON value stored at ``entry(bucket, *parts)`` or None when it is
         missing or corrupt (see read_entry)."""
         return self.read_entry(self.entry(bucket, *parts), _parse_json_entry)
 
-    def write_json(self, bucket: str, *args) -> str:
+    def write_json(self, bucket: "str", *args) -> "str":
         """``write_json(bucket, *parts, data)``: store a JSON value atomically
         (compact encoding); returns the entry's path."""
         if len(args) < 2:
@@ -4597,7 +4603,7 @@ class Cache:
         self.write_entry(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
         return path
 
-    def remove(self, bucket: str, *parts: str) -> bool:
+    def remove(self, bucket: "str", *parts: "str") -> "bool":
         """Remove one entry (file or folder); True if something was there."""
         path = self.entry(bucket, *parts)
         existed = os.path.lexists(path)
@@ -4606,7 +4612,7 @@ class Cache:
 
     # ---- clean and prune ------------------------------------------------------
 
-    def clean(self, packages=None) -> dict:
+    def clean(self, packages=None) -> "dict":
         """Remove everything (``packages`` None) or every entry of the given
         packages in every bucket and for every index. Returns
         ``{"entries": n, "files": n, "bytes": n}`` (entries: top-level
@@ -4632,7 +4638,7 @@ class Cache:
                     _count_and_remove(path, stats)
         return stats
 
-    def prune(self, ci: bool = False) -> dict:
+    def prune(self, ci: "bool" = False) -> "dict":
         """Remove what no current puffin.py reads: buckets of other versions or
         unknown names, temporary files left by crashed writers, stale lock files
         and empty folders. ``ci`` (as ``uv cache prune --ci``): also what the
@@ -4670,27 +4676,27 @@ class Cache:
                         pass
         return stats
 
-    def size(self) -> int:
+    def size(self) -> "int":
         """Bytes used by the cache (for ``cache dir``/``clean`` summaries)."""
         return _tree_size(self.root)
 
 
-_CACHE_LOCKS: list = []   # caches whose lock this process holds
+_CACHE_LOCKS: "list" = []   # caches whose lock this process holds
 
 
-def release_cache_locks() -> None:
+def release_cache_locks() -> "None":
     """Drop every cache-wide lock this process holds (the end of a command)."""
     while _CACHE_LOCKS:
         _CACHE_LOCKS.pop().release()
 
 
-def _parse_json_entry(data: bytes):
+def _parse_json_entry(data: "bytes"):
     if not data:
         raise ValueError("empty entry")
     return json.loads(data)
 
 
-def _paths_at_depth(root: str, depth: int):
+def _paths_at_depth(root: "str", depth: "int"):
     level = [root]
     for _ in range(depth):
         nxt = []
@@ -4704,7 +4710,7 @@ def _paths_at_depth(root: str, depth: int):
     return level
 
 
-def _entry_package(basename: str) -> str:
+def _entry_package(basename: "str") -> "str":
     """The canonical package name of an entry named ``NAME`` or ``NAME.json``."""
     for ext in (".json", ".lock"):
         if basename.endswith(ext):
@@ -4712,7 +4718,7 @@ def _entry_package(basename: str) -> str:
     return canonicalize_name(basename)
 
 
-def _tree_usage(path: str):
+def _tree_usage(path: "str"):
     """(files, bytes) under ``path`` (a file counts as one)."""
     if os.path.isfile(path) or os.path.islink(path):
         try:
@@ -4730,11 +4736,11 @@ def _tree_usage(path: str):
     return count, total
 
 
-def _tree_size(path: str) -> int:
+def _tree_size(path: "str") -> "int":
     return _tree_usage(path)[1]
 
 
-def _count_and_remove(path: str, stats: dict) -> None:
+def _count_and_remove(path: "str", stats: "dict") -> "None":
     files, size = _tree_usage(path)
     stats["files"] += files
     stats["bytes"] += size
@@ -5082,7 +5088,7 @@ class Interpreter:
 
     __slots__ = ("executable", "data", "_tags", "_priority", "_version")
 
-    def __init__(self, executable: str, data: dict):
+    def __init__(self, executable: "str", data: "dict"):
         self.executable = executable
         self.data = data
         self._tags = None
@@ -5103,14 +5109,14 @@ class Interpreter:
 
     # -- construction
     @classmethod
-    def from_json(cls, obj: dict) -> "Interpreter":
+    def from_json(cls, obj: "dict") -> "Interpreter":
         return cls(obj["executable"], obj["data"])
 
-    def to_json(self) -> dict:
+    def to_json(self) -> "dict":
         return {"executable": self.executable, "data": self.data}
 
     @classmethod
-    def query(cls, executable: str, cache=None, timeout: float = _QUERY_TIMEOUT) -> "Interpreter":
+    def query(cls, executable: "str", cache=None, timeout: "float" = _QUERY_TIMEOUT) -> "Interpreter":
         """Ask the Python at ``executable`` about itself, through ``cache`` when given.
 
         The answer is cached under ``interpreter-v0`` keyed by the absolute path,
@@ -5137,35 +5143,35 @@ class Interpreter:
 
     # -- facts
     @property
-    def sys_executable(self) -> str:
+    def sys_executable(self) -> "str":
         return self.data["sys_executable"]
 
     @property
-    def base_executable(self) -> str:
+    def base_executable(self) -> "str":
         return self.data.get("base_executable") or self.sys_executable
 
     @property
-    def prefix(self) -> str:
+    def prefix(self) -> "str":
         return self.data["prefix"]
 
     @property
-    def base_prefix(self) -> str:
+    def base_prefix(self) -> "str":
         return self.data["base_prefix"]
 
     @property
-    def is_venv(self) -> bool:
+    def is_venv(self) -> "bool":
         return bool(self.data["is_venv"])
 
     @property
-    def implementation_name(self) -> str:
+    def implementation_name(self) -> "str":
         return self.data["implementation_name"]
 
     @property
-    def version_info(self) -> tuple:
+    def version_info(self) -> "tuple":
         return tuple(self.data["version_info"])
 
     @property
-    def python_full_version(self) -> str:
+    def python_full_version(self) -> "str":
         return self.data["python_full_version"]
 
     @property
@@ -5176,20 +5182,20 @@ class Interpreter:
         return self._version
 
     @property
-    def python_minor(self) -> str:
+    def python_minor(self) -> "str":
         return "%d.%d" % self.version_info[:2]
 
     @property
-    def markers(self) -> dict:
+    def markers(self) -> "dict":
         """The PEP 508 marker environment of the target (a fresh copy)."""
         return dict(self.data["markers"])
 
     @property
-    def tag_inputs(self) -> dict:
+    def tag_inputs(self) -> "dict":
         return self.data["tag_inputs"]
 
     @property
-    def pointer_bits(self) -> int:
+    def pointer_bits(self) -> "int":
         return self.data["pointer_bits"]
 
     @property
@@ -5203,12 +5209,12 @@ class Interpreter:
         return None
 
     @property
-    def paths(self) -> dict:
+    def paths(self) -> "dict":
         """Install paths pip would use for a plain install into this environment."""
         return dict(self.data["schemes"]["paths"])
 
     @property
-    def site_packages(self) -> list:
+    def site_packages(self) -> "list":
         """purelib and platlib (once each), then any other site dir the Python reports."""
         out = []
         for p in [self.paths["purelib"], self.paths["platlib"]] + list(self.data.get("site_packages") or ()):
@@ -5221,7 +5227,7 @@ class Interpreter:
         return self.data.get("user_site")
 
     @property
-    def stdlib(self) -> str:
+    def stdlib(self) -> "str":
         return self.data["stdlib"]
 
     @property
@@ -5234,14 +5240,14 @@ class Interpreter:
                                    "(%s)" % (self.base_prefix, em.get("path")))
 
     @property
-    def pyvenv_cfg(self) -> dict:
+    def pyvenv_cfg(self) -> "dict":
         return dict(self.data.get("pyvenv_cfg") or {})
 
     @property
-    def created_by_puffin(self) -> bool:
+    def created_by_puffin(self) -> "bool":
         return "puffin" in self.pyvenv_cfg
 
-    def tags(self) -> list:
+    def tags(self) -> "list":
         """Compatible tags, best first, as packaging.tags.sys_tags() there (cached)."""
         if self._tags is None:
             self._tags = compatible_tags(self.tag_inputs)
@@ -5252,7 +5258,7 @@ class Interpreter:
             self._priority = TagPriority(self.tags())
         return self._priority
 
-    def scheme(self, kind: str = "default", prefix: str | None = None) -> dict:
+    def scheme(self, kind: "str" = "default", prefix: "str | None" = None) -> "dict":
         """Install paths (purelib, platlib, scripts, data, include) for a kind of install.
 
         ``default``: this environment, as pip would install into it. ``target``:
@@ -5286,7 +5292,7 @@ class Interpreter:
         raise UsageError("unknown install scheme %r" % kind)
 
 
-def _interpreter_cache_key(path: str):
+def _interpreter_cache_key(path: "str"):
     """(cache key, freshness stamp) for an executable path."""
     import zlib
     real = os.path.realpath(path)
@@ -5316,7 +5322,7 @@ def _interpreter_cache_key(path: str):
     return key, stamp
 
 
-def _query_here() -> dict:
+def _query_here() -> "dict":
     """The query script's answer for the running interpreter, computed in this
     process (as ``-I`` would see it: no working folder on ``sys.path``)."""
     with span("interpreter.query", executable=sys.executable, here=True):
@@ -5328,7 +5334,7 @@ def _query_here() -> dict:
     return data
 
 
-def _run_query(path: str, timeout: float) -> dict:
+def _run_query(path: "str", timeout: "float") -> "dict":
     import subprocess
     if os.path.isdir(path):
         raise InterpreterError("%s is a directory, not a Python executable" % path,
@@ -5363,7 +5369,7 @@ def _run_query(path: str, timeout: float) -> dict:
                            % (path, detail[:300]))
 
 
-def interpreter_tags(python_executable: str) -> list:
+def interpreter_tags(python_executable: "str") -> "list":
     """Tags ``interp-abi-platform`` the given Python accepts, best first.
 
     Equal, order included, to ``packaging.tags.sys_tags()`` run inside it
@@ -5374,7 +5380,7 @@ def interpreter_tags(python_executable: str) -> list:
 
 # ---- finding the target -------------------------------------------------------
 
-def _venv_python(root: str) -> str | None:
+def _venv_python(root: "str") -> "str | None":
     """The interpreter of the environment at ``root`` (a venv or conda prefix), or None.
 
     ``bin/python`` first, as uv picks it: it is the name pip and the scripts it
@@ -5386,19 +5392,19 @@ def _venv_python(root: str) -> str | None:
     return None
 
 
-def _is_venv_executable(executable: str) -> bool:
+def _is_venv_executable(executable: "str") -> "bool":
     """Whether a Python runs as a venv: a pyvenv.cfg next to it or one level up (PEP 405)."""
     exe_dir = os.path.dirname(os.path.abspath(executable))
     return any(os.path.isfile(os.path.join(d, "pyvenv.cfg"))
                for d in (exe_dir, os.path.dirname(exe_dir)))
 
 
-def _which(name: str, env) -> str | None:
+def _which(name: "str", env) -> "str | None":
     import shutil
     return shutil.which(name, path=(env or {}).get("PATH", os.defpath))
 
 
-def _python_request(request: str, env, cache) -> "Interpreter":
+def _python_request(request: "str", env, cache) -> "Interpreter":
     """--python: an executable, a venv directory, or a version like 3.12 on PATH."""
     expanded = os.path.expanduser(request)
     if os.path.isdir(expanded):
@@ -5428,8 +5434,8 @@ def _python_request(request: str, env, cache) -> "Interpreter":
     return Interpreter.query(exe, cache)
 
 
-def find_target(python: str | None = None, system: bool = False, env=None, cwd: str | None = None,
-                running_executable: str | None = None, running_as_script: bool = True,
+def find_target(python: "str | None" = None, system: "bool" = False, env=None, cwd: "str | None" = None,
+                running_executable: "str | None" = None, running_as_script: "bool" = True,
                 cache=None) -> "Interpreter":
     """The environment to install into, found as uv finds it.
 
@@ -5476,9 +5482,9 @@ def find_target(python: str | None = None, system: bool = False, env=None, cwd: 
 
 # ---- creating virtual environments ----------------------------------------------
 
-def create_venv(path: str, interpreter: "Interpreter", *, seed: bool = False,
-                prompt: str | None = None, system_site_packages: bool = False,
-                existing: str = "refuse") -> "Interpreter":
+def create_venv(path: "str", interpreter: "Interpreter", *, seed: "bool" = False,
+                prompt: "str | None" = None, system_site_packages: "bool" = False,
+                existing: "str" = "refuse") -> "Interpreter":
     """Create a virtual environment at ``path`` for ``interpreter``; return it queried.
 
     Written directly, as uv does (no ``python -m venv`` subprocess): pyvenv.cfg
@@ -5518,7 +5524,7 @@ def create_venv(path: str, interpreter: "Interpreter", *, seed: bool = False,
     return Interpreter.query(venv_python)
 
 
-def _prepare_venv_dir(root: str, existing: str = "refuse") -> None:
+def _prepare_venv_dir(root: "str", existing: "str" = "refuse") -> "None":
     if os.path.lexists(root):
         if not os.path.isdir(root):
             raise InterpreterError("cannot create a virtual environment at %s: it is a file" % root)
@@ -5544,7 +5550,7 @@ def _prepare_venv_dir(root: str, existing: str = "refuse") -> None:
     os.makedirs(root, exist_ok=True)
 
 
-def _venv_contents(root: str) -> str:
+def _venv_contents(root: "str") -> "str":
     """What deleting a venv would delete, in words: its packages."""
     names = set()
     for folder, dirs, _files in os.walk(root):
@@ -5557,7 +5563,7 @@ def _venv_contents(root: str) -> str:
                                             (", ..." if len(names) > 5 else "") if names else "")
 
 
-def _unlink_venv_links(root: str) -> None:
+def _unlink_venv_links(root: "str") -> "None":
     """Kept venv (--allow-existing): its interpreter links go, to be made anew."""
     for bin_name in ("bin", "Scripts"):
         folder = os.path.join(root, bin_name)
@@ -5567,7 +5573,7 @@ def _unlink_venv_links(root: str) -> None:
                     os.unlink(os.path.join(folder, name))
 
 
-def _base_executable(interpreter: "Interpreter") -> str:
+def _base_executable(interpreter: "Interpreter") -> "str":
     """The real interpreter binary behind ``interpreter`` (not a venv link, not a shim)."""
     exe = interpreter.base_executable
     if interpreter.is_venv:
@@ -5580,7 +5586,7 @@ def _base_executable(interpreter: "Interpreter") -> str:
     return exe
 
 
-def _link_pythons(bin_dir: str, base_exe: str, interpreter: "Interpreter") -> None:
+def _link_pythons(bin_dir: "str", base_exe: "str", interpreter: "Interpreter") -> "None":
     major, minor = interpreter.version_info[:2]
     python = os.path.join(bin_dir, "python")
     os.symlink(base_exe, python)
@@ -5595,7 +5601,7 @@ def _link_pythons(bin_dir: str, base_exe: str, interpreter: "Interpreter") -> No
                 os.symlink("python", link)
 
 
-def _write_pyvenv_cfg(root, base_exe, interpreter, prompt, system_site_packages, seed=False) -> None:
+def _write_pyvenv_cfg(root, base_exe, interpreter, prompt, system_site_packages, seed=False) -> "None":
     lines = [
         "home = %s" % os.path.dirname(base_exe),
         "implementation = %s" % {"cpython": "CPython", "pypy": "PyPy"}.get(
@@ -5641,7 +5647,7 @@ hash -r 2> /dev/null
 '''
 
 
-def _write_activate_scripts(root, bin_dir, interpreter, prompt) -> None:
+def _write_activate_scripts(root, bin_dir, interpreter, prompt) -> "None":
     """Copy the target's own venv activate templates with CPython's substitutions."""
     templates = os.path.join(interpreter.stdlib, "venv", "scripts")
     posix = interpreter.data.get("os_name", os.name) != "nt"
@@ -5669,7 +5675,7 @@ def _write_activate_scripts(root, bin_dir, interpreter, prompt) -> None:
                     _venv_substitute(_FALLBACK_ACTIVATE, root, bin_dir, prompt))
 
 
-def _venv_substitute(text: str, root: str, bin_dir: str, prompt: str) -> str:
+def _venv_substitute(text: "str", root: "str", bin_dir: "str", prompt: "str") -> "str":
     # 3.12 and older templates expect "(prompt) " in __VENV_PROMPT__; 3.13 adds the
     # parentheses itself. Tell them apart by the template text.
     shown = prompt if "(__VENV_PROMPT__)" in text else "(%s) " % prompt
@@ -5681,12 +5687,12 @@ def _venv_substitute(text: str, root: str, bin_dir: str, prompt: str) -> str:
     return text
 
 
-def _write_text(path: str, text: str) -> None:
+def _write_text(path: "str", text: "str") -> "None":
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
 
 
-def _seed_pip(venv_python: str) -> None:
+def _seed_pip(venv_python: "str") -> "None":
     import subprocess
     with span("venv.seed", python=venv_python):
         proc = run_child([venv_python, "-m", "ensurepip", "--default-pip"],
@@ -5743,7 +5749,7 @@ class SourceNeedsBuildError(InputError):
     setup.cfg, a pyproject.toml with dynamic or missing [project] dependencies).
     ``path`` is the source; callers that can build may catch this and build."""
 
-    def __init__(self, message: str, *, file: str, path: str, hint: str | None = None):
+    def __init__(self, message: "str", *, file: "str", path: "str", hint: "str | None" = None):
         super().__init__(message, file=file, hint=hint)
         self.path = path
 
@@ -5758,7 +5764,7 @@ class UnnamedRequirement(Value):
 
     __slots__ = ("url", "extras", "marker")
 
-    def __init__(self, url: str, extras=(), marker=None):
+    def __init__(self, url: "str", extras=(), marker=None):
         self.url = url
         self.extras = frozenset(extras)
         self.marker = marker
@@ -5770,7 +5776,7 @@ class UnnamedRequirement(Value):
         """Always empty: like a Requirement with a URL, it pins by location."""
         return SpecifierSet("")
 
-    def __str__(self) -> str:
+    def __str__(self) -> "str":
         s = self.url
         if self.extras:
             s += "[%s]" % ",".join(sorted(self.extras))
@@ -5827,7 +5833,7 @@ class RequirementEntry(Value):
     def extras(self):
         return self.requirement.extras
 
-    def __str__(self) -> str:
+    def __str__(self) -> "str":
         return ("-e " if self.editable else "") + str(self.requirement)
 
 
@@ -5870,11 +5876,11 @@ class Sources(Value):
     __hash__ = None  # mutable: lists and sets filled while reading
 
     @property
-    def editables(self) -> list:
+    def editables(self) -> "list":
         """The editable entries of ``requirements``, in order."""
         return [e for e in self.requirements if e.editable]
 
-    def _add_unique(self, attr: str, value) -> None:
+    def _add_unique(self, attr: "str", value) -> "None":
         items = getattr(self, attr)
         if value not in items:
             items.append(value)
@@ -5892,13 +5898,13 @@ class _ReqLoc:
         self.line = line
         self.text = text
 
-    def error(self, message: str, hint: str | None = None) -> InputError:
+    def error(self, message: "str", hint: "str | None" = None) -> "InputError":
         return InputError(message, file=self.file, line=self.line, text=self.text, hint=hint)
 
 
 # ---- reading and pre-processing a requirements file --------------------------
 
-def _req_decode(data: bytes, display: str) -> str:
+def _req_decode(data: "bytes", display: "str") -> "str":
     """Bytes of a requirements file as text, as pip's auto_decode does: a BOM,
     then a ``# -*- coding: x -*-`` line among the first two, then UTF-8."""
     import codecs
@@ -5924,7 +5930,7 @@ def _req_decode(data: bytes, display: str) -> str:
                          file=display, line=line) from None
 
 
-def _req_logical_lines(content: str, display: str):
+def _req_logical_lines(content: "str", display: "str"):
     """Yield (line number, text) of the logical lines: ``\\`` continuations
     joined (the number of the first physical line kept), comments removed,
     blank lines skipped. Follows pip's join_lines/ignore_comments, including
@@ -5952,13 +5958,13 @@ def _req_logical_lines(content: str, display: str):
                          line=first, text="".join(pending).strip())
 
 
-def _req_strip_comment(number: int, line: str, comment):
+def _req_strip_comment(number: "int", line: "str", comment):
     line = comment.sub("", line).strip()
     if line:
         yield number, line
 
 
-def _req_expand_env(text: str, loc: _ReqLoc) -> str:
+def _req_expand_env(text: "str", loc: "_ReqLoc") -> "str":
     """Expand ``${NAME}`` (NAME of A-Z, 0-9, _), the only form pip expands.
 
     An unset (or empty) variable is left as written, as pip does, with a
@@ -5985,7 +5991,7 @@ def _req_expand_env(text: str, loc: _ReqLoc) -> str:
     return _lazy_re(r"\$\{([A-Z0-9_]+)\}").sub(sub, text)
 
 
-def _req_split_args_options(line: str):
+def _req_split_args_options(line: "str"):
     """(requirement part, options part): the options start at the first
     whitespace-separated token that begins with ``-``, as in pip's
     break_args_options (only the options are shlex-split: markers would not
@@ -5996,7 +6002,7 @@ def _req_split_args_options(line: str):
     return line[:m.start(1)].strip(), line[m.start(1):]
 
 
-def _req_editable_value(options: str):
+def _req_editable_value(options: "str"):
     """The raw text after a leading ``-e``/``--editable`` (unquoted when the
     whole value is quoted), or None when the line does not start with one."""
     m = _lazy_re(r"(?:-e|--editable)(?:=|\s+|(?=[^-\s]))(\S.*)$", re.S).match(options)
@@ -6018,7 +6024,7 @@ def _req_option_table():
     return table
 
 
-def _req_option_tokens(options: str, loc: _ReqLoc) -> list:
+def _req_option_tokens(options: "str", loc: "_ReqLoc") -> "list":
     """Split and parse the option part of a line like optparse (pip's parser):
     ``--opt=value``, ``--opt value``, ``-rvalue``, ``-r value``, and unique
     prefixes of long options. Returns [(dest, value or True, spelling)]."""
@@ -6078,15 +6084,15 @@ def _req_option_tokens(options: str, loc: _ReqLoc) -> list:
     return out
 
 
-def _req_options_hint() -> str:
+def _req_options_hint() -> "str":
     return "requirements files accept: %s" % ", ".join(
         [s for s in spellings if s.startswith("--")][0] for spellings, _, _ in _REQ_FILE_OPTIONS)
 
 
 # ---- requirements files ------------------------------------------------------
 
-def parse_requirements_file(path: str, *, sources: Sources | None = None,
-                            kind: str = "requirement") -> Sources:
+def parse_requirements_file(path: "str", *, sources: "Sources | None" = None,
+                            kind: "str" = "requirement") -> "Sources":
     """Parse the requirements file at ``path`` (as the user named it; relative
     to the working directory) with everything it includes, into ``sources``
     (a new Sources when None). ``kind``: "requirement", "constraint" (every
@@ -6099,9 +6105,9 @@ def parse_requirements_file(path: str, *, sources: Sources | None = None,
     return sources
 
 
-def parse_requirements_text(text: str, *, file: str = "-", base_dir: str | None = None,
-                            sources: Sources | None = None,
-                            kind: str = "requirement") -> Sources:
+def parse_requirements_text(text: "str", *, file: "str" = "-", base_dir: "str | None" = None,
+                            sources: "Sources | None" = None,
+                            kind: "str" = "requirement") -> "Sources":
     """Parse requirements-file ``text`` (e.g. from stdin) named ``file`` in
     messages; relative paths in it are resolved against ``base_dir`` (default:
     the working directory)."""
@@ -6114,18 +6120,18 @@ def parse_requirements_text(text: str, *, file: str = "-", base_dir: str | None 
 class _RequirementsReader:
     """Reads requirements files into one Sources, following includes."""
 
-    def __init__(self, sources: Sources):
+    def __init__(self, sources: "Sources"):
         self.sources = sources
 
-    def read_file(self, display: str, kind: str, path: str | None = None, stack=(),
-                  parent: _ReqLoc | None = None):
+    def read_file(self, display: "str", kind: "str", path: "str | None" = None, stack=(),
+                  parent: "_ReqLoc | None" = None):
         """Read the file named ``display`` in messages, at ``path`` (default:
         ``display``; a file: URL is fine); ``stack``: absolute paths of the
         including files, for cycle detection. Includes are followed with a
         stack of open files, not recursion: pip and uv read 500 levels."""
         self._follow([self._lines(display, kind, path, stack, parent)])
 
-    def _follow(self, work: list) -> None:
+    def _follow(self, work: "list") -> "None":
         while work:
             item = next(work[-1], None)
             if item is None:
@@ -6135,7 +6141,7 @@ class _RequirementsReader:
             if include is not None:
                 work.append(self._lines(*include))
 
-    def _lines(self, display: str, kind: str, path: str | None, stack, parent):
+    def _lines(self, display: "str", kind: "str", path: "str | None", stack, parent):
         """The (loc, base_dir, kind, stack) of each line of one file."""
         path = display if path is None else path
         if _req_has_scheme(path):
@@ -6163,15 +6169,15 @@ class _RequirementsReader:
         text = _req_decode(data, display)
         return self._text_lines(text, display, os.path.dirname(real), kind, tuple(stack) + (real,))
 
-    def read_text(self, text: str, display: str, base_dir: str, kind: str, stack: tuple):
+    def read_text(self, text: "str", display: "str", base_dir: "str", kind: "str", stack: "tuple"):
         self._follow([self._text_lines(text, display, base_dir, kind, stack)])
 
-    def _text_lines(self, text: str, display: str, base_dir: str, kind: str, stack: tuple):
+    def _text_lines(self, text: "str", display: "str", base_dir: "str", kind: "str", stack: "tuple"):
         self.sources.files.append(display)
         for number, line in _req_logical_lines(text, display):
             yield _ReqLoc(display, number, line), base_dir, kind, stack
 
-    def _line(self, loc: _ReqLoc, base_dir: str, kind: str, stack: tuple):
+    def _line(self, loc: "_ReqLoc", base_dir: "str", kind: "str", stack: "tuple"):
         req_text, opt_text = _req_split_args_options(loc.text)
         editable = _req_editable_value(opt_text) if not req_text else None
         if editable is not None:
@@ -6275,13 +6281,13 @@ class _RequirementsReader:
             warn_user("%s:%s: `--use-feature=%s` is ignored" % (loc.file, loc.line, value))
 
 
-def _req_source_label(kind: str, display: str | None) -> str | None:
+def _req_source_label(kind: "str", display: "str | None") -> "str | None":
     if display is None:
         return None
     return {"requirement": "-r", "constraint": "-c", "override": "--override"}[kind] + " " + display
 
 
-def _req_nested_display(parent_display: str, value: str) -> str:
+def _req_nested_display(parent_display: "str", value: "str") -> "str":
     """How to name an included file: relative to the including file's folder,
     as the user would write it from the working directory."""
     if _req_has_scheme(value) or os.path.isabs(value):
@@ -6293,7 +6299,7 @@ def _req_nested_display(parent_display: str, value: str) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(parent_display), value))
 
 
-def _req_parse_hash(value: str, loc: _ReqLoc):
+def _req_parse_hash(value: "str", loc: "_ReqLoc"):
     """``alg:hexdigest`` of ``--hash`` -> (alg, lower-case digest)."""
     alg, sep, digest = value.partition(":")
     if not sep or not digest:
@@ -6309,7 +6315,7 @@ def _req_parse_hash(value: str, loc: _ReqLoc):
     return alg, digest.lower()
 
 
-def _req_format_control(value: str, dest: str, s: Sources, loc: _ReqLoc) -> None:
+def _req_format_control(value: "str", dest: "str", s: "Sources", loc: "_ReqLoc") -> "None":
     """pip's handle_mutual_excludes: names go into one set and out of the other;
     ``:all:`` empties both and stands alone; ``:none:`` empties the target."""
     target = s.no_binary if dest == "no_binary" else s.only_binary
@@ -6335,16 +6341,16 @@ def _req_format_control(value: str, dest: str, s: Sources, loc: _ReqLoc) -> None
 
 # ---- one requirement ---------------------------------------------------------
 
-def _req_is_name(name: str) -> bool:
+def _req_is_name(name: "str") -> "bool":
     return bool(_lazy_re(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\Z").match(name))
 
 
-def _req_has_scheme(text: str) -> bool:
+def _req_has_scheme(text: "str") -> "bool":
     """True for ``scheme:...`` with a scheme longer than a Windows drive letter."""
     return bool(_lazy_re(r"[A-Za-z][A-Za-z0-9+.-]+:").match(text))
 
 
-def _req_is_url(text: str) -> bool:
+def _req_is_url(text: "str") -> "bool":
     """True for what pip's is_url accepts: http(s)/file/ftp and VCS URLs."""
     m = _lazy_re(r"([A-Za-z][A-Za-z0-9+.-]+):").match(text)
     if not m:
@@ -6353,16 +6359,16 @@ def _req_is_url(text: str) -> bool:
     return scheme in _URL_SCHEMES or scheme.split("+", 1)[0] in _VCS_NAMES
 
 
-def _req_is_archive(path: str) -> bool:
+def _req_is_archive(path: "str") -> "bool":
     return path.lower().endswith(_ARCHIVE_EXTENSIONS)
 
 
-def _req_path_to_url(path: str) -> str:
+def _req_path_to_url(path: "str") -> "str":
     import pathlib
     return pathlib.PurePath(path).as_uri()
 
 
-def _req_file_url_to_path(url: str, base_dir: str | None = None) -> str:
+def _req_file_url_to_path(url: "str", base_dir: "str | None" = None) -> "str":
     """The local path of a ``file:`` URL (fragment dropped); a relative one
     (``file:./x``, as pip accepts) is taken relative to ``base_dir``."""
     import urllib.parse
@@ -6376,7 +6382,7 @@ def _req_file_url_to_path(url: str, base_dir: str | None = None) -> str:
     return os.path.normpath(path) if path else path
 
 
-def _req_split_marker(text: str, url_like: bool):
+def _req_split_marker(text: "str", url_like: "bool"):
     """(text, marker text or None). After a URL the ``;`` must touch whitespace
     (URLs may contain ``;``), as PEP 508 and pip's ``"; "`` separator require."""
     if url_like:
@@ -6388,7 +6394,7 @@ def _req_split_marker(text: str, url_like: bool):
     return head.strip(), (marker.strip() or None) if sep else None
 
 
-def _req_split_extras(text: str, loc: _ReqLoc):
+def _req_split_extras(text: "str", loc: "_ReqLoc"):
     """(text, extras tuple) for a trailing ``[a,b]`` (pip's _strip_extras)."""
     m = _lazy_re(r"^(.+?)\[([^\[\]]*)\]$").match(text)
     if m is None:
@@ -6400,7 +6406,7 @@ def _req_split_extras(text: str, loc: _ReqLoc):
     return m.group(1), extras
 
 
-def _req_marker(text, loc: _ReqLoc):
+def _req_marker(text, loc: "_ReqLoc"):
     if text is None:
         return None
     try:
@@ -6409,7 +6415,7 @@ def _req_marker(text, loc: _ReqLoc):
         raise loc.error("invalid marker `%s`: %s" % (text, _req_reason(e))) from None
 
 
-def _req_check_marker(marker, loc: _ReqLoc):
+def _req_check_marker(marker, loc: "_ReqLoc"):
     """Refuse a comparison of two quoted strings (``"a" in "abc"``): PEP 508
     parses it, but evaluating it looks the right side up as a variable and
     fails far from the line that holds it (packaging raises for it too)."""
@@ -6427,12 +6433,12 @@ def _req_check_marker(marker, loc: _ReqLoc):
     return marker
 
 
-def _req_reason(e: Exception) -> str:
+def _req_reason(e: "Exception") -> "str":
     """The message of a section-2 error, first line only."""
     return (getattr(e, "message", None) or str(e)).splitlines()[0]
 
 
-def _req_named(name: str, extras, url: str, marker_text, loc: _ReqLoc):
+def _req_named(name: "str", extras, url: "str", marker_text, loc: "_ReqLoc"):
     """A Requirement for ``name[extras] @ url ; marker``."""
     text = name + ("[%s]" % ",".join(extras) if extras else "") + " @ " + url
     if marker_text:
@@ -6445,7 +6451,7 @@ def _req_named(name: str, extras, url: str, marker_text, loc: _ReqLoc):
     return req
 
 
-def _req_url_fragment(url: str) -> dict:
+def _req_url_fragment(url: "str") -> "dict":
     """The ``key=value`` pairs of a URL's fragment (``egg``, ``subdirectory``, hashes)."""
     frag = url.partition("#")[2]
     out = {}
@@ -6456,7 +6462,7 @@ def _req_url_fragment(url: str) -> dict:
     return out
 
 
-def _req_from_text(raw: str, base_dir: str, loc: _ReqLoc):
+def _req_from_text(raw: "str", base_dir: "str", loc: "_ReqLoc"):
     """One requirement as written in a file or on the command line ->
     (Requirement or UnnamedRequirement, verbatim URL/path or None).
 
@@ -6477,7 +6483,7 @@ def _req_from_text(raw: str, base_dir: str, loc: _ReqLoc):
     return _req_pep508(_req_expand_env(raw, loc), loc), None
 
 
-def _req_pep508(text: str, loc: _ReqLoc):
+def _req_pep508(text: "str", loc: "_ReqLoc"):
     try:
         req = Requirement(text)
         _req_check_marker(req.marker, loc)
@@ -6493,7 +6499,7 @@ def _req_pep508(text: str, loc: _ReqLoc):
         raise loc.error("invalid requirement: %s" % _req_reason(e), hint=hint) from None
 
 
-def _req_bad_version(text: str):
+def _req_bad_version(text: "str"):
     """The first version after a comparison operator that is not PEP 440, if
     any: the parser's own message ("Expected comma...") hides the real problem."""
     head = text.partition(";")[0]
@@ -6510,7 +6516,7 @@ def _req_bad_version(text: str):
     return None
 
 
-def _req_parse_name_at(m, base_dir: str, loc: _ReqLoc):
+def _req_parse_name_at(m, base_dir: "str", loc: "_ReqLoc"):
     """``name[extras] @ url ; marker`` (relative paths allowed, as uv does)."""
     name, extras_text, rest = m.group(1), m.group(2), m.group(3)
     url_raw, marker_text = _req_split_marker(rest, url_like=True)
@@ -6531,7 +6537,7 @@ def _req_parse_name_at(m, base_dir: str, loc: _ReqLoc):
     return _req_named(name, extras, url, marker_text, loc), url_raw
 
 
-def _req_normalize_file_url(url: str, url_raw: str, base_dir: str, loc: _ReqLoc) -> str:
+def _req_normalize_file_url(url: "str", url_raw: "str", base_dir: "str", loc: "_ReqLoc") -> "str":
     """A ``file:`` URL made absolute (relative ones are against ``base_dir``);
     the fragment is kept. The file must exist."""
     try:
@@ -6544,7 +6550,7 @@ def _req_normalize_file_url(url: str, url_raw: str, base_dir: str, loc: _ReqLoc)
     return _req_path_to_url(path) + ("#" + frag if frag else "")
 
 
-def _req_parse_url(raw: str, base_dir: str, loc: _ReqLoc):
+def _req_parse_url(raw: "str", base_dir: "str", loc: "_ReqLoc"):
     """A bare URL: a wheel names itself; otherwise ``#egg=name`` names it, or it
     stays unnamed until built."""
     import urllib.parse
@@ -6565,7 +6571,7 @@ def _req_parse_url(raw: str, base_dir: str, loc: _ReqLoc):
     return UnnamedRequirement(url, extras, _req_marker(marker_text, loc)), url_raw
 
 
-def _req_name_from_url(url: str, loc: _ReqLoc):
+def _req_name_from_url(url: "str", loc: "_ReqLoc"):
     """The project name a URL gives: its wheel filename, else ``#egg=``."""
     import urllib.parse
     path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
@@ -6583,18 +6589,18 @@ def _req_name_from_url(url: str, loc: _ReqLoc):
     return None
 
 
-def _req_is_vcs_url(url: str) -> bool:
+def _req_is_vcs_url(url: "str") -> "bool":
     return url.partition(":")[0].lower().split("+", 1)[0] in _VCS_NAMES
 
 
-def _req_check_project_dir(path: str, shown: str, loc: _ReqLoc) -> None:
+def _req_check_project_dir(path: "str", shown: "str", loc: "_ReqLoc") -> "None":
     if not (os.path.isfile(os.path.join(path, "pyproject.toml"))
             or os.path.isfile(os.path.join(path, "setup.py"))):
         raise loc.error("directory `%s` is not installable: it has neither "
                         "pyproject.toml nor setup.py" % shown)
 
 
-def _req_parse_path(raw: str, base_dir: str, loc: _ReqLoc):
+def _req_parse_path(raw: "str", base_dir: "str", loc: "_ReqLoc"):
     """A local wheel, sdist or project directory (``./pkg[extra] ; marker``).
     Relative paths are relative to the file's folder (uv's rule; pip uses the
     working directory)."""
@@ -6620,7 +6626,7 @@ def _req_parse_path(raw: str, base_dir: str, loc: _ReqLoc):
     return UnnamedRequirement(url, extras, _req_marker(marker_text, loc)), path_raw
 
 
-def _req_parse_editable(raw: str, base_dir: str, loc: _ReqLoc):
+def _req_parse_editable(raw: "str", base_dir: "str", loc: "_ReqLoc"):
     """The value of ``-e``: a local project directory (``./pkg[extra]``, a
     ``file:`` URL, ``name @ ./pkg``) or a VCS URL with ``#egg=name``, as pip
     accepts. -> (Requirement or UnnamedRequirement, verbatim)."""
@@ -6658,8 +6664,8 @@ def _req_parse_editable(raw: str, base_dir: str, loc: _ReqLoc):
     return UnnamedRequirement(url, extras, _req_marker(marker_text, loc)), target_raw
 
 
-def parse_requirement_args(args=(), *, editables=(), cwd: str | None = None,
-                           file_hint: bool = True) -> list:
+def parse_requirement_args(args=(), *, editables=(), cwd: "str | None" = None,
+                           file_hint: "bool" = True) -> "list":
     """Requirements given on the command line (``pip-install 'flask>=2' ./dir``
     and ``-e ./dir``) -> list of RequirementEntry (file None). Paths are
     relative to ``cwd`` (default: the working directory). InputError (with the
@@ -6698,7 +6704,7 @@ class PyProject(Value):
                  "has_project", "text")
 
 
-def read_pyproject(display: str, path: str | None = None) -> PyProject:
+def read_pyproject(display: "str", path: "str | None" = None) -> "PyProject":
     """Read the pyproject.toml named ``display`` in messages, at ``path``
     (default: ``display``), into a PyProject; InputError for bad TOML or a
     malformed table (``file:line: message``)."""
@@ -6714,7 +6720,7 @@ def read_pyproject(display: str, path: str | None = None) -> PyProject:
     return _pyproject_from_text(text, display, path)
 
 
-def _pyproject_from_text(text: str, display: str, path: str) -> PyProject:
+def _pyproject_from_text(text: "str", display: "str", path: "str") -> "PyProject":
     try:
         doc = toml_loads(text, filename=display)
     except InputError as e:
@@ -6751,7 +6757,7 @@ def _pyproject_from_text(text: str, display: str, path: str) -> PyProject:
     return pp
 
 
-def _req_toml_line(text: str, needle: str):
+def _req_toml_line(text: "str", needle: "str"):
     """The number of the first line holding ``needle`` (quoted when it looks like
     a value), for messages about TOML values; None when not found."""
     for quoted in ('"%s"' % needle, "'%s'" % needle, needle):
@@ -6761,19 +6767,19 @@ def _req_toml_line(text: str, needle: str):
     return None
 
 
-def _req_toml_error(pp: PyProject, message: str, needle: str, hint=None) -> InputError:
+def _req_toml_error(pp: "PyProject", message: "str", needle: "str", hint=None) -> "InputError":
     line = _req_toml_line(pp.text, needle)
     shown = pp.text.splitlines()[line - 1].strip() if line else None
     return InputError(message, file=pp.display, line=line, text=shown, hint=hint)
 
 
-def _req_string_list(pp: PyProject, value, where: str) -> list:
+def _req_string_list(pp: "PyProject", value, where: "str") -> "list":
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _req_toml_error(pp, "`%s` must be a list of strings" % where, where.rpartition(".")[2])
     return list(value)
 
 
-def _dependency_groups_table(pp: PyProject, table) -> dict:
+def _dependency_groups_table(pp: "PyProject", table) -> "dict":
     """[dependency-groups] with PEP 735's checks: names normalized and unique."""
     if not isinstance(table, dict):
         raise _req_toml_error(pp, "`dependency-groups` must be a table", "dependency-groups")
@@ -6799,8 +6805,8 @@ def _dependency_groups_table(pp: PyProject, table) -> dict:
     return groups
 
 
-def pyproject_requirements(pp: PyProject, *, extras=(), all_extras: bool = False,
-                           groups=(), check_extras: bool = True) -> list:
+def pyproject_requirements(pp: "PyProject", *, extras=(), all_extras: "bool" = False,
+                           groups=(), check_extras: "bool" = True) -> "list":
     """The RequirementEntry list a pyproject.toml contributes: [project]
     dependencies, the ``optional-dependencies`` of ``extras`` (all with
     ``all_extras``) and the dependency ``groups``. Self-references
@@ -6832,7 +6838,7 @@ def pyproject_requirements(pp: PyProject, *, extras=(), all_extras: bool = False
     return out
 
 
-def _selected_extras(pp: PyProject, extras, all_extras: bool, check: bool) -> list:
+def _selected_extras(pp: "PyProject", extras, all_extras: "bool", check: "bool") -> "list":
     if not extras and not all_extras:
         return []
     if pp.optional is None:
@@ -6853,13 +6859,13 @@ def _selected_extras(pp: PyProject, extras, all_extras: bool, check: bool) -> li
     return wanted
 
 
-def _req_unknown(what: str, name: str, available) -> str:
+def _req_unknown(what: "str", name: "str", available) -> "str":
     names = sorted(available)
     return "unknown %s `%s`; %s" % (what, name, "available: %s" % ", ".join(names) if names
                                     else "there are none")
 
 
-def resolve_dependency_group(pp: PyProject, group: str, _stack=()) -> list:
+def resolve_dependency_group(pp: "PyProject", group: "str", _stack=()) -> "list":
     """The requirement strings of dependency ``group`` with its
     ``include-group``s expanded (PEP 735); InputError for an unknown group or a
     cycle."""
@@ -6882,7 +6888,7 @@ def resolve_dependency_group(pp: PyProject, group: str, _stack=()) -> list:
     return out
 
 
-def _pyproject_entries(pp: PyProject, raw: str, label: str, marker_text, seen: tuple) -> list:
+def _pyproject_entries(pp: "PyProject", raw: "str", label: "str", marker_text, seen: "tuple") -> "list":
     """Entries for one dependency string; a self-reference ``name[extra]`` is
     replaced by that extra's dependencies (its marker joined to theirs)."""
     line = _req_toml_line(pp.text, raw)
@@ -6908,7 +6914,7 @@ def _pyproject_entries(pp: PyProject, raw: str, label: str, marker_text, seen: t
                              source=label)]
 
 
-def _req_with_marker(req, marker_text: str, loc: _ReqLoc):
+def _req_with_marker(req, marker_text: "str", loc: "_ReqLoc"):
     """``req`` with ``(its marker) and (marker_text)``."""
     combined = marker_text if req.marker is None else "(%s) and (%s)" % (req.marker, marker_text)
     if isinstance(req, UnnamedRequirement):
@@ -6922,7 +6928,7 @@ def _req_with_marker(req, marker_text: str, loc: _ReqLoc):
 
 # ---- pylock.toml (PEP 751) ---------------------------------------------------
 
-def read_pylock(display: str, path: str | None = None, *, sources: Sources | None = None) -> Sources:
+def read_pylock(display: "str", path: "str | None" = None, *, sources: "Sources | None" = None) -> "Sources":
     """Read a PEP 751 lock into ``sources`` as exact requirements: a registry
     package becomes ``name==version`` with the hashes of all its files (its
     ``index`` joins the extra index URLs, folders of local files join
@@ -6964,7 +6970,7 @@ def read_pylock(display: str, path: str | None = None, *, sources: Sources | Non
     return s
 
 
-def _pylock_is_local(package: dict) -> bool:
+def _pylock_is_local(package: "dict") -> "bool":
     """A lock entry whose files are all given by ``path``, naming no index."""
     if package.get("index"):
         return False
@@ -6973,7 +6979,7 @@ def _pylock_is_local(package: dict) -> bool:
     return bool(tables) and all(t.get("path") and not t.get("url") for t in tables)
 
 
-def _req_pylock_entry(pp, package: dict, s: Sources) -> RequirementEntry:
+def _req_pylock_entry(pp, package: "dict", s: "Sources") -> "RequirementEntry":
     name = package.get("name")
     if not isinstance(name, str) or not _req_is_name(name):
         raise _req_toml_error(pp, "a package needs a valid `name`", "[[packages]]")
@@ -7036,7 +7042,7 @@ def _req_pylock_entry(pp, package: dict, s: Sources) -> RequirementEntry:
 
 # ---- all sources together ----------------------------------------------------
 
-def source_kind(path: str) -> str:
+def source_kind(path: "str") -> "str":
     """What a source file is, by name: "pyproject", "pylock", "setup" or
     "requirements" (anything else is read as a requirements file, as pip does)."""
     base = os.path.basename(path)
@@ -7050,8 +7056,8 @@ def source_kind(path: str) -> str:
 
 
 def read_sources(paths=(), *, constraints=(), overrides=(), extras=(), all_extras=False, file_hint=True,
-                 groups=(), stdin: str | None = None, requirements=(), editables=(),
-                 cwd: str | None = None) -> Sources:
+                 groups=(), stdin: "str | None" = None, requirements=(), editables=(),
+                 cwd: "str | None" = None) -> "Sources":
     """Read and merge every requirement source of a command, in order.
 
     ``paths``: requirements files, pyproject.toml files, setup.py/setup.cfg
@@ -7102,20 +7108,20 @@ def read_sources(paths=(), *, constraints=(), overrides=(), extras=(), all_extra
     return s
 
 
-def _req_relative_to(path: str, cwd: str) -> str:
+def _req_relative_to(path: "str", cwd: "str") -> "str":
     """``path`` as the reader should open it when the command runs in ``cwd``."""
     if os.path.isabs(path) or _req_has_scheme(path) or cwd == os.path.abspath(os.getcwd()):
         return path
     return os.path.join(cwd, path)
 
 
-def _req_read_stdin(s: Sources, stdin, cwd: str, kind: str) -> None:
+def _req_read_stdin(s: "Sources", stdin, cwd: "str", kind: "str") -> "None":
     if stdin is None:
         raise UsageError("`-` reads requirements from standard input, but none was given")
     _RequirementsReader(s).read_text(stdin, "-", cwd, kind, ())
 
 
-def _apply_pyprojects(s: Sources, placed: list, extras, all_extras, groups) -> None:
+def _apply_pyprojects(s: "Sources", placed: "list", extras, all_extras, groups) -> "None":
     """Check extras and groups against all pyproject files together, then put
     each file's entries where it stood among the sources: [(index, PyProject)]."""
     pyprojects = [pp for _, pp in placed]
@@ -7183,7 +7189,7 @@ if __name__ == '__main__':
 )
 
 
-def _launcher_template(python_version=None, pip_version=None) -> str:
+def _launcher_template(python_version=None, pip_version=None) -> "str":
     """The launcher template of pip ``pip_version`` when given, else of the
     newest pip for a target ``(major, minor)`` Python (None: the newest)."""
     for pip_since, python_since, template in _LAUNCHER_TEMPLATES:
@@ -7201,13 +7207,13 @@ class WheelMember(Value):
 
     __slots__ = ("path", "executable", "size")
 
-    def __init__(self, path: str, executable: bool, size: int):
+    def __init__(self, path: "str", executable: "bool", size: "int"):
         self.path = path
         self.executable = executable
         self.size = size
 
 
-def _make_folder(folder: str, made: set) -> None:
+def _make_folder(folder: "str", made: "set") -> "None":
     """mkdir ``folder`` unless ``made`` (folders known to exist) has it. A
     folder whose parent is known is made directly; otherwise a ``stat`` looks
     first: on some filesystems a failing ``mkdir`` costs twenty ``stat``s."""
@@ -7233,7 +7239,7 @@ class _DirMember(WheelMember):
 
     __slots__ = ("_full", "_stat")
 
-    def __init__(self, path: str, full: str):
+    def __init__(self, path: "str", full: "str"):
         self.path = path
         self._full = full
         self._stat = None
@@ -7244,11 +7250,11 @@ class _DirMember(WheelMember):
         return self._stat
 
     @property
-    def executable(self) -> bool:
+    def executable(self) -> "bool":
         return bool(self._lstat().st_mode & 0o111)
 
     @property
-    def size(self) -> int:
+    def size(self) -> "int":
         return self._lstat().st_size
 
 
@@ -7261,29 +7267,29 @@ class WheelSource:
     the project. Implementations are used from one thread at a time.
     """
 
-    filename: str = ""
+    filename: "str" = ""
 
-    def members(self) -> list:
+    def members(self) -> "list":
         """Every regular file as a ``WheelMember``, in archive order, directories left
         out. Raises ``UnsafePathError`` for a member that is a symlink pointing out of
         the archive. Cheap to call again (the list is cached)."""
         raise NotImplementedError
 
-    def open(self, path: str):
+    def open(self, path: "str"):
         """A binary stream of the member ``path``'s bytes (the caller closes it).
         Raises ``InstallError`` when the member is missing."""
         raise NotImplementedError
 
-    def read(self, path: str) -> bytes:
+    def read(self, path: "str") -> "bytes":
         """The bytes of member ``path``; ``None`` when there is no such member."""
         raise NotImplementedError
 
-    def local_file(self, path: str):
+    def local_file(self, path: "str"):
         """A file on disk holding exactly the member's bytes (to hardlink, copy or
         symlink), or ``None`` when the bytes must be read through ``open``."""
         return None
 
-    def close(self) -> None:
+    def close(self) -> "None":
         """Release open files; the source is unusable afterwards."""
 
     def __enter__(self):
@@ -7294,7 +7300,7 @@ class WheelSource:
         return False
 
 
-def _check_symlink(path: str, target: bytes) -> None:
+def _check_symlink(path: "str", target: "bytes") -> "None":
     """Refuse a symlink member whose target leaves the archive.
 
     Symlinks are not part of the wheel format; pip writes such a member as a plain
@@ -7338,7 +7344,7 @@ class ZipEntry(Value):
         self.csize, self.size, self.offset, self.mode = csize, size, offset, mode
 
     @property
-    def is_dir(self) -> bool:
+    def is_dir(self) -> "bool":
         return self.name.endswith("/")
 
 
@@ -7351,10 +7357,10 @@ class _FileView:
         f.seek(0, 2)
         self.size = f.tell()
 
-    def __len__(self) -> int:
+    def __len__(self) -> "int":
         return self.size
 
-    def __getitem__(self, s: slice) -> bytes:
+    def __getitem__(self, s: "slice") -> "bytes":
         start, stop = max(0, s.start or 0), min(self.size, self.size if s.stop is None else s.stop)
         if stop <= start:
             return b""
@@ -7371,7 +7377,7 @@ class ZipArchive:
     ``label`` names the archive in errors. Every error is an ``InstallError``
     that names the archive and, where there is one, the member."""
 
-    def __init__(self, source, label: str = None):
+    def __init__(self, source, label: "str" = None):
         self._closers = []
         if isinstance(source, (bytes, bytearray, memoryview)):
             view = source
@@ -7393,7 +7399,7 @@ class ZipArchive:
         self._by_name = None
         self._starts = {}
 
-    def _map(self, path: str):
+    def _map(self, path: "str"):
         import mmap
         with open(path, "rb") as f:
             if os.fstat(f.fileno()).st_size == 0:
@@ -7402,7 +7408,7 @@ class ZipArchive:
         self._closers.append(mm.close)
         return mm
 
-    def close(self) -> None:
+    def close(self) -> "None":
         self.view = b""
         for close in reversed(self._closers):
             try:
@@ -7418,12 +7424,12 @@ class ZipArchive:
         self.close()
         return False
 
-    def error(self, what: str, entry=None) -> InstallError:
+    def error(self, what: "str", entry=None) -> "InstallError":
         member = " member %r" % entry.name if entry is not None else ""
         return InstallError("%s is not a valid zip archive: its%s %s" % (self.label, member, what)
                             if member else "%s is not a valid zip archive: %s" % (self.label, what))
 
-    def by_name(self) -> dict:
+    def by_name(self) -> "dict":
         """{name: entry}; a name given twice is refused (which copy a tool
         reads differs between tools: pip takes the last, others the first)."""
         if self._by_name is None:
@@ -7435,10 +7441,10 @@ class ZipArchive:
             self._by_name = found
         return self._by_name
 
-    def get(self, name: str):
+    def get(self, name: "str"):
         return self.by_name().get(name)
 
-    def data_start(self, entry: ZipEntry) -> int:
+    def data_start(self, entry: "ZipEntry") -> "int":
         """Where ``entry``'s data begins, after its local header has been
         checked against the central directory."""
         start = self._starts.get(entry.offset)
@@ -7462,7 +7468,7 @@ class ZipArchive:
         self._starts[entry.offset] = start
         return start
 
-    def check_layout(self) -> None:
+    def check_layout(self) -> "None":
         """Every entry's local header matches, no two entries overlap, no name
         repeats, and the whole does not unpack to a bomb's size."""
         self.by_name()
@@ -7480,7 +7486,7 @@ class ZipArchive:
                                "what looks like a zip bomb" % (self.label, format_size(unpacked),
                                                                format_size(packed), _MAX_RATIO))
 
-    def chunks(self, entry: ZipEntry):
+    def chunks(self, entry: "ZipEntry"):
         """The member's bytes in pieces, never more than its declared size;
         a wrong size or CRC raises (after the last piece)."""
         import zlib
@@ -7497,11 +7503,11 @@ class ZipArchive:
         if size != entry.size or crc != entry.crc:
             raise self.error("is corrupt (bad CRC or size)", entry)
 
-    def read(self, entry: ZipEntry) -> bytes:
+    def read(self, entry: "ZipEntry") -> "bytes":
         pieces = list(self.chunks(entry))
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
-    def _pieces(self, entry: ZipEntry, start: int, end: int):
+    def _pieces(self, entry: "ZipEntry", start: "int", end: "int"):
         v = self.view
         if entry.method == 0:
             for p in range(start, end, _ONE_SHOT):
@@ -7522,7 +7528,7 @@ class ZipArchive:
         yield from _inflate_bounded(self, entry, decompressor, start, end)
 
 
-def _inflate_bounded(archive: ZipArchive, entry: ZipEntry, d, start: int, end: int):
+def _inflate_bounded(archive: "ZipArchive", entry: "ZipEntry", d, start: "int", end: "int"):
     """Inflate a large member in pieces of at most ``_INFLATE_STEP`` bytes out."""
     v, p, given = archive.view, start, 0
     zlib_like = hasattr(d, "unconsumed_tail")
@@ -7546,7 +7552,7 @@ def _inflate_bounded(archive: ZipArchive, entry: ZipEntry, d, start: int, end: i
             return
 
 
-def _decompressor(method: int):
+def _decompressor(method: "int"):
     if method == 8:
         import zlib
         return zlib.decompressobj(-15)
@@ -7558,12 +7564,12 @@ def _decompressor(method: int):
     return None
 
 
-def _zip_name(raw: bytes, flags: int) -> str:
+def _zip_name(raw: "bytes", flags: "int") -> "str":
     """A member name as ``zipfile`` decodes it: UTF-8 when flag 0x800 says so, else cp437."""
     return raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
 
 
-def _read_central_directory(view, label: str):
+def _read_central_directory(view, label: "str"):
     """(offset where the central directory starts, [ZipEntry]) of a zip."""
     from struct import unpack_from
     n = len(view)
@@ -7611,7 +7617,7 @@ def _read_central_directory(view, label: str):
     return cd_start, entries
 
 
-def _zip64_extra(extra: bytes, size: int, csize: int, offset: int, label: str):
+def _zip64_extra(extra: "bytes", size: "int", csize: "int", offset: "int", label: "str"):
     """The 64-bit sizes and offset a zip64 extra field gives for the 32-bit
     fields that hold 0xFFFFFFFF (in the order size, compressed size, offset)."""
     from struct import unpack_from
@@ -7640,7 +7646,7 @@ class ZipWheelSource(WheelSource):
     binary file (then ``filename`` names it). ``members()`` checks the whole
     layout first (local headers, overlaps, duplicates, the unpacked size)."""
 
-    def __init__(self, path, filename: str = None):
+    def __init__(self, path, filename: "str" = None):
         if isinstance(path, (str, os.PathLike)):
             self.path = os.fspath(path)
             self.filename = filename or os.path.basename(self.path)
@@ -7654,7 +7660,7 @@ class ZipWheelSource(WheelSource):
         self._members = None
         self._entries = {}
 
-    def members(self) -> list:
+    def members(self) -> "list":
         if self._members is None:
             self.archive.check_layout()
             entries = {e.name: e for e in self.archive.entries if not e.is_dir}
@@ -7666,22 +7672,22 @@ class ZipWheelSource(WheelSource):
                              for n, e in entries.items()]
         return self._members
 
-    def entry(self, path: str) -> ZipEntry:
+    def entry(self, path: "str") -> "ZipEntry":
         self.members()
         try:
             return self._entries[path]
         except KeyError:
             raise InstallError("%s has no member %r" % (self.filename, path))
 
-    def open(self, path: str):
+    def open(self, path: "str"):
         return _ChunkStream(self.archive.chunks(self.entry(path)))
 
-    def read(self, path: str):
+    def read(self, path: "str"):
         self.members()
         entry = self._entries.get(path)
         return None if entry is None else self.archive.read(entry)
 
-    def close(self) -> None:
+    def close(self) -> "None":
         self.archive.close()
 
 
@@ -7692,10 +7698,10 @@ class _ChunkStream(io.RawIOBase):
         self._pieces = iter(pieces)
         self._buf = b""
 
-    def readable(self) -> bool:
+    def readable(self) -> "bool":
         return True
 
-    def readinto(self, b) -> int:
+    def readinto(self, b) -> "int":
         while not self._buf:
             piece = next(self._pieces, None)
             if piece is None:
@@ -7711,19 +7717,19 @@ class DirWheelSource(WheelSource):
     """A wheel unzipped into a folder (by ``unzip_wheel``, in the cache): members are
     linked rather than copied, and the files' x bits say what is executable."""
 
-    def __init__(self, unzipped_dir: str, filename: str):
+    def __init__(self, unzipped_dir: "str", filename: "str"):
         self.root = os.fspath(unzipped_dir)
         self.filename = filename
         self._members = None
 
-    def members(self) -> list:
+    def members(self) -> "list":
         if self._members is None:
             found = []
             self._scan(self.root, "", found)
             self._members = found
         return self._members
 
-    def _scan(self, folder: str, prefix: str, found: list) -> None:
+    def _scan(self, folder: "str", prefix: "str", found: "list") -> "None":
         """Members below ``folder``, sorted, from directory entries alone: the
         mode and size of each file are read only if someone asks (linking needs
         neither), which saves a stat per file on large wheels."""
@@ -7742,31 +7748,31 @@ class DirWheelSource(WheelSource):
                 raise UnsafePathError("refusing %r in the unzipped wheel %s: not a "
                                       "regular file" % (prefix + entry.name, self.filename))
 
-    def open(self, path: str):
+    def open(self, path: "str"):
         try:
             return open(safe_join(self.root, path), "rb")
         except FileNotFoundError:
             raise InstallError("%s has no member %r" % (self.filename, path))
 
-    def read(self, path: str):
+    def read(self, path: "str"):
         try:
             with open(safe_join(self.root, path), "rb") as f:
                 return f.read()
         except (FileNotFoundError, NotADirectoryError):
             return None
 
-    def local_file(self, path: str):
+    def local_file(self, path: "str"):
         return safe_join(self.root, path)
 
 
-def _set_executable(path: str) -> None:
+def _set_executable(path: "str") -> "None":
     """pip's mode for an executable member, ``0o777 & ~umask | 0o111``, for a file
     just created by ``open`` (so its mode is ``0o666 & ~umask``): the same bits as
     adding 0o111, without pip's ``os.umask`` dance, which is not thread-safe."""
     os.chmod(path, stat.S_IMODE(os.stat(path).st_mode) | 0o111)
 
 
-def unzip_wheel(zip_path: str, target_dir: str) -> str:
+def unzip_wheel(zip_path: "str", target_dir: "str") -> "str":
     """Extract the wheel ``zip_path`` into ``target_dir`` (new or empty) for the cache.
 
     Every member is checked before anything is written (the archive's layout;
@@ -7777,7 +7783,7 @@ def unzip_wheel(zip_path: str, target_dir: str) -> str:
     return extract_wheel(zip_path, target_dir)
 
 
-def extract_wheel(zip_path: str, target_dir: str, *, data=None, filename: str = None) -> str:
+def extract_wheel(zip_path: "str", target_dir: "str", *, data=None, filename: "str" = None) -> "str":
     """Unzip a wheel into ``target_dir`` (new or empty): the members, their
     safety (the archive's layout, no absolute paths, no ``..``, no symlink out
     of the archive) and their x bits come from ``ZipWheelSource.members()``;
@@ -7836,7 +7842,7 @@ def _record_expectations(source, members):
     return out, (records[0], rows)
 
 
-def _write_member(source, member, target: str, expected) -> None:
+def _write_member(source, member, target: "str", expected) -> "None":
     """Write one member's bytes to ``target`` (mode 0o666 & ~umask, plus the x
     bits for an executable member, as pip sets them), checked against RECORD."""
     import base64
@@ -7870,7 +7876,7 @@ def _write_member(source, member, target: str, expected) -> None:
                            hint="the wheel is damaged or was changed after it was built")
 
 
-def _add_x_bits(fd: int, path: str) -> None:
+def _add_x_bits(fd: "int", path: "str") -> "None":
     if hasattr(os, "fchmod"):
         os.fchmod(fd, stat.S_IMODE(os.fstat(fd).st_mode) | 0o111)
     else:  # pragma: no cover - Windows before 3.13: x bits mean nothing there
@@ -7879,7 +7885,7 @@ def _add_x_bits(fd: int, path: str) -> None:
 
 # ---- destinations -------------------------------------------------------------
 
-def _record_entry(path: str, hash_: str, size) -> "RecordEntry":
+def _record_entry(path: "str", hash_: "str", size) -> "RecordEntry":
     return RecordEntry(path, hash_ or None, size)
 
 
@@ -7888,14 +7894,14 @@ class Destination:
     ``WheelDestination``). Paths given to the write methods are absolute and were
     already checked to lie inside ``scheme_path(...)`` folders."""
 
-    python_executable: str = ""
+    python_executable: "str" = ""
 
-    def scheme_path(self, key: str) -> str:
+    def scheme_path(self, key: "str") -> "str":
         """The absolute folder for ``key`` in ``SCHEME_KEYS``."""
         raise NotImplementedError
 
-    def write_file(self, target: str, record_path: str, source: WheelSource, member,
-                   *, rewrite_shebang: bool = False, need_hash: bool = False) -> "RecordEntry":
+    def write_file(self, target: "str", record_path: "str", source: "WheelSource", member,
+                   *, rewrite_shebang: "bool" = False, need_hash: "bool" = False) -> "RecordEntry":
         """Put ``member`` of ``source`` at ``target`` (parents created, any old file
         replaced, never written through: it may be a hardlink into the cache). With
         ``rewrite_shebang`` a first line ``#!python...`` becomes ``#!<python>``. Returns
@@ -7903,17 +7909,17 @@ class Destination:
         hash may be empty when ``need_hash`` is false and the bytes are unchanged."""
         raise NotImplementedError
 
-    def write_bytes(self, target: str, record_path: str, data: bytes,
-                    *, executable: bool = False) -> "RecordEntry":
+    def write_bytes(self, target: "str", record_path: "str", data: "bytes",
+                    *, executable: "bool" = False) -> "RecordEntry":
         """Write generated ``data`` to ``target`` as a new file (atomically); return
         its RecordEntry."""
         raise NotImplementedError
 
-    def script_bytes(self, entry: "_EntryPoint", gui: bool) -> bytes:
+    def script_bytes(self, entry: "_EntryPoint", gui: "bool") -> "bytes":
         """The launcher for an entry point."""
         raise NotImplementedError
 
-    def remove(self, target: str) -> None:
+    def remove(self, target: "str") -> "None":
         """Remove a file this destination wrote (rollback); missing is fine."""
         try:
             os.unlink(target)
@@ -7929,8 +7935,8 @@ class SchemeDestination(Destination):
     names pip's versioned ``pip3``/``pip3.12`` launchers (left out when None);
     ``link_mode`` is how files of an unzipped wheel are placed."""
 
-    def __init__(self, scheme: dict, python_executable: str, *, link_mode: str = "hardlink",
-                 script_kind: str = "posix", python_version=None, pip_version=None):
+    def __init__(self, scheme: "dict", python_executable: "str", *, link_mode: "str" = "hardlink",
+                 script_kind: "str" = "posix", python_version=None, pip_version=None):
         missing = [k for k in SCHEME_KEYS if not scheme.get(k)]
         if missing:
             raise InstallError("the install scheme has no %s folder" % ", ".join(missing))
@@ -7947,13 +7953,13 @@ class SchemeDestination(Destination):
         self._made_dirs = set()
         self._hardlink_failed = False
 
-    def _make_parent(self, target: str) -> None:
+    def _make_parent(self, target: "str") -> "None":
         """Create the folder of ``target`` (and its parents) once: a wheel has
         far fewer folders than files, and on some filesystems a ``mkdir``,
         even one that fails because the folder exists, costs a hundred ``link``s."""
         _make_folder(os.path.dirname(target), self._made_dirs)
 
-    def scheme_path(self, key: str) -> str:
+    def scheme_path(self, key: "str") -> "str":
         return self.scheme[key]
 
     def write_file(self, target, record_path, source, member, *, rewrite_shebang=False,
@@ -8030,7 +8036,7 @@ class SchemeDestination(Destination):
         return _launcher(entry, self.python_executable, self.python_version, self.pip_version)
 
 
-def _fix_shebang(data: bytes, python_executable: str) -> bytes:
+def _fix_shebang(data: "bytes", python_executable: "str") -> "bytes":
     """pip's ``fix_script``: a first line starting ``#!python`` becomes
     ``#!<python>`` + os.linesep (the rest of that line, e.g. ``w`` or `` -u``, is
     dropped, exactly as pip drops it)."""
@@ -8041,7 +8047,7 @@ def _fix_shebang(data: bytes, python_executable: str) -> bytes:
     return b"#!" + os.fsencode(python_executable) + os.linesep.encode("ascii") + rest
 
 
-def _shebang(python_executable: str) -> bytes:
+def _shebang(python_executable: "str") -> "bytes":
     """distlib's ``_get_shebang`` + ``_build_shebang`` on POSIX, as pip calls them:
     the executable is quoted when it has a space, and a shebang with a space or
     longer than the kernel's limit becomes the ``/bin/sh`` exec trick."""
@@ -8072,7 +8078,7 @@ class _EntryPoint(Value):
         self.extras = tuple(extras)
 
 
-def _parse_script_spec(spec: str):
+def _parse_script_spec(spec: "str"):
     """distlib's ``get_export_entry`` (regex and ``search`` semantics kept, so odd
     specs name the same script pip would make). None when nothing matches."""
     m = _lazy_re(r"""(?P<name>([^\[]\S*))
@@ -8098,15 +8104,15 @@ def _parse_script_spec(spec: str):
     return _EntryPoint(m.group("name"), module, attr, extras)
 
 
-def _launcher(entry: _EntryPoint, python_executable: str, python_version=None,
-              pip_version=None) -> bytes:
+def _launcher(entry: "_EntryPoint", python_executable: "str", python_version=None,
+              pip_version=None) -> "bytes":
     text = _launcher_template(python_version, pip_version) % {"module": entry.module,
                                  "import_name": entry.attr.split(".")[0],
                                  "func": entry.attr}
     return _shebang(python_executable) + text.encode("utf-8")
 
 
-def _parse_entry_points(text: str) -> dict:
+def _parse_entry_points(text: "str") -> "dict":
     """``{group: {name: value}}`` from entry_points.txt, as importlib.metadata reads it
     (blank lines and ``#``/``;`` comments skipped, ``name = value`` split on the
     first ``=``, later names win)."""
@@ -8125,7 +8131,7 @@ def _parse_entry_points(text: str) -> dict:
     return groups
 
 
-def _console_script_specs(console: dict, python_version) -> list:
+def _console_script_specs(console: "dict", python_version) -> "list":
     """pip's ``get_console_script_specs``: ``pip`` and ``easy_install`` get the
     versioned launchers pip makes for them (``pip3``, ``pip3.12``); others as given."""
     console = dict(console)
@@ -8156,7 +8162,7 @@ def _console_script_specs(console: dict, python_version) -> list:
 
 # ---- install --------------------------------------------------------------------
 
-def _parse_wheel_file(text: str, filename: str) -> dict:
+def _parse_wheel_file(text: "str", filename: "str") -> "dict":
     """The WHEEL file as pip reads it: email headers, the first ``Wheel-Version``
     wins (a repeated one is tolerated), a major version above 1 is refused.
     (Read as core metadata is: importing ``email.parser`` costs more than all
@@ -8182,7 +8188,7 @@ def _parse_wheel_file(text: str, filename: str) -> dict:
             "root_is_purelib": (msg.get("root-is-purelib") or "").strip().lower() == "true"}
 
 
-def _find_dist_info(members: list, project: str, filename: str) -> str:
+def _find_dist_info(members: "list", project: "str", filename: "str") -> "str":
     """pip's ``wheel_dist_info_dir``: exactly one top-level ``.dist-info`` folder,
     whose name starts with the project's."""
     tops = {m.path.split("/", 1)[0] for m in members}
@@ -8198,7 +8204,7 @@ def _find_dist_info(members: list, project: str, filename: str) -> str:
     return found[0]
 
 
-def _record_path(target: str, lib_dir: str) -> str:
+def _record_path(target: "str", lib_dir: "str") -> "str":
     """pip's ``_fs_to_record_path``: relative to the lib folder, with '/'."""
     if target.startswith(lib_dir + "/") and "/.." not in target:
         return target[len(lib_dir) + 1:]  # the common case, without relpath's cost
@@ -8224,7 +8230,7 @@ class _WheelPlan:
                  "skipped", "scripts", "old_rows", "extra_files", "roots")
 
 
-def _plan_wheel(source, destination, installer, requested, direct_url) -> _WheelPlan:
+def _plan_wheel(source, destination, installer, requested, direct_url) -> "_WheelPlan":
     """Read WHEEL, RECORD and entry points, and map every member to its target,
     refusing anything that would land outside the scheme folders."""
     name = parse_wheel_filename(source.filename)[0]
@@ -8260,7 +8266,7 @@ def _plan_wheel(source, destination, installer, requested, direct_url) -> _Wheel
     return plan
 
 
-def _check_metadata_matches(source, dist_info: str) -> None:
+def _check_metadata_matches(source, dist_info: "str") -> "None":
     """The wheel's METADATA must give the version its file name gives (pip
     and uv refuse the mismatch; installed, it would be reinstalled on every
     sync). Only the Version header is read: parsing every Requires-Dist of
@@ -8316,7 +8322,7 @@ def _place_members(members, destination, lib_dir, entry_point_names, filename):
     return placements, skipped
 
 
-def _plan_scripts(destination, lib_dir, console, gui) -> list:
+def _plan_scripts(destination, lib_dir, console, gui) -> "list":
     """``[(entry, gui, target, record_path)]`` for every launcher pip would make."""
     version = getattr(destination, "python_version", None)
     specs = [(s, False) for s in _console_script_specs(console, version)]
@@ -8334,7 +8340,7 @@ def _plan_scripts(destination, lib_dir, console, gui) -> list:
     return out
 
 
-def _direct_url_bytes(direct_url) -> bytes:
+def _direct_url_bytes(direct_url) -> "bytes":
     """PEP 610 JSON as pip writes it (``json.dumps(..., sort_keys=True)``)."""
     if isinstance(direct_url, bytes):
         return direct_url
@@ -8345,7 +8351,7 @@ def _direct_url_bytes(direct_url) -> bytes:
     return direct_url.to_json().encode("utf-8")
 
 
-def _plan_metadata_files(plan, installer, requested, direct_url) -> list:
+def _plan_metadata_files(plan, installer, requested, direct_url) -> "list":
     """``[(filename, bytes)]`` generated into the dist-info, in pip's order."""
     files = [("INSTALLER", (installer + "\n").encode("utf-8"))]
     if direct_url is not None:
@@ -8355,7 +8361,7 @@ def _plan_metadata_files(plan, installer, requested, direct_url) -> list:
     return files
 
 
-def _read_record_rows(text: str) -> list:
+def _read_record_rows(text: "str") -> "list":
     """RECORD's rows as ``csv.reader`` reads them; lines without a quote are
     split directly (the same answer, without importing ``csv``)."""
     lines = text.splitlines()
@@ -8365,7 +8371,7 @@ def _read_record_rows(text: str) -> list:
     return [line.split(",") for line in lines if line]
 
 
-def _journal_path(lib_dir: str, dist_info: str, doing: str = "installing") -> str:
+def _journal_path(lib_dir: "str", dist_info: "str", doing: "str" = "installing") -> "str":
     """``.puffin-installing-<dist-info>.json`` beside the dist-info (a digest
     for names too long for one file name: projects may have 200 characters)."""
     if len(dist_info) > 150:
@@ -8374,8 +8380,8 @@ def _journal_path(lib_dir: str, dist_info: str, doing: str = "installing") -> st
     return os.path.join(lib_dir, ".puffin-%s-%s.json" % (doing, dist_info))
 
 
-def install_wheel(source: WheelSource, destination: Destination, *, installer: str = "puffin",
-                  requested: bool = False, direct_url=None) -> str:
+def install_wheel(source: "WheelSource", destination: "Destination", *, installer: "str" = "puffin",
+                  requested: "bool" = False, direct_url=None) -> "str":
     """Install one wheel; return the path of the installed ``.dist-info``.
 
     Everything is checked before anything is written; a journal beside the
@@ -8414,7 +8420,7 @@ def install_wheel(source: WheelSource, destination: Destination, *, installer: s
         return plan.dist_info_path
 
 
-def _missing_dirs(path: str) -> list:
+def _missing_dirs(path: "str") -> "list":
     """``path`` and its ancestors that do not exist yet, deepest first."""
     missing = []
     path = os.path.abspath(path)
@@ -8427,20 +8433,20 @@ def _missing_dirs(path: str) -> list:
     return missing
 
 
-def _remove_stale_record(dist_info_path: str) -> None:
+def _remove_stale_record(dist_info_path: "str") -> "None":
     """A RECORD left from an earlier install at the same path would make a half
     install look complete; it goes first (the journal already names this install)."""
     _unlink_quietly(os.path.join(dist_info_path, "RECORD"))
 
 
-def _unlink_quietly(path: str) -> None:
+def _unlink_quietly(path: "str") -> "None":
     try:
         os.unlink(path)
     except FileNotFoundError:
         pass
 
 
-def _write_all(plan, source, destination, written) -> list:
+def _write_all(plan, source, destination, written) -> "list":
     """Write members, launchers and dist-info files; return the RECORD rows as pip
     computes them (``get_csv_rows_for_installed``)."""
     installed, changed, generated = {}, {}, []
@@ -8482,16 +8488,16 @@ class DamagedCacheEntry(InstallError):
     says (a file deleted or cut short by hand, a disk error): ``folder`` is
     fetched and unzipped again."""
 
-    def __init__(self, message: str, folder: str):
+    def __init__(self, message: "str", folder: "str"):
         super().__init__(message)
         self.folder = folder
 
 
-def _record_sizes(rows) -> dict:
+def _record_sizes(rows) -> "dict":
     return {row[0]: row[2] for row in rows if len(row) > 2 and row[2]}
 
 
-def _check_unzipped(source, member, size) -> None:
+def _check_unzipped(source, member, size) -> "None":
     """A member of an unzipped wheel must be there, with RECORD's size (one
     lstat: a hash per file would cost a warm install its speed)."""
     try:
@@ -8504,7 +8510,7 @@ def _check_unzipped(source, member, size) -> None:
             source.root)
 
 
-def _record_rows(old_rows, installed, changed, generated, skipped=frozenset()) -> list:
+def _record_rows(old_rows, installed, changed, generated, skipped=frozenset()) -> "list":
     """RECORD as pip computes it, of the wheel's own members and nothing
     else: a row of the wheel's RECORD for a path the wheel does not hold (a
     foreign ``six.py``, ``../../pyvenv.cfg``) is dropped, as uv drops it, so
@@ -8528,7 +8534,7 @@ def _record_rows(old_rows, installed, changed, generated, skipped=frozenset()) -
     return sorted((p, h, str(s)) for p, h, s in rows)
 
 
-def _record_text(rows) -> bytes:
+def _record_text(rows) -> "bytes":
     """RECORD as pip writes it: the csv module's default dialect (CRLF line
     ends). Rows with nothing to quote are joined directly: the same bytes."""
     rows = [tuple(row) for row in rows]
@@ -8544,7 +8550,7 @@ def _record_text(rows) -> bytes:
 _CSV_SPECIAL = frozenset(',"\r\n')
 
 
-def _rollback(destination, written, roots) -> None:
+def _rollback(destination, written, roots) -> "None":
     """Undo a failed install: remove the files it wrote and the folders left empty."""
     for target in reversed(written):
         try:
@@ -8554,7 +8560,7 @@ def _rollback(destination, written, roots) -> None:
     _prune_empty_parents({os.path.dirname(t) for t in written}, roots)
 
 
-def _prune_empty_parents(dirs, roots) -> None:
+def _prune_empty_parents(dirs, roots) -> "None":
     """Remove each folder in ``dirs`` and its parents while empty, stopping at the
     ``roots`` (scheme folders) and anything above them."""
     stop = set()
@@ -8575,7 +8581,7 @@ def _prune_empty_parents(dirs, roots) -> None:
             d = os.path.dirname(d)
 
 
-def repair_interrupted(site_paths) -> list:
+def repair_interrupted(site_paths) -> "list":
     """Finish what a killed process left half done, under the environment's
     lock: an install whose journal is still there loses the files it wrote
     (unless it had written its RECORD: then it was complete); an uninstall
@@ -8608,11 +8614,11 @@ class Repair(Value):
 
     __slots__ = ("kind", "label", "path")
 
-    def __init__(self, kind: str, label: str, path: str):
+    def __init__(self, kind: "str", label: "str", path: "str"):
         self.kind, self.label, self.path = kind, label, path
 
 
-def _read_journal(journal: str):
+def _read_journal(journal: "str"):
     try:
         with open(journal, "rb") as f:
             info = json.loads(f.read().decode("utf-8"))
@@ -8621,12 +8627,12 @@ def _read_journal(journal: str):
         return None
 
 
-def _dist_label(dist_info: str) -> str:
+def _dist_label(dist_info: "str") -> "str":
     name, version = _split_info_name(os.path.basename(dist_info))
     return "%s %s" % (name, version) if version else name
 
 
-def _repair_install(site: str, journal: str) -> list:
+def _repair_install(site: "str", journal: "str") -> "list":
     info = _read_journal(journal)
     out = []
     if info is not None:
@@ -8642,7 +8648,7 @@ def _repair_install(site: str, journal: str) -> list:
     return out
 
 
-def _repair_uninstall(journal: str) -> list:
+def _repair_uninstall(journal: "str") -> "list":
     info = _read_journal(journal)
     out = []
     if info is not None and isinstance(info.get("paths"), list):
@@ -8655,7 +8661,7 @@ def _repair_uninstall(journal: str) -> list:
     return out
 
 
-def interrupted_work(site_paths) -> list:
+def interrupted_work(site_paths) -> "list":
     """What a killed process left for ``repair_interrupted`` (read only), as
     ``install of NAME VERSION``, ``uninstall of NAME VERSION`` or ``upgrade``."""
     found = []
@@ -8675,7 +8681,7 @@ def interrupted_work(site_paths) -> list:
     return found
 
 
-def _repair_stashes(site: str, site_paths=()) -> list:
+def _repair_stashes(site: "str", site_paths=()) -> "list":
     """An upgrade killed between moving the old version aside and finishing
     the new one: with no complete installation of the project left (the half
     new one is gone by now), the old files go back; otherwise the stash goes."""
@@ -8718,7 +8724,7 @@ def _repair_stashes(site: str, site_paths=()) -> list:
     return out
 
 
-def _stash_listed_elsewhere(name: str, sites) -> bool:
+def _stash_listed_elsewhere(name: "str", sites) -> "bool":
     """A stash folder without a manifest that another stash's manifest names
     (an upgrade moves files out of several scheme folders, one manifest for
     all). Otherwise it is what a kill left of a finished upgrade's clean-up."""
@@ -8747,22 +8753,22 @@ class InstalledDist(Value):
 
     __slots__ = ("name", "version", "path", "_cache")
 
-    def __init__(self, name: str, version, path: str):
+    def __init__(self, name: "str", version, path: "str"):
         self.name = name
         self.version = version
         self.path = path
         self._cache = {}
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> "str":
         return "dist-info" if self.path.endswith(".dist-info") else "egg-info"
 
     @property
-    def location(self) -> str:
+    def location(self) -> "str":
         """The folder the distribution's RECORD paths are relative to."""
         return os.path.dirname(self.path)
 
-    def read_text(self, name: str):
+    def read_text(self, name: "str"):
         """The text of a file in the metadata folder, or None."""
         if not os.path.isdir(self.path):
             return None
@@ -8773,7 +8779,7 @@ class InstalledDist(Value):
             return None
 
     @property
-    def complete(self) -> bool:
+    def complete(self) -> "bool":
         """False for a ``.dist-info`` without RECORD (a broken or interrupted install)."""
         return self.kind != "dist-info" or os.path.isfile(os.path.join(self.path, "RECORD"))
 
@@ -8783,7 +8789,7 @@ class InstalledDist(Value):
         return text.strip() if text else None
 
     @property
-    def requested(self) -> bool:
+    def requested(self) -> "bool":
         return os.path.isfile(os.path.join(self.path, "REQUESTED"))
 
     @property
@@ -8801,7 +8807,7 @@ class InstalledDist(Value):
             self._cache["metadata"] = Metadata.from_bytes(self._metadata_bytes())
         return self._cache["metadata"]
 
-    def _metadata_bytes(self) -> bytes:
+    def _metadata_bytes(self) -> "bytes":
         if os.path.isfile(self.path):
             source = self.path
         else:
@@ -8812,7 +8818,7 @@ class InstalledDist(Value):
         except OSError as e:
             raise InstallError("cannot read the metadata of %s: %s" % (self.path, e))
 
-    def entry_points(self) -> dict:
+    def entry_points(self) -> "dict":
         text = self.read_text("entry_points.txt")
         return _parse_entry_points(text) if text else {}
 
@@ -8822,7 +8828,7 @@ class InstalledDist(Value):
         return None if text is None else _read_record_rows(text)
 
 
-def _split_info_name(filename: str):
+def _split_info_name(filename: "str"):
     """(name, version text or None) from ``name-version.dist-info`` or
     ``name-version[-pyX.Y].egg-info``; None for the version when the name is not
     in that escaped form (then the metadata decides)."""
@@ -8834,7 +8840,7 @@ def _split_info_name(filename: str):
     return parts[0], parts[1]
 
 
-def _installed_dist(path: str):
+def _installed_dist(path: "str"):
     name, version_text = _split_info_name(os.path.basename(path))
     dist = InstalledDist(canonicalize_name(name), None, path)
     version = None
@@ -8855,7 +8861,7 @@ def _installed_dist(path: str):
     return dist
 
 
-def read_installed(site_paths) -> list:
+def read_installed(site_paths) -> "list":
     """The distributions in ``site_paths`` (``.dist-info`` folders, legacy
     ``.egg-info`` folders and files), sorted by name. Unreadable ones are skipped
     with a warning; a dist-info without RECORD is listed (``complete`` is False)."""
@@ -8884,8 +8890,8 @@ def read_installed(site_paths) -> list:
 
 # ---- uninstall -------------------------------------------------------------------
 
-def uninstall(dist: InstalledDist, scheme: dict, stash=None, others=None,
-              replacing: bool = False) -> list:
+def uninstall(dist: "InstalledDist", scheme: "dict", stash=None, others=None,
+              replacing: "bool" = False) -> "list":
     """Remove ``dist`` as pip does; return the removed paths (files, and folders
     removed whole), sorted. With a ``Stash``, the paths are moved aside
     instead, so that a failed upgrade can put them back (``Stash.restore``).
@@ -8927,7 +8933,7 @@ def uninstall(dist: InstalledDist, scheme: dict, stash=None, others=None,
         return sorted(set(going))
 
 
-def _uninstall_paths(dist: InstalledDist, scheme: dict, roots, others, replacing) -> list:
+def _uninstall_paths(dist: "InstalledDist", scheme: "dict", roots, others, replacing) -> "list":
     """What an uninstall removes, in the order it goes: the distribution's
     files, then its metadata folder's files with RECORD last, then the folder."""
     folders = set()  # removed whole: only packages named by an egg-info's top_level.txt
@@ -8966,7 +8972,7 @@ def _uninstall_paths(dist: InstalledDist, scheme: dict, roots, others, replacing
     return going
 
 
-def _remove_paths(paths) -> None:
+def _remove_paths(paths) -> "None":
     for path in paths:
         if os.path.isdir(path) and not os.path.islink(path):
             remove_tree(path)
@@ -8974,13 +8980,13 @@ def _remove_paths(paths) -> None:
             _unlink_quietly(path)
 
 
-def _guarded_paths(scheme: dict) -> set:
+def _guarded_paths(scheme: "dict") -> "set":
     """Files of the environment itself that no RECORD may remove."""
     data = scheme.get("data")
     return {os.path.join(os.path.abspath(data), "pyvenv.cfg")} if data else set()
 
 
-def _is_interpreter(path: str, scheme: dict) -> bool:
+def _is_interpreter(path: "str", scheme: "dict") -> "bool":
     """A venv's interpreter or activation script (``bin/python3.12``, ``activate``)."""
     scripts = scheme.get("scripts")
     if not scripts or os.path.dirname(path) != os.path.abspath(scripts):
@@ -8994,12 +9000,12 @@ class OwnedPaths:
     """Which distribution's RECORD lists a path, for the other distributions
     of an environment (so an uninstall leaves what another one needs)."""
 
-    def __init__(self, owners: dict):
+    def __init__(self, owners: "dict"):
         self.owners = owners   # {absolute path: [distribution names]}
         self.gone = set()      # names uninstalled since (they own nothing now)
 
     @classmethod
-    def read(cls, dist: InstalledDist = None, site_paths=None) -> "OwnedPaths":
+    def read(cls, dist: "InstalledDist" = None, site_paths=None) -> "OwnedPaths":
         """From the dist-infos beside ``dist`` (or in ``site_paths``), leaving
         ``dist`` itself out."""
         owners = {}
@@ -9012,7 +9018,7 @@ class OwnedPaths:
                                   []).append(other.name)
         return cls(owners)
 
-    def owner(self, path: str, excluding: str = None):
+    def owner(self, path: "str", excluding: "str" = None):
         """A distribution other than ``excluding`` whose RECORD lists ``path``, or None."""
         for name in self.owners.get(path, ()):
             if name != excluding and name not in self.gone:
@@ -9033,14 +9039,14 @@ class Stash:
         self.folders = {}   # scheme folder -> its stash folder
         self.manifest = None
 
-    def _folder(self, root: str) -> str:
+    def _folder(self, root: "str") -> "str":
         import tempfile
         folder = self.folders.get(root)
         if folder is None:
             folder = self.folders[root] = tempfile.mkdtemp(prefix=".puffin-stash-", dir=root)
         return folder
 
-    def move_all(self, dist: InstalledDist, paths, roots) -> list:
+    def move_all(self, dist: "InstalledDist", paths, roots) -> "list":
         """Move ``paths`` (files, or folders file by file) aside; the files moved."""
         # Folders go file by file: on an overlay filesystem (a Docker image) a
         # folder from a lower layer cannot be renamed (EXDEV), its files can.
@@ -9081,11 +9087,11 @@ class Stash:
             self.moves.append((path, dest))
         return [path for path, _dest in planned]
 
-    def restore(self) -> None:
+    def restore(self) -> "None":
         _restore_moves(self.moves)
         self.commit()
 
-    def commit(self) -> None:
+    def commit(self) -> "None":
         # the folder holding the manifest goes last
         home = os.path.dirname(self.manifest) if self.manifest else None
         for folder in sorted(self.folders.values(), key=lambda f: f == home):
@@ -9093,19 +9099,19 @@ class Stash:
         self.moves, self.folders, self.manifest = [], {}, None
 
 
-def _restore_moves(moves) -> None:
+def _restore_moves(moves) -> "None":
     for path, dest in reversed(moves):
         if os.path.lexists(dest) and not os.path.lexists(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
             os.replace(dest, path)
 
 
-def _inside_any(path: str, roots) -> bool:
+def _inside_any(path: "str", roots) -> "bool":
     """Strictly below one of ``roots`` (a root itself is never removed)."""
     return any(path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def _with_bytecode(path: str, out: set) -> None:
+def _with_bytecode(path: "str", out: "set") -> "None":
     """``path`` plus, for a ``.py`` file, its ``.pyc``/``.pyo`` and ``__pycache__``
     files for every interpreter (pip removes only its own tag; any is stale now)."""
     out.add(path)
@@ -9125,7 +9131,7 @@ def _with_bytecode(path: str, out: set) -> None:
             out.add(os.path.join(cache, name))
 
 
-def _dist_info_paths(dist: InstalledDist, replacing: bool = False) -> set:
+def _dist_info_paths(dist: "InstalledDist", replacing: "bool" = False) -> "set":
     rows = dist.record_rows()
     if rows is None and not replacing:
         msg = "cannot uninstall %s %s: RECORD file not found" % (dist.name, dist.version)
@@ -9149,7 +9155,7 @@ def _dist_info_paths(dist: InstalledDist, replacing: bool = False) -> set:
     return out
 
 
-def _egg_info_paths(dist: InstalledDist, folders: set) -> set:
+def _egg_info_paths(dist: "InstalledDist", folders: "set") -> "set":
     if os.path.isfile(dist.path):
         raise InstallError("cannot uninstall %s %s: it is a distutils installed project, so "
                            "which files belong to it cannot be known and removing it would be "
@@ -9175,7 +9181,7 @@ def _egg_info_paths(dist: InstalledDist, folders: set) -> set:
     return out
 
 
-def _script_paths(dist: InstalledDist, scheme: dict) -> set:
+def _script_paths(dist: "InstalledDist", scheme: "dict") -> "set":
     """Launchers of the dist's entry points, and distutils scripts of an egg-info."""
     bin_dir = scheme.get("scripts")
     if not bin_dir:
@@ -9211,7 +9217,7 @@ sys.stdout.buffer.write(json.dumps(out).encode("utf-8"))
 """
 
 
-def compile_bytecode(paths, python_executable: str, workers: int = None) -> list:
+def compile_bytecode(paths, python_executable: "str", workers: "int" = None) -> "list":
     """Compile ``.py`` files with the target interpreter, in ``workers`` processes
     at once (default: the CPU count); return the ``.pyc`` paths written. Files that
     do not compile (Python 2 syntax, say) are skipped as pip skips them."""
@@ -9256,7 +9262,7 @@ def _capture(fn, arg):
         return False, e
 
 
-def compile_installed(dist_info_paths, python_executable: str, workers: int = None) -> int:
+def compile_installed(dist_info_paths, python_executable: "str", workers: "int" = None) -> "int":
     """``--compile-bytecode``: compile every ``.py`` file the given installs put in
     place (as pip does at install time) and list each ``.pyc`` in its RECORD with an
     empty hash, as pip does. Returns the number of ``.pyc`` files written."""
@@ -9304,7 +9310,7 @@ _JSON_ACCEPT = ("application/vnd.pypi.simple.v1+json, "
 # ---- redaction ----------------------------------------------------------------
 
 
-def redact_url(url: str) -> str:
+def redact_url(url: "str") -> "str":
     """``url`` with its password replaced by ``****`` (a user name alone,
     often a token, is replaced too), for every message and log line."""
     if not isinstance(url, str) or "@" not in url:
@@ -9317,7 +9323,7 @@ def redact_url(url: str) -> str:
     return m.group(1) + cred + "@" + url[m.end():]
 
 
-def strip_credentials(url: str) -> str:
+def strip_credentials(url: "str") -> "str":
     """``url`` without its user name and password (for a URL written into a
     lock: ``****`` there would be sent as a password; the reader of the lock
     brings its own credentials, through netrc, a keyring or its own flags)."""
@@ -9327,7 +9333,7 @@ def strip_credentials(url: str) -> str:
     return m.group(1) + url[m.end():] if m else url
 
 
-def redact_text(text: str) -> str:
+def redact_text(text: "str") -> "str":
     """Every URL credential in free text (an exception message) redacted."""
     if "@" not in text:
         return text
@@ -9335,7 +9341,7 @@ def redact_text(text: str) -> str:
         lambda m: redact_url(m.group(0)), text)
 
 
-def _split_userinfo(url: str):
+def _split_userinfo(url: "str"):
     """(url without credentials, user or None, password or None), unquoted."""
     from urllib.parse import urlsplit, unquote
     parts = urlsplit(url)
@@ -9347,7 +9353,7 @@ def _split_userinfo(url: str):
             unquote(password) if password else None)
 
 
-def file_url_to_path(url: str) -> str:
+def file_url_to_path(url: "str") -> "str":
     """Local path of a ``file:`` URL."""
     from urllib.parse import urlsplit, unquote
     parts = urlsplit(url)
@@ -9361,7 +9367,7 @@ def file_url_to_path(url: str) -> str:
     return path
 
 
-def path_to_file_url(path: str) -> str:
+def path_to_file_url(path: "str") -> "str":
     """``file:`` URL of a local path (absolute)."""
     from urllib.parse import quote
     p = os.path.abspath(path).replace(os.sep, "/")
@@ -9376,7 +9382,7 @@ class HttpError(NetworkError):
     """An HTTP answer that is an error for good (after retries): ``.status``,
     ``.url`` (redacted)."""
 
-    def __init__(self, url: str, status: int, reason: str = "", hint=None):
+    def __init__(self, url: "str", status: "int", reason: "str" = "", hint=None):
         self.url = redact_url(url)
         self.status = status
         super().__init__("HTTP status %d %s for %s" % (status, reason, self.url),
@@ -9407,16 +9413,16 @@ class DnsCache:
     at once. ``lookups`` counts getaddrinfo calls per host (tests assert it).
     """
 
-    def __init__(self, timeout: float = 1.0, attempts: int = 3, give_up: float = 30.0):
+    def __init__(self, timeout: "float" = 1.0, attempts: "int" = 3, give_up: "float" = 30.0):
         self.timeout = timeout
         self.attempts = attempts
         self.give_up = give_up
-        self.lookups: dict = {}
-        self._answers: dict = {}
-        self._locks: dict = {}
+        self.lookups: "dict" = {}
+        self._answers: "dict" = {}
+        self._locks: "dict" = {}
         self._lock = _thread.allocate_lock()
 
-    def resolve(self, host: str, port: int) -> list:
+    def resolve(self, host: "str", port: "int") -> "list":
         key = (host, port)
         found = self._answers.get(key)
         if found is not None:
@@ -9429,10 +9435,10 @@ class DnsCache:
                 found = self._answers[key] = self._lookup(host, port)
             return found
 
-    def _lookup(self, host: str, port: int) -> list:
+    def _lookup(self, host: "str", port: "int") -> "list":
         import socket
         import queue
-        answers: queue.Queue = queue.Queue()
+        answers: "queue.Queue" = queue.Queue()
 
         def attempt():
             try:
@@ -9464,7 +9470,7 @@ class DnsCache:
                 error = value
                 raise error
 
-    def clear(self) -> None:
+    def clear(self) -> "None":
         with self._lock:
             self._answers.clear()
 
@@ -9489,7 +9495,7 @@ class HttpResponse:
         self.body = body
         self.streamed = streamed
 
-    def header(self, name: str, default=None):
+    def header(self, name: "str", default=None):
         return self.headers.get(name.lower(), default)
 
     def __repr__(self):
@@ -9501,8 +9507,8 @@ class _HostPool:
     semaphore so that no more than ``size`` are open at once: threads beyond
     that wait for a connection instead of opening (and handshaking) new ones."""
 
-    def __init__(self, size: int):
-        self.idle: list = []
+    def __init__(self, size: "int"):
+        self.idle: "list" = []
         self.lock = _thread.allocate_lock()
         self.slots = threading.BoundedSemaphore(size)
 
@@ -9542,11 +9548,11 @@ class _LocalSink:
 class _HeldBody(io.BytesIO):
     """A body kept in memory, refused once it grows past ``limit`` bytes."""
 
-    def __init__(self, limit: int, url: str):
+    def __init__(self, limit: "int", url: "str"):
         super().__init__()
         self.limit, self.url = limit, url
 
-    def write(self, data) -> int:
+    def write(self, data) -> "int":
         if self.tell() + len(data) > self.limit:
             self.too_large()
         return super().write(data)
@@ -9578,16 +9584,16 @@ class HttpClient:
     retries and body bytes received.
     """
 
-    def __init__(self, *, timeout: float | None = None, retries: int = DEFAULT_HTTP_RETRIES,
-                 backoff: float = 0.5, pool_size: int | None = None, cert: str | None = None,
-                 trusted_hosts=(), offline: bool = False, env=None, dns: DnsCache | None = None,
-                 netrc: bool = True, max_retry_after: float = 60.0, keyring: str | None = None):
+    def __init__(self, *, timeout: "float | None" = None, retries: "int" = DEFAULT_HTTP_RETRIES,
+                 backoff: "float" = 0.5, pool_size: "int | None" = None, cert: "str | None" = None,
+                 trusted_hosts=(), offline: "bool" = False, env=None, dns: "DnsCache | None" = None,
+                 netrc: "bool" = True, max_retry_after: "float" = 60.0, keyring: "str | None" = None):
         env = os.environ if env is None else env
         self.env = env
         # pip's and uv's --keyring-provider: "subprocess" asks the `keyring`
         # command (pip's "auto" and "import" do the same here: nothing is imported)
         self.keyring = keyring if keyring in ("subprocess", "auto", "import") else None
-        self._keyring_done: dict = {}
+        self._keyring_done: "dict" = {}
         if timeout is not None and not 0 < timeout < float("inf"):  # also NaN
             raise UsageError("--timeout must be a positive number of seconds, not %s" % _fmt_num(timeout))
         self.timeout = timeout if timeout is not None else _env_timeout(env)
@@ -9606,19 +9612,19 @@ class HttpClient:
         self.dns = dns or _DNS
         self.use_netrc = netrc
         self.stats = {"requests": 0, "connections": 0, "retries": 0, "bytes": 0}
-        self.connections_by_host: dict = {}
+        self.connections_by_host: "dict" = {}
         self._stats_lock = _thread.allocate_lock()
-        self._pools: dict = {}
+        self._pools: "dict" = {}
         self._pools_lock = _thread.allocate_lock()
         self._ssl = {}
         self._ssl_lock = _thread.allocate_lock()
-        self._credentials: dict = {}
+        self._credentials: "dict" = {}
         self._netrc = None
         self._proxies = _proxy_settings(env)
 
     # ---- credentials ----------------------------------------------------------
 
-    def add_credentials(self, url: str) -> str:
+    def add_credentials(self, url: "str") -> "str":
         """Remember the credentials of ``url`` (if any) for its host and return
         the URL without them. Index URLs pass through here when the client
         learns them, so files on the same host are fetched with the same login."""
@@ -9629,7 +9635,7 @@ class HttpClient:
             self._credentials[_netloc_key(clean)] = (user or "", password or "")
         return clean
 
-    def _auth_for(self, url: str):
+    def _auth_for(self, url: "str"):
         key = _netloc_key(url)
         cred = self._credentials.get(key)
         if cred is None and self.use_netrc:
@@ -9640,7 +9646,7 @@ class HttpClient:
             cred = found or cred
         return cred
 
-    def _keyring_lookup(self, url: str, username: str | None):
+    def _keyring_lookup(self, url: "str", username: "str | None"):
         """Credentials for ``url`` from the ``keyring`` command, as pip and uv ask
         it: ``keyring get SERVICE USERNAME`` (the password) when the user name is
         known, else ``keyring --mode creds get SERVICE`` (name and password);
@@ -9691,7 +9697,7 @@ class HttpClient:
                 self._credentials[key] = found
         return found
 
-    def _netrc_lookup(self, url: str):
+    def _netrc_lookup(self, url: "str"):
         from urllib.parse import urlsplit
         if self._netrc is None:
             self._netrc = _load_netrc(self.env)
@@ -9706,15 +9712,15 @@ class HttpClient:
 
     # ---- public API -------------------------------------------------------------
 
-    def get(self, url: str, headers=None) -> HttpResponse:
+    def get(self, url: "str", headers=None) -> "HttpResponse":
         """GET the whole body; an error status (>= 400) raises HttpError."""
         resp = self.request(url, headers=headers)
         if resp.status >= 400:
             raise HttpError(resp.url, resp.status, resp.reason, hint=_status_hint(resp.status))
         return resp
 
-    def request(self, url: str, *, method: str = "GET", headers=None, sink=None,
-                decode: bool = True) -> HttpResponse:
+    def request(self, url: "str", *, method: "str" = "GET", headers=None, sink=None,
+                decode: "bool" = True) -> "HttpResponse":
         """Send a request, following redirects and retrying transient failures.
 
         Returns the final response whatever its status (callers judge 304, 404,
@@ -9742,7 +9748,7 @@ class HttpClient:
                     self.stats["retries"] += 1
                 time.sleep(delay)
 
-    def close(self) -> None:
+    def close(self) -> "None":
         """Close every idle connection (the process exiting does this too)."""
         with self._pools_lock:
             pools = list(self._pools.values())
@@ -9754,11 +9760,11 @@ class HttpClient:
 
     # ---- internals ----------------------------------------------------------------
 
-    def _backoff_delay(self, attempt: int) -> float:
+    def _backoff_delay(self, attempt: "int") -> "float":
         import random
         return min(self.backoff * (2 ** attempt), 10.0) * (0.5 + random.random())
 
-    def _give_up(self, url: str, r: _Retry):
+    def _give_up(self, url: "str", r: "_Retry"):
         cause = r.cause
         if r.response is not None:
             resp = r.response
@@ -9793,7 +9799,7 @@ class HttpClient:
             return resp
         raise NetworkError("too many redirects fetching %s" % redact_url(url))
 
-    def _attempt(self, url, method, headers, sink, decode) -> HttpResponse:
+    def _attempt(self, url, method, headers, sink, decode) -> "HttpResponse":
         """One request over a pooled connection; transient failures -> _Retry."""
         import http.client
         import socket
@@ -9875,7 +9881,7 @@ class HttpClient:
                     conn.close()
             pool.slots.release()
 
-    def _read_body(self, raw, resp: HttpResponse, out, decode: bool) -> None:
+    def _read_body(self, raw, resp: "HttpResponse", out, decode: "bool") -> "None":
         """Read the whole body into ``resp.body`` (at most ``MAX_BODY`` bytes,
         after gunzipping: an index page or a metadata file, never a bomb) or
         stream it into ``out``, gunzipping in bounded pieces on the way (a
@@ -9917,7 +9923,7 @@ class HttpClient:
         if held is not None:
             resp.body = held.getvalue()
 
-    def warm(self, url: str) -> None:
+    def warm(self, url: "str") -> "None":
         """Start, in the background, what the first request to ``url``'s host
         will need: its DNS answer, the TLS context and one connection, left
         idle in the pool. Costs nothing when offline; failures are ignored (the
@@ -9925,7 +9931,7 @@ class HttpClient:
         if not self.offline and url.startswith(("http://", "https://")):
             thread_pool().submit(self._warm, url)
 
-    def _warm(self, url: str) -> None:
+    def _warm(self, url: "str") -> "None":
         from urllib.parse import urlsplit
         try:
             parts = urlsplit(self.add_credentials(url))
@@ -9945,7 +9951,7 @@ class HttpClient:
         except Exception:  # a head start only
             pass
 
-    def _checkout(self, pool: _HostPool, scheme, host, port, proxy):
+    def _checkout(self, pool: "_HostPool", scheme, host, port, proxy):
         """An idle connection of the pool, or a new one (connected lazily)."""
         with pool.lock:
             conn = pool.idle.pop() if pool.idle else None
@@ -9953,7 +9959,7 @@ class HttpClient:
             return conn, True
         return self._new_connection(scheme, host, port, proxy), False
 
-    def _pool(self, scheme, host, port, proxy) -> _HostPool:
+    def _pool(self, scheme, host, port, proxy) -> "_HostPool":
         key = (scheme, host, port, proxy)
         pool = self._pools.get(key)
         if pool is None:
@@ -10002,7 +10008,7 @@ class HttpClient:
                 sock.close()
         raise error or OSError("no address for %s" % host)
 
-    def _ssl_context(self, host: str):
+    def _ssl_context(self, host: "str"):
         """One verifying context per client (a trusted host gets one that does
         not verify); built on first HTTPS use, since it costs milliseconds."""
         import ssl
@@ -10033,7 +10039,7 @@ class HttpClient:
             self._ssl[trusted] = ctx
             return ctx
 
-    def _proxy_for(self, scheme: str, host: str, port: int):
+    def _proxy_for(self, scheme: "str", host: "str", port: "int"):
         """(scheme, host, port, Proxy-Authorization or None) or None."""
         proxy = self._proxies.get(scheme)
         if not proxy or _no_proxy_match(host, port, self._proxies.get("no", "")):
@@ -10041,7 +10047,7 @@ class HttpClient:
         return proxy
 
 
-def _netloc_key(url: str) -> str:
+def _netloc_key(url: "str") -> "str":
     from urllib.parse import urlsplit
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -10057,20 +10063,20 @@ _TIMEOUT = Setting("timeout", "float", ("PUFFIN_HTTP_TIMEOUT", "UV_HTTP_TIMEOUT"
                                         "PIP_DEFAULT_TIMEOUT"))
 
 
-def _env_timeout(env) -> float:
+def _env_timeout(env) -> "float":
     return setting_from_env(env, _TIMEOUT)[0] or DEFAULT_HTTP_TIMEOUT
 
 
-def _fmt_num(x: float) -> str:
+def _fmt_num(x: "float") -> "str":
     return ("%d" % x) if float(x).is_integer() else ("%g" % x)
 
 
-def _is_timeout(e) -> bool:
+def _is_timeout(e) -> "bool":
     import socket
     return isinstance(e, (socket.timeout, TimeoutError)) or "timed out" in str(e)
 
 
-def _status_hint(status: int):
+def _status_hint(status: "int"):
     if status == 401:
         return "the server wants (other) credentials: put them in the index URL " \
                "(https://user:password@host/...), in ~/.netrc, or in a keyring " \
@@ -10080,7 +10086,7 @@ def _status_hint(status: int):
     return None
 
 
-def _retry_after(value, cap: float):
+def _retry_after(value, cap: "float"):
     """Seconds to wait from a Retry-After header (seconds or an HTTP date)."""
     if not value:
         return None
@@ -10110,11 +10116,11 @@ def _load_netrc(env):
         return False
 
 
-def _proxy_settings(env) -> dict:
+def _proxy_settings(env) -> "dict":
     """{"http": proxy, "https": proxy, "no": NO_PROXY} from the environment
     (lower-case names win, as in curl and urllib)."""
     from urllib.parse import urlsplit, unquote
-    out: dict = {}
+    out: "dict" = {}
     for scheme in ("http", "https"):
         raw = env.get(scheme + "_proxy") or env.get(scheme.upper() + "_PROXY")
         if not raw:
@@ -10132,7 +10138,7 @@ def _proxy_settings(env) -> dict:
     return out
 
 
-def _no_proxy_match(host: str, port: int, no_proxy: str) -> bool:
+def _no_proxy_match(host: "str", port: "int", no_proxy: "str") -> "bool":
     host = host.lower()
     for entry in no_proxy.replace(" ", ",").split(","):
         entry = entry.strip().lower()
@@ -10159,14 +10165,14 @@ class IndexLocations(Value):
 
     __slots__ = ("index_url", "extra_index_urls", "find_links", "no_index")
 
-    def __init__(self, index_url: str = DEFAULT_INDEX_URL, extra_index_urls=(),
-                 find_links=(), no_index: bool = False):
+    def __init__(self, index_url: "str" = DEFAULT_INDEX_URL, extra_index_urls=(),
+                 find_links=(), no_index: "bool" = False):
         self.index_url = index_url or DEFAULT_INDEX_URL
         self.extra_index_urls = tuple(extra_index_urls or ())
         self.find_links = tuple(find_links or ())
         self.no_index = bool(no_index)
 
-    def indexes(self) -> list:
+    def indexes(self) -> "list":
         """Indexes in the order they are asked: extras first, the default last (as uv)."""
         if self.no_index:
             return []
@@ -10180,7 +10186,7 @@ class IndexLocations(Value):
 
 # ---- page parsing ------------------------------------------------------------------
 
-def _split_fragment_hashes(url: str):
+def _split_fragment_hashes(url: "str"):
     """(url without fragment, {alg: hex}) from ``...#sha256=abc``."""
     base, _, frag = url.partition("#")
     hashes = {}
@@ -10194,7 +10200,7 @@ def _split_fragment_hashes(url: str):
     return base, hashes
 
 
-def _url_filename(url: str) -> str:
+def _url_filename(url: "str") -> "str":
     from urllib.parse import unquote, urlsplit
     return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
 
@@ -10222,14 +10228,14 @@ def _metadata_flag(value):
 MAX_PAGE_FILES = 500_000
 
 
-def _check_page_files(count: int, base_url: str) -> None:
+def _check_page_files(count: "int", base_url: "str") -> "None":
     if count > MAX_PAGE_FILES:
         raise ResponseTooLarge("the index page %s is too large: it lists over %d files"
                                % (redact_url(base_url), MAX_PAGE_FILES),
                                hint="no project has this many files: check the index URL")
 
 
-def parse_json_page(data: bytes, base_url: str) -> list:
+def parse_json_page(data: "bytes", base_url: "str") -> "list":
     """Rows (see _row) of a PEP 691 JSON page; URLs made absolute."""
     from urllib.parse import urljoin
     _check_page_files(data.count(b'"filename"'), base_url)
@@ -10274,7 +10280,7 @@ def parse_json_page(data: bytes, base_url: str) -> list:
 _METADATA_KEYS = ("core-metadata", "data-dist-info-metadata", "dist-info-metadata")
 
 
-def parse_html_page(data: bytes, base_url: str) -> list:
+def parse_html_page(data: "bytes", base_url: "str") -> "list":
     """Rows (see _row) of a PEP 503 HTML page (or any page of links), via
     ``html.parser``; ``<base href>`` honoured, attribute entities unescaped."""
     from html.parser import HTMLParser
@@ -10314,14 +10320,14 @@ def parse_html_page(data: bytes, base_url: str) -> list:
     return rows
 
 
-def _row_files(rows, index: str) -> list:
+def _row_files(rows, index: "str") -> "list":
     return [IndexFile(*r, index) for r in rows]  # a row: the first 8 fields, in order
 
 
 _ARCHIVE_EXTS = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
 
 
-def _is_dist_filename(filename: str) -> bool:
+def _is_dist_filename(filename: "str") -> "bool":
     return filename.lower().endswith(_ARCHIVE_EXTS)
 
 
@@ -10338,13 +10344,13 @@ class _CachedPage:
 
     __slots__ = ("policy", "rows_raw", "_rows")
 
-    def __init__(self, policy: dict, rows_raw: bytes, rows=None):
+    def __init__(self, policy: "dict", rows_raw: "bytes", rows=None):
         self.policy = policy
         self.rows_raw = rows_raw
         self._rows = rows
 
     @classmethod
-    def parse(cls, data: bytes) -> "_CachedPage":
+    def parse(cls, data: "bytes") -> "_CachedPage":
         head, nl, rows_raw = data.partition(b"\n")
         policy = json.loads(head)
         if not nl or not isinstance(policy, dict) or policy.get("v") != 1:
@@ -10363,19 +10369,19 @@ class _CachedPage:
                 if self.policy.get("body") == "pep691" else json.loads(self.rows_raw)
         return self._rows
 
-    def encode(self) -> bytes:
+    def encode(self) -> "bytes":
         return json.dumps(self.policy, separators=(",", ":")).encode("utf-8") + b"\n" + self.rows_raw
 
-    def is_fresh(self, now: float) -> bool:
+    def is_fresh(self, now: "float") -> "bool":
         expires = self.policy.get("expires")
         return expires is not None and now < expires
 
 
-def _is_json_page(resp: HttpResponse) -> bool:
+def _is_json_page(resp: "HttpResponse") -> "bool":
     return "json" in (resp.header("content-type") or "").lower()
 
 
-def _cache_policy(resp: HttpResponse, now: float) -> dict:
+def _cache_policy(resp: "HttpResponse", now: "float") -> "dict":
     """Freshness and validators from response headers. Without max-age or
     Expires the entry is stale at once: revalidated (or refetched) next time,
     but still good for --offline."""
@@ -10417,9 +10423,9 @@ class RegistryClient:
     ``refresh_packages``) treats cached pages as stale.
     """
 
-    def __init__(self, locations: IndexLocations, cache: Cache, http: HttpClient, *,
-                 offline: bool = False, index_strategy: str = "first-index",
-                 refresh: bool = False, refresh_packages=()):
+    def __init__(self, locations: "IndexLocations", cache: "Cache", http: "HttpClient", *,
+                 offline: "bool" = False, index_strategy: "str" = "first-index",
+                 refresh: "bool" = False, refresh_packages=()):
         if index_strategy not in ("first-index", "unsafe-best-match"):
             raise UsageError("unknown index strategy %r (first-index or unsafe-best-match)"
                              % index_strategy)
@@ -10437,18 +10443,18 @@ class RegistryClient:
         self._flat = OnceMap()
 
     @property
-    def indexes(self) -> list:
+    def indexes(self) -> "list":
         return list(self._indexes)
 
-    def files(self, name: str) -> list:
+    def files(self, name: "str") -> "list":
         """Every file of package ``name`` (any spelling) that the sources list,
         in index order; [] when no source knows it."""
         key = canonicalize_name(name)
         return self._files.get(key, lambda: self._collect(key))
 
-    def _collect(self, name: str) -> list:
+    def _collect(self, name: "str") -> "list":
         with span("index.files", package=name):
-            out: list = []
+            out: "list" = []
             if self.index_strategy == "first-index":
                 for index in self._indexes:
                     found = self.index_page(index, name)
@@ -10468,7 +10474,7 @@ class RegistryClient:
 
     # ---- one index -------------------------------------------------------------
 
-    def index_page(self, index: str, name: str):
+    def index_page(self, index: "str", name: "str"):
         """The files of ``name`` on one index, or None when the index does not
         know it (404). Uses and updates the page cache."""
         url = index.rstrip("/") + "/" + name + "/"
@@ -10495,7 +10501,7 @@ class RegistryClient:
             resp = self.http.request(url, headers=headers)
         return self._handle_page(resp, cached, path, index, now)
 
-    def _handle_page(self, resp: HttpResponse, cached, path: str, index: str, now: float):
+    def _handle_page(self, resp: "HttpResponse", cached, path: "str", index: "str", now: "float"):
         import hashlib
         if resp.status == 304 and cached is not None:
             policy = _cache_policy(resp, now)
@@ -10533,7 +10539,7 @@ class RegistryClient:
         self._store(path, page)
         return self._page_files(page, index)
 
-    def _parse_page(self, resp: HttpResponse) -> list:
+    def _parse_page(self, resp: "HttpResponse") -> "list":
         try:
             if _is_json_page(resp):
                 return parse_json_page(resp.body, resp.url)
@@ -10542,18 +10548,18 @@ class RegistryClient:
             raise NetworkError("the index page %s is malformed" % redact_url(resp.url),
                                causes=[str(e)]) from e
 
-    def _store(self, path: str, page: _CachedPage) -> None:
+    def _store(self, path: "str", page: "_CachedPage") -> "None":
         try:
             self.cache.write_entry(path, page.encode())
         except OSError as e:  # a read-only or full cache must not stop the work
             warn_user("cannot write the cache entry %s: %s" % (path, e))
 
     @staticmethod
-    def _page_files(page: _CachedPage, index: str):
+    def _page_files(page: "_CachedPage", index: "str"):
         rows = page.rows()
         return None if rows is None else _row_files(rows, index)
 
-    def _file_index_page(self, url: str, index: str, name: str):
+    def _file_index_page(self, url: "str", index: "str", name: "str"):
         """A static index on disk: ``NAME/index.html`` (or a JSON twin)."""
         folder = file_url_to_path(url)
         for fname, parse in (("index.json", parse_json_page), ("index.html", parse_html_page)):
@@ -10570,12 +10576,12 @@ class RegistryClient:
 
     # ---- find-links ---------------------------------------------------------------
 
-    def flat_files(self, location: str) -> dict:
+    def flat_files(self, location: "str") -> "dict":
         """{canonical name: [IndexFile]} of one find-links location: a folder,
         a single archive, or an HTML page of links (cached like index pages)."""
         return self._flat.get(location, lambda: self._flat_listing(location))
 
-    def _flat_listing(self, location: str) -> dict:
+    def _flat_listing(self, location: "str") -> "dict":
         if location.startswith("file:"):
             location = file_url_to_path(location)
         if "://" in location:
@@ -10596,13 +10602,13 @@ class RegistryClient:
         else:
             warn_user("the find-links location %s does not exist" % location)
             return {}
-        out: dict = {}
+        out: "dict" = {}
         for f in _row_files(rows, display):
             if _is_dist_filename(f.filename) and f.name:
                 out.setdefault(f.name, []).append(f)
         return out
 
-    def _flat_page(self, url: str) -> list:
+    def _flat_page(self, url: "str") -> "list":
         url = self.http.add_credentials(url)
         path = self.cache.entry(CacheBucket.SIMPLE, index_cache_key(url), "_find-links.json")
         cached = self.cache.read_entry(path, _CachedPage.parse)
@@ -10644,7 +10650,7 @@ _RANGE_TAIL_MAX = 384 * 1024
 _RANGE_MIN_FETCH = 16 * 1024
 
 
-def _range_tail(size) -> int:
+def _range_tail(size) -> "int":
     """Bytes of the first suffix read of a remote wheel of ``size`` bytes.
 
     Modern wheels end with ``.dist-info`` (METADATA, then RECORD) and the
@@ -10689,7 +10695,7 @@ def _ranged_metadata(rf, cd, src):
     return data
 
 
-def _metadata_entries(directory: bytes) -> dict:
+def _metadata_entries(directory: "bytes") -> "dict":
     """{name: (flags, method, crc, compressed size, size, local header offset)}
     of the ``*.dist-info/METADATA`` entries of a zip central directory; {}
     when the directory does not parse."""
@@ -10710,7 +10716,7 @@ def _metadata_entries(directory: bytes) -> dict:
     return found
 
 
-def _central_directory(tail: bytes):
+def _central_directory(tail: "bytes"):
     """(offset, size) of the zip central directory from the end record in
     ``tail`` (the file's last bytes), or None (not found, or zip64: zipfile
     finds those itself)."""
@@ -10729,7 +10735,7 @@ class NeedsBuildError(BuildError):
     (through the BuildContext). ``.path`` is the local archive (downloaded into
     the cache) when there is one, so the caller can build it without a refetch."""
 
-    def __init__(self, message: str, path: str | None = None, hint=None):
+    def __init__(self, message: "str", path: "str | None" = None, hint=None):
         super().__init__(message, hint=hint)
         self.path = path
 
@@ -10756,16 +10762,16 @@ class _Source(IndexFile):
         self.path = path
 
     @property
-    def is_wheel(self) -> bool:
+    def is_wheel(self) -> "bool":
         # local files are named by users, who may write FOO.WHL
         return self.filename.lower().endswith(".whl")
 
-    def key(self) -> str:
+    def key(self) -> "str":
         """Cache key: the sha256 when known, else a digest of the location."""
         return self.sha256 or "url-" + cache_digest(self.url or os.path.abspath(self.path))
 
 
-def _source_of(obj) -> _Source:
+def _source_of(obj) -> "_Source":
     """A _Source from an IndexFile or a Dist (registry, url or path)."""
     if isinstance(obj, IndexFile):
         src = _source_from_url(obj.name or "", obj.filename, obj.url, obj.hashes,
@@ -10788,13 +10794,13 @@ def _source_of(obj) -> _Source:
     raise TypeError("expected an IndexFile or a Dist, got %r" % (obj,))
 
 
-def _source_from_url(name, filename, url, hashes, core_metadata=None, size=None) -> _Source:
+def _source_from_url(name, filename, url, hashes, core_metadata=None, size=None) -> "_Source":
     if url.startswith("file:"):
         return _Source(name, filename, None, file_url_to_path(url), hashes, None, size)
     return _Source(name, filename, url, None, hashes, core_metadata, size)
 
 
-def _normalize_hashes(*sources) -> dict:
+def _normalize_hashes(*sources) -> "dict":
     """{alg: set(hex)} from dicts (alg -> hex, or alg -> iterable of hex) and
     lists of ``alg:hex`` / ``alg=hex`` strings (as --hash gives them).
 
@@ -10802,11 +10808,11 @@ def _normalize_hashes(*sources) -> dict:
     an algorithm both give, the file must match a digest in both sets. When the
     sets share nothing, the later source (the user's --hash) decides, as pip
     does in hash-checking mode: the file must match what the user pinned."""
-    out: dict = {}
+    out: "dict" = {}
     for src in sources:
         if not src:
             continue
-        mine: dict = {}
+        mine: "dict" = {}
         if isinstance(src, dict):
             items = [(alg, d) for alg, v in src.items() for d in ([v] if isinstance(v, str) else v)]
         else:
@@ -10823,7 +10829,7 @@ class _HashingWriter:
     """A file writer that hashes what passes through (sha256 plus any other
     algorithm asked for), so a download is verified without a second read."""
 
-    def __init__(self, f, algs, path: str = None):
+    def __init__(self, f, algs, path: "str" = None):
         import hashlib
         self.f = f
         self.path = path   # the file's path, for errors
@@ -10836,17 +10842,17 @@ class _HashingWriter:
                     pass
         self.size = 0
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, chunk: "bytes") -> "None":
         self.f.write(chunk)
         for h in self.hashers.values():
             h.update(chunk)
         self.size += len(chunk)
 
-    def digests(self) -> dict:
+    def digests(self) -> "dict":
         return {alg: h.hexdigest() for alg, h in self.hashers.items()}
 
 
-def hash_file(path: str, algs=()) -> dict:
+def hash_file(path: "str", algs=()) -> "dict":
     """{alg: hexdigest} of the file at ``path``: sha256 always, plus each
     algorithm of ``algs`` that hashlib knows (others are skipped)."""
     w = _HashingWriter(_NullWriter(), algs)
@@ -10861,7 +10867,7 @@ class _NullWriter:
         pass
 
 
-def _check_hashes(filename: str, expected: dict, actual: dict) -> None:
+def _check_hashes(filename: "str", expected: "dict", actual: "dict") -> "None":
     """Raise HashMismatchError unless, for every algorithm we could compute,
     the actual digest is one of the expected ones (the index's hash and the
     user's --hash must all agree with the file)."""
@@ -10882,18 +10888,18 @@ class _RangedFile:
     end)`` (HTTP range requests). ``zipfile`` reads the end record, the central
     directory and one member through it, so only those bytes cross the network."""
 
-    def __init__(self, size: int, fetch):
+    def __init__(self, size: "int", fetch):
         self.size = size
         self.fetch = fetch
-        self.chunks: list = []  # sorted [(start, bytes)]
+        self.chunks: "list" = []  # sorted [(start, bytes)]
         self.pos = 0
         self.requests = 0
 
-    def add(self, start: int, data: bytes) -> None:
+    def add(self, start: "int", data: "bytes") -> "None":
         import bisect
         bisect.insort(self.chunks, (start, data))
 
-    def ensure(self, start: int, end: int) -> None:
+    def ensure(self, start: "int", end: "int") -> "None":
         """Make [start, end) available, fetching the missing parts."""
         end = min(end, self.size)
         p = start
@@ -10908,13 +10914,13 @@ class _RangedFile:
             self.add(p, self.fetch(p, stop))
             p = stop
 
-    def _chunk_at(self, p: int):
+    def _chunk_at(self, p: "int"):
         for s, d in self.chunks:
             if s <= p < s + len(d):
                 return s, d
         return None
 
-    def read(self, n: int = -1) -> bytes:
+    def read(self, n: "int" = -1) -> "bytes":
         if n is None or n < 0:
             n = self.size - self.pos
         end = min(self.pos + n, self.size)
@@ -10929,7 +10935,7 @@ class _RangedFile:
         self.pos = end
         return b"".join(out)
 
-    def seek(self, offset: int, whence: int = 0) -> int:
+    def seek(self, offset: "int", whence: "int" = 0) -> "int":
         if whence == 1:
             offset += self.pos
         elif whence == 2:
@@ -10937,20 +10943,20 @@ class _RangedFile:
         self.pos = max(0, offset)
         return self.pos
 
-    def tell(self) -> int:
+    def tell(self) -> "int":
         return self.pos
 
-    def seekable(self) -> bool:
+    def seekable(self) -> "bool":
         return True
 
-    def readable(self) -> bool:
+    def readable(self) -> "bool":
         return True
 
-    def close(self) -> None:
+    def close(self) -> "None":
         pass
 
 
-def _wheel_metadata_member(names, project: str) -> str:
+def _wheel_metadata_member(names, project: "str") -> "str":
     """The ``NAME-VERSION.dist-info/METADATA`` member of a wheel."""
     cands = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
     if len(cands) > 1 and project:
@@ -10962,7 +10968,7 @@ def _wheel_metadata_member(names, project: str) -> str:
     return cands[0]
 
 
-def _read_zip_metadata(source, project: str, label: str = None) -> bytes:
+def _read_zip_metadata(source, project: "str", label: "str" = None) -> "bytes":
     """The METADATA of a wheel (a path, bytes or a binary file) through the
     checked archive reader; only that member's bytes are read."""
     with ZipArchive(source, label) as archive:
@@ -10972,12 +10978,12 @@ def _read_zip_metadata(source, project: str, label: str = None) -> bytes:
         return archive.read(entry)
 
 
-def _read_sdist_pkg_info(path: str):
+def _read_sdist_pkg_info(path: "str"):
     """The top-level PKG-INFO of an sdist archive (bytes) or None."""
     return _read_sdist_member(path, "PKG-INFO")
 
 
-def _read_sdist_member(path: str, name: str):
+def _read_sdist_member(path: "str", name: "str"):
     """The bytes of ``<top folder>/name`` in an sdist archive, or None."""
     import tarfile
     if path.lower().endswith(".zip"):
@@ -10994,7 +11000,7 @@ def _read_sdist_member(path: str, name: str):
     return None
 
 
-def _is_static(md) -> bool:
+def _is_static(md) -> "bool":
     """PKG-INFO can be trusted without a build: Metadata-Version 2.2+ and
     neither Requires-Dist nor Requires-Python marked Dynamic (PEP 643)."""
     try:
@@ -11021,7 +11027,7 @@ class DistributionDatabase:
     answers from the cache alone (no network).
     """
 
-    def __init__(self, client: RegistryClient | HttpClient, cache: Cache, *, reporter=None):
+    def __init__(self, client: "RegistryClient | HttpClient", cache: "Cache", *, reporter=None):
         self.http = client.http if isinstance(client, RegistryClient) else client
         self.client = client
         self.cache = cache
@@ -11037,7 +11043,7 @@ class DistributionDatabase:
         self.whole_wheels = False
         self.git = GitSource(cache, offline=self.offline, env=getattr(self.http, "env", None))
 
-    def _count(self, what: str) -> None:
+    def _count(self, what: "str") -> "None":
         with self._stats_lock:
             self.stats[what] += 1
 
@@ -11049,7 +11055,7 @@ class DistributionDatabase:
         return self._metadata_once.get(("meta", src.key(), src.filename),
                                        lambda: self._metadata(src))
 
-    def _metadata(self, src: _Source):
+    def _metadata(self, src: "_Source"):
         with span("metadata", file=src.filename):
             if src.path is not None:
                 self._count("local")
@@ -11068,14 +11074,14 @@ class DistributionDatabase:
                 warn_user("cannot write the cache entry %s: %s" % (entry, e))
             return md
 
-    def _check_name(self, src: _Source, md):
+    def _check_name(self, src: "_Source", md):
         if src.name and md.name and canonicalize_name(md.name) != src.name:
             raise MetadataMismatchError(
                 "the metadata of %s names the package `%s`, not `%s`"
                 % (src.filename, md.name, src.name))
         return md
 
-    def _fetch_metadata(self, src: _Source) -> bytes:
+    def _fetch_metadata(self, src: "_Source") -> "bytes":
         """METADATA bytes of a remote file, not from the metadata cache."""
         if src.is_wheel:
             folder = self._archive_lookup(src, _normalize_hashes(src.hashes))
@@ -11102,14 +11108,14 @@ class DistributionDatabase:
             return _read_zip_metadata(path, src.name, src.filename)
         return self._range_metadata(src)
 
-    def _local_metadata(self, src: _Source) -> bytes:
+    def _local_metadata(self, src: "_Source") -> "bytes":
         if not os.path.isfile(src.path):
             raise NotFoundError("the file %s does not exist" % src.path)
         if src.is_wheel:
             return _read_zip_metadata(src.path, src.name, src.path)
         return self._sdist_metadata(src, src.path)
 
-    def _sdist_metadata(self, src: _Source, path: str) -> bytes:
+    def _sdist_metadata(self, src: "_Source", path: "str") -> "bytes":
         try:
             data = _read_sdist_pkg_info(path)
         except Exception as e:  # tarfile/zipfile raise many kinds on bad archives
@@ -11119,7 +11125,7 @@ class DistributionDatabase:
         raise NeedsBuildError("%s has no static metadata: it needs a build" % src.filename,
                               path=path)
 
-    def _pep658_metadata(self, src: _Source) -> bytes:
+    def _pep658_metadata(self, src: "_Source") -> "bytes":
         """The ``URL.metadata`` file of PEP 658/714, checked against its hash."""
         self._count("pep658")
         with span("metadata.pep658", file=src.filename):
@@ -11135,7 +11141,7 @@ class DistributionDatabase:
             _check_hashes(src.filename + ".metadata", expected, actual)
         return resp.body
 
-    def _range_metadata(self, src: _Source) -> bytes:
+    def _range_metadata(self, src: "_Source") -> "bytes":
         """METADATA of a remote wheel through range requests: one suffix read
         of the tail, maybe one for the central directory's start or the member.
         A server that answers the first one with the whole file (no ranges)
@@ -11187,7 +11193,7 @@ class DistributionDatabase:
                     return data
             return _read_zip_metadata(rf, src.name, src.filename)
 
-    def _fetch_range(self, url: str, start: int, end: int) -> bytes:
+    def _fetch_range(self, url: "str", start: "int", end: "int") -> "bytes":
         resp = self.http.request(url, headers={"Range": "bytes=%d-%d" % (start, end - 1),
                                                "Accept-Encoding": "identity"}, decode=False)
         if resp.status == 206:
@@ -11200,7 +11206,7 @@ class DistributionDatabase:
             return resp.body[start:end]
         raise HttpError(resp.url, resp.status, resp.reason)
 
-    def _keep_small_wheel(self, src: _Source, expected: dict, data: bytes) -> None:
+    def _keep_small_wheel(self, src: "_Source", expected: "dict", data: "bytes") -> "None":
         """A tail read that returned the whole (small) wheel: when its hash is
         the expected one, keep it in the wheel cache for the install."""
         import hashlib
@@ -11227,7 +11233,7 @@ class DistributionDatabase:
             self._ensure_registry_record(src, os.path.basename(found))
         return found
 
-    def fetch_wheel(self, dist, expected_hashes=None) -> str:
+    def fetch_wheel(self, dist, expected_hashes=None) -> "str":
         """The folder of the unzipped wheel in archive-v0, fetching, verifying
         and unzipping it if needed. ``expected_hashes``: the user's hashes
         (dict alg -> hex or list of hex, or ``["sha256:..."]``); the index's
@@ -11241,7 +11247,7 @@ class DistributionDatabase:
                tuple(sorted((a, tuple(sorted(d))) for a, d in expected.items())))
         return self._wheel_once.get(key, lambda: self._fetch_wheel(src, expected))
 
-    def _fetch_wheel(self, src: _Source, expected: dict) -> str:
+    def _fetch_wheel(self, src: "_Source", expected: "dict") -> "str":
         with span("fetch_wheel", file=src.filename):
             found = self._archive_lookup(src, expected)
             if found is not None:
@@ -11266,7 +11272,7 @@ class DistributionDatabase:
             sha = os.path.basename(os.path.dirname(zip_path))
             return self._unzip(src, sha, zip_path)
 
-    def fetch_file(self, dist, expected_hashes=None) -> str:
+    def fetch_file(self, dist, expected_hashes=None) -> "str":
         """A local path of the dist's archive (wheel or sdist): the file itself
         for local dists, else downloaded (verified) into the cache."""
         src = _source_of(dist)
@@ -11276,14 +11282,14 @@ class DistributionDatabase:
         bucket = CacheBucket.WHEELS if src.is_wheel else CacheBucket.SDISTS
         return self._fetch_file(src, expected, bucket)
 
-    def _archive_lookup(self, src: _Source, expected: dict):
+    def _archive_lookup(self, src: "_Source", expected: "dict"):
         for sha in self._candidate_shas(src, expected):
             folder = os.path.join(self.cache.root, CacheBucket.ARCHIVE, src.name, sha)
             if os.path.isdir(folder):
                 return folder
         return None
 
-    def _file_lookup(self, src: _Source, expected: dict, bucket: str):
+    def _file_lookup(self, src: "_Source", expected: "dict", bucket: "str"):
         """The file's path in ``bucket``/NAME/SHA/FILENAME when the cache has it, else None."""
         for sha in self._candidate_shas(src, expected):
             path = os.path.join(self.cache.root, bucket, src.name, sha, src.filename)
@@ -11291,7 +11297,7 @@ class DistributionDatabase:
                 return path
         return None
 
-    def _candidate_shas(self, src: _Source, expected: dict) -> list:
+    def _candidate_shas(self, src: "_Source", expected: "dict") -> "list":
         """sha256 digests the file may have: the expected ones, else (no
         sha256 known) the one recorded for its URL, or its local file's."""
         shas = sorted(expected.get("sha256", ()))
@@ -11314,7 +11320,7 @@ class DistributionDatabase:
             return [pointer["sha256"]]
         return []
 
-    def _unzip(self, src: _Source, sha: str, zip_path: str, data=None) -> str:
+    def _unzip(self, src: "_Source", sha: "str", zip_path: "str", data=None) -> "str":
         """Unzip once into archive-v0/NAME/SHA (temp folder, then one rename;
         the entry lock keeps two processes from doing it twice). ``data``: the
         wheel's bytes, when it was downloaded into memory (``zip_path`` unused)."""
@@ -11336,7 +11342,7 @@ class DistributionDatabase:
 
     # ---- the registry of cached wheels ---------------------------------------------
 
-    def cached_registry_wheel(self, name: str, version, tags, indexes, *, hashes=None,
+    def cached_registry_wheel(self, name: "str", version, tags, indexes, *, hashes=None,
                               python_version=None):
         """A registry Dist for the pin ``name==version`` answered from the cache
         alone (no index page, no network), or None.
@@ -11380,7 +11386,7 @@ class DistributionDatabase:
         return None
 
     @staticmethod
-    def _registry_candidate(folder: str, entry: str, name: str, version, tags):
+    def _registry_candidate(folder: "str", entry: "str", name: "str", version, tags):
         """((rank, build tag), WheelFilename) of a record that fits the pin and the tags."""
         if not entry.endswith(".whl.json"):
             return None
@@ -11393,7 +11399,7 @@ class DistributionDatabase:
         rank = tags.best(w.tags)
         return None if rank is None else ((rank, w.build), w)
 
-    def _record_usable(self, name: str, wheel, record: dict, expected: dict, python_version) -> bool:
+    def _record_usable(self, name: "str", wheel, record: "dict", expected: "dict", python_version) -> "bool":
         digests = record["digests"]
         for alg, allowed in expected.items():
             if digests.get(alg) not in allowed:
@@ -11410,7 +11416,7 @@ class DistributionDatabase:
         return (os.path.isdir(os.path.join(root, CacheBucket.ARCHIVE, name, sha))
                 or os.path.isfile(os.path.join(root, CacheBucket.WHEELS, name, sha, wheel.filename)))
 
-    def _remember_registry_wheel(self, src: _Source, digests: dict) -> None:
+    def _remember_registry_wheel(self, src: "_Source", digests: "dict") -> "None":
         """Record a wheel downloaded from an index in that index's registry
         (local files and direct URLs are not recorded: only index pins are
         looked up this way)."""
@@ -11427,7 +11433,7 @@ class DistributionDatabase:
         except OSError as e:  # a read-only or full cache must not stop the install
             warn_user("cannot write the cache entry %s: %s" % (path, e))
 
-    def _ensure_registry_record(self, src: _Source, sha: str) -> None:
+    def _ensure_registry_record(self, src: "_Source", sha: "str") -> "None":
         """A wheel found in the cache (fetched before its index was recorded, or
         from another index with the same bytes): record it if needed."""
         if not (src.is_wheel and src.index and src.url and src.name) or len(sha) != 64:
@@ -11438,12 +11444,12 @@ class DistributionDatabase:
 
     # ---- downloads ---------------------------------------------------------------
 
-    def _fetch_file(self, src: _Source, expected: dict, bucket: str) -> str:
+    def _fetch_file(self, src: "_Source", expected: "dict", bucket: "str") -> "str":
         """Path of the file in ``bucket``/NAME/SHA/FILENAME, downloading it once."""
         key = (bucket, src.url, tuple(sorted((a, tuple(sorted(d))) for a, d in expected.items())))
         return self._file_once.get(key, lambda: self._download(src, expected, bucket))
 
-    def _download(self, src: _Source, expected: dict, bucket: str) -> str:
+    def _download(self, src: "_Source", expected: "dict", bucket: "str") -> "str":
         path = self._file_lookup(src, expected, bucket)
         if path is not None:
             return path
@@ -11465,7 +11471,7 @@ class DistributionDatabase:
             raise
         return self._finish_download(src, expected, bucket, state["w"], resp)
 
-    def _get_whole(self, src: _Source, sink):
+    def _get_whole(self, src: "_Source", sink):
         """GET ``src`` whole into the writer ``sink(response)`` makes (a new one
         on each retry), between the download events: (response, that writer)."""
         made = []
@@ -11485,7 +11491,7 @@ class DistributionDatabase:
                             size=made[-1].size)
         return resp, made[-1]
 
-    def _download_unzip(self, src: _Source, expected: dict) -> str:
+    def _download_unzip(self, src: "_Source", expected: "dict") -> "str":
         """A wheel small enough to hold: downloaded into memory, verified, and
         unzipped into archive-v0 straight from there. The wheel file itself is
         not kept (as in uv): writing it to disk, then reading it back, cost a
@@ -11498,10 +11504,10 @@ class DistributionDatabase:
         return final
 
     @staticmethod
-    def _download_algs(src: _Source, expected: dict) -> set:
+    def _download_algs(src: "_Source", expected: "dict") -> "set":
         return set(expected) | set(_normalize_hashes(src.hashes)) | {"sha256"}
 
-    def _verify_download(self, src: _Source, expected: dict, writer) -> dict:
+    def _verify_download(self, src: "_Source", expected: "dict", writer) -> "dict":
         """The digests of a finished download, checked against the expected
         hashes (or, with none, against the size the index gave)."""
         digests = writer.digests()
@@ -11511,7 +11517,7 @@ class DistributionDatabase:
                 src.filename, src.size, writer.size))
         return digests
 
-    def _remember_download(self, src: _Source, expected: dict, bucket: str, digests: dict) -> None:
+    def _remember_download(self, src: "_Source", expected: "dict", bucket: "str", digests: "dict") -> "None":
         """Remember a verified download's digest: in the index's registry of
         wheels, and by URL when no sha256 was known beforehand."""
         if bucket == CacheBucket.WHEELS:
@@ -11520,7 +11526,7 @@ class DistributionDatabase:
             self.cache.write_json(bucket, src.name, "url-%s.json" % cache_digest(src.url),
                                   {"sha256": digests["sha256"], "url": redact_url(src.url)})
 
-    def _start_download(self, src: _Source, bucket: str, previous, algs=()):
+    def _start_download(self, src: "_Source", bucket: "str", previous, algs=()):
         """(temp path, open file, hashing writer) inside the bucket, fresh on
         every attempt (a retry restarts the body)."""
         import tempfile
@@ -11531,7 +11537,7 @@ class DistributionDatabase:
         f = os.fdopen(fd, "wb")
         return (tmp, f, _HashingWriter(f, self._download_algs(src, algs), tmp))
 
-    def _finish_download(self, src: _Source, expected: dict, bucket: str, state, resp) -> str:
+    def _finish_download(self, src: "_Source", expected: "dict", bucket: "str", state, resp) -> "str":
         tmp, f, writer = state
         f.close()
         try:
@@ -11556,11 +11562,11 @@ class _BoundedBuffer(io.BytesIO):
     that size, so more bytes than it (an index that lists a wrong size) stop
     the download, which is then made again through a file."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: "int"):
         super().__init__()
         self.limit = limit
 
-    def write(self, data) -> int:
+    def write(self, data) -> "int":
         if self.tell() + len(data) > self.limit:
             raise _OverSize()
         return super().write(data)
@@ -11569,18 +11575,18 @@ class _BoundedBuffer(io.BytesIO):
 class _ByteBudget:
     """Bytes that may be held at once; ``take`` answers at once (no waiting)."""
 
-    def __init__(self, total: int):
+    def __init__(self, total: "int"):
         self.free = total
         self.lock = _thread.allocate_lock()
 
-    def take(self, n: int) -> bool:
+    def take(self, n: "int") -> "bool":
         with self.lock:
             if n > self.free:
                 return False
             self.free -= n
             return True
 
-    def give(self, n: int) -> None:
+    def give(self, n: "int") -> "None":
         with self.lock:
             self.free += n
 
@@ -11593,7 +11599,7 @@ _WHEELS_IN_MEMORY = _ByteBudget(256 * 1024 * 1024)   # up to this much of them a
 # at once on a 2-core machine fought over the filesystem's locks (measured on a
 # 110-wheel sync: 4 concurrent unzips took half the wall time of 16, and a
 # third of the system time), while downloads still want many connections.
-_UNZIP_SLOTS: list = []
+_UNZIP_SLOTS: "list" = []
 
 
 def _unzip_slots():
@@ -11605,7 +11611,7 @@ def _unzip_slots():
     return _UNZIP_SLOTS[0]
 
 
-def _discard(state) -> None:
+def _discard(state) -> "None":
     tmp, f, _w = state
     try:
         f.close()
@@ -11617,7 +11623,7 @@ def _discard(state) -> None:
         pass
 
 
-def _content_range(value, length: int):
+def _content_range(value, length: "int"):
     """(start, total) from ``Content-Range: bytes a-b/total``."""
     m = _lazy_re(r"bytes\s+(\d+)-(\d+)/(\d+|\*)").match(value or "")
     if not m:
@@ -11627,7 +11633,7 @@ def _content_range(value, length: int):
     return start, total
 
 
-def _parse_registry_record(data: bytes) -> dict:
+def _parse_registry_record(data: "bytes") -> "dict":
     record = json.loads(data)
     sha = record["sha256"]
     if not (isinstance(sha, str) and len(sha) == 64 and isinstance(record["url"], str)
@@ -11639,14 +11645,14 @@ def _parse_registry_record(data: bytes) -> dict:
     return record
 
 
-def _registry_dist(name: str, wheel, record: dict, index: str):
+def _registry_dist(name: "str", wheel, record: "dict", index: "str"):
     """The registry Dist of a recorded wheel, as the resolver would have made it."""
     f = IndexFile(wheel.filename, record["url"], {"sha256": record["sha256"]},
                   requires_python=record.get("requires_python"), index=index)
     return Dist(name, wheel.version, "registry", file=f, url=f.url)
 
 
-def _parse_metadata_entry(data: bytes) -> bytes:
+def _parse_metadata_entry(data: "bytes") -> "bytes":
     doc = json.loads(data)
     text = doc["metadata"]
     if not isinstance(text, str) or not text:
@@ -11654,7 +11660,7 @@ def _parse_metadata_entry(data: bytes) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def _dist_info_members(folder: str) -> list:
+def _dist_info_members(folder: "str") -> "list":
     out = []
     for n in os.listdir(folder):
         if n.endswith(".dist-info") and os.path.isfile(os.path.join(folder, n, "METADATA")):
@@ -11677,14 +11683,14 @@ class GitUrl(Value):
 
     __slots__ = ("repo", "rev", "subdirectory", "fragment")
 
-    def __init__(self, repo: str, rev=None, subdirectory=None, fragment=""):
+    def __init__(self, repo: "str", rev=None, subdirectory=None, fragment=""):
         self.repo = repo
         self.rev = rev
         self.subdirectory = subdirectory
         self.fragment = fragment
 
     @classmethod
-    def parse(cls, url: str) -> "GitUrl":
+    def parse(cls, url: "str") -> "GitUrl":
         from urllib.parse import unquote, urlsplit, urlunsplit
         scheme = url.partition(":")[0].lower()
         if scheme not in _GIT_URL_SCHEMES:
@@ -11712,23 +11718,23 @@ class GitUrl(Value):
                              "repository" % redact_url(url))
         return cls(urlunsplit(parts._replace(path=path)), rev, sub, fragment)
 
-    def key(self) -> str:
+    def key(self) -> "str":
         """The repository's cache key: its URL without credentials, a final
         ``/`` or ``.git`` (so the spellings of one repository share a clone)."""
         url = strip_credentials(self.repo).rstrip("/")
         return cache_digest(url[:-4] if url.endswith(".git") else url)
 
-    def pinned(self, commit: str) -> str:
+    def pinned(self, commit: "str") -> "str":
         """The URL with the revision replaced by ``commit``, as a lock writes it
         (the fragment kept, as uv keeps it)."""
         return "git+%s@%s" % (self.repo, commit) + ("#" + self.fragment if self.fragment else "")
 
     @property
-    def is_commit(self) -> bool:
+    def is_commit(self) -> "bool":
         return bool(self.rev) and bool(_lazy_re(_FULL_COMMIT).match(self.rev))
 
 
-def is_git_url(url) -> bool:
+def is_git_url(url) -> "bool":
     return bool(url) and url.partition(":")[0].lower() in _GIT_URL_SCHEMES
 
 
@@ -11738,7 +11744,7 @@ class GitCheckout(Value):
 
     __slots__ = ("root", "path", "commit")
 
-    def __init__(self, root: str, path: str, commit: str):
+    def __init__(self, root: "str", path: "str", commit: "str"):
         self.root = root
         self.path = path
         self.commit = commit
@@ -11755,7 +11761,7 @@ class GitSource:
     its builds are cached by commit. ``fetches`` counts network fetches.
     Credentials in URLs reach git and never a message or the cache's paths."""
 
-    def __init__(self, cache, *, offline: bool = False, env=None):
+    def __init__(self, cache, *, offline: "bool" = False, env=None):
         self.cache = cache
         self.offline = offline
         self.env = dict(os.environ if env is None else env)
@@ -11784,7 +11790,7 @@ class GitSource:
         return (proc.returncode, proc.stdout.decode("utf-8", "replace").strip(),
                 proc.stderr.decode("utf-8", "replace").strip())
 
-    def _git(self, args, cwd=None, *, doing: str, repo: str) -> str:
+    def _git(self, args, cwd=None, *, doing: "str", repo: "str") -> "str":
         code, out, err = self._run(args, cwd)
         if code != 0:
             lines = [redact_url(line.strip()) for line in err.splitlines() if line.strip()]
@@ -11797,12 +11803,12 @@ class GitSource:
 
     # -- revisions
 
-    def resolve(self, gu: GitUrl) -> str:
+    def resolve(self, gu: "GitUrl") -> "str":
         """The full commit ``gu.rev`` names (the default branch's head without one)."""
         key = gu.key()
         return self._commits.get((key, gu.rev), lambda: self._resolve(gu, key))
 
-    def _resolve(self, gu: GitUrl, key: str) -> str:
+    def _resolve(self, gu: "GitUrl", key: "str") -> "str":
         db = self.cache.git_repository(key)
         with self.cache.lock(db):
             if not os.path.isdir(os.path.join(db, "objects")):
@@ -11827,13 +11833,13 @@ class GitSource:
                                     hint="check the revision after `@` in the URL")
             return found
 
-    def _fetch(self, db: str, repo: str, refspecs) -> None:
+    def _fetch(self, db: "str", repo: "str", refspecs) -> "None":
         with span("git.fetch", repo=redact_url(repo)):
             self._git(["fetch", "--quiet", "--force", "--tags", "--", repo] + list(refspecs), cwd=db,
                       doing="fetch", repo=repo)
         self.fetches += 1
 
-    def _lookup(self, db: str, rev):
+    def _lookup(self, db: "str", rev):
         """The commit ``rev`` (branch, tag, commit or its prefix) names in ``db``, or None."""
         if rev is None:
             names = ["refs/remotes/origin/HEAD"]
@@ -11850,7 +11856,7 @@ class GitSource:
 
     # -- checkouts
 
-    def checkout(self, gu: GitUrl) -> GitCheckout:
+    def checkout(self, gu: "GitUrl") -> "GitCheckout":
         """The commit ``gu`` names, checked out in the cache (once)."""
         commit = self.resolve(gu)
         key = gu.key()
@@ -11864,7 +11870,7 @@ class GitSource:
                              hint="name the project's folder with `#subdirectory=PATH`")
         return GitCheckout(root, path, commit)
 
-    def _checkout(self, gu: GitUrl, key: str, commit: str) -> str:
+    def _checkout(self, gu: "GitUrl", key: "str", commit: "str") -> "str":
         folder = self.cache.git_checkout(key, commit)
         if os.path.isdir(folder):
             return folder
@@ -11880,7 +11886,7 @@ class GitSource:
                     remove_tree(tmp)
         return folder
 
-    def _clone_at(self, gu: GitUrl, commit: str, dest: str) -> None:
+    def _clone_at(self, gu: "GitUrl", commit: "str", dest: "str") -> "None":
         """A working copy of ``commit`` in the empty folder ``dest``, cloned from
         the cache's repository, its ``origin`` the repository (without credentials)."""
         db = self.cache.git_repository(gu.key())
@@ -11897,7 +11903,7 @@ class GitSource:
             self._git(["submodule", "update", "--init", "--recursive", "--quiet"], cwd=dest,
                       doing="fetch the submodules of", repo=repo)
 
-    def describe(self, folder: str):
+    def describe(self, folder: "str"):
         """``(origin URL, HEAD commit)`` of the git working copy ``folder``, or
         None (not one, or no git): what pip-freeze prints for an editable."""
         if not os.path.exists(os.path.join(folder, ".git")):
@@ -11911,7 +11917,7 @@ class GitSource:
             return None
         return origin, commit
 
-    def working_copy(self, gu: GitUrl, dest: str) -> GitCheckout:
+    def working_copy(self, gu: "GitUrl", dest: "str") -> "GitCheckout":
         """An editable checkout, as pip makes under ``src``: a clone of the
         repository at the resolved commit in ``dest`` (made, or moved to the
         commit when it is already a clone of the same repository)."""
@@ -11962,13 +11968,13 @@ _CUT_HIGH = ((_INF,), 0)
 _FULL = ((_CUT_LOW, _CUT_HIGH),)
 _EMPTY = ()
 _LOCAL_MAX = ((9,),)
-_KEY_TEXT: dict = {}        # key -> version text, for explanations
+_KEY_TEXT: "dict" = {}        # key -> version text, for explanations
 
 
-_VKEYS: dict = {}
+_VKEYS: "dict" = {}
 
 
-def _files_by_version(files, name: str) -> dict:
+def _files_by_version(files, name: "str") -> "dict":
     """{version key: (Version, [IndexFile])} of the files of project ``name``;
     files of another project, or whose version cannot be read, are left out.
     A wheel's name and version are read once per distinct name-version prefix,
@@ -12005,7 +12011,7 @@ def _files_by_version(files, name: str) -> dict:
     return out
 
 
-def _vkey(v) -> tuple:
+def _vkey(v) -> "tuple":
     """Sort key of a Version, ordering like PEP 440 (and packaging's _cmpkey)."""
     key = _VKEYS.get(v)
     if key is None:
@@ -12013,7 +12019,7 @@ def _vkey(v) -> tuple:
     return key
 
 
-def _make_vkey(v) -> tuple:
+def _make_vkey(v) -> "tuple":
     rel = tuple(v.release)
     while len(rel) > 1 and rel[-1] == 0:
         rel = rel[:-1]
@@ -12038,7 +12044,7 @@ def _make_vkey(v) -> tuple:
     return key
 
 
-def _key_min(v) -> tuple:
+def _key_min(v) -> "tuple":
     """Key below every pre-release and dev release of ``v``'s release."""
     k = _vkey(v)
     m = k[:2] + ((-2,),)
@@ -12046,7 +12052,7 @@ def _key_min(v) -> tuple:
     return m
 
 
-def _key_release_min(epoch: int, release: tuple, text: str) -> tuple:
+def _key_release_min(epoch: "int", release: "tuple", text: "str") -> "tuple":
     rel = tuple(release)
     while len(rel) > 1 and rel[-1] == 0:
         rel = rel[:-1]
@@ -12055,7 +12061,7 @@ def _key_release_min(epoch: int, release: tuple, text: str) -> tuple:
     return m
 
 
-def _key_max_local(v) -> tuple:
+def _key_max_local(v) -> "tuple":
     """Key above every local version of ``v`` (1.0+anything) but below the next one."""
     k = _vkey(v)
     m = k[:5] + (_LOCAL_MAX,)
@@ -12063,7 +12069,7 @@ def _key_max_local(v) -> tuple:
     return m
 
 
-def _key_max_post(v) -> tuple:
+def _key_max_post(v) -> "tuple":
     """Key above every post-release (and local) of ``v`` but below the next release."""
     k = _vkey(v)
     m = k[:3] + ((1,),)
@@ -12071,7 +12077,7 @@ def _key_max_post(v) -> tuple:
     return m
 
 
-def _r_union(a: tuple, b: tuple) -> tuple:
+def _r_union(a: "tuple", b: "tuple") -> "tuple":
     if not a:
         return b
     if not b:
@@ -12086,7 +12092,7 @@ def _r_union(a: tuple, b: tuple) -> tuple:
     return tuple(out)
 
 
-def _r_intersect(a: tuple, b: tuple) -> tuple:
+def _r_intersect(a: "tuple", b: "tuple") -> "tuple":
     if len(a) > len(b):
         a, b = b, a
     if len(a) * 4 < len(b):
@@ -12105,7 +12111,7 @@ def _r_intersect(a: tuple, b: tuple) -> tuple:
     return tuple(out)
 
 
-def _r_intersect_sparse(a: tuple, b: tuple) -> tuple:
+def _r_intersect_sparse(a: "tuple", b: "tuple") -> "tuple":
     """``_r_intersect`` for a few intervals against many (a package with a
     thousand versions has ranges of hundreds of intervals): find the overlaps
     by bisection instead of walking all of ``b``."""
@@ -12128,7 +12134,7 @@ def _r_intersect_sparse(a: tuple, b: tuple) -> tuple:
     return tuple(out)
 
 
-def _r_complement(a: tuple) -> tuple:
+def _r_complement(a: "tuple") -> "tuple":
     out = []
     prev = _CUT_LOW
     for lo, hi in a:
@@ -12140,7 +12146,7 @@ def _r_complement(a: tuple) -> tuple:
     return tuple(out)
 
 
-def _r_contains(a: tuple, key: tuple) -> bool:
+def _r_contains(a: "tuple", key: "tuple") -> "bool":
     p = (key, 1)
     for lo, hi in a:
         if lo < p < hi:
@@ -12150,13 +12156,13 @@ def _r_contains(a: tuple, key: tuple) -> bool:
     return False
 
 
-def _r_point(v) -> tuple:
+def _r_point(v) -> "tuple":
     """The range holding exactly ``v`` (no locals of it)."""
     k = _vkey(v)
     return (((k, 0), (k, 2)),)
 
 
-def _r_from_specifier(op: str, text: str) -> tuple:
+def _r_from_specifier(op: "str", text: "str") -> "tuple":
     """One PEP 440 specifier clause as a range; prereleases are always inside
     (the prerelease mode is applied when choosing, as uv does)."""
     if op in ("==", "!=") and text.endswith(".*"):
@@ -12206,7 +12212,7 @@ def _r_from_specifier(op: str, text: str) -> tuple:
     raise InvalidSpecifier("unsupported operator %r" % op)
 
 
-def _spec_clauses(specifier) -> list:
+def _spec_clauses(specifier) -> "list":
     """(operator, version text) pairs of a SpecifierSet."""
     out = []
     for s in specifier:
@@ -12214,7 +12220,7 @@ def _spec_clauses(specifier) -> list:
     return out
 
 
-def ranges_from_specifier(specifier) -> tuple:
+def ranges_from_specifier(specifier) -> "tuple":
     """A SpecifierSet (or None) as a range: the intersection of its clauses."""
     r = _FULL
     if specifier is None:
@@ -12224,7 +12230,7 @@ def ranges_from_specifier(specifier) -> tuple:
     return r
 
 
-def _spec_texts(specifier) -> dict:
+def _spec_texts(specifier) -> "dict":
     """{key: text} for the versions a specifier names, so explanations repeat
     them as written ("b>=2", not "b>=2.0")."""
     out = {}
@@ -12239,7 +12245,7 @@ def _spec_texts(specifier) -> dict:
     return out
 
 
-def _spec_is_explicit_prerelease(specifier) -> bool:
+def _spec_is_explicit_prerelease(specifier) -> "bool":
     """True when a specifier names a pre-release (``>=1.0b1``, ``==2.0a1``)."""
     if specifier is None:
         return False
@@ -12255,14 +12261,14 @@ def _spec_is_explicit_prerelease(specifier) -> bool:
     return False
 
 
-def _key_text(key, texts) -> str:
+def _key_text(key, texts) -> "str":
     text = texts.get(key)
     if text is None and len(key) == 3:     # a release's floor: spell the release
         text = ("%d!" % key[0] if key[0] else "") + ".".join(map(str, key[1]))
     return text or _KEY_TEXT.get(key, "?")
 
 
-def _cut_text(cut: tuple, lower: bool, texts) -> str:
+def _cut_text(cut: "tuple", lower: "bool", texts) -> "str":
     key, side = cut
     text = _key_text(key, texts)
     if len(key) in (3, 5):                    # below all pre-releases of a release
@@ -12274,7 +12280,7 @@ def _cut_text(cut: tuple, lower: bool, texts) -> str:
     return ("<" if side == 0 else "<=") + text
 
 
-def _interval_text(lo: tuple, hi: tuple, texts) -> str:
+def _interval_text(lo: "tuple", hi: "tuple", texts) -> "str":
     if lo == _CUT_LOW and hi == _CUT_HIGH:
         return ""
     if lo[1] == 0 and len(lo[0]) == 6 and lo[0][-1] != _LOCAL_MAX and (
@@ -12287,7 +12293,7 @@ def _interval_text(lo: tuple, hi: tuple, texts) -> str:
     return _cut_text(lo, True, texts) + "," + _cut_text(hi, False, texts)
 
 
-def _range_text(r: tuple, known=(), texts=None, simplify=False) -> str:
+def _range_text(r: "tuple", known=(), texts=None, simplify=False) -> "str":
     """A range as specifier text ("" for every version). With ``simplify``,
     as pubgrub's ``simplify``: intervals without known versions are left out,
     an interval with one known version reads "==v", and bounds with no known
@@ -12342,14 +12348,14 @@ def _t_union(a, b):
     return _t_neg(_t_inter(_t_neg(a), _t_neg(b)))
 
 
-def _t_subset(a, b) -> bool:
+def _t_subset(a, b) -> "bool":
     return _t_inter(a, b) == a
 
 
 _SAT, _CONTRA, _INCONCL = 1, 2, 3
 
 
-def _t_relation(t, acc) -> int:
+def _t_relation(t, acc) -> "int":
     """How the accumulated assignment ``acc`` relates to term ``t``."""
     i = _t_inter(t, acc)
     if i == acc:
@@ -12453,44 +12459,44 @@ class Provider:
     """
 
     python_version = None
-    markers: dict = {}
+    markers: "dict" = {}
     resolution = "highest"
     prerelease = "if-necessary-or-explicit"
     no_deps = False
 
-    def versions(self, name: str):
+    def versions(self, name: "str"):
         """All versions of canonical ``name`` as Candidates, any order; None when
         the package does not exist. Unusable versions are included with
         ``unavailable`` set so explanations can name them. May block on I/O
         (the result is memoised by the caller); raises PuffinError on failure."""
         raise NotImplementedError
 
-    def dependencies(self, candidate: Candidate):
+    def dependencies(self, candidate: "Candidate"):
         """The Requires-Dist list (Requirement objects, markers unevaluated, all
         extras) of ``candidate``, or an ``Unavailable``. May block on I/O."""
         raise NotImplementedError
 
-    def url_candidate(self, requirement) -> Candidate:
+    def url_candidate(self, requirement) -> "Candidate":
         """The Candidate for a direct URL/path requirement (``name @ url``)."""
         raise NotImplementedError
 
-    def prefetch(self, names) -> None:
+    def prefetch(self, names) -> "None":
         """Hint: these canonical names will likely be needed; start fetching.
         Must not change any answer. The default does nothing."""
 
-    def prefetch_ranges(self, ranges) -> None:
+    def prefetch_ranges(self, ranges) -> "None":
         """Hint, before the first ``prefetch``: {name: version range} that the
         root requirements set (a lock's pins), so that the candidate a
         prefetch guesses for those names is one in them. Optional."""
 
-    def prefetch_candidate(self, candidate: Candidate) -> None:
+    def prefetch_candidate(self, candidate: "Candidate") -> "None":
         """Hint: the dependencies of ``candidate`` will likely be asked for."""
 
     def known_names(self):
         """All package names the provider could offer (for "did you mean"), or None."""
         return None
 
-    def provided_extras(self, candidate: Candidate):
+    def provided_extras(self, candidate: "Candidate"):
         """Canonical names of the extras ``candidate`` defines (after its
         dependencies were asked for), or None when unknown. The default: None."""
         return None
@@ -12529,7 +12535,7 @@ class _PkgState:
         self.decided_key = None
 
 
-def _split_extra(pkg: str):
+def _split_extra(pkg: "str"):
     """"a[x]" -> ("a", "x"); "a" -> ("a", None)."""
     if pkg.endswith("]") and "[" in pkg:
         base, extra = pkg[:-1].split("[", 1)
@@ -12582,7 +12588,7 @@ class _Solver:
 
     # -- setup -------------------------------------------------------------
 
-    def _applies(self, req, extra="") -> bool:
+    def _applies(self, req, extra="") -> "bool":
         if req.marker is None:
             return True
         env = dict(self.env)
@@ -12634,7 +12640,7 @@ class _Solver:
 
     # -- candidates --------------------------------------------------------
 
-    def candidates(self, name: str) -> list:
+    def candidates(self, name: "str") -> "list":
         """All candidates of base package ``name``, ascending by version."""
         c = self.cands.get(name)
         if c is None:
@@ -12648,14 +12654,14 @@ class _Solver:
             self.cand_keys[name] = [_vkey(x.version) for x in (c or ())]
         return c
 
-    def _known(self, pkg: str) -> list:
+    def _known(self, pkg: "str") -> "list":
         base = _split_extra(pkg)[0]
         if base == _ROOT:
             return []
         self.candidates(base)
         return self.cand_keys.get(base) or []
 
-    def _with_prereleases(self, name: str, ordered: list, preferred=None) -> list:
+    def _with_prereleases(self, name: "str", ordered: "list", preferred=None) -> "list":
         """The candidates of ``ordered`` (all in the range) that the
         prerelease mode lets us try, in the order to try them, as uv (0.13)
         does: ``allow`` takes them as they come, ``disallow`` only final
@@ -12683,7 +12689,7 @@ class _Solver:
             return stable + [c for c in ordered if _is_pre(c.version)]
         return stable
 
-    def _order(self, name: str, cands: list) -> list:
+    def _order(self, name: "str", cands: "list") -> "list":
         """Candidates in the order we try them: preference, then the strategy."""
         mode = self.p.resolution
         lowest = mode == "lowest" or (mode == "lowest-direct" and name in self.direct)
@@ -12816,7 +12822,7 @@ class _Solver:
 
     # -- partial solution --------------------------------------------------
 
-    def _state(self, pkg) -> _PkgState:
+    def _state(self, pkg) -> "_PkgState":
         s = self.states.get(pkg)
         if s is None:
             s = self.states[pkg] = _PkgState()
@@ -12899,7 +12905,7 @@ class _Solver:
                 return gidx, level, cause
         raise AssertionError("no satisfier for %s" % pkg)
 
-    def _is_terminal(self, inc) -> bool:
+    def _is_terminal(self, inc) -> "bool":
         if not inc.terms:
             return True
         if len(inc.terms) == 1 and _ROOT in inc.terms:
@@ -13076,7 +13082,7 @@ class _Solver:
         levels = [self.decision_pkgs.index(p) + 1 for p in others if p in self.decision_pkgs]
         return min(levels) - 1 if levels and min(levels) - 1 >= 1 else None
 
-    def _jump_back(self, level, packages) -> None:
+    def _jump_back(self, level, packages) -> "None":
         """Undo the decisions from ``level`` + 1 on, so that a package that
         keeps conflicting is decided before the ones it conflicts with; then
         propagate from ``packages``."""
@@ -13143,7 +13149,7 @@ class _Failed(Exception):
         self.incompat = inc
 
 
-def _is_pin(r) -> bool:
+def _is_pin(r) -> "bool":
     """True for the range of one version (``==1.0``, with or without its locals)."""
     if len(r) != 1:
         return False
@@ -13151,11 +13157,11 @@ def _is_pin(r) -> bool:
     return ls == 0 and len(lk) == 6 and (hk == lk or hk == lk[:5] + (_LOCAL_MAX,))
 
 
-def _is_pre(v) -> bool:
+def _is_pre(v) -> "bool":
     return v.pre is not None or v.dev is not None
 
 
-def _contains(spec, version) -> bool:
+def _contains(spec, version) -> "bool":
     """Does a Python ``version`` (its release: 3.13.0rc1 counts as 3.13.0)
     satisfy Requires-Python ``spec``?  The whole specifier counts, upper
     bounds too, as pip reads it: a file whose Requires-Python excludes the
@@ -13180,7 +13186,7 @@ class _Explainer:
         self.shared = set()
         self._text_cache = {}
 
-    def _trivial(self, inc, other) -> bool:
+    def _trivial(self, inc, other) -> "bool":
         """A "no version in this sliver" fact that only says what the list of
         versions already shows, next to a fact about the other versions of the
         same package (e.g. "no a<1.0 | >1.0" beside "a==1.0 depends on b"):
@@ -13209,7 +13215,7 @@ class _Explainer:
             memo[inc.id] = got
         return got
 
-    def explain(self, root) -> str:
+    def explain(self, root) -> "str":
         if root.kind == "derived":
             memo = {}
             c1, c2 = self._norm(root.cause1, memo), self._norm(root.cause2, memo)
@@ -13284,7 +13290,7 @@ class _Explainer:
 
     # -- phrases -----------------------------------------------------------
 
-    def _texts(self, pkg) -> dict:
+    def _texts(self, pkg) -> "dict":
         base = _split_extra(pkg)[0]
         t = self._text_cache.get(base)
         if t is None:
@@ -13296,7 +13302,7 @@ class _Explainer:
             self._text_cache[base] = t
         return t
 
-    def term_text(self, pkg, rng, simplify=True) -> str:
+    def term_text(self, pkg, rng, simplify=True) -> "str":
         """"b>=2", "a==1.0", "all versions of c" (a term's range, simplified
         against the known versions unless it is a requirement as written)."""
         if pkg == _ROOT:
@@ -13313,7 +13319,7 @@ class _Explainer:
     def _verb(self, subject, singular, plural):
         return plural if subject.startswith("all versions of") else singular
 
-    def external(self, inc) -> str:
+    def external(self, inc) -> "str":
         terms = inc.terms
         kind = inc.kind
         if kind == "root":
@@ -13346,7 +13352,7 @@ class _Explainer:
             phrase = phrase.replace("has ", "have ", 1).replace("was ", "were ", 1)
         return "%s %s" % (subj, phrase)
 
-    def incompat_text(self, inc) -> str:
+    def incompat_text(self, inc) -> "str":
         if inc.kind != "derived":
             return self.external(inc)
         terms = {p: t for p, t in inc.terms.items() if p != _ROOT}
@@ -13376,7 +13382,7 @@ class _Explainer:
 
     # -- hints -------------------------------------------------------------
 
-    def hints(self, root) -> list:
+    def hints(self, root) -> "list":
         out = []
         seen = set()
         stack = [root]
@@ -13444,7 +13450,7 @@ _UNAVAILABLE_HINTS = {
 }
 
 
-def _join_and(items, word="and") -> str:
+def _join_and(items, word="and") -> "str":
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " %s " % word + items[-1]
@@ -13476,22 +13482,22 @@ class Resolution:
     def __getitem__(self, name):
         return self._by_name[canonicalize_name(name)]
 
-    def __contains__(self, name) -> bool:
+    def __contains__(self, name) -> "bool":
         return canonicalize_name(name) in self._by_name
 
     def __iter__(self):
         return iter(self._by_name.values())
 
-    def __len__(self) -> int:
+    def __len__(self) -> "int":
         return len(self._by_name)
 
     def get(self, name, default=None):
         return self._by_name.get(canonicalize_name(name), default)
 
-    def names(self) -> list:
+    def names(self) -> "list":
         return list(self._by_name)
 
-    def pins(self) -> dict:
+    def pins(self) -> "dict":
         """{name: version string}: handy for tests and comparisons."""
         return {n: str(p.version) for n, p in self._by_name.items()}
 
@@ -13514,8 +13520,8 @@ def _as_req(item):
     return Requirement(item) if isinstance(item, str) else item
 
 
-def resolve(requirements, provider: Provider, *, constraints=(), overrides=(),
-            preferences=None, reporter=None) -> Resolution:
+def resolve(requirements, provider: "Provider", *, constraints=(), overrides=(),
+            preferences=None, reporter=None) -> "Resolution":
     """Pick one version of every package needed by ``requirements`` (Requirement,
     requirement strings, RootRequirement or (requirement, source) pairs).
 
@@ -13543,7 +13549,7 @@ def resolve(requirements, provider: Provider, *, constraints=(), overrides=(),
     return _build_resolution(solver, roots, decided)
 
 
-def _build_resolution(solver, roots, decided) -> Resolution:
+def _build_resolution(solver, roots, decided) -> "Resolution":
     via = {}
     extras = {}
     for rr in roots:
@@ -13576,7 +13582,7 @@ def _build_resolution(solver, roots, decided) -> Resolution:
     return Resolution(out)
 
 
-def _warn_missing_extras(provider, name, cand, extras) -> None:
+def _warn_missing_extras(provider, name, cand, extras) -> "None":
     """Requesting an extra a package does not define is no error (the
     resolver does not backtrack to find a version that has it, as uv and pip
     do), but the user hears about it."""
@@ -13668,12 +13674,16 @@ class RegistryProvider(Provider):
             return None
         by_version = _files_by_version(files, name)
         if self.exclude_newer is not None:
-            by_version = {k: (v, kept) for k, (v, fs) in by_version.items()
-                          if (kept := [f for f in fs if self._uploaded_in_time(f)])}
+            in_time = {}
+            for k, (v, fs) in by_version.items():
+                kept = [f for f in fs if self._uploaded_in_time(f)]
+                if kept:
+                    in_time[k] = (v, kept)
+            by_version = in_time
         return [_LazyCandidate(name, v, functools.partial(self._candidate, name, v, fs))
                 for v, fs in by_version.values()]
 
-    def _uploaded_in_time(self, f) -> bool:
+    def _uploaded_in_time(self, f) -> "bool":
         """``--exclude-newer``: a file without an upload time is left out, as in uv."""
         try:
             t = _parse_time(f.upload_time) if f.upload_time else None
@@ -13681,7 +13691,7 @@ class RegistryProvider(Provider):
             t = None
         return t is not None and t <= self.exclude_newer
 
-    def _python_fits(self, requires_python: str) -> bool:
+    def _python_fits(self, requires_python: "str") -> "bool":
         """Requires-Python of a file against the target, once per distinct text
         (a package repeats the same few texts over thousands of files)."""
         fits = self._python_fits_cache.get(requires_python)
@@ -13689,7 +13699,7 @@ class RegistryProvider(Provider):
             fits = self._python_fits_cache[requires_python] = _contains_safe(requires_python, self._py)
         return fits
 
-    def _candidate(self, name, version, files) -> Candidate:
+    def _candidate(self, name, version, files) -> "Candidate":
         """Choose the file of one version: the best wheel by tag, else the sdist."""
         py_ok = [f for f in files if not f.requires_python or self._python_fits(f.requires_python)]
         if not py_ok:
@@ -13722,13 +13732,13 @@ class RegistryProvider(Provider):
         return Candidate(name, version, self._dist(name, version, live[0]), yanked=yanked,
                          unavailable=why, unavailable_kind=kind)
 
-    def _closest_miss(self, wheels) -> str:
+    def _closest_miss(self, wheels) -> "str":
         """Which part of the tags kept the nearest wheel out, as uv words it:
         "Python implementation" (cp312 vs graalpy310), "Python ABI", or
         "platform" (also when each part fits but not together)."""
         return self._closest_miss_tags([f.wheel.tags for f in wheels if f.wheel is not None])
 
-    def _closest_miss_tags(self, tag_lists) -> str:
+    def _closest_miss_tags(self, tag_lists) -> "str":
         parts = self._tag_parts
         if parts is None:
             split = [t.split("-") for t in getattr(self.tags, "tags", ())]
@@ -13867,7 +13877,7 @@ class RegistryProvider(Provider):
         return None
 
 
-def _extras_of(md) -> set:
+def _extras_of(md) -> "set":
     """Extras a Metadata defines: its Provides-Extra, and (for metadata older
     than 2.1, which may not list them) those its requirement markers test."""
     out = {canonicalize_name(e) for e in md.provides_extra or ()}
@@ -13878,7 +13888,7 @@ def _extras_of(md) -> set:
     return out
 
 
-def _spec_ok(text) -> bool:
+def _spec_ok(text) -> "bool":
     try:
         SpecifierSet(text)
         return True
@@ -13886,7 +13896,7 @@ def _spec_ok(text) -> bool:
         return False
 
 
-def _contains_safe(text, version) -> bool:
+def _contains_safe(text, version) -> "bool":
     """Requires-Python check that ignores a malformed specifier (as pip does)."""
     try:
         return _contains(text, version)
@@ -13917,7 +13927,7 @@ def _parse_time(text):
 # safe sdist extraction, the hook runner, and the built-wheel cache keyed by the
 # source. Exports: SourceBuilder, BuildSystem, extract_sdist, source_build_error. Uses 1-9.
 
-def source_build_error(what: str) -> BuildError:
+def source_build_error(what: "str") -> "BuildError":
     """The error for a source that needs a PEP 517 build where the caller
     cannot run one (no builder wired in, or builds disabled)."""
     return BuildError("%s needs a build from source, which puffin.py does not do yet" % what,
@@ -14031,13 +14041,13 @@ class BuildSystem(Value):
 
     __slots__ = ("requires", "backend", "backend_path")
 
-    def __init__(self, requires, backend: str, backend_path=()):
+    def __init__(self, requires, backend: "str", backend_path=()):
         self.requires = list(requires)
         self.backend = backend
         self.backend_path = list(backend_path)
 
     @classmethod
-    def from_tree(cls, tree: str) -> "BuildSystem":
+    def from_tree(cls, tree: "str") -> "BuildSystem":
         path = os.path.join(tree, "pyproject.toml")
         if not os.path.isfile(path):
             if not os.path.isfile(os.path.join(tree, "setup.py")) and \
@@ -14053,7 +14063,7 @@ class BuildSystem(Value):
         return cls._from_table(table, path)
 
     @classmethod
-    def _from_table(cls, table, path: str) -> "BuildSystem":
+    def _from_table(cls, table, path: "str") -> "BuildSystem":
         def bad(what):
             return BuildError("%s has an invalid [build-system] table: %s" % (path, what))
         if not isinstance(table, dict):
@@ -14078,12 +14088,12 @@ class BuildSystem(Value):
                 raise bad("the backend-path entry %r leaves the source tree" % entry)
         return cls(requires, backend, backend_path)
 
-    def requirements(self) -> list:
+    def requirements(self) -> "list":
         """``requires`` as Requirements (BuildError on an invalid one)."""
         return _parse_build_requirements(self.requires, "[build-system] requires")
 
 
-def _parse_build_requirements(texts, where: str) -> list:
+def _parse_build_requirements(texts, where: "str") -> "list":
     out = []
     for text in texts:
         try:
@@ -14095,12 +14105,12 @@ def _parse_build_requirements(texts, where: str) -> list:
 
 # ---- safe sdist extraction -------------------------------------------------------------
 
-def is_sdist_archive(path: str) -> bool:
+def is_sdist_archive(path: "str") -> "bool":
     """Does ``path`` name a source archive we can extract (by its suffix)?"""
     return path.lower().endswith(_SDIST_SUFFIXES)
 
 
-def extract_sdist(archive: str, target: str) -> str:
+def extract_sdist(archive: "str", target: "str") -> "str":
     """Extract a source archive (tar.gz, tar.bz2, tar.xz, tar, zip) into the new
     or empty folder ``target``; return the source tree (the single top-level
     folder when every member lives under one, as sdists do, else ``target``).
@@ -14133,7 +14143,7 @@ def extract_sdist(archive: str, target: str) -> str:
     return root
 
 
-def _member_target(root: str, name: str, archive: str) -> str:
+def _member_target(root: "str", name: "str", archive: "str") -> "str":
     """The path of member ``name`` under ``root``, refusing one that leaves it,
     also through a link extracted earlier (hence realpath on the parent)."""
     try:
@@ -14147,18 +14157,18 @@ def _member_target(root: str, name: str, archive: str) -> str:
     return target
 
 
-def _within(path: str, root: str) -> bool:
+def _within(path: "str", root: "str") -> "bool":
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _check_link(root: str, target: str, link: str, name: str, archive: str) -> None:
+def _check_link(root: "str", target: "str", link: "str", name: "str", archive: "str") -> "None":
     dest = os.path.realpath(os.path.join(os.path.dirname(target), link))
     if os.path.isabs(link) or not _within(dest, root):
         raise UnsafePathError("refusing the source archive %s: its member %r links to %r, outside "
                               "the extraction folder" % (os.path.basename(archive), name, link))
 
 
-def _extract_tar(archive: str, root: str) -> list:
+def _extract_tar(archive: "str", root: "str") -> "list":
     import shutil
     import tarfile
     names = []
@@ -14205,7 +14215,7 @@ def _extract_tar(archive: str, root: str) -> list:
     return names
 
 
-def _extract_zip(archive: str, root: str) -> list:
+def _extract_zip(archive: "str", root: "str") -> "list":
     names = []
     with ZipArchive(archive) as zf:
         zf.check_layout()
@@ -14234,18 +14244,18 @@ def _extract_zip(archive: str, root: str) -> list:
     return names
 
 
-def _make_parent(path: str) -> None:
+def _make_parent(path: "str") -> "None":
     os.makedirs(os.path.dirname(path), exist_ok=True)
 
 
-def _unlink_if_exists(path: str) -> None:
+def _unlink_if_exists(path: "str") -> "None":
     if os.path.islink(path) or os.path.isfile(path):
         os.unlink(path)
 
 
 # ---- the source a build starts from ------------------------------------------------------
 
-def source_fingerprint(tree: str) -> str:
+def source_fingerprint(tree: "str") -> "str":
     """A digest of a source tree's files (relative path, size, mtime), skipping
     VCS folders, caches, virtual environments and build outputs: it changes
     when a file is edited, added or removed, so the built wheel is redone."""
@@ -14265,7 +14275,7 @@ def source_fingerprint(tree: str) -> str:
     return h.hexdigest()[:16]
 
 
-def _sdist_project_name(filename: str) -> str:
+def _sdist_project_name(filename: "str") -> "str":
     try:
         return SdistFilename.from_filename(filename).name
     except (InvalidSdistFilename, InvalidVersion):
@@ -14276,7 +14286,7 @@ def _sdist_project_name(filename: str) -> str:
         return canonicalize_name(filename.rpartition("-")[0] or filename) or "unknown"
 
 
-def _project_name_of(source: str) -> str:
+def _project_name_of(source: "str") -> "str":
     """A canonical name for a source, for cache paths and messages only: the
     sdist's filename, ``[project] name``, else the folder's name."""
     base = os.path.basename(source.rstrip(os.sep))
@@ -14292,7 +14302,7 @@ def _project_name_of(source: str) -> str:
     return canonicalize_name(base) or "unknown"
 
 
-def static_pyproject_metadata(tree: str):
+def static_pyproject_metadata(tree: "str"):
     """Core metadata (bytes) written from ``pyproject.toml``'s ``[project]`` when
     PEP 621 makes it final: name and version given, and none of version,
     dependencies, optional-dependencies or requires-python ``dynamic`` (a
@@ -14328,7 +14338,7 @@ def static_pyproject_metadata(tree: str):
     return data
 
 
-def _dep_line(text: str, extra) -> str:
+def _dep_line(text: "str", extra) -> "str":
     req = Requirement(text)
     marker, req.marker = req.marker, None
     head = str(req) + (" " if req.url else "")
@@ -14403,7 +14413,7 @@ class SourceBuilder:
     """
 
     def __init__(self, cache, interpreter, install_build_requirements, *, env=None,
-                 config_settings=None, static_metadata: bool = False, reporter=None, isolation=True):
+                 config_settings=None, static_metadata: "bool" = False, reporter=None, isolation=True):
         self.cache = cache
         self.isolation = isolation   # True, False, or the set of names built *without* isolation
         self.static_metadata = static_metadata
@@ -14422,12 +14432,12 @@ class SourceBuilder:
         self._slots = OnceMap()      # source -> its _CacheSlot
         self._counter = itertools.count()
         self._runner_file = None
-        self._installing: dict = {}  # canonical names being installed into new envs -> count
+        self._installing: "dict" = {}  # canonical names being installed into new envs -> count
         self.builds = 0              # backend builds run (not cache hits), for reports
 
     # -- lifetime
 
-    def close(self) -> None:
+    def close(self) -> "None":
         """Remove the extracted trees and build environments."""
         with self._work_lock:
             work, self._work = self._work, None
@@ -14441,7 +14451,7 @@ class SourceBuilder:
         self.close()
         return False
 
-    def _work_dir(self, kind: str) -> str:
+    def _work_dir(self, kind: "str") -> "str":
         """A new folder in this builder's scratch space."""
         import tempfile
         with self._work_lock:
@@ -14456,7 +14466,7 @@ class SourceBuilder:
 
     # -- public API
 
-    def prepare(self, source: str, *, editable: bool = False) -> PreparedBuild:
+    def prepare(self, source: "str", *, editable: "bool" = False) -> "PreparedBuild":
         """Extract ``source`` (an sdist archive; a folder is used in place), read
         its build system, and make its isolated build environment: ``requires``
         installed, then what ``get_requires_for_build_wheel`` (``_editable``)
@@ -14464,7 +14474,7 @@ class SourceBuilder:
         source = os.path.abspath(source)
         return self._prepared.get((source, editable), lambda: self._prepare(source, editable))
 
-    def metadata(self, source: str, *, editable: bool = False):
+    def metadata(self, source: "str", *, editable: "bool" = False):
         """Core Metadata of ``source``: from the cache, else the backend's
         ``prepare_metadata_for_build_wheel`` (``_editable``), else by building
         the wheel and reading its METADATA. Raises BuildError."""
@@ -14472,8 +14482,8 @@ class SourceBuilder:
         slot = self._slot(source)
         return self._metadata.get((slot, editable), lambda: self._read_metadata(source, slot, editable))
 
-    def build_wheel(self, source: str, output_dir: str | None = None, *,
-                    editable: bool = False) -> str:
+    def build_wheel(self, source: "str", output_dir: "str | None" = None, *,
+                    editable: "bool" = False) -> "str":
         """Build a wheel of ``source`` (sdist archive or source tree); return
         its path: in ``output_dir`` when given, else in the cache (or, for an
         editable wheel, in the builder's scratch space). Raises BuildError."""
@@ -14497,14 +14507,14 @@ class SourceBuilder:
 
     # -- the cache
 
-    def _slot(self, source: str) -> _CacheSlot:
+    def _slot(self, source: "str") -> "_CacheSlot":
         """The cache entry of a source: an archive by its sha256; a folder by
         its path and the fingerprint of its files. Worked out once per process,
         so metadata() and build_wheel() of one command agree on it even when the
         backend writes into the tree."""
         return self._slots.get(source, lambda: self._make_slot(source))
 
-    def _make_slot(self, source: str) -> _CacheSlot:
+    def _make_slot(self, source: "str") -> "_CacheSlot":
         name = _project_name_of(source)
         more = self._settings_key()
         git = self.cache.git_checkout_key(source)
@@ -14518,29 +14528,29 @@ class SourceBuilder:
         parent = ("path", name, cache_digest(source))
         return _CacheSlot(parent + (source_fingerprint(source) + more,), stale_parent=parent)
 
-    def _settings_key(self) -> str:
+    def _settings_key(self) -> "str":
         """What config settings add to a cache slot's name: the same source
         built with other settings is another wheel."""
         if not self.config_settings:
             return ""
         return "-cs" + cache_digest(json.dumps(self.config_settings, sort_keys=True))[:8]
 
-    def _isolated(self, name: str) -> bool:
+    def _isolated(self, name: "str") -> "bool":
         if self.isolation is True or self.isolation is False:
             return self.isolation
         return name not in self.isolation
 
-    def _slot_dir(self, slot: _CacheSlot) -> str:
+    def _slot_dir(self, slot: "_CacheSlot") -> "str":
         return self.cache.entry(CacheBucket.BUILT_WHEELS, *slot.parts)
 
-    def built_wheel_for(self, filename: str, sha256: str):
+    def built_wheel_for(self, filename: "str", sha256: "str"):
         """The wheel built earlier from the sdist ``filename`` whose sha256 the
         index gives, or None: with it the sdist need not be downloaded again
         (after ``cache prune --ci``, say)."""
         slot = _CacheSlot(("sdist", _sdist_project_name(filename), sha256.lower() + self._settings_key()))
         return self._cached_wheel(self._slot_dir(slot))
 
-    def _cached_wheel(self, folder: str):
+    def _cached_wheel(self, folder: "str"):
         """A wheel in ``folder`` that the target Python can install, or None."""
         try:
             names = sorted(os.listdir(folder))
@@ -14559,7 +14569,7 @@ class SourceBuilder:
                 best = (rank, os.path.join(folder, n))
         return best[1] if best else None
 
-    def _cached_build(self, source: str, slot: _CacheSlot) -> str:
+    def _cached_build(self, source: "str", slot: "_CacheSlot") -> "str":
         folder = self._slot_dir(slot)
         found = self._cached_wheel(folder)
         if found:
@@ -14579,7 +14589,7 @@ class SourceBuilder:
         self._drop_stale(slot)
         return final
 
-    def _drop_stale(self, slot: _CacheSlot) -> None:
+    def _drop_stale(self, slot: "_CacheSlot") -> "None":
         """Remove the wheels of older states of the same source tree."""
         if slot.stale_parent is None:
             return
@@ -14588,7 +14598,7 @@ class SourceBuilder:
             if not n.startswith((slot.parts[-1], ".")):   # keeps this state and its lock
                 remove_tree(os.path.join(parent, n))
 
-    def _read_metadata(self, source: str, slot: _CacheSlot, editable: bool):
+    def _read_metadata(self, source: "str", slot: "_CacheSlot", editable: "bool"):
         folder = self._slot_dir(slot)
         stored = None if editable else os.path.join(folder, "METADATA")
         if stored and os.path.isfile(stored):
@@ -14618,7 +14628,7 @@ class SourceBuilder:
 
     # -- preparing
 
-    def _prepare(self, source: str, editable: bool) -> PreparedBuild:
+    def _prepare(self, source: "str", editable: "bool") -> "PreparedBuild":
         name = _project_name_of(source)
         with self._work_lock:
             cyclic = self._installing.get(name)
@@ -14659,7 +14669,7 @@ class SourceBuilder:
                     python = self._env_for(more, os.path.basename(source))
             return PreparedBuild(source, tree, build_system, name, python, editable)
 
-    def _tree(self, source: str) -> str:
+    def _tree(self, source: "str") -> "str":
         if os.path.isdir(source):
             return source
         if not os.path.isfile(source):
@@ -14669,7 +14679,7 @@ class SourceBuilder:
                              "project folder" % os.path.basename(source))
         return self._trees.get(source, lambda: extract_sdist(source, self._work_dir("src")))
 
-    def _env_for(self, requirements, for_what: str = "a build") -> "Interpreter":
+    def _env_for(self, requirements, for_what: "str" = "a build") -> "Interpreter":
         """The build environment holding exactly ``requirements`` (made once);
         ``for_what`` names the source in messages."""
         key = tuple(sorted(str(r) for r in requirements))
@@ -14693,14 +14703,14 @@ class SourceBuilder:
                 return python
         return self._envs.get(key, make)
 
-    def _mark_installing(self, names, delta: int) -> None:
+    def _mark_installing(self, names, delta: "int") -> "None":
         with self._work_lock:
             for n in names:
                 self._installing[n] = self._installing.get(n, 0) + delta
 
     # -- hooks
 
-    def _run_build(self, prep: PreparedBuild, out_dir: str, *, editable: bool) -> str:
+    def _run_build(self, prep: "PreparedBuild", out_dir: "str", *, editable: "bool") -> "str":
         hook = "build_editable" if editable else "build_wheel"
         what = os.path.basename(prep.source)
         self.reporter.event("build.start", source=what, editable=editable)
@@ -14729,7 +14739,7 @@ class SourceBuilder:
         self.reporter.event("build.done", source=what, wheel=value)
         return path
 
-    def _prepare_metadata(self, source: str, editable: bool):
+    def _prepare_metadata(self, source: "str", editable: "bool"):
         """METADATA bytes from the ``prepare_metadata_for_build_*`` hook, or
         None when the backend has no such hook."""
         prep = self.prepare(source, editable=editable)
@@ -14751,7 +14761,7 @@ class SourceBuilder:
         with open(path, "rb") as f:
             return f.read()
 
-    def _hook_env(self, python) -> dict:
+    def _hook_env(self, python) -> "dict":
         """The backend's environment: ours, minus what would make the build
         see other packages, with the build environment's scripts first on PATH."""
         env = dict(self.env)
@@ -14764,13 +14774,13 @@ class SourceBuilder:
         env["PYTHONNOUSERSITE"] = "1"
         return env
 
-    def _runner(self) -> str:
+    def _runner(self) -> "str":
         path = os.path.join(self._work_dir("runner"), "_puffin_hook_runner.py")
         atomic_write_text(path, _HOOK_RUNNER)
         return path
 
-    def _call_hook(self, python, tree: str, build_system: BuildSystem, hook: str, kwargs: dict,
-                   source: str, *, optional: bool = False):
+    def _call_hook(self, python, tree: "str", build_system: "BuildSystem", hook: "str", kwargs: "dict",
+                   source: "str", *, optional: "bool" = False):
         """Run one hook in the build environment; return (status, value, output):
         status "ok" or (for ``optional`` hooks) "missing". A failing hook, a
         broken backend or a crash raise BuildError with the output's last lines."""
@@ -14802,14 +14812,14 @@ class SourceBuilder:
         raise _hook_error(status, result.get("detail") or "", output, proc.returncode,
                           build_system, hook, os.path.basename(source))
 
-    def _runner_path(self) -> str:
+    def _runner_path(self) -> "str":
         path = self._runner_file
         if path is None or not os.path.isfile(path):
             path = self._runner_file = self._runner()
         return path
 
 
-def _hook_error(status, detail, output, returncode, build_system, hook, what) -> BuildError:
+def _hook_error(status, detail, output, returncode, build_system, hook, what) -> "BuildError":
     """The error for a hook that did not answer: its name, the backend, and
     the last lines the backend printed (and its traceback)."""
     if status == "backend_unavailable":
@@ -14840,7 +14850,7 @@ def _hook_error(status, detail, output, returncode, build_system, hook, what) ->
     return BuildError(message, hint=hint)
 
 
-def _wheel_metadata_bytes(wheel: str) -> bytes:
+def _wheel_metadata_bytes(wheel: "str") -> "bytes":
     """The METADATA of a built wheel (the one ``*.dist-info`` at its top)."""
     try:
         with ZipArchive(wheel) as archive:
@@ -14871,35 +14881,35 @@ class SitePackages:
 
     def __init__(self, dists, site_dirs=()):
         self.site_dirs = list(site_dirs)
-        self._by_name: dict = {}
+        self._by_name: "dict" = {}
         for d in dists:
             self._by_name.setdefault(d.name, []).append(d)
 
     @classmethod
-    def from_scheme(cls, scheme: dict) -> "SitePackages":
+    def from_scheme(cls, scheme: "dict") -> "SitePackages":
         dirs = site_dirs(scheme)
         with span("site_packages.read"):
             return cls(read_installed(dirs), dirs)
 
-    def get(self, name: str):
+    def get(self, name: "str"):
         """The installed distribution named ``name`` (first one found), or None."""
         found = self._by_name.get(canonicalize_name(name))
         return found[0] if found else None
 
-    def get_all(self, name: str) -> list:
+    def get_all(self, name: "str") -> "list":
         return list(self._by_name.get(canonicalize_name(name), ()))
 
     def __iter__(self):
         for name in sorted(self._by_name):
             yield from self._by_name[name]
 
-    def __len__(self) -> int:
+    def __len__(self) -> "int":
         return sum(len(v) for v in self._by_name.values())
 
-    def names(self) -> list:
+    def names(self) -> "list":
         return sorted(self._by_name)
 
-    def satisfies(self, requirements, markers: dict) -> bool:
+    def satisfies(self, requirements, markers: "dict") -> "bool":
         """True when every requirement (RequirementEntry or Requirement) and,
         recursively, every dependency of what satisfies it is installed at an
         acceptable version: then an install has nothing to do."""
@@ -14928,7 +14938,7 @@ class SitePackages:
                     todo.append((dep, True))
         return True
 
-    def check(self, markers: dict, python_version) -> list:
+    def check(self, markers: "dict", python_version) -> "list":
         """Problems as uv's ``pip check`` words them: missing dependency, wrong
         version, Requires-Python mismatch. Sorted, one string each."""
         problems = []
@@ -14955,19 +14965,19 @@ class SitePackages:
         return problems
 
 
-def _req_display(req) -> str:
+def _req_display(req) -> "str":
     """A requirement without its marker: ``name[extras]specifier``."""
     extras = "[%s]" % ",".join(sorted(req.extras)) if req.extras else ""
     return "%s%s%s" % (req.name, extras, req.specifier)
 
 
-def _marker_for_extras(marker, markers: dict, extras) -> bool:
+def _marker_for_extras(marker, markers: "dict", extras) -> "bool":
     if not extras:
         return marker.evaluate(dict(markers, extra=""))
     return any(marker.evaluate(dict(markers, extra=e)) for e in extras)
 
 
-def site_dirs(scheme: dict) -> list:
+def site_dirs(scheme: "dict") -> "list":
     """purelib then platlib (once when they are the same folder)."""
     out = []
     for key in ("purelib", "platlib"):
@@ -14977,7 +14987,7 @@ def site_dirs(scheme: dict) -> list:
     return out
 
 
-def installed_matches(dist, req) -> bool:
+def installed_matches(dist, req) -> "bool":
     """Is the installed ``dist`` what ``req`` asks for? A registry requirement
     wants a version its specifier accepts, from a registry; a URL requirement
     wants an install from that very URL (PEP 610 ``direct_url.json``)."""
@@ -14996,13 +15006,13 @@ def installed_matches(dist, req) -> bool:
     return req.specifier.contains(dist.version, prereleases=True)
 
 
-def installed_from_url(dist) -> bool:
+def installed_from_url(dist) -> "bool":
     """Was ``dist`` installed from a URL or path (PEP 610) rather than an index?"""
     direct = dist.direct_url
     return bool(direct and direct.get("url"))
 
 
-def _same_url(a: str, b: str) -> bool:
+def _same_url(a: "str", b: "str") -> "bool":
     def norm(u):
         u = u.split("#", 1)[0].rstrip("/")
         return u[len("git+"):] if u.startswith("git+") else u
@@ -15042,11 +15052,11 @@ class InstallPlan:
         self.extraneous = extraneous
 
     @property
-    def empty(self) -> bool:
+    def empty(self) -> "bool":
         return not (self.install or self.reinstall or self.extraneous)
 
     @classmethod
-    def build(cls, pins, site: SitePackages, *, database=None, reinstall=False,
+    def build(cls, pins, site: "SitePackages", *, database=None, reinstall=False,
               reinstall_packages=(), requested=(), hashes=None, sync=False,
               keep_seed=(), fetching=()) -> "InstallPlan":
         """Partition ``pins`` (ResolvedPackages) against ``site``.
@@ -15079,7 +15089,7 @@ class InstallPlan:
         return cls(keep, install, replace, extraneous)
 
 
-def _pin_matches(dist, pin) -> bool:
+def _pin_matches(dist, pin) -> "bool":
     """An installed distribution that is exactly the pinned one."""
     d = pin.dist
     if d.kind == "registry":
@@ -15120,7 +15130,7 @@ def direct_url_for(dist, archive_sha256=None):
 _PEP610_SAFE_USERINFO = r"^(?:git|\$\{[A-Za-z0-9_-]+\}(?::\$\{[A-Za-z0-9_-]+\})?)$"
 
 
-def pep610_url(url: str) -> str:
+def pep610_url(url: "str") -> "str":
     """``url`` without its fragment and without credentials, except those PEP 610
     allows (``git@``, ``${VAR}``), as pip writes download_info: a report is
     shared and stored, a token in it would leak."""
@@ -15138,7 +15148,7 @@ def pep610_url(url: str) -> str:
 _REPORT_HASHES = ("sha512", "sha384", "sha256", "sha224", "sha1", "md5")
 
 
-def _report_hashes(hashes: dict) -> dict:
+def _report_hashes(hashes: "dict") -> "dict":
     """The one hash pip puts in archive_info.hashes: sha256 when the index gives
     it (PyPI gives only that), else the first supported one listed. (pip takes
     the first listed; sha256 first is what PEP 610 readers compare.)"""
@@ -15150,7 +15160,7 @@ def _report_hashes(hashes: dict) -> dict:
     return {}
 
 
-def download_info(dist, sha256=None, commit_id=None) -> dict:
+def download_info(dist, sha256=None, commit_id=None) -> "dict":
     """PEP 610 ``direct_url`` data of what installs ``dist``, as in pip's report:
     for a registry dist the file's URL and its index hash; for a URL or a
     path the archive (with its sha256: from the URL's fragment, ``sha256``
@@ -15186,7 +15196,7 @@ def download_info(dist, sha256=None, commit_id=None) -> dict:
     return out
 
 
-def _vcs_download_info(dist, commit_id=None) -> dict:
+def _vcs_download_info(dist, commit_id=None) -> "dict":
     """``vcs_info`` of a git dist: the URL without ``git+`` and ``@rev``; the
     revision asked for, and the commit (given, or the revision when it is a
     full commit hash). Without a known commit ``commit_id`` is left out
@@ -15226,7 +15236,7 @@ class InstallOutcome(Value):
         self.uninstall_seconds = 0.0
 
 
-def dist_scheme(scheme: dict, name: str) -> dict:
+def dist_scheme(scheme: "dict", name: "str") -> "dict":
     """The scheme for one distribution: pip puts a project's C headers in a
     folder of its own, ``<include>/<name>``."""
     out = dict(scheme)
@@ -15249,7 +15259,7 @@ class Prepared(Value):
         self.direct_url = direct_url   # when it is not the dist's own (an editable git checkout)
 
 
-def prepare_dist(dist, database, builder=None, hashes=None, tags=None, src_dir=None) -> Prepared:
+def prepare_dist(dist, database, builder=None, hashes=None, tags=None, src_dir=None) -> "Prepared":
     """Fetch (and build, for sources) one distribution into the cache; a
     wheel built here must fit ``tags`` (the target's TagPriority), if given.
     An editable git source is checked out into ``src_dir``/NAME, as pip does."""
@@ -15291,7 +15301,7 @@ def prepare_dist(dist, database, builder=None, hashes=None, tags=None, src_dir=N
     return Prepared(folder, None, sha if dist.kind != "registry" else None, os.path.basename(wheel))
 
 
-def _check_built_wheel(dist, wheel: str) -> None:
+def _check_built_wheel(dist, wheel: "str") -> "None":
     """A build must make the project and version that were resolved (a static
     PKG-INFO can say one thing and the backend build another), as pip and uv
     refuse "inconsistent" builds."""
@@ -15306,7 +15316,7 @@ def _check_built_wheel(dist, wheel: str) -> None:
         raise BuildError("the build of `%s` %s made version %s" % (dist.name, dist.version, built.version))
 
 
-def _check_built_tags(dist, wheel: str, tags) -> None:
+def _check_built_tags(dist, wheel: "str", tags) -> "None":
     """A wheel built on this machine fits this machine's Python; installing
     for another one (``--python-platform``, ``--python-version``, a --python
     of another architecture) it may not: refused, never installed broken."""
@@ -15323,8 +15333,8 @@ def _check_built_tags(dist, wheel: str, tags) -> None:
                               "wheels, or install from a wheelhouse made for the target")
 
 
-def execute_plan(plan: InstallPlan, database, make_destination, scheme: dict, *,
-                 builder=None, reporter=None, tags=None, src_dir=None) -> InstallOutcome:
+def execute_plan(plan: "InstallPlan", database, make_destination, scheme: "dict", *,
+                 builder=None, reporter=None, tags=None, src_dir=None) -> "InstallOutcome":
     """Carry out ``plan``: decide, prepare, then act, as uv does. Every fetch
     and build runs on the pool first; only when all of them worked does
     anything in the environment change, so a failed build, a bad hash, a
@@ -15361,7 +15371,7 @@ def execute_plan(plan: InstallPlan, database, make_destination, scheme: dict, *,
     return out
 
 
-def _prepare_all(plan: InstallPlan, database, builder, reporter, out, tags=None, src_dir=None) -> list:
+def _prepare_all(plan: "InstallPlan", database, builder, reporter, out, tags=None, src_dir=None) -> "list":
     """Fetch, build and unzip every package of the plan that the cache does
     not hold, on the pool; [(PlanItem, Prepared)] once all are ready, or the
     first error once every job has ended (nothing half-fetched is left)."""
@@ -15396,7 +15406,7 @@ def _prepare_all(plan: InstallPlan, database, builder, reporter, out, tags=None,
     return ready
 
 
-def _link_all(ready, make_destination, scheme, reporter, out, refetch) -> None:
+def _link_all(ready, make_destination, scheme, reporter, out, refetch) -> "None":
     """Link every prepared package. Linking runs on as many threads as there
     are cores: it is a stream of mkdir/link calls whose kernel time then
     spreads over the cores, while more threads only fight over the GIL
@@ -15428,8 +15438,8 @@ def _link_all(ready, make_destination, scheme, reporter, out, refetch) -> None:
         raise errors[0]
 
 
-def _replace_one(item: PlanItem, prepared: "Prepared", make_destination, scheme, reporter,
-                 removed: list):
+def _replace_one(item: "PlanItem", prepared: "Prepared", make_destination, scheme, reporter,
+                 removed: "list"):
     """Move aside the installed versions ``item`` replaces, install it, then
     delete them; if the install fails they come back, so an upgrade that
     fails (a full disk, Ctrl-C) leaves the old version whole, as pip does."""
@@ -15448,7 +15458,7 @@ def _replace_one(item: PlanItem, prepared: "Prepared", make_destination, scheme,
     return result
 
 
-def _install_one(item: PlanItem, prepared: Prepared, make_destination, scheme, reporter):
+def _install_one(item: "PlanItem", prepared: "Prepared", make_destination, scheme, reporter):
     started = time.perf_counter()
     dist = item.pin.dist
     destination = make_destination(dist_scheme(scheme, item.pin.name))
@@ -15466,7 +15476,7 @@ def _install_one(item: PlanItem, prepared: Prepared, make_destination, scheme, r
     return item.pin, started, time.perf_counter()
 
 
-def _folder_sha256(folder: str):
+def _folder_sha256(folder: "str"):
     """The archive sha256 of an unzipped wheel: archive-v0 folders are named by it."""
     name = os.path.basename(os.path.normpath(folder))
     return name if len(name) == 64 and all(c in "0123456789abcdef" for c in name) else None
@@ -15480,12 +15490,12 @@ class BuildDispatch(BuildContext):
     def __init__(self, builder=None):
         self.builder = builder
 
-    def build_wheel(self, source_path: str, output_dir: str) -> str:
+    def build_wheel(self, source_path: "str", output_dir: "str") -> "str":
         if self.builder is None:
             raise source_build_error("`%s`" % os.path.basename(source_path))
         return self.builder.build_wheel(source_path, output_dir)
 
-    def source_metadata(self, source_path: str, editable: bool = False):
+    def source_metadata(self, source_path: "str", editable: "bool" = False):
         if self.builder is None:
             raise source_build_error("`%s`" % os.path.basename(source_path))
         return self.builder.metadata(source_path, editable=editable)
@@ -15501,10 +15511,10 @@ class RegistryView:
         self.database = database
         self.build_context = build_context or BuildDispatch()
 
-    def files(self, name: str) -> list:
+    def files(self, name: "str") -> "list":
         return self.client.files(name)
 
-    def git_checkout(self, url: str) -> GitCheckout:
+    def git_checkout(self, url: "str") -> "GitCheckout":
         return self.database.git.checkout(GitUrl.parse(url))
 
     def metadata(self, dist_or_file):
@@ -15544,7 +15554,7 @@ class RegistryView:
         return names
 
 
-def _index_project_names(http, index: str) -> set:
+def _index_project_names(http, index: "str") -> "set":
     """Canonical names on an index's root page (PEP 691 JSON or PEP 503 HTML),
     or in a ``file://`` index's folder."""
     if index.startswith("file:"):
@@ -15574,16 +15584,16 @@ def _env(args):
     return getattr(args, "env", None) or os.environ
 
 
-def open_cache(args) -> Cache:
+def open_cache(args) -> "Cache":
     return Cache.from_settings(cache_dir=_opt(args, "cache_dir"), no_cache=bool(_opt(args, "no_cache")),
                                env=_env(args))
 
 
-def is_offline(args) -> bool:
+def is_offline(args) -> "bool":
     return bool(_opt(args, "offline"))
 
 
-def index_locations(args, sources=None) -> IndexLocations:
+def index_locations(args, sources=None) -> "IndexLocations":
     """Options (the command line, then the environment and configuration
     files: see apply_settings) win over requirements-file options; extra
     indexes and find-links add up from both."""
@@ -15598,7 +15608,7 @@ def index_locations(args, sources=None) -> IndexLocations:
     return IndexLocations(index_url, extras, links, no_index)
 
 
-def open_registry(args, cache: Cache, sources=None, reporter=None, *, warm: bool = True):
+def open_registry(args, cache: "Cache", sources=None, reporter=None, *, warm: "bool" = True):
     """(RegistryClient, DistributionDatabase) configured from flags, env and files.
     ``warm``: start connecting to the indexes now (see ``warm_indexes``)."""
     trusted = list(_opt(args, "trusted_host") or []) + list(sources.trusted_hosts if sources else [])
@@ -15615,13 +15625,13 @@ def open_registry(args, cache: Cache, sources=None, reporter=None, *, warm: bool
     return client, DistributionDatabase(client, cache, reporter=reporter)
 
 
-def warm_indexes(client: RegistryClient) -> None:
+def warm_indexes(client: "RegistryClient") -> "None":
     """DNS, TLS and a connection to each index while the rest is set up."""
     for index in client.indexes:
         client.http.warm(index)
 
 
-def target_interpreter(args, cache: Cache, *, for_install: bool) -> Interpreter:
+def target_interpreter(args, cache: "Cache", *, for_install: "bool") -> "Interpreter":
     """The environment a command works on (see find_target), refusing to
     change an externally managed Python (PEP 668), however it was named
     (``--system``, ``--python /usr/bin/python3``), unless the user insists."""
@@ -15646,7 +15656,7 @@ def target_interpreter(args, cache: Cache, *, for_install: bool) -> Interpreter:
     return interp
 
 
-def install_scheme(args, interp: Interpreter) -> dict:
+def install_scheme(args, interp: "Interpreter") -> "dict":
     chosen = [o for o in ("target", "prefix", "user") if _opt(args, o)]
     if len(chosen) > 1:
         raise UsageError("--%s and --%s cannot be used together" % tuple(chosen[:2]))
@@ -15659,7 +15669,7 @@ def install_scheme(args, interp: Interpreter) -> dict:
     return interp.scheme("default")
 
 
-def resolver_environment(args, interp: Interpreter):
+def resolver_environment(args, interp: "Interpreter"):
     """(markers, TagPriority, python Version) to resolve for: the target, or
     what --python-version / --python-platform ask for instead."""
     markers = dict(interp.markers)
@@ -15704,7 +15714,7 @@ def resolver_environment(args, interp: Interpreter):
     return markers, TagPriority(tags), python_version
 
 
-def upgrade_package_names(values) -> set:
+def upgrade_package_names(values) -> "set":
     """The canonical names of ``-P``/``--upgrade-package`` values (a name, or a
     requirement such as ``NAME==1.0``); a usage error for anything else."""
     out = set()
@@ -15717,13 +15727,13 @@ def upgrade_package_names(values) -> set:
     return out
 
 
-def prerelease_mode(args, sources=None) -> str:
+def prerelease_mode(args, sources=None) -> "str":
     if _opt(args, "pre") or (sources is not None and sources.pre):
         return "allow"
     return _opt(args, "prerelease") or "if-necessary-or-explicit"
 
 
-def _names_option(values) -> set:
+def _names_option(values) -> "set":
     out = set()
     for v in values or ():
         for n in v.split(","):
@@ -15753,7 +15763,7 @@ def make_provider(args, registry, markers, tags, python_version, sources=None, n
     return provider
 
 
-def open_builds(args, cache: Cache, interp: Interpreter, client, db) -> BuildDispatch:
+def open_builds(args, cache: "Cache", interp: "Interpreter", client, db) -> "BuildDispatch":
     """The BuildContext of a command: a SourceBuilder whose build requirements
     are resolved (highest versions, wheels or builds) and installed into its
     isolated environments by the same machinery; --no-build gives none."""
@@ -15782,7 +15792,7 @@ def open_builds(args, cache: Cache, interp: Interpreter, client, db) -> BuildDis
     return dispatch
 
 
-def config_settings(args) -> dict:
+def config_settings(args) -> "dict":
     """``-C KEY=VALUE`` values as PEP 517's ``config_settings``: a key given
     twice or more maps to the list of its values, as pip and uv pass them."""
     out = {}
@@ -15798,7 +15808,7 @@ def config_settings(args) -> dict:
     return out
 
 
-def build_constraints(args, markers: dict) -> list:
+def build_constraints(args, markers: "dict") -> "list":
     """The requirements of ``--build-constraints`` files that apply, as
     constraints on every build environment's resolution."""
     files = _opt(args, "build_constraints") or ()
@@ -15808,7 +15818,7 @@ def build_constraints(args, markers: dict) -> list:
     return _requirements_of(sources.constraints, markers)
 
 
-def root_requirements(entries, markers: dict, builds=None, database=None) -> list:
+def root_requirements(entries, markers: "dict", builds=None, database=None) -> "list":
     """RootRequirements of the entries that apply to the target. A source
     whose name is only known from its metadata (a folder, an sdist path, an
     editable) gets it through the BuildContext."""
@@ -15848,7 +15858,7 @@ def _named_source(entry, builds, database):
     return Requirement("%s%s @ %s%s" % (name, extras, url, marker))
 
 
-def _archive_metadata(database, builds, path: str):
+def _archive_metadata(database, builds, path: "str"):
     """Metadata of a local wheel or sdist: read in place when static, else built."""
     try:
         return database.metadata(Dist("unknown", None, "path", path=path))
@@ -15856,7 +15866,7 @@ def _archive_metadata(database, builds, path: str):
         return builds.source_metadata(path)
 
 
-def editable_urls(roots, entries) -> set:
+def editable_urls(roots, entries) -> "set":
     """The URLs of the roots given with -e (the resolver marks their dists editable)."""
     urls = {e.requirement.url for e in entries if e.editable and e.requirement.url}
     return {r.requirement.url for r in roots if r.requirement.url in urls}
@@ -15868,7 +15878,7 @@ def _requirements_of(entries, markers):
                                                    or e.requirement.marker.evaluate(dict(markers, extra="")))]
 
 
-def _hashes_by_name(entries) -> dict:
+def _hashes_by_name(entries) -> "dict":
     out = {}
     for e in entries:
         if e.hashes and e.name:
@@ -15878,7 +15888,7 @@ def _hashes_by_name(entries) -> dict:
     return out
 
 
-def check_entries_hashed(entries, require: bool) -> None:
+def check_entries_hashed(entries, require: "bool") -> "None":
     """With hashes required (``--require-hashes``, or any ``--hash`` in the
     requirements), every requirement must be pinned (``==`` or a URL) and carry
     a ``--hash``: refused before any index is asked, as pip does."""
@@ -15897,7 +15907,7 @@ def check_entries_hashed(entries, require: bool) -> None:
                              hint="add --hash=sha256:... (pip-compile --generate-hashes writes them)")
 
 
-def check_hashes_complete(pins, hashes: dict, require: bool) -> None:
+def check_hashes_complete(pins, hashes: "dict", require: "bool") -> "None":
     """With --require-hashes (or any --hash), every package must carry a hash,
     and be pinned: refused before anything is fetched or installed."""
     if not require:
@@ -15920,14 +15930,14 @@ class ProgressReporter(Reporter):
               "build.done": "Building", "prepare.done": "Preparing", "install.done": "Installing",
               "uninstall.done": "Uninstalling"}
 
-    def __init__(self, printer: Printer):
+    def __init__(self, printer: "Printer"):
         self.printer = printer
         self.tty = printer.is_tty()
-        self.counts: dict = {}
+        self.counts: "dict" = {}
         self.lock = _thread.allocate_lock()
         self.shown = False
 
-    def event(self, kind: str, **fields) -> None:
+    def event(self, kind: "str", **fields) -> "None":
         word = self._WORDS.get(kind)
         if word is None or str(fields.get("name", "")).startswith("<"):
             return  # the resolver's virtual root is no package of the user's
@@ -15943,7 +15953,7 @@ class ProgressReporter(Reporter):
                 self.printer.err_stream.flush()
                 self.shown = True
 
-    def clear(self) -> None:
+    def clear(self) -> "None":
         """Remove the progress line before the summary is printed."""
         with self.lock:
             if self.shown:
@@ -15951,7 +15961,7 @@ class ProgressReporter(Reporter):
                 self.printer.err_stream.flush()
                 self.shown = False
 
-def report_changes(printer: Printer, outcome: InstallOutcome, plan: InstallPlan) -> None:
+def report_changes(printer: "Printer", outcome: "InstallOutcome", plan: "InstallPlan") -> "None":
     """uv's lines: ``Uninstalled``/``Installed N packages in T`` then `` - ``,
     `` + `` and `` ~ `` per package, sorted by name."""
     if outcome.removed:
@@ -15974,7 +15984,7 @@ def report_changes(printer: Printer, outcome: InstallOutcome, plan: InstallPlan)
         printer.info(text)
 
 
-def _pin_source(dist) -> str:
+def _pin_source(dist) -> "str":
     """Where a direct dist comes from, as a lock and a change list name it: a
     git source by its commit, as uv writes it; else as the user wrote it."""
     if dist.kind == "git" and dist.commit:
@@ -15982,7 +15992,7 @@ def _pin_source(dist) -> str:
     return dist.verbatim or dist.url or dist.path
 
 
-def _pin_text(pin, written=None) -> str:
+def _pin_text(pin, written=None) -> "str":
     """A pin as a requirement line: ``name==version`` or ``name @ url``; a
     local source as the input wrote it (``written``: see written_sources);
     an editable with ``-e``."""
@@ -16002,7 +16012,7 @@ def _pin_text(pin, written=None) -> str:
     return text
 
 
-def written_sources(entries, out_dir: str) -> dict:
+def written_sources(entries, out_dir: "str") -> "dict":
     """{absolute URL: (editable, named, path)} for the local projects and archives the input
     named by a relative path: written as the input wrote them (relative stays
     relative, ``-e`` stays ``-e``; uv's lines), the path made relative to
@@ -16029,14 +16039,14 @@ def written_sources(entries, out_dir: str) -> dict:
     return out
 
 
-def _change_text(pin) -> str:
+def _change_text(pin) -> "str":
     """A pin in a change list, as uv words it: ``name==version (from url)``."""
     if pin.dist.kind == "registry":
         return "%s==%s" % (pin.name, pin.version)
     return "%s==%s (from %s)" % (pin.name, pin.version, _pin_source(pin.dist))
 
 
-def report_dry_run(printer: Printer, plan: InstallPlan) -> None:
+def report_dry_run(printer: "Printer", plan: "InstallPlan") -> "None":
     printer.info("Would download %s" % plural(sum(1 for i in plan.install if i.cached is None), "package"))
     removed = list(plan.reinstall) + list(plan.extraneous)
     if removed:
@@ -16049,7 +16059,7 @@ def report_dry_run(printer: Printer, plan: InstallPlan) -> None:
         printer.info(text)
 
 
-def warn_environment_problems(printer: Printer, scheme: dict, interp: Interpreter, strict: bool) -> int:
+def warn_environment_problems(printer: "Printer", scheme: "dict", interp: "Interpreter", strict: "bool") -> "int":
     """After a change, say what the environment now lacks (uv's post-install
     check); with --strict that makes the command fail (exit 1)."""
     problems = SitePackages.from_scheme(scheme).check(interp.markers, interp.python_version)
@@ -16067,7 +16077,7 @@ _HEADER_SKIP = {"-q", "--quiet", "-v", "--verbose", "--no-cache", "-n", "--offli
 _HEADER_SKIP_VALUE = {"--cache-dir", "--color", "--refresh-package"}
 
 
-def compile_command_line(argv) -> str:
+def compile_command_line(argv) -> "str":
     """The command for the output header: secrets and cache paths left out."""
     words, skip = [], False
     for word in argv:
@@ -16089,8 +16099,8 @@ def compile_command_line(argv) -> str:
     return " ".join(w if plain.match(w) else shlex.quote(w) for w in ["puffin.py"] + words)
 
 
-def format_compile_output(resolution, *, header: str | None, annotate: bool, hashes: dict | None,
-                          index_lines=(), extra_via=None, written=None) -> str:
+def format_compile_output(resolution, *, header: "str | None", annotate: "bool", hashes: "dict | None",
+                          index_lines=(), extra_via=None, written=None) -> "str":
     """The lock in uv's grammar: header, index lines, then ``name==version``
     (or ``name @ url``) sorted by name, with ``--hash`` lines and ``# via``."""
     out = []
@@ -16118,7 +16128,7 @@ def format_compile_output(resolution, *, header: str | None, annotate: bool, has
     return "\n".join(out) + "\n"
 
 
-def _pin_hashes(pin, client) -> list:
+def _pin_hashes(pin, client) -> "list":
     """``sha256:...`` of every file of the pinned version on the index, sorted."""
     d = pin.dist
     if d.kind != "registry":
@@ -16147,7 +16157,7 @@ def _pin_hashes(pin, client) -> list:
 
 def format_pylock(resolution, *, requires_python=None, index_url=None, hashes_by_file=None,
                   relative_to=None, files_by_name=None, markers=None, header=None,
-                  created_by: str = "puffin.py") -> str:
+                  created_by: "str" = "puffin.py") -> "str":
     """PEP 751 text of a Resolution (or any iterable of ResolvedPackage).
 
     ``requires_python``: the specifier text to write (uv writes
@@ -16177,14 +16187,14 @@ def format_pylock(resolution, *, requires_python=None, index_url=None, hashes_by
     return text
 
 
-def _pylock_index_set(index_url) -> set:
+def _pylock_index_set(index_url) -> "set":
     if not index_url:
         return set()
     urls = [index_url] if isinstance(index_url, str) else list(index_url)
     return {strip_credentials(u).rstrip("/") for u in urls}
 
 
-def _pylock_package(pin, ctx: dict) -> dict:
+def _pylock_package(pin, ctx: "dict") -> "dict":
     """One [[packages]] table, keys in uv's order."""
     d = pin.dist
     pkg = {"name": pin.name}
@@ -16219,7 +16229,7 @@ def _pylock_package(pin, ctx: dict) -> dict:
     return pkg
 
 
-def _pylock_marker(text: str) -> str:
+def _pylock_marker(text: "str") -> "str":
     """A marker with single-quoted strings when that needs no escaping (as uv
     writes them: ``python_version >= '3.8'`` reads better than ``\\"3.8\\"``)."""
     if '"' in text and "'" not in text:
@@ -16227,12 +16237,12 @@ def _pylock_marker(text: str) -> str:
     return text
 
 
-def _pylock_is_vcs(d) -> bool:
+def _pylock_is_vcs(d) -> "bool":
     url = d.url or ""
     return d.kind == "git" or url.split(":", 1)[0] in ("git+https", "git+http", "git+ssh", "git+file", "git")
 
 
-def _pylock_index(files, ctx: dict):
+def _pylock_index(files, ctx: "dict"):
     """The index URL the files came from, when it is one of ``index_url`` and
     not the default index (uv writes none; read_pylock needs the others)."""
     for f in files:
@@ -16242,7 +16252,7 @@ def _pylock_index(files, ctx: dict):
     return None
 
 
-def _pylock_file(f, ctx: dict) -> dict:
+def _pylock_file(f, ctx: "dict") -> "dict":
     """An sdist or wheel table: url or path, upload-time, size, hashes."""
     table = _pylock_location(f.url, ctx)
     if f.upload_time:
@@ -16257,7 +16267,7 @@ def _pylock_file(f, ctx: dict) -> dict:
     return table
 
 
-def _pylock_location(url: str, ctx: dict) -> dict:
+def _pylock_location(url: "str", ctx: "dict") -> "dict":
     """``{"path": ...}`` for a local file when the lock's folder is known
     (relative, '/'-separated), else ``{"url": ...}`` without credentials or
     a hash fragment (hashes have their own table)."""
@@ -16267,7 +16277,7 @@ def _pylock_location(url: str, ctx: dict) -> dict:
     return {"url": strip_credentials(url)}
 
 
-def _pylock_path(path: str, ctx: dict) -> str:
+def _pylock_path(path: "str", ctx: "dict") -> "str":
     base = ctx["relative_to"]
     path = os.path.abspath(path)
     if base is None:
@@ -16279,7 +16289,7 @@ def _pylock_path(path: str, ctx: dict) -> str:
     return rel.replace(os.sep, "/")
 
 
-def _pylock_hashes(*tables) -> dict:
+def _pylock_hashes(*tables) -> "dict":
     """Strong hashes only (sha256/384/512, as --require-hashes takes), sorted."""
     out = {}
     for table in tables:
@@ -16290,7 +16300,7 @@ def _pylock_hashes(*tables) -> dict:
     return dict(sorted(out.items()))
 
 
-def _pylock_archive(d, ctx: dict) -> dict:
+def _pylock_archive(d, ctx: "dict") -> "dict":
     """A direct wheel or sdist (path or URL); its hash from ``hashes_by_file``
     or the URL's fragment."""
     if d.kind == "path":
@@ -16306,7 +16316,7 @@ def _pylock_archive(d, ctx: dict) -> dict:
     return table
 
 
-def _pylock_vcs(d) -> dict:
+def _pylock_vcs(d) -> "dict":
     """``git+URL@COMMIT#subdirectory=...`` as PEP 751's vcs table; the commit
     must be a full one (a branch or tag moves: a lock cannot hold it)."""
     url, _, fragment = (d.url or "").partition("#")
@@ -16321,7 +16331,7 @@ def _pylock_vcs(d) -> dict:
     return table
 
 
-def pylock_files(resolution, client, tags=None) -> dict:
+def pylock_files(resolution, client, tags=None) -> "dict":
     """{name: [IndexFile]} of each registry pin: its version's first sdist and
     the wheels ``tags`` (a TagPriority) accepts, every wheel when None (a lock
     for other machines, as uv's --universal). Yanked files are left out,
@@ -16348,7 +16358,7 @@ def pylock_files(resolution, client, tags=None) -> dict:
     return out
 
 
-def pylock_local_hashes(resolution, files_by_name=None) -> dict:
+def pylock_local_hashes(resolution, files_by_name=None) -> "dict":
     """{filename: {"sha256": hex}} of the local files a lock lists that came
     without a hash (a find-links folder, a wheel path): read once each here.
     Remote direct URLs are not hashed here (the caller has them downloaded
@@ -16384,7 +16394,7 @@ def pylock_local_hashes(resolution, files_by_name=None) -> dict:
 # requirements that carry a marker.
 
 
-def read_preferences(path: str, markers) -> dict:
+def read_preferences(path: "str", markers) -> "dict":
     """Pins already in an output file, to keep when they still fit."""
     if not path or not os.path.isfile(path):
         return {}
@@ -16406,11 +16416,11 @@ def read_preferences(path: str, markers) -> dict:
     return prefs
 
 
-def _stdin_text(paths) -> str | None:
+def _stdin_text(paths) -> "str | None":
     return sys.stdin.read() if "-" in paths else None
 
 
-def output_format(output_file, requested=None) -> str:
+def output_format(output_file, requested=None) -> "str":
     """``requirements.txt`` or ``pylock.toml``: ``--format``, else the output
     file's name as uv infers it (``pylock.toml``, ``pylock.NAME.toml``; a
     ``.txt``, ``.in`` or no extension is a requirements file). Any other name
@@ -16431,7 +16441,7 @@ def output_format(output_file, requested=None) -> str:
                           "(PEP 751), or pass --format requirements.txt|pylock.toml")
 
 
-def pip_compile(args, printer: Printer) -> int:
+def pip_compile(args, printer: "Printer") -> "int":
     start = time.perf_counter()
     fmt = output_format(args.output_file, args.format)
     # 1. Read every input.
@@ -16505,14 +16515,14 @@ def pip_compile(args, printer: Printer) -> int:
 
 # ---- pip-sync / pip-install -------------------------------------------------------------
 
-def _environment_lock(scheme: dict, interp: Interpreter) -> FileLock:
+def _environment_lock(scheme: "dict", interp: "Interpreter") -> "FileLock":
     """One writer per environment: a lock file in its prefix (or --target folder)."""
     root = interp.prefix if os.path.commonpath([scheme["purelib"], interp.prefix]) == interp.prefix \
         else scheme["purelib"]
     return FileLock(os.path.join(root, ".puffin.lock"))
 
 
-def _seed_names(interp: Interpreter) -> tuple:
+def _seed_names(interp: "Interpreter") -> "tuple":
     """Seed packages a sync leaves alone: in environments puffin.py did not
     create (``python -m venv`` ones), and in those it seeded (``venv --seed``)."""
     if interp.created_by_puffin and interp.pyvenv_cfg.get("seed") != "true":
@@ -16520,7 +16530,7 @@ def _seed_names(interp: Interpreter) -> tuple:
     return ("pip",) if interp.version_info[:2] >= (3, 12) else SEED_PACKAGES
 
 
-def _destinations(args, interp: Interpreter):
+def _destinations(args, interp: "Interpreter"):
     """A factory of Destinations (one per distribution's scheme) for the target."""
     link_mode = _opt(args, "link_mode") or "hardlink"
 
@@ -16530,13 +16540,13 @@ def _destinations(args, interp: Interpreter):
     return make
 
 
-def _write_report(args, items, markers) -> None:
+def _write_report(args, items, markers) -> "None":
     """pip's installation report of ``items`` (ReportItems), if --report asked."""
     if getattr(args, "report", None):
         write_installation_report(args.report, installation_report(items, markers))
 
 
-def src_folder(args, interp) -> str:
+def src_folder(args, interp) -> "str":
     """Where editable git sources are checked out, as pip chooses: ``--src``,
     else ``src`` in the target virtual environment, else ``./src``."""
     if _opt(args, "src"):
@@ -16547,7 +16557,7 @@ def src_folder(args, interp) -> str:
 
 
 def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_count, checked_count,
-                    builds=None, progress=None, tags=None, markers=None, view=None) -> int:
+                    builds=None, progress=None, tags=None, markers=None, view=None) -> "int":
     """Shared tail of pip-sync and pip-install: the report (written before
     anything changes, as pip writes it), then dry-run, or execute and report."""
     if getattr(args, "report", None):
@@ -16579,7 +16589,7 @@ def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_c
     return warn_environment_problems(printer, scheme, interp, bool(args.strict))
 
 
-def pip_sync(args, printer: Printer) -> int:
+def pip_sync(args, printer: "Printer") -> "int":
     start = time.perf_counter()
     # 1. Read the lock.
     sources = read_sources(args.src_file, stdin=_stdin_text(args.src_file))
@@ -16684,7 +16694,7 @@ def pins_without_index(args, sources, entries, site, db, client, tags, python_ve
     return known, rest
 
 
-def start_pin_fetches(entries, provider, db, hashes) -> set:
+def start_pin_fetches(entries, provider, db, hashes) -> "set":
     """One pass for a lock: for each exact registry pin, fetch its index page,
     pick the file as the resolver will, and start its download and unzip at
     once, while the other pages are still arriving. The install plan later
@@ -16713,7 +16723,7 @@ def start_pin_fetches(entries, provider, db, hashes) -> set:
     return started
 
 
-def _sync_satisfied(entries, site: SitePackages, keep_seed) -> bool:
+def _sync_satisfied(entries, site: "SitePackages", keep_seed) -> "bool":
     names = set()
     for e in entries:
         req = e.requirement
@@ -16728,7 +16738,7 @@ def _sync_satisfied(entries, site: SitePackages, keep_seed) -> bool:
     return all(d.name in names or d.name in seeds for d in site)
 
 
-def pip_install(args, printer: Printer) -> int:
+def pip_install(args, printer: "Printer") -> "int":
     start = time.perf_counter()
     # 1. Read what to install.
     if not (args.package or args.requirement or args.editable):
@@ -16798,7 +16808,7 @@ class DownloadTarget(Value):
         self.python_version, self.native = python_version, native
 
 
-def download_targets(args, interp: Interpreter) -> list:
+def download_targets(args, interp: "Interpreter") -> "list":
     """Every --python-version x --python-platform asked for (each repeatable),
     or the target Python itself when neither is given."""
     versions = list(_opt(args, "python_version") or []) or [None]
@@ -16825,7 +16835,7 @@ def _copy_args(args, **changes):
     return one
 
 
-def _target_marker(target: DownloadTarget, targets) -> str | None:
+def _target_marker(target: "DownloadTarget", targets) -> "str | None":
     """The marker that tells ``target`` apart from the other targets: only
     the variables that differ between them (none for a single target)."""
     keys = [k for k in ("python_version", "sys_platform", "platform_machine")
@@ -16835,7 +16845,7 @@ def _target_marker(target: DownloadTarget, targets) -> str | None:
     return " and ".join("%s == '%s'" % (k, target.markers.get(k, "")) for k in keys)
 
 
-def _read_sdist_build_requires(path: str) -> list:
+def _read_sdist_build_requires(path: "str") -> "list":
     """``[build-system] requires`` of an sdist's pyproject.toml; setuptools'
     legacy default when it has none (as pip and uv build it)."""
     data = _read_sdist_member(path, "pyproject.toml")
@@ -16849,7 +16859,7 @@ def _read_sdist_build_requires(path: str) -> list:
     return [str(r) for r in requires] if isinstance(requires, list) else ["setuptools>=40.8.0"]
 
 
-def pip_download(args, printer: Printer) -> int:
+def pip_download(args, printer: "Printer") -> "int":
     start = time.perf_counter()
     # 1. Read what to download.
     if not (args.package or args.requirement):
@@ -16900,7 +16910,7 @@ def pip_download(args, printer: Printer) -> int:
     return 0
 
 
-def _resolve_targets(args, sources, view, builds, db, targets, progress) -> dict:
+def _resolve_targets(args, sources, view, builds, db, targets, progress) -> "dict":
     """{(name, version): {"pin", "files": {filename: dist}, "targets": [DownloadTarget]}}."""
     resolved = {}
     explicit_binary = bool(_opt(args, "only_binary") or _opt(args, "no_binary"))
@@ -16924,7 +16934,7 @@ def _resolve_targets(args, sources, view, builds, db, targets, progress) -> dict
     return resolved
 
 
-def _remember_pin(resolved: dict, pin, target, runtime: bool = True) -> None:
+def _remember_pin(resolved: "dict", pin, target, runtime: "bool" = True) -> "None":
     """Add a resolved pin for ``target``; ``runtime`` False: only a build
     requirement (fetched, but not in the lock: the builds find it in the folder)."""
     entry = resolved.setdefault((pin.name, str(pin.version)),
@@ -16936,7 +16946,7 @@ def _remember_pin(resolved: dict, pin, target, runtime: bool = True) -> None:
         entry["targets"].append(target)
 
 
-def _add_build_requirements(args, sources, view, builds, db, targets, resolved, progress) -> None:
+def _add_build_requirements(args, sources, view, builds, db, targets, resolved, progress) -> "None":
     """The build requirements of every sdist, resolved for each target it is
     for (wheels only there too) and added: the offline side can build it."""
     done = set()
@@ -16963,7 +16973,7 @@ _LOCK_FILES = {"requirements": ["requirements.txt"], "pylock": ["pylock.toml"],
                "both": ["requirements.txt", "pylock.toml"]}   # by --lock-format
 
 
-def _check_download_dest(args, dest: str) -> None:
+def _check_download_dest(args, dest: "str") -> "None":
     """Before anything is resolved: DEST must be a folder (or not exist yet),
     and the lock about to be written there must not replace a file we did not
     write (an input given with -r, a project's own requirements.txt)."""
@@ -16987,7 +16997,7 @@ def _check_download_dest(args, dest: str) -> None:
                              hint="download into another folder with -d DIR")
 
 
-def _fetch_into(dest: str, resolved: dict, db, builder) -> dict:
+def _fetch_into(dest: "str", resolved: "dict", db, builder) -> "dict":
     """Every file of ``resolved`` in ``dest`` (verified; a file already there
     with the right sha256 is kept, so a resumed run fetches only what is
     missing): {filename resolved: (filename in dest, sha256, fetched now)},
@@ -17010,7 +17020,7 @@ def _fetch_into(dest: str, resolved: dict, db, builder) -> dict:
     return {key: fut.result() for key, fut in futures.items()}
 
 
-def _fetch_one(dest: str, filename: str, dist, db, builder) -> list:
+def _fetch_one(dest: "str", filename: "str", dist, db, builder) -> "list":
     check_cancelled()
     target = os.path.join(dest, filename)
     want = (dist.file.hashes.get("sha256") if dist.file is not None else None)
@@ -17039,7 +17049,7 @@ def _fetch_one(dest: str, filename: str, dist, db, builder) -> list:
     return filename, sha, True
 
 
-def _write_download_locks(args, dest, resolved, got, targets, client) -> None:
+def _write_download_locks(args, dest, resolved, got, targets, client) -> "None":
     """requirements.txt (``--no-index --find-links .`` and a pin with every
     file's hash, a marker when the targets differ) and/or pylock.toml, in DEST."""
     formats = _LOCK_FILES[args.lock_format]
@@ -17097,13 +17107,13 @@ _REPAIRED = {"install": "removed its half-installed files",
              "upgrade": "put the old version back"}
 
 
-def _repair(scheme: dict, printer: Printer) -> None:
+def _repair(scheme: "dict", printer: "Printer") -> "None":
     """Finish what a killed process left in the environment, and say what."""
     for r in repair_interrupted(site_dirs(scheme)):
         printer.info("Repaired an interrupted %s of %s: %s" % (r.kind, r.label, _REPAIRED[r.kind]))
 
 
-def pip_uninstall(args, printer: Printer) -> int:
+def pip_uninstall(args, printer: "Printer") -> "int":
     start = time.perf_counter()
     sources = read_sources(args.requirement, requirements=args.package, file_hint=False)
     names = [e.name for e in sources.requirements if e.name]
@@ -17138,7 +17148,7 @@ def pip_uninstall(args, printer: Printer) -> int:
     return 0
 
 
-def _freeze_line(dist) -> str:
+def _freeze_line(dist) -> "str":
     """What pip-freeze prints for one distribution, as pip does: a git
     install by its commit, an editable git checkout as ``-e git+...#egg=``."""
     direct = dist.direct_url
@@ -17159,7 +17169,7 @@ def _freeze_line(dist) -> str:
     return "%s==%s" % (dist.name, dist.version)
 
 
-def pip_freeze(args, printer: Printer) -> int:
+def pip_freeze(args, printer: "Printer") -> "int":
     _interp, _scheme, site = _site_for(args, printer)
     for d in site:
         direct = d.direct_url or {}
@@ -17169,11 +17179,11 @@ def pip_freeze(args, printer: Printer) -> int:
     return 0
 
 
-def _is_editable(dist) -> bool:
+def _is_editable(dist) -> "bool":
     return bool(((dist.direct_url or {}).get("dir_info") or {}).get("editable"))
 
 
-def pip_list(args, printer: Printer) -> int:
+def pip_list(args, printer: "Printer") -> "int":
     interp, _scheme, site = _site_for(args, printer)
     dists = [d for d in site if (not args.editable or _is_editable(d))
              and not (args.exclude_editable and _is_editable(d))]
@@ -17208,7 +17218,7 @@ def pip_list(args, printer: Printer) -> int:
     return 0
 
 
-def _latest_versions(args, interp: Interpreter, names) -> dict:
+def _latest_versions(args, interp: "Interpreter", names) -> "dict":
     """{canonical name: (Version, "wheel" | "sdist")}: the newest version the
     indexes offer for this environment (a wheel its tags take, or an sdist;
     its Requires-Python; not yanked; final releases unless --pre), as
@@ -17245,7 +17255,7 @@ def _latest_versions(args, interp: Interpreter, names) -> dict:
     return {n: out[canonicalize_name(n)] for n in names if canonicalize_name(n) in out}
 
 
-def pip_tree(args, printer: Printer) -> int:
+def pip_tree(args, printer: "Printer") -> "int":
     """The environment's dependency tree, as ``uv pip tree`` draws it: roots
     (packages nothing installed requires, or --package ones) by name, their
     requirements below them by name, a subtree already drawn shown once and
@@ -17328,7 +17338,7 @@ def pip_tree(args, printer: Printer) -> int:
     return 0
 
 
-def pip_show(args, printer: Printer) -> int:
+def pip_show(args, printer: "Printer") -> "int":
     interp, _scheme, site = _site_for(args, printer)
     missing, shown = [], []
     for n in args.package:
@@ -17368,7 +17378,7 @@ def pip_show(args, printer: Printer) -> int:
     return 0
 
 
-def pip_check(args, printer: Printer) -> int:
+def pip_check(args, printer: "Printer") -> "int":
     start = time.perf_counter()
     interp, _scheme, site = _site_for(args, printer)
     problems = site.check(interp.markers, interp.python_version)
@@ -17386,7 +17396,7 @@ def pip_check(args, printer: Printer) -> int:
 
 # ---- venv and cache -----------------------------------------------------------------------------
 
-def venv_command(args, printer: Printer) -> int:
+def venv_command(args, printer: "Printer") -> "int":
     start = time.perf_counter()
     if args.clear and args.allow_existing:
         raise UsageError("--clear and --allow-existing cannot be used together")
@@ -17410,7 +17420,7 @@ def venv_command(args, printer: Printer) -> int:
     return 0
 
 
-def _seed_venv(args, printer: Printer, venv: Interpreter) -> None:
+def _seed_venv(args, printer: "Printer", venv: "Interpreter") -> "None":
     """``venv --seed``: pip (with setuptools and wheel before Python 3.12, as
     uv seeds them) installed by puffin.py itself, the newest versions from the
     cache or the index, with this command's index and cache options. Where
@@ -17436,7 +17446,7 @@ def _seed_venv(args, printer: Printer, venv: Interpreter) -> None:
             printer.info(" + %s==%s" % (dist.name, dist.version))
 
 
-def cache_command(args, printer: Printer) -> int:
+def cache_command(args, printer: "Printer") -> "int":
     action = getattr(args, "cache_command", None)
     if not action:
         raise UsageError("say what to do with the cache: dir, clean or prune")
@@ -17475,7 +17485,7 @@ def cache_command(args, printer: Printer) -> int:
 REPORT_VERSION = "1"
 
 
-def report_pip_version() -> str:
+def report_pip_version() -> "str":
     """What goes in the report's ``pip_version``: puffin's version with the
     local label ``+puffin`` (``0.1.0+puffin``). Readers require a string there
     and some parse it as a version (PEP 440: this one parses, and says who
@@ -17499,7 +17509,7 @@ class ReportItem(Value):
         self.sha256 = sha256
 
 
-def report_item_dict(item: ReportItem) -> dict:
+def report_item_dict(item: "ReportItem") -> "dict":
     """One ``install[]`` entry, keys in pip's order. ``requested_extras`` only
     for a requested package with extras: every extra the resolution turned on
     for it, canonical and sorted (pip lists the union the same way)."""
@@ -17521,7 +17531,7 @@ def report_item_dict(item: ReportItem) -> dict:
     return out
 
 
-def installation_report(items, environment) -> dict:
+def installation_report(items, environment) -> "dict":
     """pip's installation report (format "1") of ``items`` (ReportItems, in the
     order to show) for the marker ``environment`` the resolver used (the
     target's, or what --python-version / --python-platform make of it)."""
@@ -17533,7 +17543,7 @@ def installation_report(items, environment) -> dict:
     }
 
 
-def plan_report_items(install_items, view) -> list:
+def plan_report_items(install_items, view) -> "list":
     """ReportItems of a plan's PlanItems, their metadata from ``view`` (the
     RegistryView the resolver used, which remembers what it read)."""
     out = []
@@ -17544,7 +17554,7 @@ def plan_report_items(install_items, view) -> list:
     return out
 
 
-def write_installation_report(path: str, report: dict) -> None:
+def write_installation_report(path: "str", report: "dict") -> "None":
     """Write the report as pip does (JSON, indent 2, UTF-8, non-ASCII as is):
     ``-`` is stdout (which then holds nothing else: puffin's lines go to
     stderr), anything else a file replaced at once."""
@@ -17607,8 +17617,8 @@ class StaticIndexReport(Value):
         self.skipped = list(skipped)
 
 
-def write_static_index(folder: str, *, base_url: str | None = None,
-                       sdist_metadata: bool = True) -> StaticIndexReport:
+def write_static_index(folder: "str", *, base_url: "str | None" = None,
+                       sdist_metadata: "bool" = True) -> "StaticIndexReport":
     """Write (or bring up to date) a PEP 503/691 simple index in FOLDER/simple
     for the wheels and sdists in FOLDER, for any static file server.
 
@@ -17660,7 +17670,7 @@ def write_static_index(folder: str, *, base_url: str | None = None,
                              metadata_written, len(gone), sorted(skipped))
 
 
-def _scan_wheelhouse(folder: str):
+def _scan_wheelhouse(folder: "str"):
     """({filename: (canonical project, stat)}, [(filename, reason)]) of the
     archives directly in ``folder``. Hidden files (our temporaries, editors')
     and sub-folders are not looked at; an archive whose name is not a wheel or
@@ -17679,7 +17689,7 @@ def _scan_wheelhouse(folder: str):
     return found, skipped
 
 
-def _project_of(filename: str):
+def _project_of(filename: "str"):
     """Canonical project name of a distribution file name, or None. The name
     becomes a folder of simple/, so it must be a PEP 503 normalized name."""
     try:
@@ -17692,7 +17702,7 @@ def _project_of(filename: str):
     return project if is_normalized_name(project) else None
 
 
-def _file_version_key(filename: str):
+def _file_version_key(filename: "str"):
     """Sort key: by version, then by name (1.10 after 1.9)."""
     try:
         if filename.endswith(".whl"):
@@ -17702,11 +17712,11 @@ def _file_version_key(filename: str):
         return (1, None, filename)
 
 
-def _entry_unchanged(entry: dict, st) -> bool:
+def _entry_unchanged(entry: "dict", st) -> "bool":
     return entry.get("size") == st.st_size and entry.get("mtime_ns") == st.st_mtime_ns
 
 
-def _index_entry(folder: str, filename: str, project: str, st, sdist_metadata: bool):
+def _index_entry(folder: "str", filename: "str", project: "str", st, sdist_metadata: "bool"):
     """(state entry, core metadata bytes or None, None) for one new or changed
     file, or (None, None, reason) when it is unusable (a wheel without
     readable METADATA, or one naming another project)."""
@@ -17728,7 +17738,7 @@ def _index_entry(folder: str, filename: str, project: str, st, sdist_metadata: b
     return entry, (data if offer else None), None
 
 
-def _dist_core_metadata(path: str, filename: str, project: str):
+def _dist_core_metadata(path: "str", filename: "str", project: "str"):
     """METADATA of a wheel (through the checked zip reader), PKG-INFO of an
     sdist, or None for an sdist without one (it still gets listed)."""
     if filename.endswith(".whl"):
@@ -17750,12 +17760,12 @@ def _requires_python_of(md):
     return text.strip() if text and text.strip() else None
 
 
-def _sha256(data: bytes) -> str:
+def _sha256(data: "bytes") -> "str":
     import hashlib
     return hashlib.sha256(data).hexdigest()
 
 
-def _group_by_project(entries: dict) -> dict:
+def _group_by_project(entries: "dict") -> "dict":
     """{project: [(filename, entry)]}, files by version then name."""
     out = {}
     for filename, entry in entries.items():
@@ -17765,7 +17775,7 @@ def _group_by_project(entries: dict) -> dict:
     return out
 
 
-def _write_metadata_files(folder: str, entries: dict, fresh: dict, sdist_metadata: bool) -> int:
+def _write_metadata_files(folder: "str", entries: "dict", fresh: "dict", sdist_metadata: "bool") -> "int":
     """Write FILE.metadata for files read this run, and again for unchanged
     ones whose .metadata went missing (then the archive is read once more)."""
     written = 0
@@ -17786,7 +17796,7 @@ def _write_metadata_files(folder: str, entries: dict, fresh: dict, sdist_metadat
     return written
 
 
-def _remove_orphan_metadata(folder: str, old: dict, entries: dict) -> None:
+def _remove_orphan_metadata(folder: "str", old: "dict", entries: "dict") -> "None":
     """The .metadata we wrote for a file that is gone (or no longer indexed)."""
     for filename, entry in old.items():
         if filename in entries and entries[filename].get("metadata_sha256"):
@@ -17798,7 +17808,7 @@ def _remove_orphan_metadata(folder: str, old: dict, entries: dict) -> None:
                 pass
 
 
-def _write_project_pages(simple: str, project: str, files: list, base_url) -> int:
+def _write_project_pages(simple: "str", project: "str", files: "list", base_url) -> "int":
     """1 when the project's pages changed (and were written), else 0."""
     d = os.path.join(simple, project)
     changed = _write_if_changed(os.path.join(d, "index.html"), static_project_html(project, files, base_url))
@@ -17806,7 +17816,7 @@ def _write_project_pages(simple: str, project: str, files: list, base_url) -> in
     return int(changed)
 
 
-def _remove_project_pages(simple: str, project: str) -> None:
+def _remove_project_pages(simple: "str", project: "str") -> "None":
     """Only the pages we wrote; the folder too when nothing else is in it."""
     d = os.path.join(simple, project)
     for name in ("index.html", "index.json"):
@@ -17820,7 +17830,7 @@ def _remove_project_pages(simple: str, project: str) -> None:
         pass
 
 
-def _read_index_state(path: str) -> dict:
+def _read_index_state(path: "str") -> "dict":
     """{filename: entry} of the last run; {} when missing or unreadable
     (then every file is read again: the state is a cache, never the truth)."""
     try:
@@ -17834,7 +17844,7 @@ def _read_index_state(path: str) -> dict:
     return {k: v for k, v in files.items() if isinstance(v, dict) and isinstance(v.get("sha256"), str)}
 
 
-def _write_if_changed(path: str, data) -> bool:
+def _write_if_changed(path: "str", data) -> "bool":
     """Write ``data`` (str or bytes) unless the file already holds exactly it;
     True when written. Comparing bytes, not dates, is what keeps untouched
     pages untouched (and their mtimes, so HTTP caches keep validating)."""
@@ -17850,7 +17860,7 @@ def _write_if_changed(path: str, data) -> bool:
     return True
 
 
-def _static_href(filename: str, base_url) -> str:
+def _static_href(filename: "str", base_url) -> "str":
     """A file's URL from its project page: relative (``../../FILE``, the
     files sit two folders up) or under ``base_url``."""
     from urllib.parse import quote
@@ -17858,7 +17868,7 @@ def _static_href(filename: str, base_url) -> str:
     return base + quote(filename)
 
 
-def _upload_time(entry: dict) -> str:
+def _upload_time(entry: "dict") -> "str":
     """The file's mtime as PEP 700's ``upload-time`` (UTC, ``Z``)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(entry["mtime_ns"] / 1e9))
 
@@ -17869,7 +17879,7 @@ _STATIC_HEAD = ('<!DOCTYPE html>\n<html>\n  <head>\n'
 _STATIC_TAIL = "  </body>\n</html>\n"
 
 
-def static_project_html(project: str, files: list, base_url=None) -> str:
+def static_project_html(project: "str", files: "list", base_url=None) -> "str":
     """A PEP 503 project page: an anchor per file with ``#sha256=``,
     ``data-requires-python`` (HTML-escaped: ``<`` and ``>`` are common) and
     the PEP 658/714 attributes (both names: pip before 23.2 knows only the old)."""
@@ -17889,7 +17899,7 @@ def static_project_html(project: str, files: list, base_url=None) -> str:
     return "".join(out)
 
 
-def static_project_json(project: str, files: list, base_url=None) -> str:
+def static_project_json(project: "str", files: "list", base_url=None) -> "str":
     """The PEP 691 twin of the project page (api-version 1.1: PEP 700's
     ``versions``, ``size`` and ``upload-time``). ``core-metadata`` is PEP
     714's key, ``data-dist-info-metadata`` the one PyPI sent before it."""
@@ -17910,7 +17920,7 @@ def static_project_json(project: str, files: list, base_url=None) -> str:
     return json.dumps(doc, indent=1) + "\n"
 
 
-def static_root_html(projects) -> str:
+def static_root_html(projects) -> "str":
     import html
     from urllib.parse import quote
     out = [_STATIC_HEAD % "Simple index"]
@@ -17920,12 +17930,12 @@ def static_root_html(projects) -> str:
     return "".join(out)
 
 
-def static_root_json(projects) -> str:
+def static_root_json(projects) -> "str":
     doc = {"meta": {"api-version": "1.1"}, "projects": [{"name": p} for p in projects]}
     return json.dumps(doc, indent=1) + "\n"
 
 
-def index_command(args, printer: Printer) -> int:
+def index_command(args, printer: "Printer") -> "int":
     start = time.perf_counter()
     # 1. Index the folder (only files that are new or changed are read).
     report = write_static_index(args.folder, base_url=args.base_url)
@@ -17945,7 +17955,7 @@ def index_command(args, printer: Printer) -> int:
 SELF_PROJECT = "puffin.py"   # the project name puffin.py installs itself under (pyproject.toml's)
 
 
-def _self_source() -> str:
+def _self_source() -> "str":
     """The file this puffin.py runs from; a usage error when that is bytecode only."""
     here = os.path.realpath(globals().get("__file__") or "")
     if not here.endswith(".py") or not os.path.isfile(here):
@@ -17954,7 +17964,7 @@ def _self_source() -> str:
     return here
 
 
-def _source_version(source: bytes, what: str) -> str:
+def _source_version(source: "bytes", what: "str") -> "str":
     """The ``__version__`` a puffin.py source sets; InputError naming ``what`` if none."""
     m = _lazy_re(r'(?m)^__version__ = "([^"]+)"').search(source.decode("utf-8", "replace"))
     if m is None:
@@ -17962,7 +17972,7 @@ def _source_version(source: bytes, what: str) -> str:
     return m.group(1)
 
 
-def self_wheel(source: bytes, folder: str) -> str:
+def self_wheel(source: "bytes", folder: "str") -> "str":
     """A wheel of puffin.py (the module ``puffin`` and a ``puffin`` console
     script) made from ``source``, written into ``folder``; its path."""
     import zipfile
@@ -17988,7 +17998,7 @@ def self_wheel(source: bytes, folder: str) -> str:
     return path
 
 
-def _self_install_source(args, printer: Printer, source: bytes, python: str | None = None) -> int:
+def _self_install_source(args, printer: "Printer", source: "bytes", python: "str | None" = None) -> "int":
     """Install ``source`` as puffin.py (module, bytecode, launcher, RECORD)
     through pip-install, with this command's target and cache options."""
     import tempfile
@@ -18011,7 +18021,7 @@ def _self_install_source(args, printer: Printer, source: bytes, python: str | No
         remove_tree(folder)
 
 
-def self_command(args, printer: Printer) -> int:
+def self_command(args, printer: "Printer") -> "int":
     action = getattr(args, "self_command", None)
     if action == "version":
         where = globals().get("__file__") or "?"
@@ -18030,7 +18040,7 @@ def self_command(args, printer: Printer) -> int:
     raise UsageError("say what to do: self version, self install or self update")
 
 
-def _self_update(args, printer: Printer) -> int:
+def _self_update(args, printer: "Printer") -> "int":
     """Replace this puffin.py with ``--from`` (a file or a URL; a URL needs
     ``--sha256``, a file is checked when it is given). The new source must
     compile and name its version. Where this puffin.py is an installed module
@@ -18097,7 +18107,7 @@ COMMANDS = {
 }
 
 
-def run_command(args, printer: Printer) -> int:
+def run_command(args, printer: "Printer") -> "int":
     return COMMANDS[args.command](args, printer)
 
 
@@ -18178,13 +18188,13 @@ _PIP_SECTIONS = {"pip-install": "install", "pip-sync": "install", "pip-compile":
                  "pip-list": "list", "pip-show": "show", "pip-check": "check"}
 
 
-def _xdg(env, name: str, default: str) -> str:
+def _xdg(env, name: "str", default: "str") -> "str":
     value = env.get(name)
     return value if value and os.path.isabs(value) else os.path.join(
         env.get("HOME") or os.path.expanduser("~"), default)
 
 
-def pip_config_files(env, prefixes=()) -> list:
+def pip_config_files(env, prefixes=()) -> "list":
     """pip's configuration files that exist, lowest precedence first: site-wide
     ($XDG_CONFIG_DIRS/pip/pip.conf, /etc/pip.conf), the user's (~/.pip/pip.conf,
     $XDG_CONFIG_HOME/pip/pip.conf; skipped when PIP_CONFIG_FILE names a file
@@ -18209,7 +18219,7 @@ def pip_config_files(env, prefixes=()) -> list:
     return out
 
 
-def read_pip_config(paths, command: str | None) -> dict:
+def read_pip_config(paths, command: "str | None") -> "dict":
     """{key: (raw value, "FILE [section] key")} from pip's ini files, the last
     file winning, a command's section over [global]; keys as pip normalises
     them (lower case, ``_`` as ``-``)."""
@@ -18230,7 +18240,7 @@ def read_pip_config(paths, command: str | None) -> dict:
     return out
 
 
-def uv_config_files(env, cwd: str) -> list:
+def uv_config_files(env, cwd: "str") -> "list":
     """uv's configuration files that exist, lowest precedence first: the
     system's and the user's uv.toml, then the nearest uv.toml or pyproject.toml
     with a [tool.uv] table from ``cwd`` upwards; only UV_CONFIG_FILE when set."""
@@ -18263,7 +18273,7 @@ def uv_config_files(env, cwd: str) -> list:
     return out
 
 
-def read_uv_config(paths) -> dict:
+def read_uv_config(paths) -> "dict":
     """{key: (value, "FILE key")} from uv's TOML files, the last file winning,
     ``[pip]`` over the top level; ``[[index]]`` tables give index-url (the one
     marked ``default``) and extra-index-url (the others, in order)."""
@@ -18290,14 +18300,14 @@ def read_uv_config(paths) -> dict:
     return out
 
 
-def _shown_setting(value) -> str:
+def _shown_setting(value) -> "str":
     """A setting's value as -v prints it: credentials in URLs masked."""
     if isinstance(value, list):
         return " ".join(_shown_setting(v) for v in value)
     return redact_url(value) if isinstance(value, str) and "://" in value else str(value)
 
 
-def apply_settings(args, env, cwd: str | None = None) -> list:
+def apply_settings(args, env, cwd: "str | None" = None) -> "list":
     """Fill every option the command line left unset from the environment and
     the configuration files (see above); return ``(dest, value, source)`` for
     ``-v``. Values of the wrong kind are usage errors naming their source."""
@@ -18348,7 +18358,7 @@ def apply_settings(args, env, cwd: str | None = None) -> list:
     return notes
 
 
-def _add_common(p) -> None:
+def _add_common(p) -> "None":
     """Options every command takes: output, cache, network."""
     g = p.add_argument_group("global options")
     g.add_argument("-q", "--quiet", action="count", default=0, help="print less (twice: nothing but errors)")
@@ -18369,7 +18379,7 @@ def argparse_suppress():
     return argparse.SUPPRESS
 
 
-def _add_python(p, target_dirs: bool = False) -> None:
+def _add_python(p, target_dirs: "bool" = False) -> "None":
     g = p.add_argument_group("target environment")
     g.add_argument("-p", "--python", default=None,
                    help="the Python to install into: an executable, a venv folder, or a version like 3.12")
@@ -18383,7 +18393,7 @@ def _add_python(p, target_dirs: bool = False) -> None:
         g.add_argument("--user", action="store_true", default=False, help="install into the user site")
 
 
-def _add_index(p) -> None:
+def _add_index(p) -> "None":
     g = p.add_argument_group("index options")
     g.add_argument("-i", "--index-url", default=None,
                    help="the package index (default: %s; env PUFFIN_INDEX_URL, PIP_INDEX_URL)" % DEFAULT_INDEX_URL)
@@ -18405,7 +18415,7 @@ def _add_index(p) -> None:
     g.add_argument("--refresh-package", action="append", default=[], help="revalidate this package's pages")
 
 
-def _add_resolver(p, install: bool, targets: str = "store") -> None:
+def _add_resolver(p, install: "bool", targets: "str" = "store") -> "None":
     g = p.add_argument_group("resolver options")
     g.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                    help="constrain versions with this file (repeatable)")
@@ -18436,7 +18446,7 @@ def _add_resolver(p, install: bool, targets: str = "store") -> None:
     g.add_argument("--no-deps", action="store_true", help="ignore the dependencies of packages")
 
 
-def _add_build(p) -> None:
+def _add_build(p) -> "None":
     g = p.add_argument_group("build options")
     g.add_argument("-C", "--config-settings", action="append", default=[], metavar="KEY=VALUE",
                    help="a setting passed to every build backend hook (repeatable; a key given "
@@ -18451,7 +18461,7 @@ def _add_build(p) -> None:
                    help="constrain the versions of build requirements with this file (repeatable)")
 
 
-def _add_installer(p) -> None:
+def _add_installer(p) -> "None":
     g = p.add_argument_group("installer options")
     g.add_argument("--reinstall", action="store_true", help="reinstall every package")
     g.add_argument("--reinstall-package", action="append", default=[], metavar="NAME")
@@ -18484,7 +18494,7 @@ class _Skipped:
         return iter(())
 
 
-def _terminal_columns() -> int:
+def _terminal_columns() -> "int":
     """The width ``shutil.get_terminal_size`` gives: $COLUMNS, else the
     terminal's, else 80 (without importing shutil on every start)."""
     try:
@@ -18499,7 +18509,7 @@ def _terminal_columns() -> int:
     return columns if columns > 0 else 80
 
 
-def build_parser(only: str | None = None):
+def build_parser(only: "str | None" = None):
     """The argument parser; with ``only``, the options of that command alone
     (the others are listed by name and help line)."""
     import argparse
@@ -18687,7 +18697,7 @@ def build_parser(only: str | None = None):
     return parser
 
 
-def _finish_tracing(tracer, printer, trace_file) -> None:
+def _finish_tracing(tracer, printer, trace_file) -> "None":
     if tracer is None:
         return
     if trace_file:
@@ -18701,7 +18711,7 @@ def _finish_tracing(tracer, printer, trace_file) -> None:
             printer.debug("  " + line)
 
 
-def _print_error(printer, err, verbose: int) -> None:
+def _print_error(printer, err, verbose: "int") -> "None":
     """The one place errors become prose: ``error:``, the offending text,
     ``Caused by:`` lines, then ``hint:``."""
     stream = printer.err_stream
@@ -18718,7 +18728,7 @@ def _print_error(printer, err, verbose: int) -> None:
     stream.flush()
 
 
-def main(argv=None, *, as_script: bool = False) -> int:
+def main(argv=None, *, as_script: "bool" = False) -> "int":
     """Run one command line; return its exit code (0 ok, 1 unsatisfiable or
     check failed, 2 error). ``as_script`` says puffin.py runs as a file (or
     ``-m``), so the venv of the running Python is a candidate target."""
@@ -18795,7 +18805,7 @@ def _handle_signals():
     return old
 
 
-def _restore_signals(old) -> None:
+def _restore_signals(old) -> "None":
     if old:
         import signal
         for sig, handler in old.items():
@@ -18805,7 +18815,7 @@ def _restore_signals(old) -> None:
 _OWN_PROCESS = [False]   # main() runs the process (the script or console entry point)
 
 
-def _interrupted(e: Interrupted, printer) -> int:
+def _interrupted(e: "Interrupted", printer) -> "int":
     """Stop at once: children killed, one line saying what state the
     environment is in, and (when main() owns the process) an exit that does
     not wait for worker threads stuck in a download or a lock."""
@@ -18842,7 +18852,7 @@ def _interrupted(e: Interrupted, printer) -> int:
     os._exit(e.exit_code)
 
 
-def main_console() -> None:
+def main_console() -> "None":
     """Entry point of the ``puffin`` console script (a tool venv of its own,
     so the running venv is never the target)."""
     _OWN_PROCESS[0] = True

@@ -277,3 +277,16 @@ def test_a_bad_upgrade_package_value_is_a_usage_error(tmp_path):
         assert code == 2, err
         assert "invalid --upgrade-package '!'" in err
         assert "internal error" not in err
+
+
+@pytest.mark.parametrize("version", ["3.6", "3.7"])
+def test_an_old_python_gets_one_line_not_a_syntax_error(version):
+    """CPython 3.6/3.7 running puffin.py: the file compiles there, and its
+    first statements say which Python it needs (exit 2, no traceback)."""
+    python = support.find_python(version)
+    if python is None:
+        pytest.skip("no CPython %s here" % version)
+    for args in (["--version"], ["pip-install", "six"]):
+        r = subprocess.run([python, support.PUFFIN_SCRIPT] + args, capture_output=True, text=True)
+        assert r.returncode == 2
+        assert r.stderr == "error: puffin.py needs Python 3.9+ to run (it can install into 3.8+ with --python)\n"

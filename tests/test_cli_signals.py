@@ -608,10 +608,12 @@ def test_ctrl_c_twice_never_hangs(slow_env, slow_index, venv_factory):
 # ---- 4. Ctrl-C during start-up ------------------------------------------------------------------
 
 def _first_statement_line() -> int:
-    """The line of puffin.py's first statement (after its docstring)."""
+    """The line where puffin.py sets its first SIGINT handler: a signal in a
+    statement up to there (the version, the check of the running Python)
+    meets Python's default handler."""
     with open(PUFFIN, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
-            if line.startswith(("from ", "import ")):
+            if '__import__("_signal").signal(' in line:
                 return number
     return 1
 
@@ -634,6 +636,10 @@ def _python_start_up(code: int, err: str) -> bool:
     if code != 0 and err.startswith("Fatal Python error: init_"):
         return True
     frames = re.findall(r'^  File "([^"]*)", line (\d+), in (.*)$', err, re.M)
+    if err.startswith("Failed checking if argv[0] is an import path entry") \
+            and err.rstrip().endswith("KeyboardInterrupt") \
+            and all(f[0].startswith("<frozen ") for f in frames):
+        return True   # interrupted in CPython's own check of sys.path[0] (zipimport), before puffin.py
     ours = [f for f in frames if os.path.basename(f[0]) == "puffin.py"]
     return (code in (1, -signal.SIGINT) and err.startswith("Traceback (most recent call last):")
             and err.rstrip().endswith("KeyboardInterrupt") and frames and frames[0] in ours
