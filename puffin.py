@@ -4304,6 +4304,7 @@ class CacheBucket:
     #:
     #:     git-v0/db/7c6b5a4f3e2d1c0b/                   (bare repository)
     #:     git-v0/checkouts/7c6b5a4f3e2d1c0b/1f2e3d4c5b6a7980/   (first 16 of the commit)
+    #:     git-v0/archives/7c6b5a4f3e2d1c0b/1f2e3d4c5b6a7980/_/gpkg-1.0.zip   (pip-download's file)
     GIT = "git-v0"
 
     #: Answers of ``interpreter query`` scripts, by a key that section 5 makes
@@ -4531,6 +4532,11 @@ class Cache:
     def git_checkout(self, repo_key: "str", commit: "str") -> "str":
         """The folder (maybe missing) holding the checkout of ``commit``."""
         return self.entry(CacheBucket.GIT, "checkouts", repo_key, commit[:16])
+
+    def git_archive(self, repo_key: "str", commit: "str", subdirectory, filename: "str") -> "str":
+        """The path (maybe missing) of a zip of one commit's project."""
+        sub = cache_digest(subdirectory) if subdirectory else "_"
+        return self.entry(CacheBucket.GIT, "archives", repo_key, commit[:16], sub, filename)
 
     def git_checkout_key(self, path: "str"):
         """``(repo key, commit prefix, subdirectory)`` when ``path`` lies in a
@@ -11274,7 +11280,10 @@ class DistributionDatabase:
 
     def fetch_file(self, dist, expected_hashes=None) -> "str":
         """A local path of the dist's archive (wheel or sdist): the file itself
-        for local dists, else downloaded (verified) into the cache."""
+        for local dists, else downloaded (verified) into the cache; for a git
+        dist, a zip of its commit (``git_archive_name``), as pip downloads one."""
+        if isinstance(dist, Dist) and dist.kind == "git" and dist.commit:
+            return self.git.archive(GitUrl.parse(dist.url), dist.commit, git_archive_name(dist))
         src = _source_of(dist)
         if src.path is not None:
             return src.path
@@ -11734,6 +11743,11 @@ class GitUrl(Value):
         return bool(self.rev) and bool(_lazy_re(_FULL_COMMIT).match(self.rev))
 
 
+def git_archive_name(dist) -> "str":
+    """The file a git dist is downloaded as: ``NAME-VERSION.zip``, as pip names it."""
+    return "%s-%s.zip" % (canonicalize_name(dist.name).replace("-", "_"), dist.version)
+
+
 def is_git_url(url) -> "bool":
     return bool(url) and url.partition(":")[0].lower() in _GIT_URL_SCHEMES
 
@@ -11869,6 +11883,22 @@ class GitSource:
                              % (redact_url(gu.repo), commit[:12], where),
                              hint="name the project's folder with `#subdirectory=PATH`")
         return GitCheckout(root, path, commit)
+
+    def archive(self, gu: "GitUrl", commit: "str", filename: "str") -> "str":
+        """A zip of the project at ``commit`` (its subdirectory, when named),
+        under a top folder named as the file, in the cache: made once."""
+        key = gu.key()
+        path = self.cache.git_archive(key, commit, gu.subdirectory, filename)
+        if os.path.isfile(path):
+            return path
+        self.resolve(GitUrl(gu.repo, commit))   # the commit is in the cache's repository
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = path + ".tmp-%d" % os.getpid()
+        tree = commit + (":" + gu.subdirectory if gu.subdirectory else "")
+        self._git(["archive", "--format=zip", "--prefix=%s/" % filename[:-len(".zip")], "-o", tmp, tree],
+                  cwd=self.cache.git_repository(key), doing="make an archive of", repo=gu.repo)
+        os.replace(tmp, path)
+        return path
 
     def _checkout(self, gu: "GitUrl", key: "str", commit: "str") -> "str":
         folder = self.cache.git_checkout(key, commit)
@@ -13123,6 +13153,10 @@ class _Solver:
         ranges = {}
         for d, rng in root_deps:
             ranges.setdefault(_split_extra(d)[0], rng)
+        for name, reqs in self.constraints.items():   # a constraint's pin is what prefetch guesses too
+            for d, rng in self._requirements_to_deps(reqs, "", skip_constraints=True):
+                base = _split_extra(d)[0]
+                ranges[base] = _r_intersect(ranges[base], rng) if base in ranges else rng
         if hasattr(self.p, "prefetch_ranges"):
             self.p.prefetch_ranges(ranges)
         self.p.prefetch(sorted(set(ranges) - set(self.urls)))
@@ -13841,8 +13875,8 @@ class RegistryProvider(Provider):
                 ordered = [c for c in ordered if _r_contains(rng, _vkey(c.version))] or ordered
             pick = next((c for c in ordered if (not _is_pre(c.version) or rng is not None)
                          and c.unavailable is None and (c.yanked is None or rng is not None)), None)
-            if pick is None:
-                return
+            if pick is None or not pick.dist.is_wheel:
+                return   # an sdist is fetched (and maybe built) only when the resolver considers it
             deps = self.dependencies(pick)
             if isinstance(deps, Unavailable):
                 return
@@ -13864,6 +13898,8 @@ class RegistryProvider(Provider):
             pass
 
     def _quiet_deps(self, candidate):
+        if not candidate.dist.is_wheel:   # see _prefetch_one
+            return
         try:
             self.dependencies(candidate)
         except Exception:  # see _prefetch_one
@@ -16043,7 +16079,7 @@ def _change_text(pin) -> "str":
     """A pin in a change list, as uv words it: ``name==version (from url)``."""
     if pin.dist.kind == "registry":
         return "%s==%s" % (pin.name, pin.version)
-    return "%s==%s (from %s)" % (pin.name, pin.version, _pin_source(pin.dist))
+    return "%s==%s (from %s)" % (pin.name, pin.version, redact_url(_pin_source(pin.dist)))
 
 
 def report_dry_run(printer: "Printer", plan: "InstallPlan") -> "None":
@@ -16109,7 +16145,7 @@ def format_compile_output(resolution, *, header: "str | None", annotate: "bool",
                 "#    " + header]
     if index_lines:
         out += list(index_lines) + [""]
-    for pin in resolution:
+    for pin in sorted(resolution, key=lambda p: not p.dist.editable):   # editables first, as uv
         line = _pin_text(pin, written)
         digests = (hashes or {}).get(pin.name) if hashes is not None else None
         if digests:
@@ -16317,17 +16353,18 @@ def _pylock_archive(d, ctx: "dict") -> "dict":
 
 
 def _pylock_vcs(d) -> "dict":
-    """``git+URL@COMMIT#subdirectory=...`` as PEP 751's vcs table; the commit
-    must be a full one (a branch or tag moves: a lock cannot hold it)."""
-    url, _, fragment = (d.url or "").partition("#")
-    subdirectory = d.subdirectory or _lazy_re(r"(?:^|&)subdirectory=([^&]+)").search(fragment)
-    scheme_url = url[4:] if url.startswith("git+") else url
-    base, at, rev = scheme_url.rpartition("@")
-    if not at or "/" in rev or not _lazy_re(r"[0-9a-f]{40}\Z").match(rev):
+    """A git dist as PEP 751's vcs table: the commit it resolved to (a branch
+    or tag moves: a lock holds the commit, and the revision asked for beside it)."""
+    gu = GitUrl.parse(d.url)
+    commit = d.commit or (gu.rev.lower() if gu.is_commit else None)
+    if not commit:
         raise ValueError("`%s` is not pinned to a full commit" % (d.verbatim or d.url))
-    table = {"type": "git", "url": strip_credentials(base), "commit-id": rev}
-    if subdirectory:
-        table["subdirectory"] = subdirectory if isinstance(subdirectory, str) else subdirectory.group(1)
+    table = {"type": "git", "url": strip_credentials(gu.repo)}
+    if gu.rev and gu.rev.lower() != commit:
+        table["requested-revision"] = gu.rev
+    table["commit-id"] = commit
+    if gu.subdirectory:
+        table["subdirectory"] = gu.subdirectory
     return table
 
 
@@ -16940,7 +16977,9 @@ def _remember_pin(resolved: "dict", pin, target, runtime: "bool" = True) -> "Non
     entry = resolved.setdefault((pin.name, str(pin.version)),
                                 {"pin": pin, "files": {}, "targets": [], "runtime": False})
     entry["runtime"] = entry["runtime"] or runtime
-    if pin.dist.filename:
+    if pin.dist.kind == "git":
+        entry["files"][git_archive_name(pin.dist)] = pin.dist
+    elif pin.dist.filename:
         entry["files"][pin.dist.filename] = pin.dist
     if target not in entry["targets"]:
         entry["targets"].append(target)

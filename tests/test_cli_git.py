@@ -232,3 +232,90 @@ def test_git_errors_are_one_line_with_a_hint_and_change_nothing(repos, genv, ven
     assert code == 2
     assert "is not in the cache, and --offline forbids fetching it" in err
     assert support.file_stats(venv.site_packages) == before
+
+
+def test_pylock_and_pyproject_carry_git_sources(repos, genv, venv_factory, tmp_path):
+    """A pyproject dependency on a git tag compiles to pylock.toml's vcs table
+    (the commit, the revision asked for), and that lock installs the commit."""
+    proj = tmp_path / "app"
+    proj.mkdir()
+    (proj / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1"\n'
+                                         'dependencies = ["gpkg @ git+%s@v1.0"]\n' % repos["repo"])
+    lock = tmp_path / "pylock.toml"
+    code, _, err = puffin(sys.executable, "pip-compile", str(proj / "pyproject.toml"), "-o", str(lock), env=genv)
+    assert code == 0, err
+    text = lock.read_text()
+    assert ('vcs = { type = "git", url = "%s", requested-revision = "v1.0", commit-id = "%s" }'
+            % (repos["repo"], repos["v1.0"])) in text
+    venv = venv_factory()
+    code, _, err = puffin(venv.python, "pip-sync", str(lock), env=genv)
+    assert code == 0, err
+    assert json.loads(direct_url(venv, "gpkg", "1.0"))["vcs_info"]["commit_id"] == repos["v1.0"]
+
+
+def test_git_over_http_keeps_credentials_out_of_output_and_cache(repos, genv, venv_factory, tmp_path):
+    """git+http:// (a bare repository served by a plain HTTP server, git's
+    "dumb" protocol), with user:token in the URL: installed; the token is in
+    no message, no file of the cache and no direct_url.json."""
+    import http.server
+    import threading
+    bare = tmp_path / "served" / "repo.git"
+    subprocess.run(["git", "clone", "-q", "--bare", repos["path"], str(bare)], check=True, capture_output=True)
+    subprocess.run(["git", "update-server-info"], cwd=str(bare), check=True)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "served"))
+    handler.log_message = lambda *a: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = "git+http://user:tok3n@127.0.0.1:%d/repo.git@v1.0" % httpd.server_address[1]
+        venv = venv_factory()
+        code, out, err = puffin(venv.python, "pip-install", "gpkg @ " + url, "-v", env=genv)
+        assert code == 0, err
+        assert "tok3n" not in out + err
+        assert json.loads(direct_url(venv, "gpkg", "1.0"))["url"] == "http://127.0.0.1:%d/repo.git" % httpd.server_address[1]
+        for root, _dirs, files in os.walk(genv["PUFFIN_CACHE_DIR"]):
+            assert "tok3n" not in root
+            for name in files:
+                with open(os.path.join(root, name), "rb") as f:
+                    assert b"tok3n" not in f.read(), os.path.join(root, name)
+    finally:
+        httpd.shutdown()
+
+
+def test_pip_download_saves_a_git_source_as_pips_zip_and_it_installs_offline(repos, genv, venv_factory,
+                                                                             tmp_path):
+    """pip-download of a git requirement: NAME-VERSION.zip of the commit (as
+    pip saves it) with its hash in the lock; the folder installs offline;
+    --build saves the wheel instead."""
+    dest = tmp_path / "wheelhouse"
+    code, _, err = puffin(sys.executable, "pip-download", "gpkg @ git+%s@v1.0" % repos["repo"], "-d", str(dest),
+                          env=genv)
+    assert code == 0, err
+    assert sorted(os.listdir(str(dest))) == ["gpkg-1.0.zip", "requirements.txt"]
+    venv = venv_factory()
+    code, _, err = puffin(venv.python, "pip-sync", "requirements.txt", "--offline",
+                          env=dict(genv, PUFFIN_CACHE_DIR=str(tmp_path / "other-cache")), cwd=str(dest))
+    assert code == 0, err
+    assert " + gpkg==1.0" in err.splitlines()
+    built = tmp_path / "built"
+    code, _, err = puffin(sys.executable, "pip-download", "gpkg @ git+%s@v1.0" % repos["repo"], "-d", str(built),
+                          "--build", env=genv)
+    assert code == 0, err
+    assert sorted(os.listdir(str(built))) == ["gpkg-1.0-py3-none-any.whl", "requirements.txt"]
+
+
+def test_git_url_parts():
+    """GitUrl: the revision after the path's last `@`, the fragment kept; one
+    cache key for the spellings of one repository, none for credentials."""
+    import puffin
+    gu = puffin.GitUrl.parse("git+ssh://git@github.com/org/repo.git@feature/x#egg=pkg&subdirectory=a/b")
+    assert (gu.repo, gu.rev, gu.subdirectory) == ("ssh://git@github.com/org/repo.git", "feature/x", "a/b")
+    assert gu.pinned("c" * 40) == "git+ssh://git@github.com/org/repo.git@%s#egg=pkg&subdirectory=a/b" % ("c" * 40)
+    plain = puffin.GitUrl.parse("git+https://host/org/repo")
+    assert plain.rev is None and plain.subdirectory is None
+    assert plain.key() == puffin.GitUrl.parse("git+https://u:t@host/org/repo.git/@v1").key()
+    assert puffin.GitUrl.parse("git+https://host/r@%s" % ("A" * 40)).is_commit
+    for bad in ("git+https://host/r@-upload-pack=x", "git+https://host/r#subdirectory=../x",
+                "hg+https://host/r", "svn+https://host/r"):
+        with pytest.raises(puffin.InputError):
+            puffin.GitUrl.parse(bad)

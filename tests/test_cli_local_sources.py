@@ -86,3 +86,31 @@ def test_a_lock_from_one_checkout_installs_from_another_with_editables_editable(
     code, _, err = puffin(venv.python, "pip-sync", "requirements.txt", env=lenv, cwd=str(second / "work"))
     assert code == 0, err
     assert "Checked 2 packages" in err
+
+
+def test_a_mixed_input_compiles_to_uvs_lines(tree, lenv, tmp_path):
+    """git (a tag), a URL, a relative path and an -e line: the lines `uv pip
+    compile` writes for the same input (skipped without uv)."""
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    uv = os.environ.get("PUFFIN_TEST_UV") or os.path.join(root, "build", "tools", "bin", "uv")
+    if not os.path.exists(uv) or shutil.which("git") is None:
+        pytest.skip("needs uv and git")
+    repo = tmp_path / "repo"
+    support.write_project(repo, "gpkg", "1.0", pkg_info=False)
+    git_env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@e", GIT_COMMITTER_NAME="t",
+                   GIT_COMMITTER_EMAIL="t@e", HOME=str(tmp_path))
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "one"], ["tag", "v1.0"]):
+        subprocess.run(["git"] + args, cwd=str(repo), env=git_env, check=True, capture_output=True)
+    with support.IndexServer() as srv:
+        srv.add_wheel("beta", "2.1")
+        work = tree / "work"
+        (work / "mix.in").write_text("gpkg @ git+file://%s@v1.0\nbeta @ %s\n./proj\n-e ../other/proj\n"
+                                     % (repo, srv.file_url(support.wheel_filename("beta", "2.1"))))
+        code, ours, err = puffin(sys.executable, "pip-compile", "mix.in", "--no-header", env=lenv, cwd=str(work))
+        assert code == 0, err
+        env = dict(support.without_machine_settings(), UV_NO_CONFIG="1", UV_CACHE_DIR=str(tmp_path / "uvc"))
+        theirs = subprocess.run([uv, "pip", "compile", "mix.in", "--no-header", "--no-index"], cwd=str(work),
+                                env=env, capture_output=True, text=True, timeout=300)
+    assert theirs.returncode == 0, theirs.stderr
+    assert ours.splitlines() == theirs.stdout.splitlines(), (ours, theirs.stdout)
