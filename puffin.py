@@ -121,15 +121,17 @@ class PuffinError(Exception):
 class InputError(PuffinError):
     """Bad input in a file or argument: ``<file>:<line>: <what is wrong>``.
 
-    ``text`` is the offending input, shown by the command line under the error.
+    ``text`` is the offending input, shown by the command line under the error,
+    with ``caret`` (``   ~~^``) under its bad spot when known.
     """
 
     def __init__(self, message: "str", *, file: "str | None" = None, line: "int | None" = None,
-                 text: "str | None" = None, hint: "str | None" = None):
+                 text: "str | None" = None, hint: "str | None" = None, caret: "str | None" = None):
         self.reason = message
         self.file = file
         self.line = line
         self.text = text
+        self.caret = caret
         where = ""
         if file is not None:
             where = "%s:%s: " % (file, line) if line is not None else "%s: " % file
@@ -231,12 +233,20 @@ class Printer:
     """Where user-facing lines go. Data (compile output, freeze) goes to stdout,
     everything else (summaries, warnings, progress) to stderr, as uv does."""
 
-    def __init__(self, quiet: "int" = 0, verbose: "int" = 0, out=None, err=None):
+    def __init__(self, quiet: "int" = 0, verbose: "int" = 0, out=None, err=None, color: "bool" = False):
         self.quiet = quiet
         self.verbose = verbose
         self._out = out
         self._err = err
+        self.color = color   # ANSI colours on stderr (see use_color)
         self._lock = _thread.allocate_lock()
+
+    def paint(self, text: "str", *styles: "str") -> "str":
+        """``text`` in uv's colours (``bold``, ``dim``, ``red``, ``green``,
+        ``yellow``, ``cyan``) when colour is on, else as it is."""
+        if not self.color or not text:
+            return text
+        return "\x1b[%sm%s\x1b[0m" % (";".join(_ANSI[s] for s in styles), text)
 
     @property
     def err_stream(self):
@@ -255,19 +265,44 @@ class Printer:
         if self.quiet <= 0:
             self._write(self.err_stream, text)
 
+    def done(self, text: "str") -> "None":
+        """A summary line (``Resolved 3 packages in 5ms``), dimmed as uv dims it."""
+        if self.quiet <= 0:
+            self._write(self.err_stream, self.paint(text, "dim"))
+
     def debug(self, text: "str") -> "None":
         if self.verbose > 0 and self.quiet <= 0:
             self._write(self.err_stream, text)
 
     def warn(self, text: "str") -> "None":
         if self.quiet <= 1:
-            self._write(self.err_stream, "warning: " + text)
+            self._write(self.err_stream, self.paint("warning", "yellow", "bold") + self.paint(":", "bold")
+                        + " " + text)
 
     def is_tty(self) -> "bool":
         try:
             return self.quiet <= 0 and self.err_stream.isatty()
         except (AttributeError, ValueError):
             return False
+
+
+_ANSI = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
+
+
+def use_color(choice: "str", env, stream) -> "bool":
+    """Colour on stderr: ``--color always|never`` decide; ``auto`` (the
+    default) follows NO_COLOR (off), then FORCE_COLOR / CLICOLOR_FORCE (on),
+    then whether stderr is a terminal (and TERM is not ``dumb``)."""
+    if choice in ("always", "never"):
+        return choice == "always"
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR") or env.get("CLICOLOR_FORCE"):
+        return True
+    try:
+        return bool(stream.isatty()) and env.get("TERM") != "dumb"
+    except (AttributeError, ValueError):
+        return False
 
 
 _PRINTER = Printer()
@@ -2410,7 +2445,9 @@ class Requirement:
         try:
             name, url, extras, specifier, marker = _std_parse_requirement_text(requirement_string)
         except _std_SyntaxError as e:
-            raise InvalidRequirement(str(e)) from None
+            err = InvalidRequirement(str(e))
+            err.source, err.span = e.source, e.span
+            raise err from None
         self.name = name
         self.url = url or None
         self.extras = set(extras)
@@ -5446,7 +5483,8 @@ def find_target(python: "str | None" = None, system: "bool" = False, env=None, c
     """The environment to install into, found as uv finds it.
 
     In order: ``--python`` (an executable, a venv directory, or a version such as
-    ``3.12`` looked up on PATH as ``python3.12``); with ``--system`` the first
+    ``3.12`` looked up on PATH as ``python3.12``); with ``--system`` the Python
+    running puffin.py when it is a system one (not a venv's), else the first
     ``python3`` on PATH; else the venv whose Python runs puffin.py as a script;
     else ``VIRTUAL_ENV``; else ``CONDA_PREFIX``; else a ``.venv`` in ``cwd`` or a
     parent. InterpreterError with a hint when none is found.
@@ -5456,6 +5494,9 @@ def find_target(python: "str | None" = None, system: "bool" = False, env=None, c
     if python:
         return _python_request(python, env, cache)
     if system:
+        if running_as_script and running_executable and os.path.isfile(running_executable) \
+                and not _is_venv_executable(running_executable):
+            return Interpreter.query(running_executable, cache)
         exe = _which("python3", env) or _which("python", env)
         if exe is None:
             raise InterpreterError("no system Python found: python3 is not on PATH",
@@ -5904,8 +5945,15 @@ class _ReqLoc:
         self.line = line
         self.text = text
 
-    def error(self, message: "str", hint: "str | None" = None) -> "InputError":
-        return InputError(message, file=self.file, line=self.line, text=self.text, hint=hint)
+    def error(self, message: "str", hint: "str | None" = None, cause=None) -> "InputError":
+        """An InputError at this place; ``cause``: a parse error whose span
+        puts a caret under the bad spot of the line."""
+        caret = None
+        span, source = getattr(cause, "span", None), getattr(cause, "source", None)
+        if span and source and self.text and source in self.text:
+            start = self.text.index(source) + span[0]
+            caret = " " * start + "~" * (span[1] - span[0]) + "^"
+        return InputError(message, file=self.file, line=self.line, text=self.text, hint=hint, caret=caret)
 
 
 # ---- reading and pre-processing a requirements file --------------------------
@@ -6502,7 +6550,7 @@ def _req_pep508(text: "str", loc: "_ReqLoc"):
         hint = None
         if "=" in text and not _lazy_re(r"===|==|!=|~=|<=|>=|<|>").search(text):
             hint = "= is not a valid operator. Did you mean == ?"
-        raise loc.error("invalid requirement: %s" % _req_reason(e), hint=hint) from None
+        raise loc.error("invalid requirement: %s" % _req_reason(e), hint=hint, cause=e) from None
 
 
 def _req_bad_version(text: "str"):
@@ -10606,8 +10654,9 @@ class RegistryClient:
                          None, None, None, None, None]]
             display = location
         else:
-            warn_user("the find-links location %s does not exist" % location)
-            return {}
+            raise UsageError("the find-links location %s does not exist" % location,
+                                hint="check the path given to --find-links (or PIP_FIND_LINKS, "
+                                     "UV_FIND_LINKS, a configuration file)")
         out: "dict" = {}
         for f in _row_files(rows, display):
             if _is_dist_filename(f.filename) and f.name:
@@ -10848,11 +10897,15 @@ class _HashingWriter:
                     pass
         self.size = 0
 
+    progress = None   # called with the bytes written so far (a terminal's progress)
+
     def write(self, chunk: "bytes") -> "None":
         self.f.write(chunk)
         for h in self.hashers.values():
             h.update(chunk)
         self.size += len(chunk)
+        if self.progress is not None:
+            self.progress(self.size)
 
     def digests(self) -> "dict":
         return {alg: h.hexdigest() for alg, h in self.hashers.items()}
@@ -11487,6 +11540,9 @@ class DistributionDatabase:
 
         def each_attempt(resp):
             made.append(sink(resp))
+            if getattr(self.reporter, "wants_bytes", False) and isinstance(made[-1], _HashingWriter):
+                made[-1].progress = lambda done: self.reporter.event(
+                    "download.progress", name=src.name, filename=src.filename, done=done, size=src.size)
             return made[-1]
 
         self.reporter.event("download.start", name=src.name, filename=src.filename, size=src.size)
@@ -13372,7 +13428,8 @@ class _Explainer:
         (pkg, (pos, rng)), = terms.items()
         subj = self.term_text(pkg, rng)
         if kind == "not-found":
-            return "%s was not found in the package registry" % pkg
+            words = getattr(self.s.p, "where_words", None) or "the package registry"
+            return "%s was not found in %s" % (pkg, words)
         if kind == "no-versions":
             if not self.s._known(pkg):
                 return "there are no versions of %s" % pkg
@@ -13445,7 +13502,7 @@ class _Explainer:
             close = difflib.get_close_matches(name, list(names or ()), n=1, cutoff=0.7)
             if close:
                 return "`%s` was not found; did you mean `%s`?" % (name, close[0])
-            return None
+            return getattr(s.p, "not_found_hint", None)
         if kind == "no-versions":
             name = inc.data
             pkg, (pos, rng) = next(iter(inc.terms.items()))
@@ -13471,6 +13528,12 @@ class _Explainer:
         if kind in _UNAVAILABLE_HINTS:
             pkg, (pos, rng) = next(iter(inc.terms.items()))
             hints = getattr(s.p, "unavailable_hints", None) or {}
+            platforms = sorted((getattr(s.p, "wheel_platforms", None) or {}).get(_split_extra(pkg)[0], ()))
+            if kind == "no-wheel" and platforms and "any" not in platforms and "no-wheel" not in hints:
+                shown = ", ".join("`%s`" % p for p in platforms[:8]) + (", ..." if len(platforms) > 8 else "")
+                return ("Wheels of %s are available only for %s: resolve for one of them "
+                        "(`--python-platform`), or allow a source distribution"
+                        % (self.term_text(pkg, rng), shown))
             return (hints.get(kind) or _UNAVAILABLE_HINTS[kind]) % self.term_text(pkg, rng)
         return None
 
@@ -13681,6 +13744,31 @@ class RegistryProvider(Provider):
         self._deps = OnceMap()
         self._extras = {}   # (name, version key, url) -> set of extras its metadata defines
         self._tag_parts = None   # (interpreters, ABIs, platforms) of the target's tags
+        self.wheel_platforms = {}   # name -> platform tags of its wheels that did not fit
+
+    @property
+    def _locations(self):
+        client = getattr(self.db, "client", None)
+        return getattr(client, "locations", None)
+
+    @property
+    def where_words(self) -> "str":
+        """Where packages were looked for, in uv's words for explanations."""
+        loc = self._locations
+        if loc is not None and loc.no_index:
+            return "the provided package locations"
+        return "the package registry"
+
+    @property
+    def not_found_hint(self):
+        """uv's hint when a package was found nowhere with --no-index."""
+        loc = self._locations
+        if loc is None or not loc.no_index:
+            return None
+        if not loc.find_links:
+            return ("Packages were unavailable because index lookups were disabled and no "
+                    "additional package locations were provided (try: `--find-links <uri>`)")
+        return "Packages were unavailable because index lookups were disabled"
 
     def _binary_options(self, name):
         """(no_binary, only_binary) for one package."""
@@ -13761,6 +13849,10 @@ class RegistryProvider(Provider):
             why, kind = "has no source distribution and --no-binary is set", "no-binary"
         elif wheels and not [f for f in live if not f.is_wheel] or (wheels and only_binary):
             why, kind = "has no wheels with a matching %s tag" % self._closest_miss(wheels), "no-wheel"
+            platforms = self.wheel_platforms.setdefault(name, set())
+            for f in wheels:
+                if f.wheel is not None:
+                    platforms.update(t.split("-")[-1] for t in f.wheel.tags)
         else:
             why, kind = "has no wheels and building from source is disabled", "only-sdist"
         return Candidate(name, version, self._dist(name, version, live[0]), yanked=yanked,
@@ -14880,10 +14972,59 @@ def _hook_error(status, detail, output, returncode, build_system, hook, what) ->
     lines = text.split("\n") if text else []
     shown = lines[-_BUILD_OUTPUT_LINES:]
     message = head
+    causes = [ln for ln in _build_error_lines(lines) if ln not in shown]
+    if causes:   # the cause, printed earlier than the tail shows (a compiler's, a command's)
+        message += "\n--- the backend's error lines:\n%s" % "\n".join(causes[-10:])
     if shown:
         message += "\n--- last %s of the backend's output:\n%s" % (
             plural(len(shown), "line"), "\n".join(shown))
-    return BuildError(message, hint=hint)
+    return BuildError(message, hint=hint or _build_hint(lines, what))
+
+
+#: Lines of a build's output that say what went wrong (outside a Python traceback).
+_BUILD_ERROR_LINE = (r"(?i)(\berror\b|command not found|no such file or directory|not found|"
+                     r"cannot find|fatal|undefined reference|permission denied)")
+
+
+def _build_error_lines(lines) -> "list":
+    out = []
+    in_traceback = False
+    for ln in lines:
+        if ln.startswith("Traceback (most recent call last)"):
+            in_traceback = True
+            continue
+        if in_traceback:
+            if ln.startswith((" ", "\t")) or not ln.strip():
+                continue
+            in_traceback = False   # the exception line ends it; it is in the tail anyway
+            continue
+        if _lazy_re(_BUILD_ERROR_LINE).search(ln) and ln.strip() not in [o.strip() for o in out]:
+            out.append(ln)
+    return out
+
+
+def _build_hint(lines, what: "str"):
+    """What to do about the usual causes of a failed build."""
+    text = "\n".join(lines)
+    m = _lazy_re(r"(?m)\b(gcc|g\+\+|cc|c\+\+|clang|clang\+\+|x86_64-linux-gnu-gcc|cargo|rustc|cmake|"
+                 r"make|ninja|pkg-config|gfortran)\b[^\n]*?(command not found|No such file or directory|"
+                 r"not found)").search(text)
+    if m:
+        tool = m.group(1)
+        kind = {"cargo": "Rust (rustup.rs)", "rustc": "Rust (rustup.rs)", "cmake": "cmake",
+                "make": "make", "ninja": "ninja", "pkg-config": "pkg-config",
+                "gfortran": "a Fortran compiler"}.get(tool, "a C/C++ compiler (e.g. apt-get install "
+                                                            "build-essential)")
+        return ("building %s needs %s, and `%s` is missing; install it, or use a published wheel "
+                "(--only-binary :all:)" % (what, kind, tool))
+    if _lazy_re(r"Python\.h: No such file").search(text):
+        return "building %s needs the Python headers (e.g. apt-get install python3-dev)" % what
+    m = _lazy_re(r"No module named '([\w.]+)'").search(text)
+    if m:
+        return ("the build of %s imports `%s`, which its build environment lacks: it belongs in "
+                "[build-system] requires (or build with --no-build-isolation where it is installed)"
+                % (what, m.group(1).split(".")[0]))
+    return None
 
 
 def _wheel_metadata_bytes(wheel: "str") -> "bytes":
@@ -15620,6 +15761,13 @@ def _env(args):
     return getattr(args, "env", None) or os.environ
 
 
+def existing_cache(args):
+    """The cache for a command that only reads an environment: None when the
+    cache folder does not exist yet (such a command does not create it)."""
+    cache = open_cache(args)
+    return cache if cache.temporary or os.path.isdir(cache.root) else None
+
+
 def open_cache(args) -> "Cache":
     return Cache.from_settings(cache_dir=_opt(args, "cache_dir"), no_cache=bool(_opt(args, "no_cache")),
                                env=_env(args))
@@ -15667,6 +15815,23 @@ def warm_indexes(client: "RegistryClient") -> "None":
         client.http.warm(index)
 
 
+def report_target(interp: "Interpreter", printer=None) -> "None":
+    """uv's line naming the environment a command works on (dimmed, on
+    stderr): ``Using Python 3.12.1 environment at: .venv`` (relative to the
+    working folder when inside it), left out for ``./.venv`` itself, as uv does."""
+    printer = printer or _PRINTER
+    root = os.path.abspath(interp.prefix)
+    cwd = os.getcwd()
+    if root == os.path.join(cwd, ".venv"):
+        return
+    shown = root
+    if root == cwd:
+        shown = "."
+    elif root.startswith(cwd.rstrip(os.sep) + os.sep):
+        shown = os.path.relpath(root, cwd)
+    printer.done("Using Python %s environment at: %s" % (interp.python_full_version, shown))
+
+
 def target_interpreter(args, cache: "Cache", *, for_install: "bool") -> "Interpreter":
     """The environment a command works on (see find_target), refusing to
     change an externally managed Python (PEP 668), however it was named
@@ -15680,6 +15845,7 @@ def target_interpreter(args, cache: "Cache", *, for_install: "bool") -> "Interpr
         interp = find_target(python=_opt(args, "python"), system=bool(_opt(args, "system")),
                              env=_env(args), running_as_script=bool(getattr(args, "as_script", False)),
                              cache=cache)
+        report_target(interp)
     if for_install and interp.externally_managed \
             and not _opt(args, "break_system_packages") and not _opt(args, "target") \
             and not _opt(args, "prefix"):
@@ -15697,6 +15863,9 @@ def install_scheme(args, interp: "Interpreter") -> "dict":
     if len(chosen) > 1:
         raise UsageError("--%s and --%s cannot be used together" % tuple(chosen[:2]))
     if _opt(args, "target"):
+        if os.path.exists(_opt(args, "target")) and not os.path.isdir(_opt(args, "target")):
+            raise UsageError("--target %s is a file, not a folder" % _opt(args, "target"),
+                             hint="name a folder to install into (it is created if missing)")
         return interp.scheme("target", _opt(args, "target"))
     if _opt(args, "prefix"):
         return interp.scheme("prefix", _opt(args, "prefix"))
@@ -15799,7 +15968,7 @@ def make_provider(args, registry, markers, tags, python_version, sources=None, n
     return provider
 
 
-def open_builds(args, cache: "Cache", interp: "Interpreter", client, db) -> "BuildDispatch":
+def open_builds(args, cache: "Cache", interp: "Interpreter", client, db, reporter=None) -> "BuildDispatch":
     """The BuildContext of a command: a SourceBuilder whose build requirements
     are resolved (highest versions, wheels or builds) and installed into its
     isolated environments by the same machinery; --no-build gives none."""
@@ -15824,7 +15993,8 @@ def open_builds(args, cache: "Cache", interp: "Interpreter", client, db) -> "Bui
     elif _opt(args, "no_build_isolation_package"):
         isolation = _names_option(_opt(args, "no_build_isolation_package"))
     dispatch.builder = SourceBuilder(cache, interp, install_build_requirements, env=_env(args),
-                                     config_settings=config_settings(args), isolation=isolation)
+                                     config_settings=config_settings(args), isolation=isolation,
+                                     reporter=reporter)
     return dispatch
 
 
@@ -15958,66 +16128,166 @@ def check_hashes_complete(pins, hashes: "dict", require: "bool") -> "None":
 # ---- reports ------------------------------------------------------------------------
 
 class ProgressReporter(Reporter):
-    """Progress as the user sees it: one line rewritten in place on a terminal
-    (resolving, downloading, building, installing counts), nothing otherwise;
-    with -v each event is also a plain line of its own."""
+    """Progress as the user sees it. On a terminal: a live area rewritten in
+    place, its first line the current step and its count (``Downloading...
+    (3)``), then one line per download in flight (name, bytes of total, rate)
+    and per build; ``Building``/``Built`` lines stay, as uv's do; ``clear()``
+    leaves nothing behind. Not on a terminal: nothing. With -v: a plain line
+    per event instead."""
 
     _WORDS = {"resolve.pin": "Resolving", "download.done": "Downloading",
               "build.done": "Building", "prepare.done": "Preparing", "install.done": "Installing",
               "uninstall.done": "Uninstalling"}
+    _SHOWN = 5          # downloads and builds listed at once
+    _EVERY = 0.1        # seconds between redraws for byte counts
 
     def __init__(self, printer: "Printer"):
         self.printer = printer
         self.tty = printer.is_tty()
+        self.wants_bytes = self.tty and not printer.verbose   # download.progress events
         self.counts: "dict" = {}
         self.lock = _thread.allocate_lock()
         self.shown = False
+        self.drawn = 0           # lines of the live area on screen
+        self.step = None         # the first line
+        self.active = {}         # key -> [label, done bytes, total bytes or None, started]
+        self.last = 0.0
 
     def event(self, kind: "str", **fields) -> "None":
-        word = self._WORDS.get(kind)
-        if word is None or str(fields.get("name", "")).startswith("<"):
+        if str(fields.get("name", "")).startswith("<"):
             return  # the resolver's virtual root is no package of the user's
         with self.lock:
+            if kind in ("build.start", "build.done"):
+                self._build(kind, fields)
+            if kind == "download.start" and self.tty and not self.printer.verbose:
+                self.active[fields.get("filename")] = [fields.get("filename"), 0, fields.get("size"),
+                                                       time.perf_counter()]
+                self._draw()
+                return
+            if kind == "download.progress":
+                row = self.active.get(fields.get("filename"))
+                if row is not None:
+                    row[1] = fields.get("done") or 0
+                    row[2] = row[2] or fields.get("size")
+                    if time.perf_counter() - self.last >= self._EVERY:
+                        self._draw()
+                return
+            word = self._WORDS.get(kind)
+            if word is None:
+                return
+            self.active.pop(fields.get("filename"), None)
             self.counts[word] = self.counts.get(word, 0) + 1
             if self.printer.verbose:
                 what = fields.get("filename") or fields.get("source") or "%s==%s" % (
                     fields.get("name"), fields.get("version"))
                 self.printer.debug("%s %s" % (word.lower().replace("ing", "ed", 1), what))
             elif self.tty:
-                line = "%s... (%d)" % (word, self.counts[word])
-                self.printer.err_stream.write("\r\x1b[2K" + line)
-                self.printer.err_stream.flush()
-                self.shown = True
+                self.step = "%s... (%d)" % (word, self.counts[word])
+                self._draw()
+
+    def _build(self, kind: "str", fields: "dict") -> "None":
+        """uv's ``Building x==1.0`` and ``Built x==1.0`` lines (kept on screen)."""
+        what = _build_label(fields.get("source") or "")
+        if kind == "build.start":
+            self.active["build:" + what] = ["Building " + what, None, None, time.perf_counter()]
+            word, indent = "Building", "   "
+        else:
+            self.active.pop("build:" + what, None)
+            word, indent = "Built", "      "
+        if self.printer.quiet <= 0 and not self.printer.verbose:
+            self._erase()
+            self.printer.err_stream.write("%s%s %s\n" % (indent, self.printer.paint(word, "green", "bold"), what))
+            self.printer.err_stream.flush()
+            self._draw()
+
+    def _rows(self) -> "list":
+        rows = [self.step] if self.step else []
+        now = time.perf_counter()
+        for label, done, total, started in list(self.active.values())[:self._SHOWN]:
+            if done is None:   # a build
+                rows.append("  %s" % label)
+                continue
+            size = format_size(done) + ("/" + format_size(total) if total else "")
+            rate = done / max(now - started, 1e-3)
+            rows.append("  %s %s %s/s" % (label, size, format_size(int(rate))))
+        more = len(self.active) - self._SHOWN
+        if more > 0:
+            rows.append("  ... and %d more" % more)
+        return rows
+
+    def _erase(self) -> "None":
+        if self.drawn:
+            self.printer.err_stream.write("\r\x1b[2K" + "\x1b[1A\x1b[2K" * (self.drawn - 1))
+            self.drawn = 0
+
+    def _draw(self) -> "None":
+        if not self.tty or self.printer.verbose:
+            return
+        rows = self._rows()
+        out = "\r\x1b[2K" + "\x1b[1A\x1b[2K" * (self.drawn - 1) if self.drawn else "\r\x1b[2K"
+        self.printer.err_stream.write(out + "\n".join(rows))
+        self.printer.err_stream.flush()
+        self.drawn = max(1, len(rows))
+        self.shown = True
+        self.last = time.perf_counter()
 
     def clear(self) -> "None":
-        """Remove the progress line before the summary is printed."""
+        """Remove the live area before the summary is printed."""
         with self.lock:
             if self.shown:
-                self.printer.err_stream.write("\r\x1b[2K")
+                self._erase()
                 self.printer.err_stream.flush()
                 self.shown = False
+                self.drawn = 0
+            self.active.clear()
+            self.step = None
 
-def report_changes(printer: "Printer", outcome: "InstallOutcome", plan: "InstallPlan") -> "None":
-    """uv's lines: ``Uninstalled``/``Installed N packages in T`` then `` - ``,
-    `` + `` and `` ~ `` per package, sorted by name."""
+
+def _build_label(source: "str") -> "str":
+    """``pkg==1.0`` for an sdist's file name, else the folder's name."""
+    try:
+        f = SdistFilename.from_filename(source)
+        return "%s==%s" % (f.name, f.version)
+    except (InvalidSdistFilename, InvalidVersion, AttributeError):
+        return source
+
+
+def report_changes(printer: "Printer", outcome: "InstallOutcome", plan: "InstallPlan", compiled=None) -> "None":
+    """uv's lines: ``Uninstalled``/``Installed N packages in T`` (the linking
+    alone), ``Bytecode compiled N files in T`` (``compiled``: (count, seconds)),
+    then `` - ``, `` + `` and `` ~ `` per package, sorted by name."""
     if outcome.removed:
-        printer.info("Uninstalled %s in %s" % (plural(len(outcome.removed), "package"),
+        printer.done("Uninstalled %s in %s" % (plural(len(outcome.removed), "package"),
                                                 format_duration(outcome.uninstall_seconds)))
     if outcome.installed:
-        printer.info("Installed %s in %s" % (plural(len(outcome.installed), "package"),
+        printer.done("Installed %s in %s" % (plural(len(outcome.installed), "package"),
                                               format_duration(outcome.install_seconds)))
+    if compiled is not None:
+        printer.done("Bytecode compiled %s in %s" % (plural(compiled[0], "file"), format_duration(compiled[1])))
     # uv's marks: - removed, + added, ~ the same version put back (--reinstall)
     added = {(p.name, str(p.version)) for p in outcome.installed if p.dist.kind == "registry"}
     lines = []
     for d in outcome.removed:
         if (d.name, str(d.version)) not in added:
-            lines.append((d.name, 0, " - %s==%s" % (d.name, d.version)))
+            lines.append((d.name, 0, "-", "%s==%s" % (d.name, d.version)))
     back = {(d.name, str(d.version)) for d in outcome.removed}
     for p in outcome.installed:
         mark = "~" if (p.name, str(p.version)) in back and p.dist.kind == "registry" else "+"
-        lines.append((p.name, 1, " %s %s" % (mark, _change_text(p))))
-    for _name, _order, text in sorted(lines):
-        printer.info(text)
+        lines.append((p.name, 1, mark, _change_text(p)))
+    for name, _order, mark, text in sorted(lines):
+        printer.info(change_line(printer, mark, name, text))
+
+
+#: uv's colour for each mark of a change list.
+_MARK_STYLES = {"+": ("green", "bold"), "-": ("red", "bold"), "~": ("yellow", "bold")}
+
+
+def change_line(printer: "Printer", mark: "str", name: "str", text: "str") -> "str":
+    """`` + name==1.0`` as uv draws it: the mark coloured, the name bold, the rest dim."""
+    rest = text[len(name):] if text.startswith(name) else text
+    head = name if text.startswith(name) else ""
+    return " %s %s%s" % (printer.paint(mark, *_MARK_STYLES[mark]), printer.paint(head, "bold"),
+                         printer.paint(rest, "dim"))
 
 
 def _pin_source(dist) -> "str":
@@ -16083,16 +16353,16 @@ def _change_text(pin) -> "str":
 
 
 def report_dry_run(printer: "Printer", plan: "InstallPlan") -> "None":
-    printer.info("Would download %s" % plural(sum(1 for i in plan.install if i.cached is None), "package"))
+    printer.done("Would download %s" % plural(sum(1 for i in plan.install if i.cached is None), "package"))
     removed = list(plan.reinstall) + list(plan.extraneous)
     if removed:
-        printer.info("Would uninstall %s" % plural(len(removed), "package"))
+        printer.done("Would uninstall %s" % plural(len(removed), "package"))
     if plan.install:
-        printer.info("Would install %s" % plural(len(plan.install), "package"))
-    lines = [(d.name, 0, " - %s==%s" % (d.name, d.version)) for d in removed]
-    lines += [(i.pin.name, 1, " + %s" % _change_text(i.pin)) for i in plan.install]
-    for _n, _o, text in sorted(lines):
-        printer.info(text)
+        printer.done("Would install %s" % plural(len(plan.install), "package"))
+    lines = [(d.name, 0, "-", "%s==%s" % (d.name, d.version)) for d in removed]
+    lines += [(i.pin.name, 1, "+", _change_text(i.pin)) for i in plan.install]
+    for name, _o, mark, text in sorted(lines):
+        printer.info(change_line(printer, mark, name, text))
 
 
 def warn_environment_problems(printer: "Printer", scheme: "dict", interp: "Interpreter", strict: "bool") -> "int":
@@ -16498,7 +16768,7 @@ def pip_compile(args, printer: "Printer") -> "int":
     for name in upgrade_package_names(args.upgrade_package):
         prefs.pop(name, None)
     # 5. Resolve.
-    builds = open_builds(args, cache, interp, client, db)
+    builds = open_builds(args, cache, interp, client, db, reporter=progress)
     provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version, sources)
     roots = root_requirements(sources.requirements, markers, builds, db)
     provider.editable_urls = editable_urls(roots, sources.requirements)
@@ -16507,7 +16777,7 @@ def pip_compile(args, printer: "Printer") -> "int":
                          overrides=_requirements_of(sources.overrides, markers),
                          preferences=prefs)
     progress.clear()
-    printer.info("Resolved %s in %s" % (plural(len(resolution), "package"),
+    printer.done("Resolved %s in %s" % (plural(len(resolution), "package"),
                                         format_duration(time.perf_counter() - start)))
     # 6. Write the lock.
     header = None
@@ -16601,7 +16871,7 @@ def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_c
         view = view or RegistryView(None, db, builds)
         _write_report(args, plan_report_items(plan.install, view), markers or interp.markers)
     if plan.empty:
-        printer.info("Checked %s in %s" % (plural(checked_count, "package"),
+        printer.done("Checked %s in %s" % (plural(checked_count, "package"),
                                            format_duration(time.perf_counter() - started)))
         return 0
     if args.dry_run:
@@ -16615,14 +16885,16 @@ def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_c
         if progress is not None:
             progress.clear()
     if outcome.prepared:
-        printer.info("Prepared %s in %s" % (plural(outcome.prepared, "package"),
+        printer.done("Prepared %s in %s" % (plural(outcome.prepared, "package"),
                                             format_duration(outcome.prepare_seconds)))
+    compiled = None
     if args.compile_bytecode and outcome.installed:
+        t0 = time.perf_counter()
         with span("compile_bytecode"):
             dist_infos = [d.path for d in SitePackages.from_scheme(scheme)
                           if d.name in {p.name for p in outcome.installed}]
-            compile_installed(dist_infos, interp.sys_executable)
-    report_changes(printer, outcome, plan)
+            compiled = (compile_installed(dist_infos, interp.sys_executable), time.perf_counter() - t0)
+    report_changes(printer, outcome, plan, compiled)
     return warn_environment_problems(printer, scheme, interp, bool(args.strict))
 
 
@@ -16658,7 +16930,7 @@ def pip_sync(args, printer: "Printer") -> "int":
         if not reinstall and not (args.require_hashes or sources.require_hashes) and \
                 _sync_satisfied(entries, site, keep_seed):
             _write_report(args, [], markers)
-            printer.info("Checked %s in %s" % (plural(len(entries), "package"),
+            printer.done("Checked %s in %s" % (plural(len(entries), "package"),
                                                format_duration(time.perf_counter() - start)))
             return 0
         # 4. Resolve each entry alone (a lock lists every package itself).
@@ -16670,7 +16942,7 @@ def pip_sync(args, printer: "Printer") -> "int":
                                          hashes)
         if rest:
             warm_indexes(client)
-        builds = open_builds(args, cache, interp, client, db)
+        builds = open_builds(args, cache, interp, client, db, reporter=progress)
         provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version,
                                  sources, no_deps=True, installing=True)
         fetching = start_pin_fetches(rest, provider, db, hashes) if not args.dry_run else set()
@@ -16678,7 +16950,7 @@ def pip_sync(args, printer: "Printer") -> "int":
         provider.editable_urls = editable_urls(roots, rest)
         resolution = Resolution(known + (list(resolve(roots, provider, reporter=progress)) if roots else []))
         progress.clear()
-        printer.info("Resolved %s in %s" % (plural(len(resolution), "package"),
+        printer.done("Resolved %s in %s" % (plural(len(resolution), "package"),
                                             format_duration(time.perf_counter() - start)))
         check_hashes_complete(resolution, hashes, args.require_hashes or sources.require_hashes or bool(hashes))
         # 5. Plan, then act.
@@ -16799,14 +17071,14 @@ def pip_install(args, printer: "Printer") -> "int":
         site = SitePackages.from_scheme(scheme)
         progress = ProgressReporter(printer)
         client, db = open_registry(args, cache, sources, progress)
-        builds = open_builds(args, cache, interp, client, db)
+        builds = open_builds(args, cache, interp, client, db, reporter=progress)
         roots = root_requirements(sources.requirements, markers, builds, db)
         # 3. Already satisfied? Then touch nothing and ask no index.
         upgrade = args.upgrade or args.upgrade_package or args.reinstall or args.reinstall_package
         if not upgrade and not require_hashes and not sources.constraints and not sources.overrides \
                 and site.satisfies([r.requirement for r in roots], markers):
             _write_report(args, [], markers)
-            printer.info("Checked %s in %s" % (plural(len(roots), "package"),
+            printer.done("Checked %s in %s" % (plural(len(roots), "package"),
                                                format_duration(time.perf_counter() - start)))
             return 0
         # 4. Resolve, preferring what is installed.
@@ -16820,7 +17092,7 @@ def pip_install(args, printer: "Printer") -> "int":
                              overrides=_requirements_of(sources.overrides, markers), preferences=prefs,
                              reporter=progress)
         progress.clear()
-        printer.info("Resolved %s in %s" % (plural(len(resolution), "package"),
+        printer.done("Resolved %s in %s" % (plural(len(resolution), "package"),
                                             format_duration(time.perf_counter() - start)))
         check_hashes_complete(resolution, hashes, require_hashes)
         # 5. Plan, then act.
@@ -16913,14 +17185,14 @@ def pip_download(args, printer: "Printer") -> "int":
     interp = (find_target(python=args.python, env=_env(args), cache=cache) if args.python
               else Interpreter.query(sys.executable, cache))
     targets = download_targets(args, interp)
-    builds = open_builds(args, cache, interp, client, db)
+    builds = open_builds(args, cache, interp, client, db, reporter=progress)
     view = RegistryView(client, db, builds)
     # 2. Resolve for every target (a foreign one takes wheels only, unless allowed).
     resolved = _resolve_targets(args, sources, view, builds, db, targets, progress)
     if args.include_build_deps:
         _add_build_requirements(args, sources, view, builds, db, targets, resolved, progress)
     progress.clear()
-    printer.info("Resolved %s for %s in %s" % (
+    printer.done("Resolved %s for %s in %s" % (
         plural(len(resolved), "package"), plural(len(targets), "target"),
         format_duration(time.perf_counter() - start)))
     if getattr(args, "report", None):
@@ -16931,14 +17203,14 @@ def pip_download(args, printer: "Printer") -> "int":
     if args.dry_run:
         for entry in sorted(resolved.values(), key=lambda e: (e["pin"].name, str(e["pin"].version))):
             for filename in sorted(entry["files"]):
-                printer.info("Would download %s" % filename)
+                printer.done("Would download %s" % filename)
         return 0
     # 3. Fetch each file once (the cache first), then lay it into DEST.
     t1 = time.perf_counter()
     got = _fetch_into(dest, resolved, db, builds.builder if args.build else None)
     fetched = sum(1 for g in got.values() if g[2])
     size = sum(os.path.getsize(os.path.join(dest, g[0])) for g in got.values())
-    printer.info("Downloaded %s (%s) to %s in %s%s" % (
+    printer.done("Downloaded %s (%s) to %s in %s%s" % (
         plural(fetched, "file"), format_size(size), args.dest,
         format_duration(time.perf_counter() - t1),
         "; %s already there" % plural(len(got) - fetched, "file") if len(got) > fetched else ""))
@@ -17131,7 +17403,7 @@ def _write_download_locks(args, dest, resolved, got, targets, client) -> "None":
 def _site_for(args, printer):
     """The environment a read-only command looks at; a warning when a killed
     process left work there that only a changing command repairs."""
-    cache = open_cache(args)
+    cache = existing_cache(args)
     interp = target_interpreter(args, cache, for_install=False)
     scheme = install_scheme(args, interp)
     args.interrupted = interrupted_work(site_dirs(scheme))
@@ -17174,16 +17446,16 @@ def pip_uninstall(args, printer: "Printer") -> "int":
             printer.info("No packages to uninstall")
             return 0
         if args.dry_run:
-            printer.info("Would uninstall %s" % plural(len(found), "package"))
+            printer.done("Would uninstall %s" % plural(len(found), "package"))
             for d in sorted(found, key=lambda d: d.name):
-                printer.info(" - %s==%s" % (d.name, d.version))
+                printer.info(change_line(printer, "-", d.name, "%s==%s" % (d.name, d.version)))
             return 0
         for d in found:
             uninstall(d, dist_scheme(scheme, d.name))
-    printer.info("Uninstalled %s in %s" % (plural(len(found), "package"),
+    printer.done("Uninstalled %s in %s" % (plural(len(found), "package"),
                                             format_duration(time.perf_counter() - start)))
     for d in sorted(found, key=lambda d: d.name):
-        printer.info(" - %s==%s" % (d.name, d.version))
+        printer.info(change_line(printer, "-", d.name, "%s==%s" % (d.name, d.version)))
     return 0
 
 
@@ -17422,7 +17694,7 @@ def pip_check(args, printer: "Printer") -> "int":
     interp, _scheme, site = _site_for(args, printer)
     problems = site.check(interp.markers, interp.python_version)
     problems += ["an interrupted %s is not finished" % what for what in args.interrupted]
-    printer.info("Checked %s in %s" % (plural(len(site), "package"),
+    printer.done("Checked %s in %s" % (plural(len(site), "package"),
                                        format_duration(time.perf_counter() - start)))
     if not problems:
         printer.out("All installed packages are compatible")
@@ -17491,7 +17763,7 @@ def cache_command(args, printer: "Printer") -> "int":
         raise UsageError("say what to do with the cache: dir, clean or prune")
     env = _env(args)
     if action == "dir":
-        printer.out(Cache.from_settings(cache_dir=_opt(args, "cache_dir"), env=env).dir)
+        printer.out(Cache.from_settings(cache_dir=_opt(args, "cache_dir"), env=env).root)   # not created
         return 0
     if action == "size":
         cache = Cache.from_settings(cache_dir=_opt(args, "cache_dir"), env=env)
@@ -18404,13 +18676,14 @@ def _add_common(p) -> "None":
     g.add_argument("-v", "--verbose", action="count", default=0,
                    help="explain more: where the time went, tracebacks of errors")
     g.add_argument("--cache-dir", default=None, help="the cache folder (env PUFFIN_CACHE_DIR)")
-    g.add_argument("-n", "--no-cache", action="store_true", default=None,
+    g.add_argument("-n", "--no-cache", "--no-cache-dir", action="store_true", default=None,
                    help="use a temporary cache, removed at exit (env PUFFIN_NO_CACHE)")
     g.add_argument("--offline", action="store_true", default=None,
                    help="never touch the network; use what the cache has (env PUFFIN_OFFLINE)")
     g.add_argument("--no-config", action="store_true", default=None,
                    help="read no configuration file (pip.conf, uv.toml) (env PUFFIN_NO_CONFIG)")
-    g.add_argument("--color", choices=("auto", "always", "never"), default="auto", help=argparse_suppress())
+    g.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the output: auto (on a terminal, unless NO_COLOR is set), always, never")
 
 
 def argparse_suppress():
@@ -18418,14 +18691,15 @@ def argparse_suppress():
     return argparse.SUPPRESS
 
 
-def _add_python(p, target_dirs: "bool" = False) -> "None":
+def _add_python(p, target_dirs: "bool" = False, changes: "bool" = True) -> "None":
     g = p.add_argument_group("target environment")
     g.add_argument("-p", "--python", default=None,
                    help="the Python to install into: an executable, a venv folder, or a version like 3.12")
     g.add_argument("--system", action="store_true", default=None,
                    help="install into the first python3 on PATH instead of a virtual environment")
-    g.add_argument("--break-system-packages", action="store_true", default=None,
-                   help="allow --system to change an externally managed (PEP 668) Python")
+    if changes:   # a command that only reads an environment has nothing to allow
+        g.add_argument("--break-system-packages", action="store_true", default=None,
+                       help="allow --system to change an externally managed (PEP 668) Python")
     if target_dirs:
         g.add_argument("--target", default=None, help="install into this folder (like pip --target)")
         g.add_argument("--prefix", default=None, help="install under this prefix (like pip --prefix)")
@@ -18463,9 +18737,12 @@ def _add_resolver(p, install: "bool", targets: "str" = "store") -> "None":
     g.add_argument("--extra", action="append", default=[], help="an extra of pyproject.toml inputs")
     g.add_argument("--all-extras", action="store_true", help="every extra of pyproject.toml inputs")
     g.add_argument("--group", action="append", default=[], help="a dependency group (PEP 735) of pyproject.toml")
-    g.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"), default=None)
+    g.add_argument("--resolution", choices=("highest", "lowest", "lowest-direct"), default=None,
+                   help="which versions to prefer: the newest (default), the oldest, or the oldest "
+                        "of direct requirements only")
     g.add_argument("--prerelease", choices=("disallow", "allow", "if-necessary", "explicit",
-                                            "if-necessary-or-explicit"), default=None)
+                                            "if-necessary-or-explicit"), default=None,
+                   help="when pre-releases may be chosen (default: if-necessary-or-explicit)")
     g.add_argument("--pre", action="store_true", help="same as --prerelease allow")
     g.add_argument("--exclude-newer", default=None, metavar="DATE",
                    help="ignore files uploaded after this date (RFC 3339, or YYYY-MM-DD)")
@@ -18503,7 +18780,8 @@ def _add_build(p) -> "None":
 def _add_installer(p) -> "None":
     g = p.add_argument_group("installer options")
     g.add_argument("--reinstall", action="store_true", help="reinstall every package")
-    g.add_argument("--reinstall-package", action="append", default=[], metavar="NAME")
+    g.add_argument("--reinstall-package", action="append", default=[], metavar="NAME",
+                   help="reinstall this package even when installed right (repeatable)")
     g.add_argument("--link-mode", choices=("hardlink", "copy", "symlink"), default=None,
                    help="how files get from the cache to the environment (default hardlink)")
     g.add_argument("--compile-bytecode", "--compile", action="store_true",
@@ -18566,11 +18844,14 @@ def build_parser(only: "str | None" = None):
     parser.add_argument("-V", "--version", action="version", version="puffin.py " + __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    parser.commands = {}
+
     def cmd(name, help_text):
         p = sub.add_parser(name, help=help_text, description=help_text, formatter_class=Formatter)
         if only is not None and name != only:
             return _Skipped()
         _add_common(p)
+        parser.commands[name] = p
         return p
 
     p = cmd("pip-compile", "Resolve requirements into a pinned requirements file")
@@ -18583,11 +18864,14 @@ def build_parser(only: "str | None" = None):
     _add_build(p)
     p.add_argument("--python", "-p", dest="python", default=None, help="resolve for this interpreter")
     p.add_argument("--system", action="store_true", default=None, help=argparse.SUPPRESS)
-    p.add_argument("--no-header", action="store_true")
-    p.add_argument("--no-annotate", action="store_true")
-    p.add_argument("--generate-hashes", action="store_true")
-    p.add_argument("--emit-index-url", action="store_true")
-    p.add_argument("--custom-compile-command", default=None)
+    p.add_argument("--no-header", action="store_true", help="leave out the header comment")
+    p.add_argument("--no-annotate", action="store_true", help="leave out the `# via` comments")
+    p.add_argument("--generate-hashes", action="store_true",
+                   help="add a --hash line for every file of each pinned version")
+    p.add_argument("--emit-index-url", action="store_true",
+                   help="write the index URLs (--index-url, --extra-index-url) at the top")
+    p.add_argument("--custom-compile-command", default=None, metavar="COMMAND",
+                   help="the command the header says made the file")
 
     p = cmd("pip-sync", "Make an environment match a requirements file exactly")
     p.add_argument("src_file", nargs="+", help="requirements.txt (or pyproject.toml)")
@@ -18595,17 +18879,22 @@ def build_parser(only: "str | None" = None):
     _add_index(p)
     _add_installer(p)
     _add_build(p)
-    p.add_argument("--only-binary", action="append", default=[], metavar="NAMES")
-    p.add_argument("--no-binary", action="append", default=[], metavar="NAMES")
-    p.add_argument("--no-build", action="store_true")
+    p.add_argument("--only-binary", action="append", default=[], metavar="NAMES",
+                   help="use only wheels for these packages (:all: for every one)")
+    p.add_argument("--no-binary", action="append", default=[], metavar="NAMES",
+                   help="never use wheels for these packages (:all: for every one)")
+    p.add_argument("--no-build", action="store_true", help="never build a source distribution")
     p.add_argument("--python-version", default=None, help=argparse.SUPPRESS)
     p.add_argument("--python-platform", default=None, help=argparse.SUPPRESS)
-    p.add_argument("--allow-empty-requirements", action="store_true")
+    p.add_argument("--allow-empty-requirements", action="store_true",
+                   help="accept a lock with no requirements (and remove everything installed)")
 
     p = cmd("pip-install", "Install packages into an environment")
     p.add_argument("package", nargs="*", help="requirements, wheel or sdist paths, URLs")
-    p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
-    p.add_argument("-e", "--editable", action="append", default=[], metavar="PATH")
+    p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+                   help="install what this requirements file, pyproject.toml or pylock.toml lists")
+    p.add_argument("-e", "--editable", action="append", default=[], metavar="PATH",
+                   help="install this project folder (or git URL) as editable")
     _add_python(p, target_dirs=True)
     _add_resolver(p, install=True)
     _add_index(p)
@@ -18613,23 +18902,25 @@ def build_parser(only: "str | None" = None):
     _add_build(p)
 
     p = cmd("pip-uninstall", "Remove packages from an environment")
-    p.add_argument("package", nargs="*")
-    p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
-    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("package", nargs="*", help="names of the packages to remove")
+    p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+                   help="remove the packages this requirements file names")
+    p.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
     _add_python(p, target_dirs=True)
 
     p = cmd("pip-freeze", "List installed packages as requirements")
-    p.add_argument("--exclude-editable", action="store_true")
-    _add_python(p, target_dirs=True)
+    p.add_argument("--exclude-editable", action="store_true", help="leave out editable installs")
+    _add_python(p, target_dirs=True, changes=False)
 
     p = cmd("pip-list", "List installed packages")
-    p.add_argument("--format", choices=("columns", "freeze", "json"), default="columns")
+    p.add_argument("--format", choices=("columns", "freeze", "json"), default="columns",
+                   help="a table (default), requirement lines, or JSON")
     p.add_argument("-e", "--editable", action="store_true", help="only editable installs")
-    p.add_argument("--exclude-editable", action="store_true")
+    p.add_argument("--exclude-editable", action="store_true", help="leave out editable installs")
     p.add_argument("-o", "--outdated", action="store_true",
                    help="only packages the index has a newer version of, with that version")
     p.add_argument("--pre", action="store_true", help="with --outdated: count pre-releases too")
-    _add_python(p, target_dirs=True)
+    _add_python(p, target_dirs=True, changes=False)
     _add_index(p)
 
     p = cmd("pip-tree", "Show the dependency tree of an environment")
@@ -18642,22 +18933,24 @@ def build_parser(only: "str | None" = None):
     p.add_argument("--no-dedupe", action="store_true", help="draw a repeated subtree every time")
     p.add_argument("--show-version-specifiers", action="store_true",
                    help="show the requirement behind each line")
-    _add_python(p, target_dirs=True)
+    _add_python(p, target_dirs=True, changes=False)
 
     p = cmd("pip-show", "Show installed packages")
-    p.add_argument("package", nargs="+")
+    p.add_argument("package", nargs="+", help="names of installed packages")
     p.add_argument("-f", "--files", action="store_true", help="list the installed files")
-    _add_python(p, target_dirs=True)
+    _add_python(p, target_dirs=True, changes=False)
 
     p = cmd("pip-check", "Check that installed packages have what they need")
-    _add_python(p, target_dirs=True)
+    _add_python(p, target_dirs=True, changes=False)
 
     p = cmd("venv", "Create a virtual environment")
-    p.add_argument("path", nargs="?", default=".venv")
-    p.add_argument("-p", "--python", default=None)
+    p.add_argument("path", nargs="?", default=".venv", help="where to create it (default .venv)")
+    p.add_argument("-p", "--python", default=None,
+                   help="the Python to base it on: an executable or a version like 3.12")
     p.add_argument("--seed", action="store_true", help="install pip, setuptools and wheel into it")
-    p.add_argument("--prompt", default=None)
-    p.add_argument("--system-site-packages", action="store_true")
+    p.add_argument("--prompt", default=None, help="the name the shell prompt shows when it is active")
+    p.add_argument("--system-site-packages", action="store_true",
+                   help="let it see the packages of the Python it is based on")
     p.add_argument("--clear", action="store_true",
                    help="delete an environment that is already at PATH, and start afresh")
     p.add_argument("--allow-existing", action="store_true",
@@ -18694,7 +18987,7 @@ def build_parser(only: "str | None" = None):
                    help="write pip's JSON installation report (version 1) to FILE (- for stdout)")
 
     p = cmd("self", "puffin.py itself: its version, installed as a module with a launcher, updated")
-    ssub = p.add_subparsers(dest="self_command", metavar="ACTION")
+    ssub = p.add_subparsers(dest="self_command", metavar="ACTION", help="version, install or update")
     sp = ssub.add_parser("version", help="print the version and the file it runs from",
                          description="Print the version and the file it runs from", formatter_class=Formatter)
     _add_common(sp)
@@ -18720,13 +19013,13 @@ def build_parser(only: "str | None" = None):
                    help="the URL the files are served from (default: relative links to FOLDER)")
 
     p = cmd("cache", "Manage the cache")
-    csub = p.add_subparsers(dest="cache_command", metavar="ACTION")
+    csub = p.add_subparsers(dest="cache_command", metavar="ACTION", help="dir, clean, prune or size")
     for name, h in (("dir", "Print the cache folder"), ("clean", "Remove all or some packages' entries"),
                     ("prune", "Remove unused entries"), ("size", "Print the size of the cache in bytes")):
         cp = csub.add_parser(name, help=h, description=h, formatter_class=Formatter)
         _add_common(cp)
         if name == "clean":
-            cp.add_argument("package", nargs="*")
+            cp.add_argument("package", nargs="*", help="only these packages' entries (default: all)")
         if name == "prune":
             cp.add_argument("--ci", action="store_true",
                             help="also drop what the index can give again (downloaded wheels and "
@@ -18750,19 +19043,103 @@ def _finish_tracing(tracer, printer, trace_file) -> "None":
             printer.debug("  " + line)
 
 
+#: What pip's and uv's users type for our commands (uv's `pip install` is
+#: taken as is; these get a "did you mean").
+_COMMAND_SPELLINGS = {"install": "pip-install", "uninstall": "pip-uninstall", "sync": "pip-sync",
+                      "compile": "pip-compile", "freeze": "pip-freeze", "list": "pip-list",
+                      "show": "pip-show", "check": "pip-check", "tree": "pip-tree",
+                      "download": "pip-download", "lock": "pip-compile", "add": "pip-install",
+                      "remove": "pip-uninstall", "wheel": "pip-download --build"}
+
+
+def command_aliases(argv) -> "list":
+    """uv's spelling ``pip install ...`` is ``pip-install ...`` here."""
+    if len(argv) >= 2 and argv[0] == "pip" and "pip-" + argv[1] in COMMANDS:
+        return ["pip-" + argv[1]] + list(argv[2:])
+    return list(argv)
+
+
+def unknown_command(word: "str"):
+    """The error for a first word that names no command, with the command meant."""
+    import difflib
+    meant = _COMMAND_SPELLINGS.get(word) or next(iter(difflib.get_close_matches(
+        word, sorted(COMMANDS), n=1, cutoff=0.6)), None)
+    hint = ("did you mean `puffin.py %s`?" % meant if meant else
+            "the commands are: %s (see `puffin.py --help`)" % ", ".join(sorted(COMMANDS)))
+    return UsageError("unknown command `%s`" % word, hint=hint)
+
+
+def unknown_options(parser, command: "str", extra) -> "PuffinError":
+    """The error for arguments a command does not take, naming the option meant."""
+    import difflib
+    sub = parser.commands.get(command)
+    word = extra[0]
+    if sub is None:
+        return UsageError("unexpected argument `%s`" % word, hint="see `puffin.py --help`")
+    options = sorted(o for o in sub._option_string_actions if o.startswith("--"))
+    name = word.split("=", 1)[0]
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.75) if name.startswith("-") else []
+    if close:
+        hint = "a similar option exists: `%s`" % close[0]
+    elif not name.startswith("-"):
+        hint = "`puffin.py %s` takes no argument `%s` here; see `puffin.py %s --help`" % (command, word, command)
+    else:
+        hint = "see `puffin.py %s --help` for its options" % command
+    err = UsageError("unexpected argument `%s` for `puffin.py %s`" % (word, command), hint=hint)
+    err.usage = short_usage(sub, command)
+    return err
+
+
+def short_usage(sub, command: "str") -> "str":
+    """``usage: puffin.py pip-install [OPTIONS] [PACKAGE ...]``: the command's
+    positionals, its options in one word (argparse's usage lists them all)."""
+    words = []
+    for action in sub._actions:
+        if action.option_strings or action.dest in ("help",):
+            continue
+        meta = (action.metavar or action.dest).upper()
+        words.append("[%s ...]" % meta if action.nargs in ("*", "?") else
+                     "%s ..." % meta if action.nargs == "+" else meta)
+    return "usage: puffin.py %s [OPTIONS] %s" % (command, " ".join(words))
+
+
+def os_error(e: "OSError") -> "PuffinError":
+    """An OSError in the user's words: the folder, not puffin's own files in it
+    (``.puffin-installing-*.json``, ``.puffin.lock``), and what to do, as pip hints."""
+    path = getattr(e, "filename", None)
+    if path and os.path.basename(str(path)).startswith(".puffin"):
+        path = os.path.dirname(str(path))
+    where = " %s" % path if path else ""
+    code = getattr(e, "errno", None)
+    if code in (errno.EACCES, errno.EPERM):
+        return PuffinError("permission denied: cannot change%s" % where,
+                           hint="install into a virtual environment (`puffin.py venv`) or with "
+                                "--user, or check the permissions of that folder")
+    if code == errno.EROFS:
+        return PuffinError("cannot change%s: it is on a read-only file system" % where,
+                           hint="install into a virtual environment on a writable disk, or "
+                                "choose another folder (--target, --cache-dir)")
+    return PuffinError("%s%s" % (e.strerror or e, " (%s)" % path if path else ""))
+
+
 def _print_error(printer, err, verbose: "int") -> "None":
     """The one place errors become prose: ``error:``, the offending text,
-    ``Caused by:`` lines, then ``hint:``."""
+    ``Caused by:`` lines, then ``hint:`` (in uv's colours when colour is on)."""
     stream = printer.err_stream
     lines = str(err).split("\n")
-    out = ["error: " + lines[0]] + ["  " + ln if ln else "" for ln in lines[1:]]
+    label = printer.paint("error", "red", "bold") + printer.paint(":", "bold") + " "
+    out = [label + lines[0]] + ["  " + ln if ln else "" for ln in lines[1:]]
     text = getattr(err, "text", None)
     if text:
         out.append("  " + text)
+        if getattr(err, "caret", None):
+            out.append("  " + printer.paint(err.caret, "red", "bold"))
     for c in getattr(err, "causes", ()):
         out.append("  Caused by: " + c)
     if getattr(err, "hint", None):
-        out.append("hint: " + err.hint)
+        out.append(printer.paint("hint", "cyan", "bold") + printer.paint(":", "bold") + " " + err.hint)
+    if getattr(err, "usage", None):
+        out += ["", err.usage.rstrip()]
     stream.write("\n".join(out) + "\n")
     stream.flush()
 
@@ -18777,15 +19154,23 @@ def main(argv=None, *, as_script: "bool" = False) -> "int":
         return 0
     env = os.environ
     trace_file = env.get("PUFFIN_TRACE") or None
+    argv = command_aliases(argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        _print_error(Printer(color=use_color("auto", env, sys.stderr)), unknown_command(argv[0]), 0)
+        return 2
     parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
     except SystemExit as e:  # argparse already printed usage or help
         return 0 if e.code in (0, None) else 2
     if not args.command:
         parser.print_help()
         return 2
-    printer = Printer(quiet=args.quiet, verbose=args.verbose)
+    printer = Printer(quiet=args.quiet, verbose=args.verbose,
+                      color=use_color(getattr(args, "color", None) or "auto", env, sys.stderr))
+    if extra:
+        _print_error(printer, unknown_options(parser, args.command, extra), 0)
+        return 2
     old_printer = set_printer(printer)
     tracer = enable_tracing() if (trace_file or args.verbose) else None
     args.as_script = as_script
@@ -18812,8 +19197,7 @@ def main(argv=None, *, as_script: "bool" = False) -> "int":
         if args.verbose:
             import traceback
             traceback.print_exc()
-        where = " (%s)" % e.filename if getattr(e, "filename", None) else ""
-        _print_error(printer, PuffinError("%s%s" % (e.strerror or e, where)), args.verbose)
+        _print_error(printer, os_error(e), args.verbose)
         return 2
     except Exception as e:  # a bug: say so plainly, the traceback with -v
         if args.verbose:

@@ -736,15 +736,26 @@ def _compiled_script(python) -> str:
 
 def puffin_cli(python, *args, env, cwd=None, timeout=120, input=None, filter=True):  # noqa: A002
     """Run ``python puffin.py ARGS`` (``python``: the interpreter, often a venv's);
-    return (exit code, stdout, stderr), durations filtered unless ``filter=False``.
+    return (exit code, stdout, stderr), durations and the first line naming the
+    target environment filtered unless ``filter=False``.
     ``input``: str fed to stdin."""
     proc = subprocess.run([os.fspath(python), _compiled_script(python)] + [os.fspath(a) for a in args],
                           env=env, cwd=cwd, input=input, capture_output=True, text=True,
                           timeout=timeout)
     out, err = proc.stdout, proc.stderr
     if filter:
-        out, err = filter_times(out), filter_times(err)
+        out, err = filter_times(out), filter_target(filter_times(err))
     return proc.returncode, out, err
+
+
+_TARGET_LINE = re.compile(r"\AUsing Python \S+ environment at: [^\n]*\n")
+
+
+def filter_target(err: str) -> str:
+    """stderr without its first line when that names the target environment
+    (uv's ``Using Python 3.12.1 environment at: PATH``): most tests look at
+    what follows; tests/test_cli_messages.py checks the line itself."""
+    return _TARGET_LINE.sub("", err, count=1)
 
 
 def run_python(venv, code: str) -> str:
@@ -812,7 +823,7 @@ _TEXT_HTML = "text/html"
 # this date) so they are deterministic and always move forward, even when two
 # changes happen within the same wall-clock second.
 _CLOCK_BASE = 1704067200  # 2024-01-01T00:00:00Z
-_FAULT_KINDS = ("status", "delay", "drop", "truncate", "corrupt", "malformed")
+_FAULT_KINDS = ("status", "delay", "drop", "truncate", "corrupt", "malformed", "slow")
 
 
 class RequestRecord:
@@ -1222,6 +1233,8 @@ class IndexServer:
           ``body=`` bytes) -- so the index hash no longer matches.
         - ``"malformed"``: serve ``body=`` (default: a broken JSON/HTML page
           of the same content type) with status 200.
+        - ``"slow"``: send the body in pieces of ``chunk`` bytes (default
+          16384), ``pause`` seconds (default 0.05) apart: a download to watch.
 
         Faults are checked in the order injected; all matching ``delay``
         faults apply, then the first other matching fault.  Returns the
@@ -1741,6 +1754,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind in ("drop", "truncate"):
             return self._send_partial(body, fault)
+        if fault is not None and fault.kind == "slow":
+            chunk = int(fault.params.get("chunk", 16384))
+            for i in range(0, len(body), chunk):
+                self.wfile.write(body[i:i + chunk])
+                self.wfile.flush()
+                if self.owner._stopping.wait(fault.params.get("pause", 0.05)):
+                    break
+            return
         self.wfile.write(body)
 
     def _send_partial(self, body, fault):

@@ -273,6 +273,17 @@ def test_system_takes_the_first_python3_on_path(venv_dir, tmp_path):
         _find(system=True, env={"PATH": str(tmp_path / "empty")})
 
 
+def test_system_prefers_the_system_python_running_puffin(venv_dir, tmp_path):
+    """--system with puffin.py run by a system Python (not a venv's): that
+    Python, whatever PATH says; run by a venv's Python: PATH's python3."""
+    real = os.path.realpath(puffin.Interpreter.query(sys.executable).base_executable)
+    found = _find(system=True, env={"PATH": str(tmp_path / "empty")}, running_executable=real)
+    assert os.path.realpath(found.executable) == real
+    venv_python = os.path.join(venv_dir, "bin", "python")
+    with pytest.raises(puffin.InterpreterError):
+        _find(system=True, env={"PATH": str(tmp_path / "empty")}, running_executable=venv_python)
+
+
 # ---- creating venvs ------------------------------------------------------------------
 
 def test_create_venv_makes_a_working_environment(venv_dir):
