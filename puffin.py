@@ -30,6 +30,7 @@ it, never the ones below (grep for '# ====' to get the table of contents):
 """
 
 __version__ = "0.1.0"
+VERSION_LINE = "puffin.py " + __version__   # what every --version prints
 
 # Before anything an older Python cannot run: a plain line, not a traceback.
 # (The file compiles on 3.6 and later: annotations are strings, no newer syntax.)
@@ -44,7 +45,7 @@ if __import__("sys").version_info < (3, 8):
 if __name__ == "__main__":
     __import__("_signal").signal(2, lambda signum, frame: __import__("os")._exit(130))
     if __import__("sys").argv[1:] in (["--version"], ["-V"]):
-        print("puffin.py " + __version__)
+        print(VERSION_LINE)
         raise SystemExit(0)
 
 import _thread
@@ -939,12 +940,19 @@ def thread_pool():
 
 # ---- names ------------------------------------------------------------------
 
-def canonicalize_name(name: "str") -> "str":
-    """PEP 503 normalized form: lowercase, runs of ``-_.`` become one ``-``."""
+def canonicalize_name(name: "str", *, validate: "bool" = False) -> "str":
+    """PEP 503 normalized form: lowercase, runs of ``-_.`` become one ``-``;
+    with ``validate``, InvalidName for a name core metadata does not allow."""
+    if validate and not is_valid_name(name):
+        raise InvalidName("name is invalid: %r" % (name,))
     value = name.lower().replace("_", "-").replace(".", "-")
     while "--" in value:
         value = value.replace("--", "-")
     return value
+
+
+class InvalidName(PuffinError, ValueError):
+    """A distribution name that core metadata does not allow (packaging's InvalidName)."""
 
 
 def is_valid_name(name: "str") -> "bool":
@@ -1085,12 +1093,13 @@ class Version(Value):
                  "_key", "_hash", "_str")
 
     def __new__(cls, version: "str" = None):
-        try:
-            return _VERSION_CACHE[version]
-        except KeyError:
-            pass
-        except TypeError:       # unhashable input
-            raise InvalidVersion("Invalid version: %r" % (version,)) from None
+        if cls is Version:   # a subclass gets instances of its own
+            try:
+                return _VERSION_CACHE[version]
+            except KeyError:
+                pass
+            except TypeError:       # unhashable input
+                raise InvalidVersion("Invalid version: %r" % (version,)) from None
         self = _std_parse_version(cls, version)
         if cls is Version:
             if len(_VERSION_CACHE) >= _VERSION_CACHE_MAX:
@@ -1106,7 +1115,23 @@ class Version(Value):
     @classmethod
     def from_parts(cls, epoch: "int" = 0, release: "tuple" = (0,), pre=None, post=None,
                    dev=None, local=None) -> "Version":
-        """Build from parts without a string (pre like ``("a", 1)``, post/dev ints)."""
+        """Build from parts without a string (pre like ``("a", 1)``, post/dev ints);
+        InvalidVersion for parts no version string could give, as packaging says."""
+        if not isinstance(release, tuple) or not release or not all(
+                isinstance(x, int) and x >= 0 for x in release):
+            raise InvalidVersion("release must be a non-empty tuple of non-negative integers")
+        if not isinstance(epoch, int) or epoch < 0:
+            raise InvalidVersion("epoch must be a non-negative integer")
+        for label, value in (("post", post), ("dev", dev)):
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise InvalidVersion("%s must be a non-negative integer" % label)
+        if pre is not None and (not isinstance(pre, tuple) or len(pre) != 2
+                                or str(pre[0]).lower() not in ("a", "b", "rc", "alpha", "beta", "c", "pre",
+                                                               "preview")
+                                or not isinstance(pre[1], int) or pre[1] < 0):
+            raise InvalidVersion("pre must be a tuple of ('a' | 'b' | 'rc', a non-negative integer)")
+        if local is not None and not _lazy_re(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*\Z", re.I).match(str(local)):
+            raise InvalidVersion("invalid local version label %r" % (local,))
         self = object.__new__(cls)
         pre = (_LETTER_NORMALIZATION.get(pre[0].lower(), pre[0].lower()), int(pre[1])) \
             if pre is not None else None
@@ -1879,6 +1904,14 @@ class _std_SyntaxError(Exception):
         return "%s\n    %s\n    %s" % (self.message, self.source, caret)
 
 
+def _std_parse_failure(cls, e: "_std_SyntaxError"):
+    """InvalidMarker/InvalidRequirement as packaging 26.4 makes them: ``message``
+    (the bare reason), ``source`` and ``span``; ``str()`` shows the caret display."""
+    err = cls(str(e))
+    err.message, err.source, err.span, err.display = e.message, e.source, e.span, str(e)
+    return err
+
+
 class _std_Tokenizer:
     __slots__ = ("source", "position", "next_token")
 
@@ -2184,13 +2217,19 @@ def _std_parse_marker_op(t: "_std_Tokenizer") -> "str":
 class InvalidMarker(PuffinError, ValueError):
     """A marker that does not parse; the message shows the text and a caret."""
 
+    def __str__(self) -> "str":
+        return getattr(self, "display", None) or self.message
+
 
 class UndefinedComparison(PuffinError, ValueError):
     """A marker comparison PEP 508 leaves undefined (e.g. ``~=`` on non-versions)."""
 
 
 class UndefinedEnvironmentName(PuffinError, KeyError):
-    """A marker names a variable the environment lacks."""
+    """A marker names a variable the environment lacks (``str()`` as KeyError's)."""
+
+    def __str__(self) -> "str":
+        return KeyError.__str__(self)
 
 
 _MARKERS_ALLOWING_SET = ("extras", "dependency_groups")
@@ -2240,7 +2279,7 @@ def _std_eval_extra_set(extras, op: "str", literal: "str") -> "bool":
         return literal in extras
     if op == "!=":
         return literal not in extras
-    raise UndefinedComparison("Undefined %r on %r and %r." % (op, extras, literal))
+    raise UndefinedComparison("Undefined <Op(%r)> on %r and %r." % (op, extras, literal))
 
 
 def _std_eval_op(lhs: "str", op: "str", rhs, key: "str") -> "bool":
@@ -2261,7 +2300,7 @@ def _std_eval_op(lhs: "str", op: "str", rhs, key: "str") -> "bool":
         return lhs != rhs
     if op in ("<", ">"):
         return False
-    raise UndefinedComparison("Undefined %r on %r and %r." % (op, lhs, rhs))
+    raise UndefinedComparison("Undefined <Op(%r)> on %r and %r." % (op, lhs, rhs))
 
 
 def _std_lookup_env(environment, key: "str"):
@@ -2366,7 +2405,7 @@ class Marker:
         try:
             self._markers = [_std_normalize_extra_atom(a) for a in _std_parse_full_marker(marker)]
         except _std_SyntaxError as e:
-            raise InvalidMarker(str(e)) from None
+            raise _std_parse_failure(InvalidMarker, e) from None
 
     @classmethod
     def _from_tree(cls, tree: "list") -> "Marker":
@@ -2430,6 +2469,9 @@ class Marker:
 class InvalidRequirement(PuffinError, ValueError):
     """A PEP 508 requirement that does not parse; the message shows where."""
 
+    def __str__(self) -> "str":
+        return getattr(self, "display", None) or self.message
+
 
 class Requirement:
     """A PEP 508 dependency specifier: ``name[extras] (specifiers) @ url ; marker``.
@@ -2445,9 +2487,7 @@ class Requirement:
         try:
             name, url, extras, specifier, marker = _std_parse_requirement_text(requirement_string)
         except _std_SyntaxError as e:
-            err = InvalidRequirement(str(e))
-            err.source, err.span = e.source, e.span
-            raise err from None
+            raise _std_parse_failure(InvalidRequirement, e) from None
         self.name = name
         self.url = url or None
         self.extras = set(extras)
@@ -2947,20 +2987,40 @@ def record_hash(data: "bytes", algorithm: "str" = "sha256") -> "str":
     return "%s=%s" % (algorithm, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii"))
 
 
+def record_rows(text: "str") -> "list":
+    """RECORD's rows as ``csv.reader`` reads them (blank lines skipped); lines
+    without a quote are split directly (the same answer, without importing ``csv``)."""
+    lines = text.splitlines()
+    if '"' in text:
+        import csv
+        return [row for row in csv.reader(lines) if row]
+    return [line.split(",") for line in lines if line]
+
+
+def record_bytes(rows) -> "bytes":
+    """RECORD as pip writes it: the csv module's default dialect (CRLF line
+    ends). Rows with nothing to quote are joined directly: the same bytes."""
+    rows = [tuple(row) for row in rows]
+    if any(len(row) < 2 or any(field.__class__ is not str or _CSV_SPECIAL.intersection(field)
+                               for field in row) for row in rows):
+        import csv
+        out = io.StringIO(newline="")
+        csv.writer(out).writerows(rows)
+        return out.getvalue().encode("utf-8")
+    return "".join(",".join(row) + "\r\n" for row in rows).encode("utf-8")
+
+
+_CSV_SPECIAL = frozenset(',"\r\n')
+
+
 def read_record(text: "str") -> "list":
     """RECORD file text -> list of RecordEntry (blank lines skipped)."""
-    import csv
-    return [RecordEntry.from_row(row) for row in csv.reader(io.StringIO(text)) if row]
+    return [RecordEntry.from_row(row) for row in record_rows(text)]
 
 
 def format_record(entries) -> "str":
-    """List of RecordEntry -> RECORD file text (CSV, '\\n' line ends)."""
-    import csv
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=",", quotechar='"', lineterminator="\n")
-    for e in entries:
-        writer.writerow(e.to_row())
-    return out.getvalue()
+    """List of RecordEntry -> RECORD file text, as pip writes it (CRLF line ends)."""
+    return record_bytes([e.to_row() for e in entries]).decode("utf-8")
 
 
 # ---- direct_url.json (PEP 610) ----------------------------------------------
@@ -2998,13 +3058,15 @@ class DirectUrl(Value):
             info = {}
             if self.hashes:
                 info["hashes"] = dict(self.hashes)
-                if "sha256" in self.hashes:     # the legacy key older readers want
-                    info["hash"] = "sha256=" + self.hashes["sha256"]
+                alg = "sha256" if "sha256" in self.hashes else next(iter(self.hashes))
+                info["hash"] = "%s=%s" % (alg, self.hashes[alg])   # the legacy key older readers want
             d["archive_info"] = info
         elif self.kind == "dir":
             d["dir_info"] = {"editable": True} if self.editable else {}
         else:
-            info = {"vcs": self.vcs, "commit_id": self.commit_id}
+            info = {"vcs": self.vcs}
+            if self.commit_id:   # PEP 610 requires it; a report of an unbuilt source may lack it
+                info["commit_id"] = self.commit_id
             if self.requested_revision:
                 info["requested_revision"] = self.requested_revision
             d["vcs_info"] = info
@@ -4254,17 +4316,24 @@ class BuildContext:
     so that they never call upward by name.
     """
 
-    def build_wheel(self, source_path: "str", output_dir: "str") -> "str":
-        """Build a wheel from an sdist archive or a source tree (PEP 517) into
-        ``output_dir``; return the wheel's path. Raises BuildError. Costly:
-        creates an isolated environment and runs the backend."""
+    def build_wheel(self, source_path: "str", output_dir: "str | None" = None, *,
+                    editable: "bool" = False) -> "str":
+        """Build a wheel from an sdist archive or a source tree (PEP 517; an
+        editable one, PEP 660, of a tree) into ``output_dir`` (None: the
+        built-wheel cache); return the wheel's path. Raises BuildError.
+        Costly: creates an isolated environment and runs the backend."""
         raise NotImplementedError
 
-    def source_metadata(self, source_path: "str"):
+    def source_metadata(self, source_path: "str", editable: "bool" = False):
         """Core ``Metadata`` of a source tree or sdist, by the cheapest correct
         means (static PKG-INFO/pyproject, else PEP 517
         ``prepare_metadata_for_build_wheel``). Raises BuildError."""
         raise NotImplementedError
+
+    def built_wheel_for(self, filename: "str", sha256: "str"):
+        """The wheel built earlier from the sdist ``filename`` with that
+        sha256, or None: no download needed for it."""
+        return None
 
 
 # =============================================================================
@@ -4561,6 +4630,11 @@ class Cache:
         one ``FILENAME.json`` record per wheel."""
         return os.path.join(self.root, CacheBucket.WHEELS, _check_part(canonicalize_name(name)),
                             "index-" + index_cache_key(index))
+
+    def path(self, bucket: "str", *parts: "str") -> "str":
+        """The path of an entry under a bucket, for a lookup: nothing is
+        created (``entry`` makes the parent folder, for a write)."""
+        return os.path.join(self.root, bucket, *[_check_part(p) for p in parts])
 
     def git_repository(self, repo_key: "str") -> "str":
         """The bare repository that fetches of one git repository go into."""
@@ -7208,7 +7282,7 @@ def _apply_pyprojects(s: "Sources", placed: "list", extras, all_extras, groups) 
 # =============================================================================
 # Owns: one wheel into one environment as pip lays it out (WheelSource/Destination seams,
 # RECORD last, rollback and a journal), installed dists, uninstall by RECORD, bytecode.
-# Exports: WheelSource, ZipWheelSource, DirWheelSource, unzip_wheel, SchemeDestination,
+# Exports: WheelSource, ZipWheelSource, DirWheelSource, extract_wheel, SchemeDestination,
 # install_wheel, InstalledDist, read_installed, uninstall, repair_interrupted, compile_installed.
 
 SCHEME_KEYS = ("purelib", "platlib", "headers", "scripts", "data")
@@ -7768,7 +7842,7 @@ class _ChunkStream(io.RawIOBase):
 
 
 class DirWheelSource(WheelSource):
-    """A wheel unzipped into a folder (by ``unzip_wheel``, in the cache): members are
+    """A wheel unzipped into a folder (by ``extract_wheel``, in the cache): members are
     linked rather than copied, and the files' x bits say what is executable."""
 
     def __init__(self, unzipped_dir: "str", filename: "str"):
@@ -7791,7 +7865,7 @@ class DirWheelSource(WheelSource):
             entries = sorted(it, key=lambda e: e.name)
         for entry in entries:
             if entry.is_symlink():
-                # unzip_wheel never makes links; one here was put by someone else
+                # extract_wheel never makes links; one here was put by someone else
                 raise UnsafePathError("refusing %r in the unzipped wheel %s: not a "
                                       "regular file" % (prefix + entry.name, self.filename))
             if entry.is_dir():
@@ -7826,17 +7900,6 @@ def _set_executable(path: "str") -> "None":
     os.chmod(path, stat.S_IMODE(os.stat(path).st_mode) | 0o111)
 
 
-def unzip_wheel(zip_path: "str", target_dir: "str") -> "str":
-    """Extract the wheel ``zip_path`` into ``target_dir`` (new or empty) for the cache.
-
-    Every member is checked before anything is written (the archive's layout;
-    absolute paths, ``..`` and symlinks pointing out are refused with
-    ``UnsafePathError``); symlink members become plain files holding the link
-    text, as pip installs them; x bits are kept. The caller unzips into a
-    temporary folder and renames it into place."""
-    return extract_wheel(zip_path, target_dir)
-
-
 def extract_wheel(zip_path: "str", target_dir: "str", *, data=None, filename: "str" = None) -> "str":
     """Unzip a wheel into ``target_dir`` (new or empty): the members, their
     safety (the archive's layout, no absolute paths, no ``..``, no symlink out
@@ -7867,7 +7930,7 @@ def extract_wheel(zip_path: "str", target_dir: "str", *, data=None, filename: "s
                 # missing later means a damaged cache entry, never a wheel's lie.
                 path = safe_join(root, rows[0])
                 with open(path, "wb") as f:
-                    f.write(_record_text([r for r in rows[1] if r and r[0] in source._entries]))
+                    f.write(record_bytes([r for r in rows[1] if r and r[0] in source._entries]))
     return target_dir
 
 
@@ -7883,7 +7946,7 @@ def _record_expectations(source, members):
     if len(records) != 1:
         return {}, None
     try:
-        rows = _read_record_rows(source.read(records[0]).decode("utf-8"))
+        rows = record_rows(source.read(records[0]).decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise InstallError("%s has a RECORD that cannot be read" % source.filename)
     out = {}
@@ -8306,7 +8369,7 @@ def _plan_wheel(source, destination, installer, requested, direct_url) -> "_Whee
     if record is None:
         raise InstallError("%s has an invalid wheel: %s/RECORD is missing"
                            % (source.filename, plan.dist_info))
-    plan.old_rows = _read_record_rows(record.decode("utf-8"))
+    plan.old_rows = record_rows(record.decode("utf-8"))
     plan.lib_dir = destination.scheme_path("purelib" if wheel["root_is_purelib"] else "platlib")
     plan.dist_info_path = os.path.join(plan.lib_dir, plan.dist_info)
     ep_bytes = source.read(plan.dist_info + "/entry_points.txt")
@@ -8415,16 +8478,6 @@ def _plan_metadata_files(plan, installer, requested, direct_url) -> "list":
     return files
 
 
-def _read_record_rows(text: "str") -> "list":
-    """RECORD's rows as ``csv.reader`` reads them; lines without a quote are
-    split directly (the same answer, without importing ``csv``)."""
-    lines = text.splitlines()
-    if '"' in text:
-        import csv
-        return [row for row in csv.reader(lines) if row]
-    return [line.split(",") for line in lines if line]
-
-
 def _journal_path(lib_dir: "str", dist_info: "str", doing: "str" = "installing") -> "str":
     """``.puffin-installing-<dist-info>.json`` beside the dist-info (a digest
     for names too long for one file name: projects may have 200 characters)."""
@@ -8460,7 +8513,7 @@ def install_wheel(source: "WheelSource", destination: "Destination", *, installe
             rows = _write_all(plan, source, destination, written)
             record_target = os.path.join(plan.dist_info_path, "RECORD")
             written.append(record_target)
-            destination.write_bytes(record_target, plan.dist_info + "/RECORD", _record_text(rows))
+            destination.write_bytes(record_target, plan.dist_info + "/RECORD", record_bytes(rows))
         except BaseException:
             _rollback(destination, written, plan.roots)
             _unlink_quietly(journal)
@@ -8586,22 +8639,6 @@ def _record_rows(old_rows, installed, changed, generated, skipped=frozenset()) -
     for path in installed.values():
         rows.append((path, "", ""))
     return sorted((p, h, str(s)) for p, h, s in rows)
-
-
-def _record_text(rows) -> "bytes":
-    """RECORD as pip writes it: the csv module's default dialect (CRLF line
-    ends). Rows with nothing to quote are joined directly: the same bytes."""
-    rows = [tuple(row) for row in rows]
-    if any(len(row) < 2 or any(field.__class__ is not str or _CSV_SPECIAL.intersection(field)
-                               for field in row) for row in rows):
-        import csv
-        out = io.StringIO(newline="")
-        csv.writer(out).writerows(rows)
-        return out.getvalue().encode("utf-8")
-    return "".join(",".join(row) + "\r\n" for row in rows).encode("utf-8")
-
-
-_CSV_SPECIAL = frozenset(',"\r\n')
 
 
 def _rollback(destination, written, roots) -> "None":
@@ -8848,11 +8885,12 @@ class InstalledDist(Value):
 
     @property
     def direct_url(self):
-        """The parsed ``direct_url.json`` (dict), or None."""
+        """The ``DirectUrl`` of its ``direct_url.json`` (PEP 610), or None
+        (none, or one that is not valid)."""
         text = self.read_text("direct_url.json")
         try:
-            return json.loads(text) if text else None
-        except ValueError:
+            return DirectUrl.from_json(text) if text else None
+        except InvalidDirectUrl:
             return None
 
     @property
@@ -8879,7 +8917,7 @@ class InstalledDist(Value):
     def record_rows(self):
         """RECORD rows, or None when there is no RECORD."""
         text = self.read_text("RECORD")
-        return None if text is None else _read_record_rows(text)
+        return None if text is None else record_rows(text)
 
 
 def _split_info_name(filename: "str"):
@@ -9324,7 +9362,7 @@ def compile_installed(dist_info_paths, python_executable: "str", workers: "int" 
     for dist_info in dist_info_paths:
         lib_dir = os.path.dirname(dist_info)
         with open(os.path.join(dist_info, "RECORD"), "rb") as f:
-            rows = _read_record_rows(f.read().decode("utf-8"))
+            rows = record_rows(f.read().decode("utf-8"))
         sources = sorted({os.path.join(lib_dir, r[0]) for r in rows if r[0].endswith(".py")})
         per_dist[dist_info] = (rows, [p for p in sources if os.path.isfile(p)])
     all_paths = [p for _, paths in per_dist.values() for p in paths]
@@ -9342,7 +9380,7 @@ def compile_installed(dist_info_paths, python_executable: "str", workers: "int" 
                 added.append((rel, "", ""))
         if added:
             new_rows = sorted([tuple(r + [""] * (3 - len(r)))[:3] for r in rows] + added)
-            atomic_write(os.path.join(dist_info, "RECORD"), _record_text(new_rows))
+            atomic_write(os.path.join(dist_info, "RECORD"), record_bytes(new_rows))
             count += len(added)
     return count
 
@@ -11346,7 +11384,7 @@ class DistributionDatabase:
 
     def _archive_lookup(self, src: "_Source", expected: "dict"):
         for sha in self._candidate_shas(src, expected):
-            folder = os.path.join(self.cache.root, CacheBucket.ARCHIVE, src.name, sha)
+            folder = self.cache.path(CacheBucket.ARCHIVE, src.name, sha)
             if os.path.isdir(folder):
                 return folder
         return None
@@ -11354,7 +11392,7 @@ class DistributionDatabase:
     def _file_lookup(self, src: "_Source", expected: "dict", bucket: "str"):
         """The file's path in ``bucket``/NAME/SHA/FILENAME when the cache has it, else None."""
         for sha in self._candidate_shas(src, expected):
-            path = os.path.join(self.cache.root, bucket, src.name, sha, src.filename)
+            path = self.cache.path(bucket, src.name, sha, src.filename)
             if os.path.isfile(path):
                 return path
         return None
@@ -11474,9 +11512,8 @@ class DistributionDatabase:
             except InvalidSpecifier:
                 pass  # the resolver ignores a malformed Requires-Python too
         sha = record["sha256"]
-        root = self.cache.root
-        return (os.path.isdir(os.path.join(root, CacheBucket.ARCHIVE, name, sha))
-                or os.path.isfile(os.path.join(root, CacheBucket.WHEELS, name, sha, wheel.filename)))
+        return (os.path.isdir(self.cache.path(CacheBucket.ARCHIVE, name, sha))
+                or os.path.isfile(self.cache.path(CacheBucket.WHEELS, name, sha, wheel.filename)))
 
     def _remember_registry_wheel(self, src: "_Source", digests: "dict") -> "None":
         """Record a wheel downloaded from an index in that index's registry
@@ -14721,7 +14758,7 @@ class SourceBuilder:
         """Remove the wheels of older states of the same source tree."""
         if slot.stale_parent is None:
             return
-        parent = os.path.join(self.cache.root, CacheBucket.BUILT_WHEELS, *slot.stale_parent)
+        parent = self.cache.path(CacheBucket.BUILT_WHEELS, *slot.stale_parent)
         for n in os.listdir(parent):
             if not n.startswith((slot.parts[-1], ".")):   # keeps this state and its lock
                 remove_tree(os.path.join(parent, n))
@@ -15047,8 +15084,9 @@ def _wheel_metadata_bytes(wheel: "str") -> "bytes":
 # =============================================================================
 # Owns: SitePackages (what an environment has), the post-install check,
 # InstallPlan (keep / fetch / reinstall / extraneous: it only decides),
-# executing a plan (fetch+unzip and link in one pass, removals first), and
-# BuildDispatch, the concrete BuildContext. Uses 1-11.
+# executing a plan (fetch, build and unzip everything first; then each package
+# linked in place of the version it replaces; extraneous removals last), and
+# BuildDispatch, the concrete BuildContext (every build goes through it). Uses 1-11.
 
 SEED_PACKAGES = ("pip", "setuptools", "wheel")
 
@@ -15172,10 +15210,9 @@ def installed_matches(dist, req) -> "bool":
         direct = dist.direct_url
         if is_git_url(req.url):   # only a pinned commit is known without fetching
             gu = GitUrl.parse(req.url)
-            commit = ((direct or {}).get("vcs_info") or {}).get("commit_id")
-            return gu.is_commit and commit == gu.rev.lower() and GitUrl(direct.get("url", "")).key() == gu.key() \
-                and direct.get("subdirectory") == gu.subdirectory
-        return bool(direct) and _same_url(direct.get("url", ""), req.url)
+            return bool(direct) and direct.kind == "vcs" and gu.is_commit \
+                and direct.commit_id == gu.rev.lower() and _same_git_source(direct, gu)
+        return bool(direct) and _same_url(direct.url, req.url)
     if installed_from_url(dist):
         return False  # a registry requirement asks for something else
     if dist.version is None:
@@ -15186,7 +15223,13 @@ def installed_matches(dist, req) -> "bool":
 def installed_from_url(dist) -> "bool":
     """Was ``dist`` installed from a URL or path (PEP 610) rather than an index?"""
     direct = dist.direct_url
-    return bool(direct and direct.get("url"))
+    return bool(direct and direct.url)
+
+
+def _same_git_source(direct, gu) -> "bool":
+    """Is the installed ``direct`` (a DirectUrl) from the repository and
+    subdirectory the GitUrl ``gu`` names?"""
+    return GitUrl(direct.url).key() == gu.key() and direct.subdirectory == gu.subdirectory
 
 
 def _same_url(a: "str", b: "str") -> "bool":
@@ -15273,33 +15316,43 @@ def _pin_matches(dist, pin) -> "bool":
         return not installed_from_url(dist) and dist.version == pin.version
     direct = dist.direct_url
     if d.kind == "git" and not d.editable:
-        vcs = (direct or {}).get("vcs_info") or {}
-        return (vcs.get("commit_id") == d.commit and direct.get("subdirectory") == d.subdirectory
-                and GitUrl(direct.get("url", "")).key() == GitUrl.parse(d.url).key())
+        return bool(direct) and direct.kind == "vcs" and direct.commit_id == d.commit \
+            and _same_git_source(direct, GitUrl.parse(d.url))
     url = d.url or (path_to_file_url(d.path) if d.path else "")
-    if not direct or not _same_url(direct.get("url", ""), url):
+    if not direct or not _same_url(direct.url, url):
         return False
     return pin.version is None or dist.version == pin.version
 
 
 def direct_url_for(dist, archive_sha256=None):
-    """The PEP 610 ``direct_url.json`` content for a dist (None for registry dists)."""
+    """The PEP 610 ``DirectUrl`` an install of ``dist`` writes (None for
+    registry dists); an archive's hash is the sha256 of the file installed."""
     if dist.kind == "registry":
         return None
+    return pep610_direct_url(dist, {"sha256": archive_sha256} if archive_sha256 else {}, dist.commit)
+
+
+def pep610_direct_url(dist, hashes: "dict", commit_id=None) -> "DirectUrl":
+    """The one place a dist becomes a PEP 610 ``DirectUrl``, for
+    direct_url.json and for the report's download_info: ``dir_info`` for a
+    folder, ``vcs_info`` for git (the revision asked for, the commit), else
+    ``archive_info`` with ``hashes``; the URL without its fragment and without
+    credentials PEP 610 does not allow (as pip writes it)."""
     if dist.kind == "git":
-        return _vcs_download_info(dist, dist.commit)
-    url = dist.url if dist.url and "://" in dist.url else path_to_file_url(os.path.abspath(dist.path))
-    out = {"url": url.split("#", 1)[0]}
-    if dist.kind == "directory":
-        out["dir_info"] = {"editable": True} if dist.editable else {}
+        gu = GitUrl.parse(dist.url)
+        if commit_id is None and gu.is_commit:
+            commit_id = gu.rev.lower()
+        return DirectUrl(pep610_url(gu.repo), "vcs", vcs="git", commit_id=commit_id,
+                         requested_revision=gu.rev, subdirectory=dist.subdirectory)
+    if dist.kind == "registry" and dist.file is not None:
+        url = dist.file.url
+    elif dist.url and "://" in dist.url:
+        url = dist.url
     else:
-        info = {}
-        if archive_sha256:
-            info = {"hash": "sha256=" + archive_sha256, "hashes": {"sha256": archive_sha256}}
-        out["archive_info"] = info
-    if dist.subdirectory:
-        out["subdirectory"] = dist.subdirectory
-    return out
+        url = path_to_file_url(os.path.abspath(dist.path))
+    if dist.kind == "directory":
+        return DirectUrl(pep610_url(url), "dir", editable=dist.editable, subdirectory=dist.subdirectory)
+    return DirectUrl(pep610_url(url), "archive", hashes=hashes, subdirectory=dist.subdirectory)
 
 
 # user:password parts PEP 610 lets a URL keep: "git" (ssh URLs) and
@@ -15344,57 +15397,21 @@ def download_info(dist, sha256=None, commit_id=None) -> "dict":
     when the caller knows it, or read from a local file, as pip computes it);
     ``dir_info`` for a folder; ``vcs_info`` for git. The legacy
     ``archive_info.hash`` is added next to ``hashes``, as pip does."""
-    if dist.kind == "git":
-        return _vcs_download_info(dist, commit_id or dist.commit)
-    if dist.kind == "directory":
-        url = dist.url if dist.url and "://" in dist.url else path_to_file_url(os.path.abspath(dist.path))
-        out = {"url": pep610_url(url), "dir_info": {"editable": True} if dist.editable else {}}
-    else:
+    hashes = {}
+    if dist.kind not in ("git", "directory"):
         if dist.kind == "registry" and dist.file is not None:
-            url, hashes = dist.file.url, _report_hashes(dist.file.hashes)
+            hashes = _report_hashes(dist.file.hashes)
         elif dist.url and "://" in dist.url:
-            url, hashes = dist.url, _report_hashes(_split_fragment_hashes(dist.url)[1])
-        else:
-            url, hashes = path_to_file_url(os.path.abspath(dist.path)), {}
+            hashes = _report_hashes(_split_fragment_hashes(dist.url)[1])
         if not hashes and sha256:
             hashes = {"sha256": sha256}
         if not hashes:
+            url = dist.url or ""
             local = dist.path if dist.kind == "path" else (
                 file_url_to_path(url.split("#", 1)[0]) if url.startswith("file:") else None)
             if local and os.path.isfile(local):
                 hashes = {"sha256": hash_file(local)["sha256"]}
-        info = {}
-        if hashes:
-            alg, value = next(iter(hashes.items()))
-            info = {"hashes": hashes, "hash": "%s=%s" % (alg, value)}
-        out = {"url": pep610_url(url), "archive_info": info}
-    if dist.subdirectory:
-        out["subdirectory"] = dist.subdirectory
-    return out
-
-
-def _vcs_download_info(dist, commit_id=None) -> "dict":
-    """``vcs_info`` of a git dist: the URL without ``git+`` and ``@rev``; the
-    revision asked for, and the commit (given, or the revision when it is a
-    full commit hash). Without a known commit ``commit_id`` is left out
-    (PEP 610 requires it: the build that checks out the repository knows it)."""
-    url = (dist.url or "").split("#", 1)[0]
-    if url.startswith("git+"):
-        url = url[4:]
-    from urllib.parse import urlsplit, urlunsplit
-    parts = urlsplit(url)
-    path, at, rev = parts.path.rpartition("@") if "@" in parts.path else (parts.path, "", "")
-    info = {"vcs": "git"}
-    if at and rev:
-        info["requested_revision"] = rev
-        if commit_id is None and _lazy_re(r"^[0-9a-f]{40}$").match(rev):
-            commit_id = rev
-    if commit_id:
-        info["commit_id"] = commit_id
-    out = {"url": pep610_url(urlunsplit(parts._replace(path=path))), "vcs_info": info}
-    if dist.subdirectory:
-        out["subdirectory"] = dist.subdirectory
-    return out
+    return pep610_direct_url(dist, hashes, commit_id or dist.commit).to_dict()
 
 
 class InstallOutcome(Value):
@@ -15437,9 +15454,10 @@ class Prepared(Value):
 
 
 def prepare_dist(dist, database, builder=None, hashes=None, tags=None, src_dir=None) -> "Prepared":
-    """Fetch (and build, for sources) one distribution into the cache; a
-    wheel built here must fit ``tags`` (the target's TagPriority), if given.
-    An editable git source is checked out into ``src_dir``/NAME, as pip does."""
+    """Fetch (and build, for sources, through ``builder``, a BuildContext) one
+    distribution into the cache; a wheel built here must fit ``tags`` (the
+    target's TagPriority), if given. An editable git source is checked out
+    into ``src_dir``/NAME, as pip does."""
     if dist.is_wheel:
         folder = database.fetch_wheel(dist, hashes or None)
         sha = None
@@ -15454,8 +15472,8 @@ def prepare_dist(dist, database, builder=None, hashes=None, tags=None, src_dir=N
         wheel = builder.build_wheel(checkout.path, None, editable=True)
         _check_built_tags(dist, wheel, tags)
         # as pip writes it: the project's folder in the checkout, no vcs_info
-        return Prepared(None, wheel, direct_url={"url": path_to_file_url(checkout.path),
-                                                 "dir_info": {"editable": True}})
+        return Prepared(None, wheel, direct_url=DirectUrl(path_to_file_url(checkout.path), "dir",
+                                                          editable=True))
     if dist.kind == "directory" or (dist.path and os.path.isdir(dist.path)):
         if dist.editable:
             wheel = builder.build_wheel(dist.path, None, editable=True)
@@ -15667,15 +15685,19 @@ class BuildDispatch(BuildContext):
     def __init__(self, builder=None):
         self.builder = builder
 
-    def build_wheel(self, source_path: "str", output_dir: "str") -> "str":
+    def build_wheel(self, source_path: "str", output_dir: "str | None" = None, *,
+                    editable: "bool" = False) -> "str":
         if self.builder is None:
             raise source_build_error("`%s`" % os.path.basename(source_path))
-        return self.builder.build_wheel(source_path, output_dir)
+        return self.builder.build_wheel(source_path, output_dir, editable=editable)
 
     def source_metadata(self, source_path: "str", editable: "bool" = False):
         if self.builder is None:
             raise source_build_error("`%s`" % os.path.basename(source_path))
         return self.builder.metadata(source_path, editable=editable)
+
+    def built_wheel_for(self, filename: "str", sha256: "str"):
+        return None if self.builder is None else self.builder.built_wheel_for(filename, sha256)
 
 
 class RegistryView:
@@ -15985,7 +16007,7 @@ def open_builds(args, cache: "Cache", interp: "Interpreter", client, db, reporte
         scheme = target.scheme("default")
         plan = InstallPlan.build(resolution, SitePackages.from_scheme(scheme), database=db)
         execute_plan(plan, db, lambda sch: SchemeDestination(sch, target.sys_executable), scheme,
-                     builder=dispatch.builder)
+                     builder=dispatch)
 
     isolation = True
     if _opt(args, "no_build_isolation"):
@@ -16879,7 +16901,7 @@ def _finish_install(args, printer, plan, db, scheme, interp, started, resolved_c
         return 0
     try:
         outcome = execute_plan(plan, db, _destinations(args, interp), scheme,
-                               builder=builds.builder if builds is not None else None,
+                               builder=builds,
                                reporter=progress, tags=tags, src_dir=src_folder(args, interp))
     finally:
         if progress is not None:
@@ -17207,7 +17229,7 @@ def pip_download(args, printer: "Printer") -> "int":
         return 0
     # 3. Fetch each file once (the cache first), then lay it into DEST.
     t1 = time.perf_counter()
-    got = _fetch_into(dest, resolved, db, builds.builder if args.build else None)
+    got = _fetch_into(dest, resolved, db, builds if args.build else None)
     fetched = sum(1 for g in got.values() if g[2])
     size = sum(os.path.getsize(os.path.join(dest, g[0])) for g in got.values())
     printer.done("Downloaded %s (%s) to %s in %s%s" % (
@@ -17463,35 +17485,33 @@ def _freeze_line(dist) -> "str":
     """What pip-freeze prints for one distribution, as pip does: a git
     install by its commit, an editable git checkout as ``-e git+...#egg=``."""
     direct = dist.direct_url
-    if direct and direct.get("url"):
-        sub = "#subdirectory=%s" % direct["subdirectory"] if direct.get("subdirectory") else ""
-        if (direct.get("dir_info") or {}).get("editable"):
-            url = direct["url"]
-            if url.startswith("file:"):
-                git = GitSource(None).describe(file_url_to_path(url))
+    if direct and direct.url:
+        sub = "#subdirectory=%s" % direct.subdirectory if direct.subdirectory else ""
+        if direct.editable:
+            if direct.url.startswith("file:"):
+                git = GitSource(None).describe(file_url_to_path(direct.url))
                 if git is not None:
                     return "-e git+%s@%s#egg=%s%s" % (git[0], git[1], dist.name,
                                                        sub.replace("#", "&"))
-            return "-e %s" % url
-        vcs = direct.get("vcs_info") or {}
-        if vcs.get("vcs") == "git" and vcs.get("commit_id"):
-            return "%s @ git+%s@%s%s" % (dist.name, direct["url"], vcs["commit_id"], sub)
-        return "%s @ %s" % (dist.name, direct["url"])
+            return "-e %s" % direct.url
+        if direct.kind == "vcs" and direct.vcs == "git" and direct.commit_id:
+            return "%s @ git+%s@%s%s" % (dist.name, direct.url, direct.commit_id, sub)
+        return "%s @ %s" % (dist.name, direct.url)
     return "%s==%s" % (dist.name, dist.version)
 
 
 def pip_freeze(args, printer: "Printer") -> "int":
     _interp, _scheme, site = _site_for(args, printer)
     for d in site:
-        direct = d.direct_url or {}
-        if args.exclude_editable and (direct.get("dir_info") or {}).get("editable"):
+        if args.exclude_editable and _is_editable(d):
             continue
         printer.out(_freeze_line(d))
     return 0
 
 
 def _is_editable(dist) -> "bool":
-    return bool(((dist.direct_url or {}).get("dir_info") or {}).get("editable"))
+    direct = dist.direct_url
+    return bool(direct and direct.editable)
 
 
 def pip_list(args, printer: "Printer") -> "int":
@@ -18841,7 +18861,7 @@ def build_parser(only: "str | None" = None):
     parser = argparse.ArgumentParser(
         prog="puffin.py", description="A Python package installer in one file of pure standard-library Python.",
         formatter_class=Formatter)
-    parser.add_argument("-V", "--version", action="version", version="puffin.py " + __version__)
+    parser.add_argument("-V", "--version", action="version", version=VERSION_LINE)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     parser.commands = {}
@@ -19150,7 +19170,7 @@ def main(argv=None, *, as_script: "bool" = False) -> "int":
     ``-m``), so the venv of the running Python is a candidate target."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv in (["--version"], ["-V"]):  # the start-up path: no argparse
-        sys.stdout.write("puffin.py %s\n" % __version__)
+        sys.stdout.write(VERSION_LINE + "\n")
         return 0
     env = os.environ
     trace_file = env.get("PUFFIN_TRACE") or None

@@ -145,6 +145,40 @@ def test_no_top_level_name_is_defined_twice():
     assert twice == []
 
 
+def test_cache_paths_are_built_only_in_the_cache_section():
+    """Outside section 4 nothing joins a path under the cache's root or a
+    bucket by hand: Cache.entry/path/git_* and friends know the layout."""
+    sections = _sections()
+    bad = []
+    for node in ast.walk(TREE):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "os.path.join":
+            text = ast.unparse(node)
+            if ("CacheBucket." in text or re.search(r"\bcache\.root\b|self\.root\b", text)) \
+                    and _section_of(node.lineno, sections) != 4:
+                bad.append("%d: %s" % (node.lineno, text))
+    assert not bad, "cache paths joined outside section 4:\n" + "\n".join(bad)
+
+
+def test_http_is_spoken_only_in_the_index_client_section():
+    """http.client, ssl and socket are imported (and urlopen called) only in section 8."""
+    sections = _sections()
+    bad = []
+    for node in ast.walk(TREE):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + (["urllib.request.urlopen"] if node.module == "urllib.request"
+                                     and any(a.name == "urlopen" for a in node.names) else [])
+        elif isinstance(node, ast.Attribute) and node.attr == "urlopen":
+            names = ["urlopen"]
+        for name in names:
+            if name.split(".")[0] in ("http", "ssl", "socket") or "urlopen" in name:
+                if _section_of(node.lineno, sections) != 8:
+                    bad.append("%d: %s" % (node.lineno, name))
+    assert not bad, "network code outside section 8:\n" + "\n".join(bad)
+
+
 def test_imports_only_the_standard_library():
     """puffin.py imports nothing outside the standard library of the Python running this test."""
     stdlib = _stdlib_names()
@@ -237,3 +271,28 @@ def test_version_starts_in_at_most_twice_the_time_of_a_bare_python():
     ratio = min(ours) / min(bare)
     print("startup ratio puffin --version / -c pass: %.2f" % ratio)
     assert ratio <= 2.0, ratio
+
+
+def test_the_interpreter_query_script_compiles_and_uses_only_names_it_defines():
+    """_QUERY_SCRIPT runs inside every target Python (3.8+) as a string: here it
+    is compiled and linted like the rest of the file (every name it reads is
+    a builtin or something it defines or imports; nothing newer than 3.8)."""
+    import builtins
+    import puffin
+    script = puffin._QUERY_SCRIPT
+    tree = ast.parse(script, feature_version=(3, 8))
+    compile(script, "<interpreter query>", "exec")
+    defined = set(dir(builtins))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            defined.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.arg):
+            defined.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            defined.add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            defined.add(node.name)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    assert not used - defined, "names _QUERY_SCRIPT reads but never defines: %s" % sorted(used - defined)

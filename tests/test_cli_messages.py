@@ -197,3 +197,27 @@ def test_wheels_only_for_other_platforms_are_named(env):
     assert code == 1
     assert ("hint: Wheels of winmac==1.0 are available only for `macosx_11_0_arm64`, `win_amd64`: resolve "
             "for one of them (`--python-platform`), or allow a source distribution") in err.splitlines(), err
+
+
+def test_a_read_only_environment_is_named_with_a_hint(env, tmp_path):
+    """A venv on a read-only file system (a tmpfs remounted read-only, where
+    this machine allows mounts): the environment's folder is named, never a
+    file of puffin's own, with a hint; exit 2."""
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(mnt)], capture_output=True).returncode != 0:
+        pytest.skip("mounting is not allowed here")
+    try:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(mnt / "v")], check=True)
+        if subprocess.run(["mount", "-o", "remount,ro", str(mnt)], capture_output=True).returncode != 0:
+            pytest.skip("remounting read-only is not allowed here")
+        python = str(mnt / "v" / "bin" / "python")
+        code, _, err = puffin_run(python, "pip-install", "smallpkg", env=env)
+        assert code == 2
+        assert err.splitlines() == [
+            "error: cannot change %s: it is on a read-only file system" % (mnt / "v"),
+            "hint: install into a virtual environment on a writable disk, or choose another folder "
+            "(--target, --cache-dir)"], err
+        assert ".puffin" not in err
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)

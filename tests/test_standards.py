@@ -459,7 +459,7 @@ def test_record_entries_round_trip():
         ["pkg-1.0.dist-info/RECORD", "", ""]
     assert e.matches(b"hello") and not e.matches(b"hellO")
     text = puffin.format_record([e, RecordEntry("a,b.py", None, None)])
-    assert text == 'pkg/__init__.py,sha256=LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ,5\n"a,b.py",,\n'
+    assert text == 'pkg/__init__.py,sha256=LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ,5\r\n"a,b.py",,\r\n'
     assert puffin.read_record(text) == [e, RecordEntry("a,b.py")]
 
 

@@ -593,3 +593,67 @@ def test_every_version_of_the_top_300_projects_like_packaging():
             ours[s], theirs[s] = o[1], t[1]
     valid = list(ours)
     assert sorted(valid, key=lambda s: (ours[s], s)) == sorted(valid, key=lambda s: (theirs[s], s))
+
+
+# ---- exceptions and API edges (found by an independent differential hunt) ------
+
+def _outcome(fn):
+    try:
+        return ("ok", str(fn()))
+    except Exception as e:  # compared by class name and text
+        return (type(e).__name__, str(e))
+
+
+@pytest.mark.parametrize("text,env", [
+    ('os_name === "posix"', {"os_name": "posix"}),
+    ('platform_release ~= "5"', {"platform_release": "5.15.0-91-generic"}),
+    ('extras == "a"', {}),
+    ('"" == "x"', {}),
+])
+def test_marker_evaluation_errors_read_as_packagings(text, env):
+    ours = _outcome(lambda: puffin.Marker(text).evaluate(env or None))
+    theirs = _outcome(lambda: p_markers.Marker(text).evaluate(env or None))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("cls", ["Marker", "Requirement"])
+@pytest.mark.parametrize("text", ["os_name ==", "foo bar", "foo[bar", "name; os_name =="])
+def test_parse_failures_carry_message_source_and_span(cls, text):
+    ref = {"Marker": p_markers.Marker, "Requirement": p_requirements.Requirement}[cls]
+    with pytest.raises(Exception) as theirs:
+        ref(text)
+    with pytest.raises(Exception) as ours:
+        getattr(puffin, cls)(text)
+    assert str(ours.value) == str(theirs.value)
+    for attr in ("message", "source", "span"):
+        if hasattr(theirs.value, attr):
+            assert getattr(ours.value, attr) == getattr(theirs.value, attr), attr
+
+
+@pytest.mark.parametrize("name", ["Foo_bar", "-x", "a..b", "ok.name", "x-"])
+def test_canonicalize_name_validates_like_packaging(name):
+    if "validate" not in p_utils.canonicalize_name.__code__.co_varnames:
+        pytest.skip("this packaging has no validate=")
+    ours = _outcome(lambda: puffin.canonicalize_name(name, validate=True))
+    theirs = _outcome(lambda: p_utils.canonicalize_name(name, validate=True))
+    assert ours[0] == theirs[0].replace("InvalidName", "InvalidName") and ours[1] == theirs[1]
+
+
+def test_a_version_subclass_gets_its_own_instances():
+    class Mine(puffin.Version):
+        pass
+    puffin.Version("7.7")
+    assert type(Mine("7.7")) is Mine
+
+
+@pytest.mark.parametrize("parts", [dict(release=()), dict(release=(1,), local="a b"), dict(release=(-1,)),
+                                   dict(release=(1,), pre=("x", 1)), dict(epoch=1, release=(1, 2), pre=("rc", 1),
+                                                                          post=2, dev=3, local="abc")])
+def test_version_from_parts_validates_like_packaging(parts):
+    if not hasattr(p_version.Version, "from_parts"):
+        pytest.skip("this packaging has no Version.from_parts")
+    ours = _outcome(lambda: puffin.Version.from_parts(**parts))
+    theirs = _outcome(lambda: p_version.Version.from_parts(**parts))
+    assert ours[0] == theirs[0]
+    if ours[0] == "ok":
+        assert ours[1] == theirs[1]

@@ -316,7 +316,8 @@ def test_installer_requested_and_direct_url_are_written(tmp_path):
     rows = {r[0] for r in record_rows(dist_info)}
     assert {"demo-1.0.dist-info/REQUESTED", "demo-1.0.dist-info/direct_url.json"} <= rows
     dist = puffin.read_installed([scheme["purelib"]])[0]
-    assert (dist.installer, dist.requested, dist.direct_url) == ("puffin", True, url)
+    assert (dist.installer, dist.requested, dist.direct_url) == (
+        "puffin", True, puffin.DirectUrl("file:///x/demo-1.0-py3-none-any.whl", "archive", hashes={"sha256": "ab"}))
 
 
 def test_a_direct_url_object_from_the_standards_section_is_accepted(tmp_path):
@@ -367,14 +368,14 @@ def test_a_malicious_or_broken_wheel_is_refused_with_nothing_written(tmp_path, k
     assert not os.path.exists(tmp_path / "etc") and not os.path.exists(tmp_path / "evil.py")
 
 
-def test_unzip_wheel_refuses_hostile_members_before_writing(tmp_path):
+def test_extract_wheel_refuses_hostile_members_before_writing(tmp_path):
     """The cache's unzip checks every member first: an escaping symlink leaves the folder empty."""
     wheel = support.make_wheel("demo", "1.0", files={"demo/a.py": "a"},
                                symlinks={"zz/link": "../../x"}, out_dir=tmp_path / "w")
     target = tmp_path / "unzipped"
     target.mkdir()
     with pytest.raises(puffin.UnsafePathError):
-        puffin.unzip_wheel(wheel, str(target))
+        puffin.extract_wheel(wheel, str(target))
     assert all_entries(target) == []
 
 
@@ -494,7 +495,7 @@ def cache_wheel(tmp_path, wheel):
     target = tmp_path / "cache" / "demo-1.0"
     tmp = str(target) + ".tmp"
     os.makedirs(tmp)
-    puffin.unzip_wheel(wheel, tmp)
+    puffin.extract_wheel(wheel, tmp)
     os.replace(tmp, str(target))
     return str(target)
 
