@@ -17,7 +17,7 @@ ORACLE_VERSIONS ?= 3.8 3.9 3.10 3.11 3.12 3.13
 # Find an interpreter for X.Y: pyenv's newest X.Y.*, else pythonX.Y on PATH.
 find_python = $(or $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/$(1).*/bin/python$(1)))),$(shell command -v python$(1) 2>/dev/null))
 
-.PHONY: test test-fast test-live setup bench bench-setup install-many clean
+.PHONY: test test-fast test-live setup bench bench-setup install-many stress clean
 
 # uv, the reference tests/test_live_compile.py compares pip-compile against.
 UV_VERSION ?= 0.13.9
@@ -96,6 +96,12 @@ bench-setup:
 
 bench: setup bench-setup
 	$(BUILD)/venv-3.11/bin/python scripts/bench.py --tools $(BUILD)/bench/tools $(BENCH_ARGS)
+
+# The resolver's stress corpus (scripts/stress/*.in, live): each set compiled by
+# puffin.py and by uv for CPython 3.12 on manylinux_2_28 with one cutoff date;
+# pins compared, times and decision counts recorded (STRESS_ARGS: --cold, sets).
+stress: setup $(UV_STAMP)
+	$(BUILD)/venv-3.11/bin/python scripts/stress.py --uv $(BUILD)/tools/bin/uv $(STRESS_ARGS)
 
 install-many: setup bench-setup
 	$(BUILD)/venv-3.11/bin/python scripts/install_many.py $(INSTALL_MANY_ARGS)

@@ -5194,6 +5194,13 @@ _QUERY_TIMEOUT = 30.0
 _SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "include")
 
 
+def _data_field(key: "str", convert=None):
+    """A read-only property of an Interpreter: one key of its query answer."""
+    if convert is None:
+        return property(lambda self: self.data[key])
+    return property(lambda self: convert(self.data[key]))
+
+
 class Interpreter:
     """What a target Python told us about itself (the query script's JSON).
 
@@ -5258,38 +5265,19 @@ class Interpreter:
                 pass  # a cache we cannot write only costs the next run a query
         return cls(path, data)
 
-    # -- facts
-    @property
-    def sys_executable(self) -> "str":
-        return self.data["sys_executable"]
+    # -- facts (what the query script answered; see _data_field)
+    sys_executable = _data_field("sys_executable")
 
     @property
     def base_executable(self) -> "str":
         return self.data.get("base_executable") or self.sys_executable
 
-    @property
-    def prefix(self) -> "str":
-        return self.data["prefix"]
-
-    @property
-    def base_prefix(self) -> "str":
-        return self.data["base_prefix"]
-
-    @property
-    def is_venv(self) -> "bool":
-        return bool(self.data["is_venv"])
-
-    @property
-    def implementation_name(self) -> "str":
-        return self.data["implementation_name"]
-
-    @property
-    def version_info(self) -> "tuple":
-        return tuple(self.data["version_info"])
-
-    @property
-    def python_full_version(self) -> "str":
-        return self.data["python_full_version"]
+    prefix = _data_field("prefix")
+    base_prefix = _data_field("base_prefix")
+    is_venv = _data_field("is_venv", bool)
+    implementation_name = _data_field("implementation_name")
+    version_info = _data_field("version_info", tuple)
+    python_full_version = _data_field("python_full_version")
 
     @property
     def python_version(self):
@@ -5307,13 +5295,8 @@ class Interpreter:
         """The PEP 508 marker environment of the target (a fresh copy)."""
         return dict(self.data["markers"])
 
-    @property
-    def tag_inputs(self) -> "dict":
-        return self.data["tag_inputs"]
-
-    @property
-    def pointer_bits(self) -> "int":
-        return self.data["pointer_bits"]
+    tag_inputs = _data_field("tag_inputs")
+    pointer_bits = _data_field("pointer_bits")
 
     @property
     def libc(self):
@@ -5343,9 +5326,7 @@ class Interpreter:
     def user_site(self):
         return self.data.get("user_site")
 
-    @property
-    def stdlib(self) -> "str":
-        return self.data["stdlib"]
+    stdlib = _data_field("stdlib")
 
     @property
     def externally_managed(self):
@@ -9891,6 +9872,21 @@ class HttpClient:
             return resp
         raise NetworkError("too many redirects fetching %s" % redact_url(url))
 
+    def _request_headers(self, url: "str", scheme: "str", proxy, headers: "dict") -> "dict":
+        """The headers one request sends: ours, the caller's, and the one place
+        credentials go on (Basic auth from the URL, netrc or keyring; the
+        proxy's own for a plain-HTTP proxy). A new auth method goes here."""
+        send = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"}
+        send.update(headers)
+        auth = self._auth_for(url)
+        if auth is not None and "Authorization" not in send:
+            import base64
+            token = base64.b64encode(("%s:%s" % auth).encode("utf-8")).decode("ascii")
+            send["Authorization"] = "Basic " + token
+        if proxy is not None and scheme == "http" and proxy[3]:
+            send["Proxy-Authorization"] = proxy[3]
+        return send
+
     def _attempt(self, url, method, headers, sink, decode) -> "HttpResponse":
         """One request over a pooled connection; transient failures -> _Retry."""
         import http.client
@@ -9909,15 +9905,7 @@ class HttpClient:
             target += "?" + parts.query
         if proxy is not None and scheme == "http":
             target = parts._replace(fragment="").geturl()  # absolute-form for an HTTP proxy
-        send = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"}
-        send.update(headers)
-        auth = self._auth_for(url)
-        if auth is not None and "Authorization" not in send:
-            import base64
-            token = base64.b64encode(("%s:%s" % auth).encode("utf-8")).decode("ascii")
-            send["Authorization"] = "Basic " + token
-        if proxy is not None and scheme == "http" and proxy[3]:
-            send["Proxy-Authorization"] = proxy[3]
+        send = self._request_headers(url, scheme, proxy, headers)
         with self._stats_lock:
             self.stats["requests"] += 1
         pool = self._pool(scheme, host, port, proxy)
@@ -10732,7 +10720,8 @@ class RegistryClient:
 # metadata cache, PEP 658 files, HTTP range reads of a remote wheel's zip
 # directory, local archives in place, static sdists); wheels fetched,
 # hash-checked and unzipped into the cache once (extract_wheel); pins answered
-# from the cache alone (cached_registry_wheel); hash_file (digests of a
+# from the cache alone (WheelRegistry, the registry of wheels fetched from
+# indexes, which the database holds); hash_file (digests of a
 # local file); git sources (GitUrl, GitSource: the `git` command fetching into
 # the cache's git-v0, a revision resolved to a commit once per run, one
 # checkout per commit). Uses 1-8.
@@ -11139,6 +11128,7 @@ class DistributionDatabase:
         # whole wheel (one request, kept in the cache) beats range requests then it
         self.whole_wheels = False
         self.git = GitSource(cache, offline=self.offline, env=getattr(self.http, "env", None))
+        self.registry = WheelRegistry(cache)
 
     def _count(self, what: "str") -> "None":
         with self._stats_lock:
@@ -11312,7 +11302,7 @@ class DistributionDatabase:
             path = self.cache.entry(CacheBucket.WHEELS, src.name, sha, src.filename)
             if not os.path.exists(path):
                 self.cache.write_entry(path, data)
-            self._remember_registry_wheel(src, {"sha256": sha})
+            self.registry.remember(src, {"sha256": sha})
 
     # ---- wheels ------------------------------------------------------------------
 
@@ -11327,7 +11317,7 @@ class DistributionDatabase:
         expected = _normalize_hashes(src.hashes, expected_hashes)
         found = self._archive_lookup(src, expected)
         if found is not None:
-            self._ensure_registry_record(src, os.path.basename(found))
+            self.registry.ensure(src, os.path.basename(found))
         return found
 
     def fetch_wheel(self, dist, expected_hashes=None) -> "str":
@@ -11348,7 +11338,7 @@ class DistributionDatabase:
         with span("fetch_wheel", file=src.filename):
             found = self._archive_lookup(src, expected)
             if found is not None:
-                self._ensure_registry_record(src, os.path.basename(found))
+                self.registry.ensure(src, os.path.basename(found))
                 return found
             if src.path is not None:
                 if not os.path.isfile(src.path):
@@ -11440,106 +11430,12 @@ class DistributionDatabase:
                 raise
         return final
 
-    # ---- the registry of cached wheels ---------------------------------------------
+    # ---- the registry of cached wheels (see WheelRegistry) -------------------------
 
     def cached_registry_wheel(self, name: "str", version, tags, indexes, *, hashes=None,
                               python_version=None):
-        """A registry Dist for the pin ``name==version`` answered from the cache
-        alone (no index page, no network), or None.
-
-        ``tags``: a TagPriority (``best(wheel_tags)`` -> int or None, higher is
-        better); ``indexes``: the index URLs in the order they are asked. The
-        first index in that order that has a fitting wheel of exactly this
-        version in the cache gives its best-tagged one (ties: the higher build
-        tag). ``hashes`` (the user's ``--hash`` values, any form fetch_wheel
-        takes) must all match the wheel; ``python_version`` must satisfy the
-        file's Requires-Python when the index gave one. The wheel must still be
-        in the cache (unzipped, or its archive), so ``fetch_wheel`` and
-        ``cached_wheel`` find it without a request. Costs one listdir per index
-        asked and one small read per matching wheel.
-
-        Registry wheels are immutable (the index hashes them), so ``--refresh``
-        does not apply; a wheel fetched from another index than the ones given
-        is never returned. Wheels are recorded when a download from an index
-        enters the cache (see ``Cache.wheel_registry``)."""
-        name = canonicalize_name(name)
-        if not isinstance(version, Version):
-            version = Version(str(version))
-        expected = _normalize_hashes(hashes)
-        for index in indexes:
-            folder = self.cache.wheel_registry(name, index)
-            try:
-                entries = sorted(os.listdir(folder))
-            except OSError:  # nothing fetched from this index yet
-                continue
-            best = None
-            for entry in entries:
-                found = self._registry_candidate(folder, entry, name, version, tags)
-                if found is None or (best is not None and found[0] <= best[0]):
-                    continue
-                record = self.cache.read_entry(os.path.join(folder, entry), _parse_registry_record)
-                if record is not None and self._record_usable(name, found[1], record, expected,
-                                                              python_version):
-                    best = (found[0], found[1], record)
-            if best is not None:
-                return _registry_dist(name, best[1], best[2], index)
-        return None
-
-    @staticmethod
-    def _registry_candidate(folder: "str", entry: "str", name: "str", version, tags):
-        """((rank, build tag), WheelFilename) of a record that fits the pin and the tags."""
-        if not entry.endswith(".whl.json"):
-            return None
-        try:
-            w = WheelFilename.from_filename(entry[:-5])
-        except (InvalidWheelFilename, InvalidVersion):
-            return None
-        if w.name != name or w.version != version:
-            return None
-        rank = tags.best(w.tags)
-        return None if rank is None else ((rank, w.build), w)
-
-    def _record_usable(self, name: "str", wheel, record: "dict", expected: "dict", python_version) -> "bool":
-        digests = record["digests"]
-        for alg, allowed in expected.items():
-            if digests.get(alg) not in allowed:
-                return False  # the user pinned other bytes (or an algorithm we lack)
-        rp = record.get("requires_python")
-        if rp and python_version is not None:
-            try:
-                if not SpecifierSet(rp).contains(python_version, prereleases=True):
-                    return False
-            except InvalidSpecifier:
-                pass  # the resolver ignores a malformed Requires-Python too
-        sha = record["sha256"]
-        return (os.path.isdir(self.cache.path(CacheBucket.ARCHIVE, name, sha))
-                or os.path.isfile(self.cache.path(CacheBucket.WHEELS, name, sha, wheel.filename)))
-
-    def _remember_registry_wheel(self, src: "_Source", digests: "dict") -> "None":
-        """Record a wheel downloaded from an index in that index's registry
-        (local files and direct URLs are not recorded: only index pins are
-        looked up this way)."""
-        if not (src.is_wheel and src.index and src.url and src.name):
-            return
-        path = os.path.join(self.cache.wheel_registry(src.name, src.index), src.filename + ".json")
-        record = {"filename": src.filename, "url": _split_userinfo(src.url)[0],
-                  "index": redact_url(src.index), "sha256": digests["sha256"],
-                  "digests": digests, "requires_python": src.requires_python}
-        try:
-            # no entry lock: writers of one record write the same facts, and
-            # atomic_write's rename keeps readers from seeing half of one
-            atomic_write(path, json.dumps(record, separators=(",", ":")).encode("utf-8"))
-        except OSError as e:  # a read-only or full cache must not stop the install
-            warn_user("cannot write the cache entry %s: %s" % (path, e))
-
-    def _ensure_registry_record(self, src: "_Source", sha: "str") -> "None":
-        """A wheel found in the cache (fetched before its index was recorded, or
-        from another index with the same bytes): record it if needed."""
-        if not (src.is_wheel and src.index and src.url and src.name) or len(sha) != 64:
-            return
-        path = os.path.join(self.cache.wheel_registry(src.name, src.index), src.filename + ".json")
-        if not os.path.exists(path):
-            self._remember_registry_wheel(src, {"sha256": sha})
+        """See WheelRegistry.find: a pin answered from the cache alone."""
+        return self.registry.find(name, version, tags, indexes, hashes=hashes, python_version=python_version)
 
     # ---- downloads ---------------------------------------------------------------
 
@@ -11623,7 +11519,7 @@ class DistributionDatabase:
         """Remember a verified download's digest: in the index's registry of
         wheels, and by URL when no sha256 was known beforehand."""
         if bucket == CacheBucket.WHEELS:
-            self._remember_registry_wheel(src, digests)
+            self.registry.remember(src, digests)
         if not expected.get("sha256"):
             self.cache.write_json(bucket, src.name, "url-%s.json" % cache_digest(src.url),
                                   {"sha256": digests["sha256"], "url": redact_url(src.url)})
@@ -11654,6 +11550,114 @@ class DistributionDatabase:
 
 
 # ---- unzipping ------------------------------------------------------------------
+
+class WheelRegistry:
+    """The registry of wheels fetched from indexes (``Cache.wheel_registry``):
+    one record per wheel and index, written when a download enters the cache,
+    so that an exact pin is answered from the cache alone, with no index page.
+    The third job of the distribution database, beside metadata and downloads."""
+
+    def __init__(self, cache: "Cache"):
+        self.cache = cache
+
+    def find(self, name: "str", version, tags, indexes, *, hashes=None, python_version=None):
+        """A registry Dist for the pin ``name==version`` answered from the cache
+        alone (no index page, no network), or None.
+
+        ``tags``: a TagPriority (``best(wheel_tags)`` -> int or None, higher is
+        better); ``indexes``: the index URLs in the order they are asked. The
+        first index in that order that has a fitting wheel of exactly this
+        version in the cache gives its best-tagged one (ties: the higher build
+        tag). ``hashes`` (the user's ``--hash`` values, any form fetch_wheel
+        takes) must all match the wheel; ``python_version`` must satisfy the
+        file's Requires-Python when the index gave one. The wheel must still be
+        in the cache (unzipped, or its archive), so ``fetch_wheel`` and
+        ``cached_wheel`` find it without a request. Costs one listdir per index
+        asked and one small read per matching wheel.
+
+        Registry wheels are immutable (the index hashes them), so ``--refresh``
+        does not apply; a wheel fetched from another index than the ones given
+        is never returned. Wheels are recorded when a download from an index
+        enters the cache (see ``Cache.wheel_registry``)."""
+        name = canonicalize_name(name)
+        if not isinstance(version, Version):
+            version = Version(str(version))
+        expected = _normalize_hashes(hashes)
+        for index in indexes:
+            folder = self.cache.wheel_registry(name, index)
+            try:
+                entries = sorted(os.listdir(folder))
+            except OSError:  # nothing fetched from this index yet
+                continue
+            best = None
+            for entry in entries:
+                found = self._registry_candidate(folder, entry, name, version, tags)
+                if found is None or (best is not None and found[0] <= best[0]):
+                    continue
+                record = self.cache.read_entry(os.path.join(folder, entry), _parse_registry_record)
+                if record is not None and self._record_usable(name, found[1], record, expected,
+                                                              python_version):
+                    best = (found[0], found[1], record)
+            if best is not None:
+                return _registry_dist(name, best[1], best[2], index)
+        return None
+
+    @staticmethod
+    def _registry_candidate(folder: "str", entry: "str", name: "str", version, tags):
+        """((rank, build tag), WheelFilename) of a record that fits the pin and the tags."""
+        if not entry.endswith(".whl.json"):
+            return None
+        try:
+            w = WheelFilename.from_filename(entry[:-5])
+        except (InvalidWheelFilename, InvalidVersion):
+            return None
+        if w.name != name or w.version != version:
+            return None
+        rank = tags.best(w.tags)
+        return None if rank is None else ((rank, w.build), w)
+
+    def _record_usable(self, name: "str", wheel, record: "dict", expected: "dict", python_version) -> "bool":
+        digests = record["digests"]
+        for alg, allowed in expected.items():
+            if digests.get(alg) not in allowed:
+                return False  # the user pinned other bytes (or an algorithm we lack)
+        rp = record.get("requires_python")
+        if rp and python_version is not None:
+            try:
+                if not SpecifierSet(rp).contains(python_version, prereleases=True):
+                    return False
+            except InvalidSpecifier:
+                pass  # the resolver ignores a malformed Requires-Python too
+        sha = record["sha256"]
+        return (os.path.isdir(self.cache.path(CacheBucket.ARCHIVE, name, sha))
+                or os.path.isfile(self.cache.path(CacheBucket.WHEELS, name, sha, wheel.filename)))
+
+    def remember(self, src: "_Source", digests: "dict") -> "None":
+        """Record a wheel downloaded from an index in that index's registry
+        (local files and direct URLs are not recorded: only index pins are
+        looked up this way)."""
+        if not (src.is_wheel and src.index and src.url and src.name):
+            return
+        path = os.path.join(self.cache.wheel_registry(src.name, src.index), src.filename + ".json")
+        record = {"filename": src.filename, "url": _split_userinfo(src.url)[0],
+                  "index": redact_url(src.index), "sha256": digests["sha256"],
+                  "digests": digests, "requires_python": src.requires_python}
+        try:
+            # no entry lock: writers of one record write the same facts, and
+            # atomic_write's rename keeps readers from seeing half of one
+            atomic_write(path, json.dumps(record, separators=(",", ":")).encode("utf-8"))
+        except OSError as e:  # a read-only or full cache must not stop the install
+            warn_user("cannot write the cache entry %s: %s" % (path, e))
+
+    def ensure(self, src: "_Source", sha: "str") -> "None":
+        """A wheel found in the cache (fetched before its index was recorded, or
+        from another index with the same bytes): record it if needed."""
+        if not (src.is_wheel and src.index and src.url and src.name) or len(sha) != 64:
+            return
+        path = os.path.join(self.cache.wheel_registry(src.name, src.index), src.filename + ".json")
+        if not os.path.exists(path):
+            self.remember(src, {"sha256": sha})
+
 
 class _OverSize(Exception):
     """A download growing past the size the index listed for it."""
@@ -12697,6 +12701,9 @@ class _Solver:
         self.culprits = {}
         self.conflict_early = set()
         self.conflict_late = set()
+        self.conflicts = 0     # versions rejected because of other packages' decisions
+        self.decisions = 0
+        self.backjumps = 0
         self.added = {}        # (pkg, version key) -> its dependency incompatibilities
         self.spec_texts = {}   # (pkg, range) -> {key: version text as the user wrote it}
         self.roots = roots
@@ -12817,6 +12824,11 @@ class _Solver:
         mode = self.p.resolution
         lowest = mode == "lowest" or (mode == "lowest-direct" and name in self.direct)
         ordered = list(cands) if lowest else list(reversed(cands))
+        if getattr(self.p, "prefer_binary", False):   # pip's --prefer-binary: a wheel before a newer sdist
+            wheels = [c for c in ordered if c.unavailable is None and c.dist.is_wheel]
+            if wheels:
+                taken = {id(c) for c in wheels}
+                ordered = wheels + [c for c in ordered if id(c) not in taken]
         pref = self.preferences.get(name)
         if pref is not None:
             pk = _vkey(pref)
@@ -13056,6 +13068,7 @@ class _Solver:
                 if changed:
                     for p in inc.terms:
                         self.by_pkg.setdefault(p, []).append(inc)
+                self.backjumps += 1
                 self.reporter.event("resolve.backjump", level=prev)
                 return pkg, inc
             terms = {p: t for p, t in inc.terms.items() if p != pkg}
@@ -13163,11 +13176,20 @@ class _Solver:
                 self._jump_back(self._record_conflict(pkg, inc), list(inc.terms))
                 return
         self._decide(pkg, cand)
+        self.decisions += 1
         self.reporter.event("resolve.pin", name=pkg, version=str(cand.version))
 
     def _acc(self, pkg):
         s = self.states.get(pkg)
         return s.acc if s is not None else _T_ANY
+
+    def report_done(self) -> "None":
+        """The search's numbers, for -v: decisions, backjumps, conflicts, and
+        the package tried in most versions (the one the search fought over)."""
+        most = max(self.tries.items(), key=lambda kv: kv[1], default=(None, 0))
+        self.reporter.event("resolve.done", decisions=self.decisions, backjumps=self.backjumps,
+                            conflicts=self.conflicts, most=_split_extra(most[0])[0] if most[0] else None,
+                            most_tries=most[1])
 
     def _record_conflict(self, pkg, inc):
         """A version of ``pkg`` was rejected by the assignments of the other
@@ -13178,6 +13200,7 @@ class _Solver:
         (before the first of the others was decided), or None."""
         base = _split_extra(pkg)[0]
         others = [p for p in inc.terms if p != pkg and p != _ROOT and _split_extra(p)[0] != base]
+        self.conflicts += 1
         for p in others:
             self.culprits[p] = self.culprits.get(p, 0) + 1
             if self.culprits[p] == _CONFLICT_THRESHOLD:
@@ -13212,6 +13235,7 @@ class _Solver:
         if level is None or level >= self.level:
             return
         self._backtrack(level)
+        self.backjumps += 1
         self.reporter.event("resolve.backjump", level=level)
         for p in packages:
             if p in self.states:
@@ -13673,7 +13697,9 @@ def resolve(requirements, provider: "Provider", *, constraints=(), overrides=(),
     with span("resolve", requirements=len(roots)):
         try:
             decided = solver.solve()
+            solver.report_done()
         except _Failed as failed:
+            solver.report_done()
             ex = _Explainer(solver)
             message = ex.explain(failed.incompat)
             hints = ex.hints(failed.incompat)
@@ -14586,6 +14612,7 @@ class SourceBuilder:
         self.install_build_requirements = install_build_requirements
         self.env = dict(os.environ if env is None else env)
         self.config_settings = dict(config_settings) if config_settings else None
+        self.package_settings = {}   # canonical name -> settings of its requirement line (pip's)
         self.reporter = reporter or Reporter()
         self._work = None
         self._work_lock = _thread.allocate_lock()
@@ -14681,7 +14708,7 @@ class SourceBuilder:
 
     def _make_slot(self, source: "str") -> "_CacheSlot":
         name = _project_name_of(source)
-        more = self._settings_key()
+        more = self._settings_key(name)
         git = self.cache.git_checkout_key(source)
         if git is not None:   # a commit's checkout never changes: no fingerprint
             return _CacheSlot(("git", name, git[0], git[1] + more)
@@ -14693,12 +14720,21 @@ class SourceBuilder:
         parent = ("path", name, cache_digest(source))
         return _CacheSlot(parent + (source_fingerprint(source) + more,), stale_parent=parent)
 
-    def _settings_key(self) -> "str":
+    def settings_for(self, name: "str"):
+        """The config settings of one project's hooks: the command line's,
+        then those its requirement line gave (``pkg --config-settings K=V``)."""
+        own = self.package_settings.get(name)
+        if not own:
+            return self.config_settings
+        return dict(self.config_settings or {}, **own)
+
+    def _settings_key(self, name: "str" = "") -> "str":
         """What config settings add to a cache slot's name: the same source
         built with other settings is another wheel."""
-        if not self.config_settings:
+        settings = self.settings_for(name)
+        if not settings:
             return ""
-        return "-cs" + cache_digest(json.dumps(self.config_settings, sort_keys=True))[:8]
+        return "-cs" + cache_digest(json.dumps(settings, sort_keys=True))[:8]
 
     def _isolated(self, name: "str") -> "bool":
         if self.isolation is True or self.isolation is False:
@@ -14712,7 +14748,8 @@ class SourceBuilder:
         """The wheel built earlier from the sdist ``filename`` whose sha256 the
         index gives, or None: with it the sdist need not be downloaded again
         (after ``cache prune --ci``, say)."""
-        slot = _CacheSlot(("sdist", _sdist_project_name(filename), sha256.lower() + self._settings_key()))
+        name = _sdist_project_name(filename)
+        slot = _CacheSlot(("sdist", name, sha256.lower() + self._settings_key(name)))
         return self._cached_wheel(self._slot_dir(slot))
 
     def _cached_wheel(self, folder: "str"):
@@ -14814,13 +14851,13 @@ class SourceBuilder:
                 # get_requires_for_build_* is still asked, as a backend may set itself up in it
                 python = self.interpreter
                 hook = "get_requires_for_build_editable" if editable else "get_requires_for_build_wheel"
-                self._call_hook(python, tree, build_system, hook, {"config_settings": self.config_settings},
+                self._call_hook(python, tree, build_system, hook, {"config_settings": self.settings_for(name)},
                                 source, optional=True)
                 return PreparedBuild(source, tree, build_system, name, python, editable)
             python = self._env_for(requires, os.path.basename(source))
             hook = "get_requires_for_build_editable" if editable else "get_requires_for_build_wheel"
             status, value, _ = self._call_hook(python, tree, build_system, hook,
-                                               {"config_settings": self.config_settings},
+                                               {"config_settings": self.settings_for(name)},
                                                source, optional=True)
             if status == "ok":
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -14882,7 +14919,7 @@ class SourceBuilder:
         with span("build.wheel", source=what, editable=editable):
             status, value, output = self._call_hook(
                 prep.python, prep.tree, prep.build_system, hook,
-                {"wheel_directory": out_dir, "config_settings": self.config_settings,
+                {"wheel_directory": out_dir, "config_settings": self.settings_for(prep.name),
                  "metadata_directory": None}, prep.source, optional=editable)
         if status == "missing":
             raise BuildError("cannot install %s as editable: its build backend `%s` does not "
@@ -14913,7 +14950,7 @@ class SourceBuilder:
         with span("build.metadata", source=os.path.basename(source)):
             status, value, _ = self._call_hook(prep.python, prep.tree, prep.build_system, hook,
                                                {"metadata_directory": out,
-                                                "config_settings": self.config_settings},
+                                                "config_settings": self.settings_for(prep.name)},
                                                source, optional=True)
         if status == "missing":
             return None
@@ -15124,6 +15161,16 @@ class SitePackages:
     def names(self) -> "list":
         return sorted(self._by_name)
 
+    def installed_as(self, name: "str", wanted):
+        """The one installed distribution of ``name`` when it is whole and
+        ``wanted(dist)`` says it is the right one, else None: the single
+        "is it installed right" decision of sync, install and the plan (two
+        copies of one project, or a half-installed one, never count)."""
+        found = self.get_all(name)
+        if len(found) != 1 or not found[0].complete or not wanted(found[0]):
+            return None
+        return found[0]
+
     def satisfies(self, requirements, markers: "dict") -> "bool":
         """True when every requirement (RequirementEntry or Requirement) and,
         recursively, every dependency of what satisfies it is installed at an
@@ -15136,8 +15183,8 @@ class SitePackages:
                 return False  # an unnamed URL: we cannot know without building it
             if req.marker is not None and not req.marker.evaluate(dict(markers, extra="")):
                 continue
-            dist = self.get(req.name)
-            if dist is None or not dist.complete or not installed_matches(dist, req):
+            dist = self.installed_as(req.name, lambda d: installed_matches(d, req))
+            if dist is None:
                 return False
             extras = tuple(sorted(canonicalize_name(e) for e in req.extras))
             key = (dist.name, extras)
@@ -15293,9 +15340,9 @@ class InstallPlan:
         for pin in pins:
             wanted.add(pin.name)
             current = site.get_all(pin.name)
-            ok = [d for d in current if d.complete and _pin_matches(d, pin)]
-            if ok and not reinstall and pin.name not in reinstall_names and len(current) == 1:
-                keep.append(ok[0])
+            ok = site.installed_as(pin.name, lambda d: _pin_matches(d, pin))
+            if ok is not None and not reinstall and pin.name not in reinstall_names:
+                keep.append(ok)
                 continue
             replace.extend(current)
             cached = None
@@ -15555,15 +15602,21 @@ def execute_plan(plan: "InstallPlan", database, make_destination, scheme: "dict"
 
     with acting():
         _link_all(ready, make_destination, scheme, reporter, out, refetch)
-        t1 = time.perf_counter()
-        owned = OwnedPaths.read(site_paths=site_dirs(scheme)) if plan.extraneous else None
-        for dist in plan.extraneous:
-            uninstall(dist, dist_scheme(scheme, dist.name), others=owned, replacing=True)
-            owned.gone.add(dist.name)
-            out.removed.append(dist)
-            reporter.event("uninstall.done", name=dist.name, version=str(dist.version))
-        out.uninstall_seconds = time.perf_counter() - t1
+        _remove_extraneous(plan.extraneous, scheme, reporter, out)
     return out
+
+
+def _remove_extraneous(dists, scheme: "dict", reporter, out: "InstallOutcome") -> "None":
+    """Uninstall what nothing replaces (pip-sync's extraneous), last: a file
+    another installed distribution owns stays."""
+    t1 = time.perf_counter()
+    owned = OwnedPaths.read(site_paths=site_dirs(scheme)) if dists else None
+    for dist in dists:
+        uninstall(dist, dist_scheme(scheme, dist.name), others=owned, replacing=True)
+        owned.gone.add(dist.name)
+        out.removed.append(dist)
+        reporter.event("uninstall.done", name=dist.name, version=str(dist.version))
+    out.uninstall_seconds = time.perf_counter() - t1
 
 
 def _prepare_all(plan: "InstallPlan", database, builder, reporter, out, tags=None, src_dir=None) -> "list":
@@ -15941,6 +15994,38 @@ def resolver_environment(args, interp: "Interpreter"):
     return markers, TagPriority(tags), python_version
 
 
+def resolve_entries(provider, roots, entries, sources, markers, *, reporter=None, preferences=None):
+    """The one resolution set-up of the commands: ``roots`` (from ``entries``)
+    with the editables among them marked, the constraints and overrides of
+    ``sources`` that apply to ``markers``, and ``preferences`` (see
+    resolution_preferences)."""
+    provider.editable_urls = editable_urls(roots, entries)
+    return resolve(roots, provider, reporter=reporter,
+                   constraints=_requirements_of(sources.constraints, markers) if sources is not None else (),
+                   overrides=_requirements_of(sources.overrides, markers) if sources is not None else (),
+                   preferences=preferences)
+
+
+def report_resolved(printer: "Printer", resolution, start: "float", db=None) -> "None":
+    """``Resolved N packages in T``; with -v, how the metadata was had."""
+    printer.done("Resolved %s in %s" % (plural(len(resolution), "package"),
+                                        format_duration(time.perf_counter() - start)))
+    if db is not None and printer.verbose:
+        st = db.stats
+        printer.debug("metadata: %d from PEP 658 files, %d by range requests, %d from whole files, "
+                      "%d from the cache, %d from local files" % (st["pep658"], st["range"], st["full"],
+                                                                   st["cached"], st["local"]))
+
+
+def resolution_preferences(args, pins: "dict") -> "dict":
+    """The versions to keep when they still fit ({name: Version}: a lock's
+    pins, what is installed): none with ``-U``, all but ``-P`` names else."""
+    fresh = upgrade_package_names(_opt(args, "upgrade_package"))   # checked also with -U
+    if _opt(args, "upgrade"):
+        return {}
+    return {name: v for name, v in pins.items() if name not in fresh}
+
+
 def upgrade_package_names(values) -> "set":
     """The canonical names of ``-P``/``--upgrade-package`` values (a name, or a
     requirement such as ``NAME==1.0``); a usage error for anything else."""
@@ -15987,10 +16072,12 @@ def make_provider(args, registry, markers, tags, python_version, sources=None, n
         no_binary=no, only_binary=only, no_build=bool(_opt(args, "no_build")),
         exclude_newer=_opt(args, "exclude_newer"), no_deps=no_deps)
     provider.installing = installing
+    provider.prefer_binary = bool(_opt(args, "prefer_binary")) or bool(sources is not None and sources.prefer_binary)
     return provider
 
 
-def open_builds(args, cache: "Cache", interp: "Interpreter", client, db, reporter=None) -> "BuildDispatch":
+def open_builds(args, cache: "Cache", interp: "Interpreter", client, db, reporter=None,
+                sources=None) -> "BuildDispatch":
     """The BuildContext of a command: a SourceBuilder whose build requirements
     are resolved (highest versions, wheels or builds) and installed into its
     isolated environments by the same machinery; --no-build gives none."""
@@ -16017,14 +16104,36 @@ def open_builds(args, cache: "Cache", interp: "Interpreter", client, db, reporte
     dispatch.builder = SourceBuilder(cache, interp, install_build_requirements, env=_env(args),
                                      config_settings=config_settings(args), isolation=isolation,
                                      reporter=reporter)
+    dispatch.builder.package_settings = package_settings(sources)
     return dispatch
 
 
 def config_settings(args) -> "dict":
-    """``-C KEY=VALUE`` values as PEP 517's ``config_settings``: a key given
+    """``-C KEY=VALUE`` values as PEP 517's ``config_settings`` (see parse_config_settings)."""
+    return parse_config_settings(_opt(args, "config_settings") or ())
+
+
+def package_settings(sources) -> "dict":
+    """{canonical name: config settings} from requirement lines that carry
+    ``--config-settings`` (pip applies them to that requirement's builds);
+    ``--global-option`` is said to be ignored (pip deprecated it for setuptools'
+    ``--build-option`` config setting)."""
+    out = {}
+    for e in (sources.requirements if sources is not None else ()):
+        items = [value for spelled, value in e.options if spelled in ("-C", "--config-settings")]
+        if items and e.name:
+            out[e.name] = parse_config_settings(items)
+        if any(spelled == "--global-option" for spelled, _ in e.options):
+            warn_user("--global-option on `%s` is ignored: pass the setting with --config-settings "
+                      "(for setuptools, --config-settings=--build-option=...)" % (e.name or e.text))
+    return out
+
+
+def parse_config_settings(items) -> "dict":
+    """``KEY=VALUE`` strings as PEP 517's ``config_settings``: a key given
     twice or more maps to the list of its values, as pip and uv pass them."""
     out = {}
-    for item in _opt(args, "config_settings") or ():
+    for item in items:
         key, eq, value = item.partition("=")
         if not eq or not key.strip():
             raise UsageError("invalid --config-settings %r: expected KEY=VALUE" % item)
@@ -16161,6 +16270,7 @@ class ProgressReporter(Reporter):
               "build.done": "Building", "prepare.done": "Preparing", "install.done": "Installing",
               "uninstall.done": "Uninstalling"}
     _SHOWN = 5          # downloads and builds listed at once
+    _LONG = 3.0         # seconds after which a resolution shows its numbers
     _EVERY = 0.1        # seconds between redraws for byte counts
 
     def __init__(self, printer: "Printer"):
@@ -16174,6 +16284,8 @@ class ProgressReporter(Reporter):
         self.step = None         # the first line
         self.active = {}         # key -> [label, done bytes, total bytes or None, started]
         self.last = 0.0
+        self._resolve_started = None
+        self._reconsidered = {}  # name -> times decided (a long search shows the most)
 
     def event(self, kind: "str", **fields) -> "None":
         if str(fields.get("name", "")).startswith("<"):
@@ -16194,6 +16306,9 @@ class ProgressReporter(Reporter):
                     if time.perf_counter() - self.last >= self._EVERY:
                         self._draw()
                 return
+            if kind in ("resolve.backjump", "resolve.done"):
+                self._resolution(kind, fields)
+                return
             word = self._WORDS.get(kind)
             if word is None:
                 return
@@ -16205,7 +16320,27 @@ class ProgressReporter(Reporter):
                 self.printer.debug("%s %s" % (word.lower().replace("ing", "ed", 1), what))
             elif self.tty:
                 self.step = "%s... (%d)" % (word, self.counts[word])
+                if kind == "resolve.pin":
+                    self._reconsidered[fields.get("name")] = self._reconsidered.get(fields.get("name"), 0) + 1
+                    if self._resolve_started is None:
+                        self._resolve_started = time.perf_counter()
+                    elif time.perf_counter() - self._resolve_started > self._LONG:
+                        name, n = max(self._reconsidered.items(), key=lambda kv: kv[1])
+                        self.step = "Resolving... (%s, %s; %s reconsidered %s)" % (
+                            plural(self.counts[word], "decision"),
+                            plural(self.counts.get("backtracks", 0), "backtrack"), name, plural(n, "time"))
                 self._draw()
+
+    def _resolution(self, kind: "str", fields: "dict") -> "None":
+        if kind == "resolve.backjump":
+            self.counts["backtracks"] = self.counts.get("backtracks", 0) + 1
+            return
+        if self.printer.verbose:   # the search's numbers (issue: visible long resolutions)
+            most = (", %s tried in %s" % (fields["most"], plural(fields["most_tries"], "version"))
+                    if fields.get("most") and fields.get("most_tries", 0) > 1 else "")
+            self.printer.debug("resolution: %s, %s, %s%s" % (
+                plural(fields.get("decisions", 0), "decision"), plural(fields.get("backjumps", 0), "backjump"),
+                plural(fields.get("conflicts", 0), "conflict"), most))
 
     def _build(self, kind: "str", fields: "dict") -> "None":
         """uv's ``Building x==1.0`` and ``Built x==1.0`` lines (kept on screen)."""
@@ -16786,21 +16921,15 @@ def pip_compile(args, printer: "Printer") -> "int":
               else Interpreter.query(sys.executable, cache))
     markers, tags, python_version = resolver_environment(args, interp)
     # 4. Keep the pins of the existing output file unless asked to upgrade.
-    prefs = {} if args.upgrade else read_preferences(args.output_file, markers)
-    for name in upgrade_package_names(args.upgrade_package):
-        prefs.pop(name, None)
+    prefs = resolution_preferences(args, {} if args.upgrade else read_preferences(args.output_file, markers))
     # 5. Resolve.
-    builds = open_builds(args, cache, interp, client, db, reporter=progress)
+    builds = open_builds(args, cache, interp, client, db, reporter=progress, sources=sources)
     provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version, sources)
     roots = root_requirements(sources.requirements, markers, builds, db)
-    provider.editable_urls = editable_urls(roots, sources.requirements)
-    resolution = resolve(roots, provider, reporter=progress,
-                         constraints=_requirements_of(sources.constraints, markers),
-                         overrides=_requirements_of(sources.overrides, markers),
-                         preferences=prefs)
+    resolution = resolve_entries(provider, roots, sources.requirements, sources, markers, reporter=progress,
+                                 preferences=prefs)
     progress.clear()
-    printer.done("Resolved %s in %s" % (plural(len(resolution), "package"),
-                                        format_duration(time.perf_counter() - start)))
+    report_resolved(printer, resolution, start, db)
     # 6. Write the lock.
     header = None
     if not args.no_header:
@@ -16964,16 +17093,15 @@ def pip_sync(args, printer: "Printer") -> "int":
                                          hashes)
         if rest:
             warm_indexes(client)
-        builds = open_builds(args, cache, interp, client, db, reporter=progress)
+        builds = open_builds(args, cache, interp, client, db, reporter=progress, sources=sources)
         provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version,
                                  sources, no_deps=True, installing=True)
         fetching = start_pin_fetches(rest, provider, db, hashes) if not args.dry_run else set()
         roots = root_requirements(rest, markers, builds, db)
-        provider.editable_urls = editable_urls(roots, rest)
-        resolution = Resolution(known + (list(resolve(roots, provider, reporter=progress)) if roots else []))
+        resolution = Resolution(known + (list(resolve_entries(provider, roots, rest, None, markers,
+                                                              reporter=progress)) if roots else []))
         progress.clear()
-        printer.done("Resolved %s in %s" % (plural(len(resolution), "package"),
-                                            format_duration(time.perf_counter() - start)))
+        report_resolved(printer, resolution, start, db)
         check_hashes_complete(resolution, hashes, args.require_hashes or sources.require_hashes or bool(hashes))
         # 5. Plan, then act.
         plan = InstallPlan.build(resolution, site, database=db, reinstall=args.reinstall,
@@ -17010,10 +17138,8 @@ def pins_without_index(args, sources, entries, site, db, client, tags, python_ve
             rest.append(e)
             continue
         via = (e.source,) if e.source else ()
-        installed = site.get(name)
-        if installed is not None and installed.complete and installed.version == version \
-                and not installed_from_url(installed) and not _opt(args, "reinstall") \
-                and name not in reinstall and not hashes.get(name):
+        if not _opt(args, "reinstall") and name not in reinstall and not hashes.get(name) \
+                and site.installed_as(name, lambda d: d.version == version and not installed_from_url(d)):
             known.append(ResolvedPackage(name, version, Dist(name, version, "registry"), req.extras, via))
             continue
         dist = db.cached_registry_wheel(name, version, tags, client.indexes,
@@ -17060,9 +17186,7 @@ def _sync_satisfied(entries, site: "SitePackages", keep_seed) -> "bool":
         req = e.requirement
         if e.editable or req.name is None:
             return False
-        dist = site.get(req.name)
-        if dist is None or not dist.complete or len(site.get_all(req.name)) > 1 \
-                or not installed_matches(dist, req):
+        if site.installed_as(req.name, lambda d: installed_matches(d, req)) is None:
             return False
         names.add(canonicalize_name(req.name))
     seeds = {canonicalize_name(n) for n in keep_seed}
@@ -17093,7 +17217,7 @@ def pip_install(args, printer: "Printer") -> "int":
         site = SitePackages.from_scheme(scheme)
         progress = ProgressReporter(printer)
         client, db = open_registry(args, cache, sources, progress)
-        builds = open_builds(args, cache, interp, client, db, reporter=progress)
+        builds = open_builds(args, cache, interp, client, db, reporter=progress, sources=sources)
         roots = root_requirements(sources.requirements, markers, builds, db)
         # 3. Already satisfied? Then touch nothing and ask no index.
         upgrade = args.upgrade or args.upgrade_package or args.reinstall or args.reinstall_package
@@ -17104,18 +17228,13 @@ def pip_install(args, printer: "Printer") -> "int":
                                                format_duration(time.perf_counter() - start)))
             return 0
         # 4. Resolve, preferring what is installed.
-        prefs = {} if args.upgrade else {d.name: d.version for d in site if d.version is not None}
-        for name in upgrade_package_names(args.upgrade_package):
-            prefs.pop(name, None)
+        prefs = resolution_preferences(args, {d.name: d.version for d in site if d.version is not None})
         provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version,
                                  sources, no_deps=args.no_deps, installing=True)
-        provider.editable_urls = editable_urls(roots, sources.requirements)
-        resolution = resolve(roots, provider, constraints=_requirements_of(sources.constraints, markers),
-                             overrides=_requirements_of(sources.overrides, markers), preferences=prefs,
-                             reporter=progress)
+        resolution = resolve_entries(provider, roots, sources.requirements, sources, markers,
+                                     reporter=progress, preferences=prefs)
         progress.clear()
-        printer.done("Resolved %s in %s" % (plural(len(resolution), "package"),
-                                            format_duration(time.perf_counter() - start)))
+        report_resolved(printer, resolution, start, db)
         check_hashes_complete(resolution, hashes, require_hashes)
         # 5. Plan, then act.
         plan = InstallPlan.build(resolution, site, database=db, reinstall=args.reinstall,
@@ -17207,7 +17326,7 @@ def pip_download(args, printer: "Printer") -> "int":
     interp = (find_target(python=args.python, env=_env(args), cache=cache) if args.python
               else Interpreter.query(sys.executable, cache))
     targets = download_targets(args, interp)
-    builds = open_builds(args, cache, interp, client, db, reporter=progress)
+    builds = open_builds(args, cache, interp, client, db, reporter=progress, sources=sources)
     view = RegistryView(client, db, builds)
     # 2. Resolve for every target (a foreign one takes wheels only, unless allowed).
     resolved = _resolve_targets(args, sources, view, builds, db, targets, progress)
@@ -17256,10 +17375,8 @@ def _resolve_targets(args, sources, view, builds, db, targets, progress) -> "dic
                 "%%s has only a source distribution, and a download for another platform (%s) "
                 "takes wheels only: pass `--allow-sdists` to take its sdist" % target.label)}
         roots = root_requirements(sources.requirements, target.markers, builds, db)
-        provider.editable_urls = editable_urls(roots, sources.requirements)
-        resolution = resolve(roots, provider, reporter=progress,
-                             constraints=_requirements_of(sources.constraints, target.markers),
-                             overrides=_requirements_of(sources.overrides, target.markers))
+        resolution = resolve_entries(provider, roots, sources.requirements, sources, target.markers,
+                                     reporter=progress)
         for pin in resolution:
             _remember_pin(resolved, pin, target)
     return resolved
@@ -18496,6 +18613,7 @@ SETTINGS = (
     Setting("resolution", "str", ("PUFFIN_RESOLUTION", "UV_RESOLUTION"), None, "resolution"),
     Setting("exclude_newer", "str", ("PUFFIN_EXCLUDE_NEWER", "UV_EXCLUDE_NEWER"), None, "exclude-newer"),
     Setting("only_binary", "list", ("PIP_ONLY_BINARY",), "only-binary", None),
+    Setting("prefer_binary", "bool", ("PIP_PREFER_BINARY",), "prefer-binary", None),
     Setting("no_binary", "list", ("PIP_NO_BINARY",), "no-binary", None),
     # (pip's PIP_NO_BUILD_ISOLATION is left out: pip reads it inverted, 0 turning isolation off)
     Setting("no_build_isolation", "bool", ("PUFFIN_NO_BUILD_ISOLATION", "UV_NO_BUILD_ISOLATION"), None,
@@ -18779,6 +18897,8 @@ def _add_resolver(p, install: "bool", targets: "str" = "store") -> "None":
     g.add_argument("--no-binary", action="append", default=[], metavar="NAMES",
                    help="never use wheels for these packages (:all: for every one)")
     g.add_argument("--no-build", action="store_true", help="never build a source distribution")
+    g.add_argument("--prefer-binary", action="store_true",
+                   help="take a version that has a wheel over a newer one that has only an sdist (pip's)")
     g.add_argument("--no-deps", action="store_true", help="ignore the dependencies of packages")
 
 
@@ -19188,6 +19308,8 @@ def main(argv=None, *, as_script: "bool" = False) -> "int":
         return 2
     printer = Printer(quiet=args.quiet, verbose=args.verbose,
                       color=use_color(getattr(args, "color", None) or "auto", env, sys.stderr))
+    with _WARN_LOCK:   # each run says its own warnings, also a second main() in one process
+        del _WARNINGS[:]
     if extra:
         _print_error(printer, unknown_options(parser, args.command, extra), 0)
         return 2

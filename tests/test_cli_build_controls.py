@@ -147,3 +147,19 @@ def test_setuptools_builds_honour_the_three_controls(clean_env, venv_factory, tm
     code, _, err = puffin(venv.python, "pip-install", str(proj), "--reinstall", "--no-build-isolation",
                           env=dict(env, STPROJ_NEEDS_SIX="1"), timeout=600)
     assert code == 0, err
+
+
+def test_config_settings_on_a_requirement_line_apply_to_that_project(env, venv_factory, tmp_path):
+    """pip's per-requirement options: `proj --config-settings K=V` reaches that
+    project's hooks only (merged over -C); --global-option is said to be ignored."""
+    one = support.write_project(tmp_path / "one", "oneproj", "1.0")
+    two = support.write_project(tmp_path / "two", "twoproj", "1.0")
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("oneproj @ file://%s --config-settings mode=line -C extra=1\n"
+                    "twoproj @ file://%s --global-option=--quiet\n" % (one, two))
+    venv = venv_factory()
+    code, _, err = puffin(venv.python, "pip-install", "-r", str(reqs), "-C", "mode=cli", "-C", "all=yes", env=env)
+    assert code == 0, err
+    assert settings_in(venv, "oneproj") == {"mode": "line", "extra": "1", "all": "yes"}
+    assert settings_in(venv, "twoproj") == {"mode": "cli", "all": "yes"}
+    assert "warning: --global-option on `twoproj` is ignored" in err

@@ -23,6 +23,8 @@ def server():
         srv.add_sdist("pkg", "2.0", static=False)
         srv.add_sdist("dep", "1.0", static=False, deps=["pkg"])
         srv.add_sdist("statik", "1.0", static=True, deps=["pkg==1.0"])
+        srv.add_wheel("wb", "1.0")
+        srv.add_sdist("wb", "2.0", static=False)
         srv.add_sdist("broken", "1.0", static=False,
                       build_fails=["prepare_metadata_for_build_wheel", "build_wheel"])
         yield srv
@@ -68,3 +70,21 @@ def test_a_failing_build_names_package_version_backend_and_hook(env, venv_factor
     assert "prepare_metadata_for_build_wheel" in first and "puffin_test_backend" in first
     assert "puffin_test_backend: intentional failure in prepare_metadata_for_build_wheel" in err
     assert support.file_stats(venv.site_packages) == before
+
+
+def test_prefer_binary_takes_an_older_wheel_over_a_newer_sdist(env, tmp_path):
+    """pip's --prefer-binary (also PIP_PREFER_BINARY and in a requirements file):
+    wb 1.0 (a wheel) over wb 2.0 (an sdist), which is then never built."""
+    log = str(tmp_path / "build.log")
+    run_env = dict(env, PUFFIN_TEST_BUILD_LOG=log)
+    code, out, err = puffin(sys.executable, "pip-compile", "-", "--no-header", env=run_env, input="wb\n")
+    assert code == 0, err
+    assert "wb==2.0" in out.splitlines()
+    os.remove(log)
+    for args, extra, text in ((["--prefer-binary"], {}, "wb\n"), ([], {"PIP_PREFER_BINARY": "1"}, "wb\n"),
+                              ([], {}, "--prefer-binary\nwb\n")):
+        code, out, err = puffin(sys.executable, "pip-compile", "-", "--no-header", *args,
+                                env=dict(run_env, **extra), input=text)
+        assert code == 0, err
+        assert "wb==1.0" in out.splitlines(), (args, extra, text)
+    assert not os.path.exists(log) or "wb 2.0" not in open(log).read()

@@ -221,3 +221,13 @@ def test_a_read_only_environment_is_named_with_a_hint(env, tmp_path):
         assert ".puffin" not in err
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_a_second_main_in_one_process_says_its_warnings_again(env, venv_factory, capsys, monkeypatch):
+    venv = venv_factory()
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for _ in range(2):
+        assert puffin.main(["pip-uninstall", "--python", venv.python, "nosuchpkg"]) == 0
+        err = capsys.readouterr().err
+        assert "warning: Skipping nosuchpkg as it is not installed" in err.splitlines()

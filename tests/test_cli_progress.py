@@ -42,3 +42,19 @@ def test_quiet_silences_progress_even_on_a_terminal():
     reporter = puffin.ProgressReporter(puffin.Printer(quiet=1, err=err))
     reporter.event("install.done", name="flask", version="3.0")
     assert err.getvalue() == ""
+
+
+def test_a_long_resolution_shows_its_numbers_and_verbose_sums_them_up():
+    """After a few seconds the step line counts decisions and backtracks and
+    names the package reconsidered most; -v prints the search's numbers."""
+    err = FakeTTY()
+    reporter = puffin.ProgressReporter(puffin.Printer(err=err))
+    reporter._LONG = 0.0     # the threshold, for a test that cannot wait
+    for name in ("boto3", "botocore", "boto3", "boto3"):
+        reporter.event("resolve.pin", name=name, version="1.0")
+        reporter.event("resolve.backjump", level=1)
+    assert "Resolving... (4 decisions, 3 backtracks; boto3 reconsidered 3 times)" in err.getvalue()
+    loud = io.StringIO()
+    reporter = puffin.ProgressReporter(puffin.Printer(verbose=1, err=loud))
+    reporter.event("resolve.done", decisions=12, backjumps=3, conflicts=5, most="boto3", most_tries=7)
+    assert "resolution: 12 decisions, 3 backjumps, 5 conflicts, boto3 tried in 7 versions" in loud.getvalue()

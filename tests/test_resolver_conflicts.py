@@ -62,3 +62,24 @@ def test_boto3_after_python_dateutil_resolves_as_uv_does(tmp_path):
                             capture_output=True, text=True, env=dict(env, UV_NO_CONFIG="1"), timeout=600)
     assert theirs.returncode == 0, theirs.stderr[-2000:]
     assert ours.stdout.split() == theirs.stdout.split()
+
+
+def test_verbose_prints_the_searchs_numbers_and_how_metadata_was_had(index_server, tmp_path):
+    """-v after a resolution that backtracks: decisions, backjumps, conflicts
+    and the metadata sources, as lines of their own."""
+    import sys
+    index_server.add_wheel("app", "2.0", deps=["lib<2"])
+    index_server.add_wheel("app", "1.0", deps=["lib"])
+    index_server.add_wheel("lib", "2.0")
+    index_server.add_wheel("lib", "1.0")
+    index_server.add_wheel("other", "1.0", deps=["lib>=2"])
+    env = dict(support.without_machine_settings(), PUFFIN_INDEX_URL=index_server.index_url,
+               PUFFIN_CACHE_DIR=str(tmp_path / "c"), PIP_CONFIG_FILE=os.devnull)
+    code, out, err = support.puffin_cli(sys.executable, "pip-compile", "-", "-v", "--no-header", env=env,
+                                        input="app\nother\n")
+    assert code == 0, err
+    assert "app==1.0" in out.splitlines()
+    lines = err.splitlines()
+    assert any(line.startswith("resolution: ") and " decisions, " in line and " backjump" in line
+               for line in lines), err
+    assert any(line.startswith("metadata: ") and " by range requests" in line for line in lines), err
