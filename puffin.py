@@ -10716,12 +10716,12 @@ class RegistryClient:
 # =============================================================================
 # 9. Distribution database
 # =============================================================================
-# Owns: DistributionDatabase: a dist's core metadata by the cheapest means (the
-# metadata cache, PEP 658 files, HTTP range reads of a remote wheel's zip
-# directory, local archives in place, static sdists); wheels fetched,
-# hash-checked and unzipped into the cache once (extract_wheel); pins answered
-# from the cache alone (WheelRegistry, the registry of wheels fetched from
-# indexes, which the database holds); hash_file (digests of a
+# Owns: the distribution database in its three jobs: DistributionDatabase, a
+# dist's core metadata by the cheapest means (the metadata cache, PEP 658
+# files, HTTP range reads of a remote wheel's zip directory, local archives in
+# place, static sdists); WheelStore (its base), wheels and sdists fetched,
+# hash-checked and unzipped into the cache once (extract_wheel); WheelRegistry,
+# pins answered from the cache alone (the wheels fetched from indexes); hash_file (digests of a
 # local file); git sources (GitUrl, GitSource: the `git` command fetching into
 # the cache's git-v0, a revision resolved to a commit once per run, one
 # checkout per commit). Uses 1-8.
@@ -11097,20 +11097,16 @@ def _is_static(md) -> "bool":
     return ver >= (2, 2) and not dynamic & {"requires-dist", "requires-python"}
 
 
-class DistributionDatabase:
-    """Metadata and wheels of dists, through the cache, each done once.
-
-    ``metadata(x)`` (x an IndexFile or a Dist) returns core Metadata by the
-    cheapest means: the metadata cache; a wheel already in the cache; the PEP
-    658 file (hash-checked); HTTP range requests that read only the zip's end
-    and its METADATA member; a local archive in place; an sdist's static
-    PKG-INFO. An sdist with dynamic metadata raises NeedsBuildError. A server
-    that refuses ranges sends the whole wheel once, and it is kept in the cache.
+class WheelStore:
+    """Wheels and sdists of dists in the cache, each fetched once: the
+    downloads job of the distribution database.
 
     ``fetch_wheel(dist, expected_hashes)`` returns the folder of the unzipped
     wheel in archive-v0: downloaded streaming with hashes computed on the way,
     verified before it enters the cache, unzipped once. ``cached_wheel(dist)``
-    answers from the cache alone (no network).
+    answers from the cache alone (no network); ``fetch_file`` gives an
+    archive's path. Every wheel fetched from an index is recorded in the
+    ``registry`` (WheelRegistry), so a pin is later answered from the cache.
     """
 
     def __init__(self, client: "RegistryClient | HttpClient", cache: "Cache", *, reporter=None):
@@ -11119,20 +11115,295 @@ class DistributionDatabase:
         self.cache = cache
         self.reporter = reporter or Reporter()
         self.offline = self.http.offline or getattr(client, "offline", False)
-        self._metadata_once = OnceMap()
         self._wheel_once = OnceMap()
         self._file_once = OnceMap()
         self.stats = {"pep658": 0, "range": 0, "full": 0, "cached": 0, "local": 0}
         self._stats_lock = _thread.allocate_lock()
-        # pip-download fetches every wheel it resolves: reading METADATA from the
-        # whole wheel (one request, kept in the cache) beats range requests then it
-        self.whole_wheels = False
         self.git = GitSource(cache, offline=self.offline, env=getattr(self.http, "env", None))
         self.registry = WheelRegistry(cache)
 
     def _count(self, what: "str") -> "None":
         with self._stats_lock:
             self.stats[what] += 1
+
+    # ---- wheels ------------------------------------------------------------------
+
+    def cached_wheel(self, dist, expected_hashes=None):
+        """The unzipped wheel's folder when the cache has it, else None; never
+        touches the network (a local wheel is hashed in place)."""
+        if isinstance(dist, Dist) and dist.kind == "registry" and dist.file is None:
+            # a pin from a lock file with --hash: found by its digests alone, no page needed
+            src = _Source(canonicalize_name(dist.name), "", None, None, {})
+        else:
+            src = _source_of(dist)
+        expected = _normalize_hashes(src.hashes, expected_hashes)
+        found = self._archive_lookup(src, expected)
+        if found is not None:
+            self.registry.ensure(src, os.path.basename(found))
+        return found
+
+    def fetch_wheel(self, dist, expected_hashes=None) -> "str":
+        """The folder of the unzipped wheel in archive-v0, fetching, verifying
+        and unzipping it if needed. ``expected_hashes``: the user's hashes
+        (dict alg -> hex or list of hex, or ``["sha256:..."]``); the index's
+        hashes are checked too. Raises HashMismatchError (nothing is cached),
+        NetworkError, OfflineError."""
+        src = _source_of(dist)
+        if not src.is_wheel:
+            raise InstallError("%s is not a wheel" % src.filename)
+        expected = _normalize_hashes(src.hashes, expected_hashes)
+        key = ("wheel", src.url or src.path,
+               tuple(sorted((a, tuple(sorted(d))) for a, d in expected.items())))
+        return self._wheel_once.get(key, lambda: self._fetch_wheel(src, expected))
+
+    def _fetch_wheel(self, src: "_Source", expected: "dict") -> "str":
+        with span("fetch_wheel", file=src.filename):
+            found = self._archive_lookup(src, expected)
+            if found is not None:
+                self.registry.ensure(src, os.path.basename(found))
+                return found
+            if src.path is not None:
+                if not os.path.isfile(src.path):
+                    raise NotFoundError("the file %s does not exist" % src.path)
+                digests = hash_file(src.path, expected)
+                _check_hashes(src.filename, expected, digests)
+                return self._unzip(src, digests["sha256"], src.path)
+            zip_path = self._file_lookup(src, expected, CacheBucket.WHEELS)
+            if zip_path is None and not self.offline and src.size is not None \
+                    and src.size <= _MEMORY_WHEEL and _WHEELS_IN_MEMORY.take(src.size):
+                try:
+                    return self._download_unzip(src, expected)
+                except _OverSize:
+                    pass  # more bytes than the index listed: through a file, below
+                finally:
+                    _WHEELS_IN_MEMORY.give(src.size)
+            zip_path = zip_path or self._fetch_file(src, expected, CacheBucket.WHEELS)
+            sha = os.path.basename(os.path.dirname(zip_path))
+            return self._unzip(src, sha, zip_path)
+
+    def fetch_file(self, dist, expected_hashes=None) -> "str":
+        """A local path of the dist's archive (wheel or sdist): the file itself
+        for local dists, else downloaded (verified) into the cache; for a git
+        dist, a zip of its commit (``git_archive_name``), as pip downloads one."""
+        if isinstance(dist, Dist) and dist.kind == "git" and dist.commit:
+            return self.git.archive(GitUrl.parse(dist.url), dist.commit, git_archive_name(dist))
+        src = _source_of(dist)
+        if src.path is not None:
+            return src.path
+        expected = _normalize_hashes(src.hashes, expected_hashes)
+        bucket = CacheBucket.WHEELS if src.is_wheel else CacheBucket.SDISTS
+        return self._fetch_file(src, expected, bucket)
+
+    def _archive_lookup(self, src: "_Source", expected: "dict"):
+        for sha in self._candidate_shas(src, expected):
+            folder = self.cache.path(CacheBucket.ARCHIVE, src.name, sha)
+            if os.path.isdir(folder):
+                return folder
+        return None
+
+    def _file_lookup(self, src: "_Source", expected: "dict", bucket: "str"):
+        """The file's path in ``bucket``/NAME/SHA/FILENAME when the cache has it, else None."""
+        for sha in self._candidate_shas(src, expected):
+            path = self.cache.path(bucket, src.name, sha, src.filename)
+            if os.path.isfile(path):
+                return path
+        return None
+
+    def _candidate_shas(self, src: "_Source", expected: "dict") -> "list":
+        """sha256 digests the file may have: the expected ones, else (no
+        sha256 known) the one recorded for its URL, or its local file's."""
+        shas = sorted(expected.get("sha256", ()))
+        if shas or (src.url is None and src.path is None):
+            return shas
+        if src.path is not None:
+            if not os.path.isfile(src.path):
+                return []
+            digests = hash_file(src.path, expected)
+            try:
+                _check_hashes(src.filename, expected, digests)
+            except HashMismatchError:
+                return []
+            return [digests["sha256"]]
+        if expected:  # only non-sha256 hashes: the cache cannot vouch for them
+            return []
+        pointer = self.cache.read_json(CacheBucket.WHEELS if src.is_wheel else CacheBucket.SDISTS,
+                                       src.name, "url-%s.json" % cache_digest(src.url))
+        if isinstance(pointer, dict) and isinstance(pointer.get("sha256"), str):
+            return [pointer["sha256"]]
+        return []
+
+    def _unzip(self, src: "_Source", sha: "str", zip_path: "str", data=None) -> "str":
+        """Unzip once into archive-v0/NAME/SHA (temp folder, then one rename;
+        the entry lock keeps two processes from doing it twice). ``data``: the
+        wheel's bytes, when it was downloaded into memory (``zip_path`` unused)."""
+        final = self.cache.entry(CacheBucket.ARCHIVE, src.name, sha)
+        if os.path.isdir(final):
+            return final
+        with self.cache.lock(final):
+            if os.path.isdir(final):
+                return final
+            tmp = self.cache.temp_dir(CacheBucket.ARCHIVE, src.name)
+            try:
+                with _unzip_slots(), span("unzip", file=src.filename):
+                    extract_wheel(zip_path, tmp, data=data, filename=src.filename)
+                os.rename(tmp, final)
+            except BaseException:
+                remove_tree(tmp)
+                raise
+        return final
+
+    def _keep_small_wheel(self, src: "_Source", expected: "dict", data: "bytes") -> "None":
+        """A tail read that returned the whole (small) wheel: when its hash is
+        the expected one, keep it in the wheel cache for the install."""
+        import hashlib
+        sha = hashlib.sha256(data).hexdigest()
+        if expected.get("sha256") and sha in expected["sha256"]:
+            path = self.cache.entry(CacheBucket.WHEELS, src.name, sha, src.filename)
+            if not os.path.exists(path):
+                self.cache.write_entry(path, data)
+            self.registry.remember(src, {"sha256": sha})
+
+    # ---- the registry of cached wheels (see WheelRegistry) -------------------------
+
+    def cached_registry_wheel(self, name: "str", version, tags, indexes, *, hashes=None,
+                              python_version=None):
+        """See WheelRegistry.find: a pin answered from the cache alone."""
+        return self.registry.find(name, version, tags, indexes, hashes=hashes, python_version=python_version)
+
+    # ---- downloads ---------------------------------------------------------------
+
+    def _fetch_file(self, src: "_Source", expected: "dict", bucket: "str") -> "str":
+        """Path of the file in ``bucket``/NAME/SHA/FILENAME, downloading it once."""
+        key = (bucket, src.url, tuple(sorted((a, tuple(sorted(d))) for a, d in expected.items())))
+        return self._file_once.get(key, lambda: self._download(src, expected, bucket))
+
+    def _download(self, src: "_Source", expected: "dict", bucket: "str") -> "str":
+        path = self._file_lookup(src, expected, bucket)
+        if path is not None:
+            return path
+        if self.offline:
+            raise OfflineError("%s is not in the cache, and --offline forbids fetching %s"
+                               % (src.filename, redact_url(src.url)),
+                               hint="run once without --offline to fill the cache")
+        state = {}
+
+        def sink(resp):
+            state["w"] = self._start_download(src, bucket, state.get("w"), expected)
+            return state["w"][2]
+
+        try:
+            resp, _writer = self._get_whole(src, sink)
+        except BaseException:
+            if "w" in state:
+                _discard(state["w"])
+            raise
+        return self._finish_download(src, expected, bucket, state["w"], resp)
+
+    def _get_whole(self, src: "_Source", sink):
+        """GET ``src`` whole into the writer ``sink(response)`` makes (a new one
+        on each retry), between the download events: (response, that writer)."""
+        made = []
+
+        def each_attempt(resp):
+            made.append(sink(resp))
+            if getattr(self.reporter, "wants_bytes", False) and isinstance(made[-1], _HashingWriter):
+                made[-1].progress = lambda done: self.reporter.event(
+                    "download.progress", name=src.name, filename=src.filename, done=done, size=src.size)
+            return made[-1]
+
+        self.reporter.event("download.start", name=src.name, filename=src.filename, size=src.size)
+        with span("download", file=src.filename, size=src.size):
+            resp = self.http.request(src.url, headers={"Accept-Encoding": "identity"},
+                                     sink=each_attempt)
+        if resp.status != 200 or not made:
+            raise HttpError(resp.url, resp.status, resp.reason, hint=_status_hint(resp.status))
+        self._count("full")
+        self.reporter.event("download.done", name=src.name, filename=src.filename,
+                            size=made[-1].size)
+        return resp, made[-1]
+
+    def _download_unzip(self, src: "_Source", expected: "dict") -> "str":
+        """A wheel small enough to hold: downloaded into memory, verified, and
+        unzipped into archive-v0 straight from there. The wheel file itself is
+        not kept (as in uv): writing it to disk, then reading it back, cost a
+        cold install a tenth of its system time."""
+        _resp, writer = self._get_whole(src, lambda resp: _HashingWriter(
+            _BoundedBuffer(src.size), self._download_algs(src, expected)))
+        digests = self._verify_download(src, expected, writer)
+        final = self._unzip(src, digests["sha256"], None, data=writer.f.getvalue())
+        self._remember_download(src, expected, CacheBucket.WHEELS, digests)
+        return final
+
+    @staticmethod
+    def _download_algs(src: "_Source", expected: "dict") -> "set":
+        return set(expected) | set(_normalize_hashes(src.hashes)) | {"sha256"}
+
+    def _verify_download(self, src: "_Source", expected: "dict", writer) -> "dict":
+        """The digests of a finished download, checked against the expected
+        hashes (or, with none, against the size the index gave)."""
+        digests = writer.digests()
+        _check_hashes(src.filename, expected, digests)
+        if src.size is not None and writer.size != src.size and not expected:
+            raise NetworkError("%s: expected %d bytes, got %d" % (
+                src.filename, src.size, writer.size))
+        return digests
+
+    def _remember_download(self, src: "_Source", expected: "dict", bucket: "str", digests: "dict") -> "None":
+        """Remember a verified download's digest: in the index's registry of
+        wheels, and by URL when no sha256 was known beforehand."""
+        if bucket == CacheBucket.WHEELS:
+            self.registry.remember(src, digests)
+        if not expected.get("sha256"):
+            self.cache.write_json(bucket, src.name, "url-%s.json" % cache_digest(src.url),
+                                  {"sha256": digests["sha256"], "url": redact_url(src.url)})
+
+    def _start_download(self, src: "_Source", bucket: "str", previous, algs=()):
+        """(temp path, open file, hashing writer) inside the bucket, fresh on
+        every attempt (a retry restarts the body)."""
+        import tempfile
+        if previous is not None:
+            _discard(previous)
+        folder = os.path.dirname(self.cache.entry(bucket, src.name, "x"))
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
+        f = os.fdopen(fd, "wb")
+        return (tmp, f, _HashingWriter(f, self._download_algs(src, algs), tmp))
+
+    def _finish_download(self, src: "_Source", expected: "dict", bucket: "str", state, resp) -> "str":
+        tmp, f, writer = state
+        f.close()
+        try:
+            digests = self._verify_download(src, expected, writer)
+        except BaseException:
+            _discard(state)
+            raise
+        final = self.cache.entry(bucket, src.name, digests["sha256"], src.filename)
+        os.replace(tmp, final)
+        self._remember_download(src, expected, bucket, digests)
+        return final
+
+
+# ---- unzipping ------------------------------------------------------------------
+
+
+class DistributionDatabase(WheelStore):
+    """Metadata and wheels of dists, through the cache, each done once: the
+    metadata job here, downloads and unzips in WheelStore, exact pins in its
+    WheelRegistry.
+
+    ``metadata(x)`` (x an IndexFile or a Dist) returns core Metadata by the
+    cheapest means: the metadata cache; a wheel already in the cache; the PEP
+    658 file (hash-checked); HTTP range requests that read only the zip's end
+    and its METADATA member; a local archive in place; an sdist's static
+    PKG-INFO. An sdist with dynamic metadata raises NeedsBuildError. A server
+    that refuses ranges sends the whole wheel once, and it is kept in the cache.
+    """
+
+    def __init__(self, client: "RegistryClient | HttpClient", cache: "Cache", *, reporter=None):
+        super().__init__(client, cache, reporter=reporter)
+        self._metadata_once = OnceMap()
+        # pip-download fetches every wheel it resolves: reading METADATA from the
+        # whole wheel (one request, kept in the cache) beats range requests then it
+        self.whole_wheels = False
 
     # ---- metadata ------------------------------------------------------------------
 
@@ -11293,263 +11564,6 @@ class DistributionDatabase:
             return resp.body[start:end]
         raise HttpError(resp.url, resp.status, resp.reason)
 
-    def _keep_small_wheel(self, src: "_Source", expected: "dict", data: "bytes") -> "None":
-        """A tail read that returned the whole (small) wheel: when its hash is
-        the expected one, keep it in the wheel cache for the install."""
-        import hashlib
-        sha = hashlib.sha256(data).hexdigest()
-        if expected.get("sha256") and sha in expected["sha256"]:
-            path = self.cache.entry(CacheBucket.WHEELS, src.name, sha, src.filename)
-            if not os.path.exists(path):
-                self.cache.write_entry(path, data)
-            self.registry.remember(src, {"sha256": sha})
-
-    # ---- wheels ------------------------------------------------------------------
-
-    def cached_wheel(self, dist, expected_hashes=None):
-        """The unzipped wheel's folder when the cache has it, else None; never
-        touches the network (a local wheel is hashed in place)."""
-        if isinstance(dist, Dist) and dist.kind == "registry" and dist.file is None:
-            # a pin from a lock file with --hash: found by its digests alone, no page needed
-            src = _Source(canonicalize_name(dist.name), "", None, None, {})
-        else:
-            src = _source_of(dist)
-        expected = _normalize_hashes(src.hashes, expected_hashes)
-        found = self._archive_lookup(src, expected)
-        if found is not None:
-            self.registry.ensure(src, os.path.basename(found))
-        return found
-
-    def fetch_wheel(self, dist, expected_hashes=None) -> "str":
-        """The folder of the unzipped wheel in archive-v0, fetching, verifying
-        and unzipping it if needed. ``expected_hashes``: the user's hashes
-        (dict alg -> hex or list of hex, or ``["sha256:..."]``); the index's
-        hashes are checked too. Raises HashMismatchError (nothing is cached),
-        NetworkError, OfflineError."""
-        src = _source_of(dist)
-        if not src.is_wheel:
-            raise InstallError("%s is not a wheel" % src.filename)
-        expected = _normalize_hashes(src.hashes, expected_hashes)
-        key = ("wheel", src.url or src.path,
-               tuple(sorted((a, tuple(sorted(d))) for a, d in expected.items())))
-        return self._wheel_once.get(key, lambda: self._fetch_wheel(src, expected))
-
-    def _fetch_wheel(self, src: "_Source", expected: "dict") -> "str":
-        with span("fetch_wheel", file=src.filename):
-            found = self._archive_lookup(src, expected)
-            if found is not None:
-                self.registry.ensure(src, os.path.basename(found))
-                return found
-            if src.path is not None:
-                if not os.path.isfile(src.path):
-                    raise NotFoundError("the file %s does not exist" % src.path)
-                digests = hash_file(src.path, expected)
-                _check_hashes(src.filename, expected, digests)
-                return self._unzip(src, digests["sha256"], src.path)
-            zip_path = self._file_lookup(src, expected, CacheBucket.WHEELS)
-            if zip_path is None and not self.offline and src.size is not None \
-                    and src.size <= _MEMORY_WHEEL and _WHEELS_IN_MEMORY.take(src.size):
-                try:
-                    return self._download_unzip(src, expected)
-                except _OverSize:
-                    pass  # more bytes than the index listed: through a file, below
-                finally:
-                    _WHEELS_IN_MEMORY.give(src.size)
-            zip_path = zip_path or self._fetch_file(src, expected, CacheBucket.WHEELS)
-            sha = os.path.basename(os.path.dirname(zip_path))
-            return self._unzip(src, sha, zip_path)
-
-    def fetch_file(self, dist, expected_hashes=None) -> "str":
-        """A local path of the dist's archive (wheel or sdist): the file itself
-        for local dists, else downloaded (verified) into the cache; for a git
-        dist, a zip of its commit (``git_archive_name``), as pip downloads one."""
-        if isinstance(dist, Dist) and dist.kind == "git" and dist.commit:
-            return self.git.archive(GitUrl.parse(dist.url), dist.commit, git_archive_name(dist))
-        src = _source_of(dist)
-        if src.path is not None:
-            return src.path
-        expected = _normalize_hashes(src.hashes, expected_hashes)
-        bucket = CacheBucket.WHEELS if src.is_wheel else CacheBucket.SDISTS
-        return self._fetch_file(src, expected, bucket)
-
-    def _archive_lookup(self, src: "_Source", expected: "dict"):
-        for sha in self._candidate_shas(src, expected):
-            folder = self.cache.path(CacheBucket.ARCHIVE, src.name, sha)
-            if os.path.isdir(folder):
-                return folder
-        return None
-
-    def _file_lookup(self, src: "_Source", expected: "dict", bucket: "str"):
-        """The file's path in ``bucket``/NAME/SHA/FILENAME when the cache has it, else None."""
-        for sha in self._candidate_shas(src, expected):
-            path = self.cache.path(bucket, src.name, sha, src.filename)
-            if os.path.isfile(path):
-                return path
-        return None
-
-    def _candidate_shas(self, src: "_Source", expected: "dict") -> "list":
-        """sha256 digests the file may have: the expected ones, else (no
-        sha256 known) the one recorded for its URL, or its local file's."""
-        shas = sorted(expected.get("sha256", ()))
-        if shas or (src.url is None and src.path is None):
-            return shas
-        if src.path is not None:
-            if not os.path.isfile(src.path):
-                return []
-            digests = hash_file(src.path, expected)
-            try:
-                _check_hashes(src.filename, expected, digests)
-            except HashMismatchError:
-                return []
-            return [digests["sha256"]]
-        if expected:  # only non-sha256 hashes: the cache cannot vouch for them
-            return []
-        pointer = self.cache.read_json(CacheBucket.WHEELS if src.is_wheel else CacheBucket.SDISTS,
-                                       src.name, "url-%s.json" % cache_digest(src.url))
-        if isinstance(pointer, dict) and isinstance(pointer.get("sha256"), str):
-            return [pointer["sha256"]]
-        return []
-
-    def _unzip(self, src: "_Source", sha: "str", zip_path: "str", data=None) -> "str":
-        """Unzip once into archive-v0/NAME/SHA (temp folder, then one rename;
-        the entry lock keeps two processes from doing it twice). ``data``: the
-        wheel's bytes, when it was downloaded into memory (``zip_path`` unused)."""
-        final = self.cache.entry(CacheBucket.ARCHIVE, src.name, sha)
-        if os.path.isdir(final):
-            return final
-        with self.cache.lock(final):
-            if os.path.isdir(final):
-                return final
-            tmp = self.cache.temp_dir(CacheBucket.ARCHIVE, src.name)
-            try:
-                with _unzip_slots(), span("unzip", file=src.filename):
-                    extract_wheel(zip_path, tmp, data=data, filename=src.filename)
-                os.rename(tmp, final)
-            except BaseException:
-                remove_tree(tmp)
-                raise
-        return final
-
-    # ---- the registry of cached wheels (see WheelRegistry) -------------------------
-
-    def cached_registry_wheel(self, name: "str", version, tags, indexes, *, hashes=None,
-                              python_version=None):
-        """See WheelRegistry.find: a pin answered from the cache alone."""
-        return self.registry.find(name, version, tags, indexes, hashes=hashes, python_version=python_version)
-
-    # ---- downloads ---------------------------------------------------------------
-
-    def _fetch_file(self, src: "_Source", expected: "dict", bucket: "str") -> "str":
-        """Path of the file in ``bucket``/NAME/SHA/FILENAME, downloading it once."""
-        key = (bucket, src.url, tuple(sorted((a, tuple(sorted(d))) for a, d in expected.items())))
-        return self._file_once.get(key, lambda: self._download(src, expected, bucket))
-
-    def _download(self, src: "_Source", expected: "dict", bucket: "str") -> "str":
-        path = self._file_lookup(src, expected, bucket)
-        if path is not None:
-            return path
-        if self.offline:
-            raise OfflineError("%s is not in the cache, and --offline forbids fetching %s"
-                               % (src.filename, redact_url(src.url)),
-                               hint="run once without --offline to fill the cache")
-        state = {}
-
-        def sink(resp):
-            state["w"] = self._start_download(src, bucket, state.get("w"), expected)
-            return state["w"][2]
-
-        try:
-            resp, _writer = self._get_whole(src, sink)
-        except BaseException:
-            if "w" in state:
-                _discard(state["w"])
-            raise
-        return self._finish_download(src, expected, bucket, state["w"], resp)
-
-    def _get_whole(self, src: "_Source", sink):
-        """GET ``src`` whole into the writer ``sink(response)`` makes (a new one
-        on each retry), between the download events: (response, that writer)."""
-        made = []
-
-        def each_attempt(resp):
-            made.append(sink(resp))
-            if getattr(self.reporter, "wants_bytes", False) and isinstance(made[-1], _HashingWriter):
-                made[-1].progress = lambda done: self.reporter.event(
-                    "download.progress", name=src.name, filename=src.filename, done=done, size=src.size)
-            return made[-1]
-
-        self.reporter.event("download.start", name=src.name, filename=src.filename, size=src.size)
-        with span("download", file=src.filename, size=src.size):
-            resp = self.http.request(src.url, headers={"Accept-Encoding": "identity"},
-                                     sink=each_attempt)
-        if resp.status != 200 or not made:
-            raise HttpError(resp.url, resp.status, resp.reason, hint=_status_hint(resp.status))
-        self._count("full")
-        self.reporter.event("download.done", name=src.name, filename=src.filename,
-                            size=made[-1].size)
-        return resp, made[-1]
-
-    def _download_unzip(self, src: "_Source", expected: "dict") -> "str":
-        """A wheel small enough to hold: downloaded into memory, verified, and
-        unzipped into archive-v0 straight from there. The wheel file itself is
-        not kept (as in uv): writing it to disk, then reading it back, cost a
-        cold install a tenth of its system time."""
-        _resp, writer = self._get_whole(src, lambda resp: _HashingWriter(
-            _BoundedBuffer(src.size), self._download_algs(src, expected)))
-        digests = self._verify_download(src, expected, writer)
-        final = self._unzip(src, digests["sha256"], None, data=writer.f.getvalue())
-        self._remember_download(src, expected, CacheBucket.WHEELS, digests)
-        return final
-
-    @staticmethod
-    def _download_algs(src: "_Source", expected: "dict") -> "set":
-        return set(expected) | set(_normalize_hashes(src.hashes)) | {"sha256"}
-
-    def _verify_download(self, src: "_Source", expected: "dict", writer) -> "dict":
-        """The digests of a finished download, checked against the expected
-        hashes (or, with none, against the size the index gave)."""
-        digests = writer.digests()
-        _check_hashes(src.filename, expected, digests)
-        if src.size is not None and writer.size != src.size and not expected:
-            raise NetworkError("%s: expected %d bytes, got %d" % (
-                src.filename, src.size, writer.size))
-        return digests
-
-    def _remember_download(self, src: "_Source", expected: "dict", bucket: "str", digests: "dict") -> "None":
-        """Remember a verified download's digest: in the index's registry of
-        wheels, and by URL when no sha256 was known beforehand."""
-        if bucket == CacheBucket.WHEELS:
-            self.registry.remember(src, digests)
-        if not expected.get("sha256"):
-            self.cache.write_json(bucket, src.name, "url-%s.json" % cache_digest(src.url),
-                                  {"sha256": digests["sha256"], "url": redact_url(src.url)})
-
-    def _start_download(self, src: "_Source", bucket: "str", previous, algs=()):
-        """(temp path, open file, hashing writer) inside the bucket, fresh on
-        every attempt (a retry restarts the body)."""
-        import tempfile
-        if previous is not None:
-            _discard(previous)
-        folder = os.path.dirname(self.cache.entry(bucket, src.name, "x"))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
-        f = os.fdopen(fd, "wb")
-        return (tmp, f, _HashingWriter(f, self._download_algs(src, algs), tmp))
-
-    def _finish_download(self, src: "_Source", expected: "dict", bucket: "str", state, resp) -> "str":
-        tmp, f, writer = state
-        f.close()
-        try:
-            digests = self._verify_download(src, expected, writer)
-        except BaseException:
-            _discard(state)
-            raise
-        final = self.cache.entry(bucket, src.name, digests["sha256"], src.filename)
-        os.replace(tmp, final)
-        self._remember_download(src, expected, bucket, digests)
-        return final
-
-
-# ---- unzipping ------------------------------------------------------------------
 
 class WheelRegistry:
     """The registry of wheels fetched from indexes (``Cache.wheel_registry``):
