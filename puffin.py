@@ -1352,6 +1352,21 @@ class InvalidSpecifier(PuffinError, ValueError):
     """A string that is not a version specifier: ``Invalid specifier: '=>1'``."""
 
 
+# The pre-, post- and dev-release parts every version clause of a specifier
+# takes (packaging's regex repeats them in each branch; here they are written once).
+_STD_VERSION_SUFFIXES = r"""
+    (?a:
+        [-_\.]?+
+        (?:alpha|beta|preview|pre|a|b|c|rc)
+        [-_\.]?+
+        [0-9]*+
+    )?+
+    (?a:
+        (?:-[0-9]++)|(?:[-_\.]?+(?:post|rev|r)[-_\.]?+[0-9]*+)
+    )?+
+    (?a:[-_\.]?+dev[-_\.]?+[0-9]*+)?+
+"""
+
 _STD_SPECIFIER_PATTERN = r"""
         (?:
             (?:
@@ -1369,16 +1384,7 @@ _STD_SPECIFIER_PATTERN = r"""
                 (?:
                     \.\*
                     |
-                    (?a:
-                        [-_\.]?+
-                        (?:alpha|beta|preview|pre|a|b|c|rc)
-                        [-_\.]?+
-                        [0-9]*+
-                    )?+
-                    (?a:
-                        (?:-[0-9]++)|(?:[-_\.]?+(?:post|rev|r)[-_\.]?+[0-9]*+)
-                    )?+
-                    (?a:[-_\.]?+dev[-_\.]?+[0-9]*+)?+
+                    %(suffixes)s
                     (?a:\+[a-z0-9]++(?:[-_\.][a-z0-9]++)*+)?+
                 )?+
             )
@@ -1389,16 +1395,7 @@ _STD_SPECIFIER_PATTERN = r"""
                 v?+
                 (?:[0-9]++!)?+
                 [0-9]++(?:\.[0-9]++)++
-                (?a:
-                    [-_\.]?+
-                    (?:alpha|beta|preview|pre|a|b|c|rc)
-                    [-_\.]?+
-                    [0-9]*+
-                )?+
-                (?a:
-                    (?:-[0-9]++)|(?:[-_\.]?+(?:post|rev|r)[-_\.]?+[0-9]*+)
-                )?+
-                (?a:[-_\.]?+dev[-_\.]?+[0-9]*+)?+
+                %(suffixes)s
             )
             |
             (?:
@@ -1407,19 +1404,10 @@ _STD_SPECIFIER_PATTERN = r"""
                 v?+
                 (?:[0-9]++!)?+
                 [0-9]++(?:\.[0-9]++)*+
-                (?a:
-                    [-_\.]?+
-                    (?:alpha|beta|preview|pre|a|b|c|rc)
-                    [-_\.]?+
-                    [0-9]*+
-                )?+
-                (?a:
-                    (?:-[0-9]++)|(?:[-_\.]?+(?:post|rev|r)[-_\.]?+[0-9]*+)
-                )?+
-                (?a:[-_\.]?+dev[-_\.]?+[0-9]*+)?+
+                %(suffixes)s
             )
         )
-"""
+""" % {"suffixes": _STD_VERSION_SUFFIXES}
 
 
 def _std_resolve_prereleases(configured, autodetected):
