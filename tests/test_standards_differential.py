@@ -657,3 +657,16 @@ def test_version_from_parts_validates_like_packaging(parts):
     assert ours[0] == theirs[0]
     if ours[0] == "ok":
         assert ours[1] == theirs[1]
+
+
+def test_the_specifier_pattern_is_packagings():
+    """puffin's specifier regex, put together from its pieces, is packaging's
+    own pattern once comments and whitespace are set aside (packaging 26.4;
+    the possessive forms need CPython 3.11.5+ there too)."""
+    pattern = getattr(p_specifiers.Specifier, "_specifier_regex_str", None)
+    if pattern is None or OLD_PACKAGING or "++" not in pattern:
+        pytest.skip("this packaging writes its specifier pattern differently")
+
+    def norm(text):
+        return re.sub(r"\s+", "", re.sub(r"#[^\n]*", "", text))
+    assert norm(puffin._STD_SPECIFIER_PATTERN) == norm(pattern)
