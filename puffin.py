@@ -798,6 +798,14 @@ class acting:
 
 def on_signal(signum, frame=None) -> "None":
     """The handler of SIGINT and SIGTERM (main thread only)."""
+    if frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
+        # in the import machinery's own callbacks (a module lock's weakref) an
+        # exception is printed and then ignored: take the signal again just after
+        if sys.version_info >= (3, 10):
+            _thread.interrupt_main(signum)
+        else:
+            _thread.interrupt_main()
+        return
     _SIGNALS.append(signum)
     CANCEL.set()
     if _ACTING["depth"] and len(_SIGNALS) == 1:
@@ -8701,11 +8709,29 @@ def _repair_install(site: "str", journal: "str") -> "list":
             files = [f for f in info.get("files", []) if isinstance(f, str)]
             for target in files:
                 _unlink_quietly(target)
+            _unlink_write_temps(files)
             remove_tree(dist_info)
             _prune_empty_parents({os.path.dirname(t) for t in files}, info.get("roots", [site]))
             out.append(Repair("install", _dist_label(dist_info), dist_info))
     _unlink_quietly(journal)
     return out
+
+
+def _unlink_write_temps(files) -> "None":
+    """The temporary files of a write the kill interrupted (``atomic_write``'s
+    ``.tmp-PID-THREAD-NAME`` beside a file of the journal: a launcher script)."""
+    by_dir = {}
+    for f in files:
+        by_dir.setdefault(os.path.dirname(f), set()).add(os.path.basename(f))
+    for folder, names in by_dir.items():
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            m = _lazy_re(r"\.tmp-\d+-\d+-(.+)\Z").match(entry)
+            if m and m.group(1) in names:
+                _unlink_quietly(os.path.join(folder, entry))
 
 
 def _repair_uninstall(journal: "str") -> "list":
@@ -19330,6 +19356,8 @@ def main(argv=None, *, as_script: "bool" = False) -> "int":
     except (Interrupted, KeyboardInterrupt) as e:
         return _interrupted(e if isinstance(e, Interrupted) else Interrupted(2), printer)
     except PuffinError as e:
+        if _SIGNALS:   # what failed failed because of the signal (a child killed, a wrapped interrupt)
+            return _interrupted(Interrupted(_SIGNALS[0]), printer)
         if args.verbose:
             import traceback
             traceback.print_exc()
@@ -19344,6 +19372,8 @@ def main(argv=None, *, as_script: "bool" = False) -> "int":
         _print_error(printer, os_error(e), args.verbose)
         return 2
     except Exception as e:  # a bug: say so plainly, the traceback with -v
+        if _SIGNALS:   # an interrupt raised inside Python's own machinery comes back wrapped
+            return _interrupted(Interrupted(_SIGNALS[0]), printer)   # (a class body's __set_name__)
         if args.verbose:
             import traceback
             traceback.print_exc()

@@ -358,3 +358,23 @@ def test_an_empty_stash_folder_left_by_a_kill_is_removed(tmp_path):
     (site / ".puffin-stash-full" / "0").write_text("x")
     puffin.repair_interrupted([str(site)])
     assert sorted(os.listdir(site)) == []
+
+def test_repair_removes_the_temporary_file_of_a_killed_script_write(tmp_path):
+    """A kill while a launcher was being written leaves `.tmp-PID-THREAD-NAME`
+    beside it: the repair of that install removes it with the rest."""
+    import json
+    site = tmp_path / "site"
+    bindir = tmp_path / "bin"
+    dist_info = site / "ant-1.0.dist-info"
+    dist_info.mkdir(parents=True)
+    bindir.mkdir()
+    (site / "ant.py").write_text("")
+    (bindir / ".tmp-2231-140715669579456-ant-cli").write_text("#!python\n")
+    (bindir / ".tmp-1-2-unrelated").write_text("")
+    journal = site / (".puffin-installing-%s.json" % dist_info.name)
+    journal.write_text(json.dumps({"dist_info": str(dist_info), "roots": [str(site), str(bindir)],
+                                   "files": [str(site / "ant.py"), str(bindir / "ant-cli")]}))
+    repaired = puffin.repair_interrupted([str(site)])
+    assert [r.kind for r in repaired] == ["install"]
+    assert sorted(os.listdir(str(bindir))) == [".tmp-1-2-unrelated"]
+    assert not dist_info.exists() and not journal.exists()
