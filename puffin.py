@@ -800,11 +800,16 @@ def on_signal(signum, frame=None) -> "None":
     """The handler of SIGINT and SIGTERM (main thread only)."""
     if frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
         # in the import machinery's own callbacks (a module lock's weakref) an
-        # exception is printed and then ignored: take the signal again just after
-        if sys.version_info >= (3, 10):
-            _thread.interrupt_main(signum)
-        else:
-            _thread.interrupt_main()
+        # exception is printed and then ignored: take the signal again a moment
+        # later, from another thread (from this one, Python would run the
+        # handler again at once, still inside the callback)
+        def again():
+            time.sleep(0.002)
+            if sys.version_info >= (3, 10):
+                _thread.interrupt_main(signum)
+            else:
+                _thread.interrupt_main()
+        _thread.start_new_thread(again, ())
         return
     _SIGNALS.append(signum)
     CANCEL.set()
@@ -1134,8 +1139,8 @@ class Version(Value):
             if value is not None and (not isinstance(value, int) or value < 0):
                 raise InvalidVersion("%s must be a non-negative integer" % label)
         if pre is not None and (not isinstance(pre, tuple) or len(pre) != 2
-                                or str(pre[0]).lower() not in ("a", "b", "rc", "alpha", "beta", "c", "pre",
-                                                               "preview")
+                                or _LETTER_NORMALIZATION.get(str(pre[0]).lower(), str(pre[0]).lower())
+                                not in _PRE_RANK
                                 or not isinstance(pre[1], int) or pre[1] < 0):
             raise InvalidVersion("pre must be a tuple of ('a' | 'b' | 'rc', a non-negative integer)")
         if local is not None and not _lazy_re(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*\Z", re.I).match(str(local)):
@@ -1900,6 +1905,15 @@ class _std_SyntaxError(Exception):
         return "%s\n    %s\n    %s" % (self.message, self.source, caret)
 
 
+class _StdParseError(PuffinError, ValueError):
+    """A marker or requirement that does not parse: ``message`` (the bare
+    reason), ``source`` and ``span`` as packaging 26.4 has them; ``str()``
+    shows the text with a caret (``display``)."""
+
+    def __str__(self) -> "str":
+        return getattr(self, "display", None) or self.message
+
+
 def _std_parse_failure(cls, e: "_std_SyntaxError"):
     """InvalidMarker/InvalidRequirement as packaging 26.4 makes them: ``message``
     (the bare reason), ``source`` and ``span``; ``str()`` shows the caret display."""
@@ -2210,11 +2224,8 @@ def _std_parse_marker_op(t: "_std_Tokenizer") -> "str":
 
 # ---- markers ----------------------------------------------------------------
 
-class InvalidMarker(PuffinError, ValueError):
+class InvalidMarker(_StdParseError):
     """A marker that does not parse; the message shows the text and a caret."""
-
-    def __str__(self) -> "str":
-        return getattr(self, "display", None) or self.message
 
 
 class UndefinedComparison(PuffinError, ValueError):
@@ -2462,11 +2473,8 @@ class Marker:
 
 # ---- requirements -----------------------------------------------------------
 
-class InvalidRequirement(PuffinError, ValueError):
+class InvalidRequirement(_StdParseError):
     """A PEP 508 requirement that does not parse; the message shows where."""
-
-    def __str__(self) -> "str":
-        return getattr(self, "display", None) or self.message
 
 
 class Requirement:
@@ -10695,8 +10703,8 @@ class RegistryClient:
             display = location
         else:
             raise UsageError("the find-links location %s does not exist" % location,
-                                hint="check the path given to --find-links (or PIP_FIND_LINKS, "
-                                     "UV_FIND_LINKS, a configuration file)")
+                             hint="check the path given to --find-links (or PIP_FIND_LINKS, "
+                                  "UV_FIND_LINKS, a configuration file)")
         out: "dict" = {}
         for f in _row_files(rows, display):
             if _is_dist_filename(f.filename) and f.name:
@@ -11396,9 +11404,6 @@ class WheelStore:
         return final
 
 
-# ---- unzipping ------------------------------------------------------------------
-
-
 class DistributionDatabase(WheelStore):
     """Metadata and wheels of dists, through the cache, each done once: the
     metadata job here, downloads and unzips in WheelStore, exact pins in its
@@ -11687,6 +11692,8 @@ class WheelRegistry:
             self.remember(src, {"sha256": sha})
 
 
+# ---- unzipping ------------------------------------------------------------------
+
 class _OverSize(Exception):
     """A download growing past the size the index listed for it."""
 
@@ -11867,6 +11874,10 @@ class GitUrl(Value):
     def is_commit(self) -> "bool":
         return bool(self.rev) and bool(_lazy_re(_FULL_COMMIT).match(self.rev))
 
+    def project_path(self, root: "str") -> "str":
+        """Where the project is in a checkout at ``root``: its subdirectory, or the top."""
+        return os.path.join(root, *self.subdirectory.split("/")) if self.subdirectory else root
+
 
 def git_archive_name(dist) -> "str":
     """The file a git dist is downloaded as: ``NAME-VERSION.zip``, as pip names it."""
@@ -11897,7 +11908,7 @@ class GitSource:
     per run (a full commit already fetched needs no network, and ``--offline``
     resolves from what was fetched before); each commit is checked out once
     into a folder that never changes afterwards (``Cache.git_checkout``), so
-    its builds are cached by commit. ``fetches`` counts network fetches.
+    its builds are cached by commit.
     Credentials in URLs reach git and never a message or the cache's paths."""
 
     def __init__(self, cache, *, offline: "bool" = False, env=None):
@@ -11906,7 +11917,6 @@ class GitSource:
         self.env = dict(os.environ if env is None else env)
         self._commits = OnceMap()     # (repo key, rev) -> commit
         self._checkouts = OnceMap()   # (repo key, commit) -> root folder
-        self.fetches = 0
 
     # -- the git command
 
@@ -11976,7 +11986,6 @@ class GitSource:
         with span("git.fetch", repo=redact_url(repo)):
             self._git(["fetch", "--quiet", "--force", "--tags", "--", repo] + list(refspecs), cwd=db,
                       doing="fetch", repo=repo)
-        self.fetches += 1
 
     def _lookup(self, db: "str", rev):
         """The commit ``rev`` (branch, tag, commit or its prefix) names in ``db``, or None."""
@@ -12000,7 +12009,7 @@ class GitSource:
         commit = self.resolve(gu)
         key = gu.key()
         root = self._checkouts.get((key, commit), lambda: self._checkout(gu, key, commit))
-        path = os.path.join(root, *gu.subdirectory.split("/")) if gu.subdirectory else root
+        path = gu.project_path(root)
         if not (os.path.isfile(os.path.join(path, "pyproject.toml"))
                 or os.path.isfile(os.path.join(path, "setup.py"))):
             where = "its subdirectory `%s`" % gu.subdirectory if gu.subdirectory else "its top folder"
@@ -12020,9 +12029,13 @@ class GitSource:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = path + ".tmp-%d" % os.getpid()
         tree = commit + (":" + gu.subdirectory if gu.subdirectory else "")
-        self._git(["archive", "--format=zip", "--prefix=%s/" % filename[:-len(".zip")], "-o", tmp, tree],
-                  cwd=self.cache.git_repository(key), doing="make an archive of", repo=gu.repo)
-        os.replace(tmp, path)
+        try:
+            self._git(["archive", "--format=zip", "--prefix=%s/" % filename[:-len(".zip")], "-o", tmp, tree],
+                      cwd=self.cache.git_repository(key), doing="make an archive of", repo=gu.repo)
+            os.replace(tmp, path)
+        except BaseException:   # a failed or interrupted archive leaves no part behind
+            _unlink_quietly(tmp)
+            raise
         return path
 
     def _checkout(self, gu: "GitUrl", key: "str", commit: "str") -> "str":
@@ -12049,14 +12062,18 @@ class GitSource:
         self._git(["clone", "--quiet", "--no-checkout", "--", db, dest], doing="check out", repo=repo)
         self._git(["remote", "set-url", "origin", strip_credentials(repo)], cwd=dest,
                   doing="check out", repo=repo)
-        self._git(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit],
-                  cwd=dest, doing="check out %s of" % commit[:12], repo=repo)
+        self._switch_to(dest, commit, repo)
         if os.path.isfile(os.path.join(dest, ".gitmodules")):
             if self.offline:
                 raise OfflineError("%s uses git submodules, which --offline cannot fetch"
                                    % redact_url(repo))
             self._git(["submodule", "update", "--init", "--recursive", "--quiet"], cwd=dest,
                       doing="fetch the submodules of", repo=repo)
+
+    def _switch_to(self, dest: "str", commit: "str", repo: "str") -> "None":
+        """The working copy ``dest`` at ``commit``, detached."""
+        self._git(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit],
+                  cwd=dest, doing="check out %s of" % commit[:12], repo=repo)
 
     def describe(self, folder: "str"):
         """``(origin URL, HEAD commit)`` of the git working copy ``folder``, or
@@ -12086,17 +12103,19 @@ class GitSource:
             self._git(["fetch", "--quiet", "--force", "--tags", "--",
                        self.cache.git_repository(gu.key()), "+refs/remotes/origin/*:refs/remotes/origin/*"],
                       cwd=dest, doing="update the checkout of", repo=gu.repo)
-            self._git(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit],
-                      cwd=dest, doing="check out %s of" % commit[:12], repo=gu.repo)
+            self._switch_to(dest, commit, gu.repo)
         else:
             if os.path.exists(dest) and os.listdir(dest):
                 raise InstallError("cannot check out %s into %s: the folder is not empty"
                                    % (redact_url(gu.repo), dest),
                                    hint="remove it, or choose another folder with --src")
             os.makedirs(dest, exist_ok=True)
-            self._clone_at(gu, commit, dest)
-        path = os.path.join(dest, *gu.subdirectory.split("/")) if gu.subdirectory else dest
-        return GitCheckout(dest, path, commit)
+            try:
+                self._clone_at(gu, commit, dest)
+            except BaseException:   # a failed clone leaves no half checkout to trip the next run
+                remove_tree(dest)
+                raise
+        return GitCheckout(dest, gu.project_path(dest), commit)
 
 # =============================================================================
 # 10. Resolver
@@ -13725,15 +13744,15 @@ def resolve(requirements, provider: "Provider", *, constraints=(), overrides=(),
     with span("resolve", requirements=len(roots)):
         try:
             decided = solver.solve()
-            solver.report_done()
         except _Failed as failed:
-            solver.report_done()
             ex = _Explainer(solver)
             message = ex.explain(failed.incompat)
             hints = ex.hints(failed.incompat)
             err = NoSolutionError(message, hint="\n".join(hints) or None)
             err.hints = hints
             raise err from None
+        finally:
+            solver.report_done()   # the search's numbers, however it ended
     return _build_resolution(solver, roots, decided)
 
 
@@ -14765,7 +14784,7 @@ class SourceBuilder:
         return "-cs" + cache_digest(json.dumps(settings, sort_keys=True))[:8]
 
     def _isolated(self, name: "str") -> "bool":
-        if self.isolation is True or self.isolation is False:
+        if isinstance(self.isolation, bool):
             return self.isolation
         return name not in self.isolation
 
@@ -14874,20 +14893,15 @@ class SourceBuilder:
             tree = self._tree(source)
             build_system = BuildSystem.from_tree(tree)
             requires = build_system.requirements()
-            if not self._isolated(name):
-                # the target's own packages serve the build (pip's and uv's --no-build-isolation);
-                # get_requires_for_build_* is still asked, as a backend may set itself up in it
-                python = self.interpreter
-                hook = "get_requires_for_build_editable" if editable else "get_requires_for_build_wheel"
-                self._call_hook(python, tree, build_system, hook, {"config_settings": self.settings_for(name)},
-                                source, optional=True)
-                return PreparedBuild(source, tree, build_system, name, python, editable)
-            python = self._env_for(requires, os.path.basename(source))
+            isolated = self._isolated(name)
+            # without isolation the target's own packages serve the build (pip's and uv's
+            # --no-build-isolation): nothing is installed, get_requires_* is still asked
+            python = self._env_for(requires, os.path.basename(source)) if isolated else self.interpreter
             hook = "get_requires_for_build_editable" if editable else "get_requires_for_build_wheel"
             status, value, _ = self._call_hook(python, tree, build_system, hook,
                                                {"config_settings": self.settings_for(name)},
                                                source, optional=True)
-            if status == "ok":
+            if status == "ok" and isolated:
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise BuildError("the build backend `%s` of %s answered %s with %r, not a list "
                                      "of requirements" % (build_system.backend,
@@ -15089,7 +15103,7 @@ _BUILD_ERROR_LINE = (r"(?i)(\berror\b|command not found|no such file or director
 
 
 def _build_error_lines(lines) -> "list":
-    out = []
+    out, seen = [], set()
     in_traceback = False
     for ln in lines:
         if ln.startswith("Traceback (most recent call last)"):
@@ -15100,7 +15114,8 @@ def _build_error_lines(lines) -> "list":
                 continue
             in_traceback = False   # the exception line ends it; it is in the tail anyway
             continue
-        if _lazy_re(_BUILD_ERROR_LINE).search(ln) and ln.strip() not in [o.strip() for o in out]:
+        if ln.strip() not in seen and _lazy_re(_BUILD_ERROR_LINE).search(ln):
+            seen.add(ln.strip())
             out.append(ln)
     return out
 
@@ -16321,7 +16336,7 @@ class ProgressReporter(Reporter):
         with self.lock:
             if kind in ("build.start", "build.done"):
                 self._build(kind, fields)
-            if kind == "download.start" and self.tty and not self.printer.verbose:
+            if kind == "download.start" and self.wants_bytes:
                 self.active[fields.get("filename")] = [fields.get("filename"), 0, fields.get("size"),
                                                        time.perf_counter()]
                 self._draw()
@@ -16400,17 +16415,20 @@ class ProgressReporter(Reporter):
             rows.append("  ... and %d more" % more)
         return rows
 
+    def _erase_codes(self) -> "str":
+        """What takes the live area off the screen (the cursor is on its last line)."""
+        return "\r\x1b[2K" + "\x1b[1A\x1b[2K" * (self.drawn - 1) if self.drawn else ""
+
     def _erase(self) -> "None":
         if self.drawn:
-            self.printer.err_stream.write("\r\x1b[2K" + "\x1b[1A\x1b[2K" * (self.drawn - 1))
+            self.printer.err_stream.write(self._erase_codes())
             self.drawn = 0
 
     def _draw(self) -> "None":
         if not self.tty or self.printer.verbose:
             return
         rows = self._rows()
-        out = "\r\x1b[2K" + "\x1b[1A\x1b[2K" * (self.drawn - 1) if self.drawn else "\r\x1b[2K"
-        self.printer.err_stream.write(out + "\n".join(rows))
+        self.printer.err_stream.write((self._erase_codes() or "\r\x1b[2K") + "\n".join(rows))
         self.printer.err_stream.flush()
         self.drawn = max(1, len(rows))
         self.shown = True
@@ -16495,11 +16513,10 @@ def _pin_text(pin, written=None) -> "str":
         editable, named, path = text
         text = ("-e " if editable else "") + ("%s @ %s" % (pin.name, path) if named else path)
     else:
-        text = "%s @ %s" % (pin.name, _pin_source(d))
-        if d.editable:
-            text = "-e " + (_pin_source(d) + ("" if "egg=" in _pin_source(d) else
-                                               ("&" if "#" in _pin_source(d) else "#") + "egg=" + pin.name)
-                            if d.kind == "git" else _pin_source(d))
+        source = _pin_source(d)
+        if d.editable and d.kind == "git" and "egg=" not in source:   # pip's -e VCS lines carry #egg=NAME
+            source += ("&" if "#" in source else "#") + "egg=" + pin.name
+        text = ("-e " + source) if d.editable else "%s @ %s" % (pin.name, source)
     return text
 
 
@@ -18862,7 +18879,8 @@ def _add_python(p, target_dirs: "bool" = False, changes: "bool" = True) -> "None
     g.add_argument("-p", "--python", default=None,
                    help="the Python to install into: an executable, a venv folder, or a version like 3.12")
     g.add_argument("--system", action="store_true", default=None,
-                   help="install into the first python3 on PATH instead of a virtual environment")
+                   help="use the system Python (the one running puffin.py when it is not a venv's, "
+                        "else the first python3 on PATH) instead of a virtual environment")
     if changes:   # a command that only reads an environment has nothing to allow
         g.add_argument("--break-system-packages", action="store_true", default=None,
                        help="allow --system to change an externally managed (PEP 668) Python")

@@ -163,3 +163,20 @@ def test_config_settings_on_a_requirement_line_apply_to_that_project(env, venv_f
     assert settings_in(venv, "oneproj") == {"mode": "line", "extra": "1", "all": "yes"}
     assert settings_in(venv, "twoproj") == {"mode": "cli", "all": "yes"}
     assert "warning: --global-option on `twoproj` is ignored" in err
+
+
+def test_build_failures_name_the_build_and_what_to_do(env, venv_factory, tmp_path):
+    """A build requirement nothing can meet names the build it was for; a
+    backend missing a module its build imports gets the hint to list it."""
+    venv = venv_factory()
+    proj = support.write_project(tmp_path / "nomod", "nomodproj", "1.0", build_imports=["helperpkg"])
+    code, _, err = puffin(venv.python, "pip-install", proj, env=env)
+    assert code == 2
+    assert ("hint: the build of nomod imports `helperpkg`, which its build environment lacks: it belongs "
+            "in [build-system] requires (or build with --no-build-isolation where it is installed)") in err
+    pins = tmp_path / "b.txt"
+    pins.write_text("buildhelper<1\n")
+    proj2 = support.write_project(tmp_path / "needs", "needsproj", "1.0", build_requires=["buildhelper"])
+    code, _, err = puffin(venv.python, "pip-install", proj2, "-b", str(pins), env=env)
+    assert code == 1
+    assert err.splitlines()[0].startswith("error: the build requirements of needs (buildhelper) cannot be met: ")

@@ -319,3 +319,27 @@ def test_git_url_parts():
                 "hg+https://host/r", "svn+https://host/r"):
         with pytest.raises(puffin.InputError):
             puffin.GitUrl.parse(bad)
+
+
+def test_an_editable_checkout_refuses_a_folder_it_did_not_make(repos, genv, venv_factory, tmp_path):
+    """`--src` naming a folder that holds other files, or a clone of another
+    repository: a one-line error with a hint, nothing installed, the folder
+    left as it was."""
+    venv = venv_factory()
+    src = tmp_path / "src"
+    (src / "gpkg").mkdir(parents=True)
+    (src / "gpkg" / "notes.txt").write_text("mine\n")
+    before = support.file_stats(venv.site_packages)
+    code, _, err = puffin(venv.python, "pip-install", "-e", "git+%s@v1.0#egg=gpkg" % repos["repo"],
+                          "--src", str(src), env=genv)
+    assert code == 2
+    assert "error: cannot check out %s into %s: the folder is not empty" % (repos["repo"], src / "gpkg") in err
+    assert "hint: remove it, or choose another folder with --src" in err
+    assert os.listdir(str(src / "gpkg")) == ["notes.txt"]
+    other = tmp_path / "other-src"
+    git(tmp_path, "clone", "-q", repos["mono"].replace("file://", ""), str(other / "gpkg"))
+    code, _, err = puffin(venv.python, "pip-install", "-e", "git+%s@v1.0#egg=gpkg" % repos["repo"],
+                          "--src", str(other), env=genv)
+    assert code == 2
+    assert "error: %s already holds a different checkout (its origin is " % (other / "gpkg") in err
+    assert support.file_stats(venv.site_packages) == before
