@@ -17,7 +17,7 @@ ORACLE_VERSIONS ?= 3.8 3.9 3.10 3.11 3.12 3.13
 # Find an interpreter for X.Y: pyenv's newest X.Y.*, else pythonX.Y on PATH.
 find_python = $(or $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/$(1).*/bin/python$(1)))),$(shell command -v python$(1) 2>/dev/null))
 
-.PHONY: test test-fast test-live setup bench bench-setup install-many stress clean
+.PHONY: test test-fast test-live setup bench bench-setup install-many stress stress-universal clean
 
 # uv, the reference tests/test_live_compile.py compares pip-compile against.
 UV_VERSION ?= 0.13.9
@@ -102,6 +102,11 @@ bench: setup bench-setup
 # pins compared, times and decision counts recorded (STRESS_ARGS: --cold, sets).
 stress: setup $(UV_STAMP)
 	$(BUILD)/venv-3.11/bin/python scripts/stress.py --uv $(BUILD)/tools/bin/uv $(STRESS_ARGS)
+
+# The same corpus as universal locks (pip-compile --universal, Python >= 3.10,
+# every platform), lines compared with uv's as (name, version, marker).
+stress-universal: setup $(UV_STAMP)
+	$(BUILD)/venv-3.11/bin/python scripts/stress.py --universal --uv $(BUILD)/tools/bin/uv $(STRESS_ARGS)
 
 install-many: setup bench-setup
 	$(BUILD)/venv-3.11/bin/python scripts/install_many.py $(INSTALL_MANY_ARGS)

@@ -2471,6 +2471,469 @@ class Marker:
         return _std_evaluate_markers(self._markers, env)
 
 
+# ---- marker algebra (for universal resolution) -------------------------------
+#
+# A MarkerSet is a set of marker environments, held as a union of "cubes": a
+# cube restricts some variables, each to a domain, and leaves the others free.
+# ``python_version`` is read as the ``python_full_version`` range it covers (as
+# uv reads it) and a full version as its release (3.9b1 counts as 3.9.0);
+# ``platform_system`` values that name one ``sys_platform`` are that value (as
+# uv normalizes them); ``==``/``!=`` on other names are sets of values; every
+# other comparison (``in``, ``<`` on strings, ...) is a variable of its own
+# that is true or false. ``extra`` is decided before (it is not an environment
+# fact but which extra of a package is asked for).
+
+_PY = "python_full_version"
+_PY_FULL = ((((), (float("inf"),)),))
+_PLATFORM_SYSTEM_SYS = {"Windows": "win32", "Darwin": "darwin", "Linux": "linux", "AIX": "aix",
+                        "Emscripten": "emscripten", "Android": "android"}
+_ANY_VALUE = ("out", frozenset())
+
+
+def _py_release(text: "str") -> "tuple":
+    v = Version(text)
+    return (tuple(v.release) + (0, 0))[:3]
+
+
+def _py_next(rel: "tuple", at: "int") -> "tuple":
+    """The first release after every release that starts with ``rel[:at+1]``."""
+    head = list(rel[:at + 1])
+    head[-1] += 1
+    return tuple(head + [0] * (3 - len(head)))
+
+
+def _py_complement(r: "tuple") -> "tuple":
+    out, prev = [], ()
+    for lo, hi in r:
+        if prev < lo:
+            out.append((prev, lo))
+        prev = hi
+    if prev < (float("inf"),):
+        out.append((prev, (float("inf"),)))
+    return tuple(out)
+
+
+def _py_intersect(a: "tuple", b: "tuple") -> "tuple":
+    out = []
+    for lo1, hi1 in a:
+        for lo2, hi2 in b:
+            lo, hi = max(lo1, lo2), min(hi1, hi2)
+            if lo < hi:
+                out.append((lo, hi))
+    return tuple(sorted(out))
+
+
+def _py_union(a: "tuple", b: "tuple") -> "tuple":
+    out = []
+    for lo, hi in sorted(a + b):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(hi, out[-1][1]))
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+def _py_range(op: "str", text: "str", minor_only: "bool" = False) -> "tuple":
+    """The releases (3-tuples, as [lo, hi) intervals) where ``python_full_version
+    OP TEXT`` holds, or with ``minor_only`` where ``python_version OP TEXT`` does."""
+    wild = text.endswith(".*")
+    if wild:
+        text = text[:-2]
+    rel = _py_release(text)
+    given = len(Version(text).release)
+    if op in ("==", "!=", "==="):
+        if wild:
+            r = ((rel, _py_next(rel, min(given, 3) - 1)),)
+        elif minor_only:
+            r = ((rel, _py_next(rel, 1)),) if given <= 2 or rel[2] == 0 else ()
+        else:
+            r = ((rel, _py_next(rel, 2)),)
+        return r if op != "!=" else _py_complement(r)
+    if op == "~=":
+        return ((rel, _py_next(rel, given - 2)),) if given >= 2 else _PY_FULL
+    if minor_only:
+        # python_version is X.Y: "<= 3.10" holds for 3.10.*, "> 3.10" from 3.11 on;
+        # against "3.10.2", X.Y is below it up to 3.10 and above it from 3.11
+        up = _py_next(rel, 1)
+        low = rel if rel[2] == 0 else up
+        bound = {"<": low, "<=": up, ">": up, ">=": low}[op]
+    else:
+        bound = {"<": rel, "<=": _py_next(rel, 2), ">": _py_next(rel, 2), ">=": rel}[op]
+    if op in ("<", "<="):
+        return (((), bound),) if bound > (0, 0, 0) else ()
+    return ((bound, (float("inf"),)),)
+
+
+def _dom_full(var: "str", dom) -> "bool":
+    if var == _PY:
+        return dom == _PY_FULL
+    if var[0] == "?":
+        return dom == ("in", frozenset((True, False)))
+    return dom == _ANY_VALUE
+
+
+def _dom_and(var: "str", a, b):
+    if var == _PY:
+        return _py_intersect(a, b) or None
+    (ka, sa), (kb, sb) = a, b
+    if ka == "in" and kb == "in":
+        s = sa & sb
+        return ("in", s) if s else None
+    if ka == "in":
+        s = sa - sb
+        return ("in", s) if s else None
+    if kb == "in":
+        s = sb - sa
+        return ("in", s) if s else None
+    return ("out", sa | sb)
+
+
+def _dom_or(var: "str", a, b):
+    if var == _PY:
+        return _py_union(a, b)
+    (ka, sa), (kb, sb) = a, b
+    if ka == "in" and kb == "in":
+        return ("in", sa | sb)
+    if ka == "out" and kb == "out":
+        return ("out", sa & sb)
+    if ka == "in":
+        return ("out", sb - sa)
+    return ("out", sa - sb)
+
+
+def _dom_not(var: "str", dom):
+    if var == _PY:
+        return _py_complement(dom) or None
+    kind, s = dom
+    if var[0] == "?":
+        s = frozenset((True, False)) - s
+        return ("in", s) if s else None
+    return ("out" if kind == "in" else "in", s) if (kind == "out" or s) else None
+
+
+def _dom_within(var: "str", a, b) -> "bool":
+    """Is domain ``a`` inside domain ``b``?"""
+    return _dom_and(var, a, _dom_not(var, b)) is None if _dom_not(var, b) is not None else True
+
+
+class MarkerSet:
+    """A set of marker environments: ``MarkerSet.of(marker, extra="")``,
+    ``&``, ``|``, ``~``, ``is_empty``, ``implies``, ``equivalent``; ``str()``
+    writes it as a marker in uv's spelling (``python_full_version >= '3.9'``)."""
+
+    __slots__ = ("cubes",)
+
+    def __init__(self, cubes=()):
+        self.cubes = tuple(cubes)     # each a tuple of sorted (variable, domain) pairs
+
+    TRUE = None    # set below
+    FALSE = None
+
+    @classmethod
+    def of(cls, marker, extra: "str" = "") -> "MarkerSet":
+        if marker is None:
+            return cls.TRUE
+        tree = marker._markers if isinstance(marker, Marker) else Marker(marker)._markers
+        return cls._tree(tree, canonicalize_name(extra) if extra else "")
+
+    @classmethod
+    def python(cls, op: "str", text: "str") -> "MarkerSet":
+        """``python_full_version OP TEXT``."""
+        return cls._cube({_PY: _py_range(op, text)})
+
+    @classmethod
+    def _cube(cls, doms: "dict") -> "MarkerSet":
+        for var, dom in doms.items():
+            if dom is None or dom == () or (isinstance(dom, tuple) and dom and dom[0] == "in" and not dom[1]):
+                return cls.FALSE
+        return cls((tuple(sorted((v, d) for v, d in doms.items() if not _dom_full(v, d))),))
+
+    @classmethod
+    def _tree(cls, tree, extra) -> "MarkerSet":
+        out, term = cls.FALSE, None
+        for item in tree:
+            if item == "or":
+                out, term = out | (term if term is not None else cls.TRUE), None
+                continue
+            if item == "and":
+                continue
+            atom = cls._tree(item, extra) if isinstance(item, list) else cls._atom(item, extra)
+            term = atom if term is None else term & atom
+        return out | (term if term is not None else cls.TRUE)
+
+    @classmethod
+    def _atom(cls, item, extra) -> "MarkerSet":
+        lhs, op, rhs = item
+        if isinstance(lhs, _MVar) and isinstance(rhs, _MVal):
+            var, value, flipped = str(lhs), str(rhs), False
+        elif isinstance(rhs, _MVar) and isinstance(lhs, _MVal):
+            var, value, flipped = str(rhs), str(lhs), True
+        else:   # two literals, or two variables: a fact of its own
+            return cls._opaque(item)
+        if var == "extra":
+            if op in ("==", "!=") and not flipped:
+                return cls.TRUE if (canonicalize_name(value) == extra) == (op == "==") else cls.FALSE
+            if op in ("==", "!=") and flipped:
+                return cls.TRUE if (canonicalize_name(value) == extra) == (op == "==") else cls.FALSE
+            return cls._opaque(item)
+        if flipped and op in ("<", "<=", ">", ">="):
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+            flipped = False
+        if var in ("python_version", "python_full_version") and not flipped \
+                and op in ("==", "!=", "<", "<=", ">", ">=", "~=", "==="):
+            try:
+                return cls._cube({_PY: _py_range(op, value, minor_only=var == "python_version")})
+            except (InvalidVersion, ValueError, IndexError):
+                return cls._opaque(item)
+        if op in ("==", "!=") and var not in _MARKERS_ALLOWING_SET:
+            if var == "platform_system" and value in _PLATFORM_SYSTEM_SYS:
+                var, value = "sys_platform", _PLATFORM_SYSTEM_SYS[value]
+            return cls._cube({var: ("in" if op == "==" else "out", frozenset((value,)))})
+        return cls._opaque(item)
+
+    @classmethod
+    def _opaque(cls, item) -> "MarkerSet":
+        lhs, op, rhs = item
+        negated = {"not in": "in", "!=": "=="}.get(op)
+        side = lambda x: "'%s'" % x if isinstance(x, _MVal) else str(x)   # uv's quotes
+        key = "?%s %s %s" % (side(lhs), negated or op, side(rhs))
+        return cls._cube({key: ("in", frozenset((negated is None,)))})
+
+    # -- algebra -------------------------------------------------------------
+
+    def __and__(self, other: "MarkerSet") -> "MarkerSet":
+        if not self.cubes or not other.cubes:
+            return MarkerSet.FALSE
+        if other.cubes == ((),):
+            return self
+        if self.cubes == ((),):
+            return other
+        out = []
+        for a in self.cubes:
+            for b in other.cubes:
+                c = _cube_and(a, b)
+                if c is not None:
+                    out.append(c)
+        return MarkerSet(out)._simplified()
+
+    def __or__(self, other: "MarkerSet") -> "MarkerSet":
+        if not self.cubes:
+            return other
+        if not other.cubes:
+            return self
+        return MarkerSet(self.cubes + other.cubes)._simplified()
+
+    def __invert__(self) -> "MarkerSet":
+        out = MarkerSet.TRUE
+        for cube in self.cubes:
+            parts = []
+            for var, dom in cube:
+                nd = _dom_not(var, dom)
+                if nd is not None:
+                    parts.append(((var, nd),))
+            out = out & MarkerSet(parts)
+            if not out.cubes:
+                break
+        return out
+
+    def is_empty(self) -> "bool":
+        return not self.cubes
+
+    def is_true(self) -> "bool":
+        return self.cubes == ((),)
+
+    def implies(self, other: "MarkerSet") -> "bool":
+        return (self & ~other).is_empty()
+
+    def equivalent(self, other: "MarkerSet") -> "bool":
+        return self.implies(other) and other.implies(self)
+
+    def disjoint(self, other: "MarkerSet") -> "bool":
+        return (self & other).is_empty()
+
+    def python_lower(self):
+        """The lowest Python release (a 3-tuple) inside, () when unbounded."""
+        lows = []
+        for cube in self.cubes:
+            dom = dict(cube).get(_PY, _PY_FULL)
+            lows.append(dom[0][0])
+        return min(lows) if lows else None
+
+    def within(self, universe: "MarkerSet") -> "MarkerSet":
+        """The same set, written for readers who know ``universe`` holds (a
+        ``python_full_version`` bound that ``requires-python`` already gives is
+        left out, as uv writes it)."""
+        if not universe.cubes or universe.is_true() or len(universe.cubes) != 1:
+            return self
+        given = dict(universe.cubes[0])
+        out = []
+        for cube in self.cubes:
+            doms = dict(cube)
+            for var, udom in given.items():
+                if var in doms:
+                    d = _dom_and(var, doms[var], udom)
+                    if d is None:
+                        doms = None
+                        break
+                    # widen to free where the universe already says as much
+                    if _dom_and(var, udom, _dom_not(var, d) or udom) is None or d == udom:
+                        del doms[var]
+                    else:
+                        doms[var] = _widen_in(var, d, udom)
+            if doms is not None:
+                out.append(tuple(sorted(doms.items())))
+        return MarkerSet(out)._simplified()
+
+    def _simplified(self) -> "MarkerSet":
+        cubes = list(dict.fromkeys(self.cubes))
+        changed = True
+        while changed:
+            changed = False
+            # drop a cube inside another
+            keep = []
+            for i, c in enumerate(cubes):
+                if any(j != i and _cube_within(c, d) and (not _cube_within(d, c) or j < i)
+                       for j, d in enumerate(cubes)):
+                    changed = True
+                    continue
+                keep.append(c)
+            cubes = keep
+            # merge two cubes that differ in one variable
+            done = False
+            for i in range(len(cubes)):
+                for j in range(i + 1, len(cubes)):
+                    m = _cube_merge(cubes[i], cubes[j])
+                    if m is not None:
+                        cubes = cubes[:i] + [m] + cubes[i + 1:j] + cubes[j + 1:]
+                        changed = done = True
+                        break
+                if done:
+                    break
+        if any(c == () for c in cubes):
+            return MarkerSet.TRUE
+        return MarkerSet(sorted(cubes, key=_cube_sort_key))
+
+    def __eq__(self, other) -> "bool":
+        return isinstance(other, MarkerSet) and self.equivalent(other)
+
+    def __hash__(self) -> "int":
+        return 0
+
+    def __str__(self) -> "str":
+        if self.is_true():
+            return ""
+        if not self.cubes:
+            return "python_full_version < '0'"   # no environment at all
+        parts = [_cube_text(c) for c in self.cubes]
+        if len(parts) == 1:
+            return parts[0]
+        return " or ".join("(%s)" % p if " and " in p else p for p in parts)
+
+    def __repr__(self) -> "str":
+        return "<MarkerSet(%r)>" % str(self)
+
+
+for _name, _cubes in (("TRUE", ((),)), ("FALSE", ())):   # every environment; none
+    setattr(MarkerSet, _name, MarkerSet(_cubes))
+
+
+def _widen_in(var: "str", dom, universe):
+    """``dom`` (inside ``universe``) made as simple as it can be while it says
+    the same within ``universe``: a Python range starts at nothing when it
+    starts where the universe does, ends at nothing when it ends there."""
+    if var != _PY:
+        return dom
+    lo_u, hi_u = universe[0][0], universe[-1][1]
+    out = []
+    for lo, hi in dom:
+        out.append(((() if lo <= lo_u else lo), ((float("inf"),) if hi >= hi_u else hi)))
+    return tuple(out)
+
+
+def _cube_and(a: "tuple", b: "tuple"):
+    doms = dict(a)
+    for var, dom in b:
+        if var in doms:
+            d = _dom_and(var, doms[var], dom)
+            if d is None:
+                return None
+            doms[var] = d
+        else:
+            doms[var] = dom
+    return tuple(sorted((v, d) for v, d in doms.items() if not _dom_full(v, d)))
+
+
+def _cube_within(a: "tuple", b: "tuple") -> "bool":
+    """Is every environment of cube ``a`` in cube ``b``?"""
+    da = dict(a)
+    for var, dom in b:
+        if var not in da or not _dom_within(var, da[var], dom):
+            return False
+    return True
+
+
+def _cube_merge(a: "tuple", b: "tuple"):
+    """One cube for ``a | b`` when they differ in one variable, else None."""
+    da, db = dict(a), dict(b)
+    if set(da) != set(db):
+        # a cube free in a variable the other restricts, the rest equal: a | b = a
+        return None
+    diff = [v for v in da if da[v] != db[v]]
+    if len(diff) != 1:
+        return None
+    var = diff[0]
+    da[var] = _dom_or(var, da[var], db[var])
+    return tuple(sorted((v, d) for v, d in da.items() if not _dom_full(v, d)))
+
+
+_VAR_ORDER = {_PY: 0, "sys_platform": 1, "platform_machine": 2, "os_name": 3,
+              "platform_python_implementation": 4, "implementation_name": 5}
+
+
+def _cube_sort_key(cube: "tuple"):
+    return [(_VAR_ORDER.get(v, 9), v, repr(d)) for v, d in cube]
+
+
+def _py_text(rel: "tuple") -> "str":
+    rel = list(rel)
+    while len(rel) > 2 and rel[-1] == 0:
+        rel.pop()
+    return ".".join(map(str, rel))
+
+
+def _cube_text(cube: "tuple") -> "str":
+    parts = []
+    for var, dom in sorted(cube, key=lambda vd: (_VAR_ORDER.get(vd[0], 9), vd[0])):
+        if var == _PY:
+            ors = []
+            for lo, hi in dom:
+                if lo and hi != (float("inf"),) and lo[2] == 0 and hi == _py_next(lo, 1):
+                    ors.append("%s == '%s.*'" % (_PY, _py_text(lo[:2])))
+                elif lo and hi != (float("inf"),) and hi == _py_next(lo, 2):
+                    ors.append("%s == '%s'" % (_PY, ".".join(map(str, lo))))
+                else:
+                    bits = []
+                    if lo:
+                        bits.append("%s >= '%s'" % (_PY, _py_text(lo)))
+                    if hi != (float("inf"),):
+                        bits.append("%s < '%s'" % (_PY, _py_text(hi)))
+                    ors.append(" and ".join(bits))
+            parts.append(ors[0] if len(ors) == 1 else "(%s)" % " or ".join(ors))
+        elif var[0] == "?":
+            text = var[1:]
+            if True not in dom[1]:   # the negation
+                lhs, _sep, rest = text.partition(" in ")
+                text = (lhs + " not in " + rest) if _sep else text.replace(" == ", " != ", 1)
+            parts.append(text)
+        else:
+            kind, values = dom
+            op = "==" if kind == "in" else "!="
+            each = ["%s %s '%s'" % (var, op, v) for v in sorted(values)]
+            joined = (" or " if kind == "in" else " and ").join(each)
+            parts.append("(%s)" % joined if kind == "in" and len(each) > 1 else joined)
+    return " and ".join(parts)
+
+
 # ---- requirements -----------------------------------------------------------
 
 class InvalidRequirement(_StdParseError):
@@ -5954,12 +6417,14 @@ class Sources(Value):
     ``require_hashes``, ``pre``, ``trusted_hosts``. ``files``: display names of
     every file read, in order. ``extras``/``groups``: what each pyproject.toml
     read offers (display name -> sorted list), for messages.
+    ``requires_python``: the requires-python of the first pyproject.toml that
+    gives one (the Pythons a universal resolution is for), or None.
     """
 
     __slots__ = ("requirements", "constraints", "overrides", "index_url",
                  "extra_index_urls", "find_links", "no_index", "only_binary",
                  "no_binary", "prefer_binary", "require_hashes", "pre",
-                 "trusted_hosts", "files", "extras", "groups")
+                 "trusted_hosts", "files", "extras", "groups", "requires_python")
 
     def __init__(self):
         self.requirements = []
@@ -5974,6 +6439,7 @@ class Sources(Value):
         self.prefer_binary = False
         self.require_hashes = False
         self.pre = False
+        self.requires_python = None
         self.trusted_hosts = []
         self.files = []
         self.extras = {}
@@ -6811,10 +7277,11 @@ class PyProject(Value):
     ``optional``: dict normalized extra -> list of raw strings (None when
     dynamic); ``groups``: dict normalized group -> list of raw strings and
     ``{"include-group": name}`` tables; ``display``: the path as named;
-    ``text``: the file's text (for line numbers in messages)."""
+    ``text``: the file's text (for line numbers in messages);
+    ``requires_python``: [project] requires-python text or None."""
 
     __slots__ = ("display", "path", "name", "dependencies", "optional", "groups",
-                 "has_project", "text")
+                 "has_project", "text", "requires_python")
 
 
 def read_pyproject(display: "str", path: "str | None" = None) -> "PyProject":
@@ -6847,6 +7314,8 @@ def _pyproject_from_text(text: "str", display: "str", path: "str") -> "PyProject
     project = project if isinstance(project, dict) else {}
     dynamic = project.get("dynamic") or []
     pp.name = project.get("name")
+    rp = project.get("requires-python")
+    pp.requires_python = rp if isinstance(rp, str) else None
     if pp.name is not None and not (isinstance(pp.name, str) and _req_is_name(pp.name)):
         raise _req_toml_error(pp, "`project.name` must be a valid project name", "name")
     if not pp.has_project or "dependencies" in dynamic:
@@ -7201,6 +7670,8 @@ def read_sources(paths=(), *, constraints=(), overrides=(), extras=(), all_extra
         if kind == "pyproject":
             pp = read_pyproject(display, _req_relative_to(display, cwd))
             pyprojects.append((len(s.requirements), pp))
+            if s.requires_python is None:
+                s.requires_python = pp.requires_python
             s.files.append(display)
             s.extras[display] = sorted(pp.optional or ())
             s.groups[display] = sorted(pp.groups)
@@ -12720,10 +13191,16 @@ def _split_extra(pkg: "str"):
 class _Solver:
     """PubGrub (Natalie Weizenbaum's algorithm, as in pubgrub-rs and uv) over a Provider."""
 
-    def __init__(self, provider, roots, constraints, overrides, preferences, reporter):
+    def __init__(self, provider, roots, constraints, overrides, preferences, reporter, fork=None):
         self.p = provider
         self.reporter = reporter or Reporter()
         self.env = dict(provider.markers or {})
+        # universal resolution: ``fork`` is the MarkerSet of the environments
+        # this solve is for (a requirement applies when its marker meets it)
+        self.fork = fork
+        self.fork_low = None if fork is None else fork.python_lower()
+        self.marker_sets = {}
+        self.edge_markers = {}   # universal: (dep, range) of a marked requirement -> its marker text
         # Requires-Python is checked against the release (3.13.0rc1 counts as
         # 3.13.0), as pip does with sys.version_info[:3]
         pv = provider.python_version
@@ -12768,9 +13245,73 @@ class _Solver:
     def _applies(self, req, extra="") -> "bool":
         if req.marker is None:
             return True
+        if self.fork is not None:
+            return not self.fork.disjoint(self._marker_set(req.marker, extra))
         env = dict(self.env)
         env["extra"] = extra or ""
         return bool(req.marker.evaluate(env))
+
+    def _marker_set(self, marker, extra="") -> "MarkerSet":
+        key = (str(marker), extra or "")
+        m = self.marker_sets.get(key)
+        if m is None:
+            m = self.marker_sets[key] = _marker_set(marker, extra)
+        return m
+
+    def _forks_of(self, reqs, extra="") -> "list":
+        """uv's forks at one list of requirements (a package's, or the root's):
+        for a name required more than once under different markers, or once
+        under a marker that raises the lowest Python, each marker splits every
+        fork in two (where it holds, where it does not). [] when it does not
+        split this solve's environments."""
+        by_name = {}
+        for req in reqs:
+            if req.marker is not None and self._applies(req, extra):
+                by_name.setdefault(canonicalize_name(req.name), []).append(req)
+            elif req.marker is None:
+                by_name.setdefault(canonicalize_name(req.name), []).append(req)
+        forks = [self.fork]
+        for name, group in by_name.items():
+            sets = [self._marker_set(r.marker, extra) if r.marker is not None else MarkerSet.TRUE
+                    for r in group]
+            raises = False
+            if all(m.equivalent(sets[0]) for m in sets):
+                low = (sets[0] & self.fork).python_lower()
+                raises = low is not None and self.fork_low is not None and low > self.fork_low
+                if not raises:
+                    continue
+            for m in sets:
+                if m.is_true():
+                    continue
+                new = []
+                for f in forks:
+                    inside, outside = f & m, f & ~m
+                    if inside.is_empty() or outside.is_empty():
+                        new.append(f)
+                    else:
+                        new += [outside, inside]
+                forks = new
+        if len(forks) < 2:
+            return []
+        # uv's order (solved last first): the fork with the highest lowest
+        # Python, then the one with the most upper-bounded requirements here,
+        # goes first, since its answer is likelier to suit the others
+        def bounded(env):
+            return sum(1 for r in reqs if _has_upper_bound(r.specifier) and (
+                r.marker is None or not env.disjoint(self._marker_set(r.marker, extra))))
+        return sorted(forks, key=lambda env: (env.python_lower() or (), bounded(env)))
+
+    def _python_fork(self, rp):
+        """uv's Requires-Python fork: ``rp`` (of the version about to be chosen)
+        starts above the lowest Python of this solve; None when it does not."""
+        low = _rp_lower(rp)
+        if low is None or self.fork_low is None or low <= self.fork_low:
+            return None
+        text = ".".join(map(str, low))
+        below, above = self.fork & MarkerSet.python("<", text), self.fork & MarkerSet.python(">=", text)
+        if below.is_empty() or above.is_empty():
+            return None
+        return [below, above]
 
     def _note_pins(self, req):
         name = canonicalize_name(req.name)
@@ -12888,7 +13429,13 @@ class _Solver:
         if cand.unavailable:
             return (cand.unavailable_kind or "unavailable", cand.unavailable, None)
         rp = cand.requires_python
-        if rp is not None and self.pyver is not None and not _contains(rp, self.pyver):
+        if rp is not None and self.fork is not None:
+            # universal: the lowest Python of the fork must be allowed (upper bounds
+            # are not read, as uv reads them)
+            low = _rp_lower(rp)
+            if low is not None and self.fork_low is not None and low > self.fork_low:
+                return ("requires-python", "requires Python%s" % rp, str(rp))
+        elif rp is not None and self.pyver is not None and not _contains(rp, self.pyver):
             return ("requires-python", "requires Python%s" % rp, str(rp))
         if cand.yanked is not None and (name, _vkey(cand.version)) not in self.exact_pins:
             reason = "was yanked" + (" (reason: %s)" % cand.yanked if cand.yanked else "")
@@ -12965,6 +13512,10 @@ class _Solver:
             if isinstance(reqs, Unavailable):
                 self.deps_cache[key] = reqs
                 return reqs
+            if self.fork is not None:
+                forks = self._forks_of(reqs, extra or "")
+                if forks:
+                    raise _Fork(forks, self)
             out.extend(self._requirements_to_deps(reqs, extra or ""))
         self.deps_cache[key] = out
         return out
@@ -12998,6 +13549,9 @@ class _Solver:
                 if (dep, r) not in seen:
                     seen.add((dep, r))
                     out.append((dep, r))
+                    if self.fork is not None and req.marker is not None:
+                        # explanations say where a marked requirement applies
+                        self.edge_markers.setdefault((dep, r), str(self._marker_set(req.marker, extra)))
                     self.spec_texts.setdefault((dep, r), _spec_texts(
                         self.overrides[name][0].specifier if name in self.overrides else spec))
         return out
@@ -13157,9 +13711,11 @@ class _Solver:
                 n = 1 if base in self.urls or _is_pin(r) else 2
             # uv's order: singletons (pins, URLs, dead ends), packages that keep
             # conflicting, those that keep causing conflicts, then discovery order
+            # of the name (a package's extras right after it, as uv ranks them by
+            # name), then of the package itself
             rank = 0 if n <= 1 else 1 if pkg in self.conflict_early else \
                 2 if pkg in self.conflict_late else 3
-            prio = (rank, self.discovery[pkg])
+            prio = (rank, self.discovery.get(base, self.discovery[pkg]), self.discovery[pkg])
             if best is None or prio < best[0]:
                 best = (prio, pkg)
         return None if best is None else best[1]
@@ -13196,6 +13752,10 @@ class _Solver:
         base, extra = _split_extra(pkg)
         why = self._usable(base, cand)
         idx = self.cand_keys[base].index(_vkey(cand.version))
+        if why is not None and why[0] == "requires-python" and self.fork is not None:
+            forks = self._python_fork(cand.requires_python)
+            if forks:
+                raise _Fork(forks, self)
         if why is not None:
             self._add({pkg: (True, self._run_range(base, idx, why))}, why[0], why)
             return
@@ -13309,6 +13869,10 @@ class _Solver:
         self._state(_ROOT)
         self.cands[_ROOT] = [root_cand]
         self.cand_keys[_ROOT] = [_vkey(root_cand.version)]
+        if self.fork is not None:
+            forks = self._forks_of([rr.requirement for rr in self.roots])
+            if forks:
+                raise _Fork(forks, self)
         root_deps = []
         for rr in self.roots:
             for dep, rng in self._requirements_to_deps([rr.requirement], ""):
@@ -13345,6 +13909,49 @@ class _Failed(Exception):
     def __init__(self, inc):
         Exception.__init__(self, "no solution")
         self.incompat = inc
+
+
+class _Fork(Exception):
+    """A universal solve found that its environments must be solved apart:
+    ``forks`` (MarkerSets that split the solve's own), with the versions it
+    had decided so far (preferred in each fork, as uv's forks go on from
+    where the solve was)."""
+
+    def __init__(self, forks, solver):
+        Exception.__init__(self, "fork")
+        self.forks = forks
+        self.decided = {p: s.decided.version for p, s in solver.states.items()
+                        if s.decided is not None and p != _ROOT and "[" not in p}
+
+
+_MARKER_SETS: "dict" = {}
+
+
+def _marker_set(marker, extra="") -> "MarkerSet":
+    key = (str(marker), extra or "")
+    m = _MARKER_SETS.get(key)
+    if m is None:
+        m = _MARKER_SETS[key] = MarkerSet.of(marker, extra)
+    return m
+
+
+def _has_upper_bound(spec) -> "bool":
+    return any(op in ("<", "<=", "==", "~=", "===") for op, _ in _spec_clauses(spec))
+
+
+def _rp_lower(rp):
+    """The lowest Python release (3-tuple) a Requires-Python allows, from its
+    lower bounds only (as uv reads it); None when it has none."""
+    low = None
+    for op, text in _spec_clauses(rp):
+        if op in (">=", ">", "==", "~=", "==="):
+            try:
+                r = _py_range(op, text)
+            except (InvalidVersion, ValueError, IndexError):
+                continue
+            if r and r[0][0] and (low is None or r[0][0] > low):
+                low = r[0][0]
+    return low
 
 
 def _is_pin(r) -> "bool":
@@ -13526,6 +14133,9 @@ class _Explainer:
             pkg = inc.data[0]
             (dep, (pos, rng)), = [(p, t) for p, t in terms.items() if p != pkg]
             dep_text = self.term_text(dep, rng, simplify=False)
+            where = self.s.edge_markers.get((dep, rng))
+            if where:
+                dep_text += " (where %s)" % where
             if pkg == _ROOT:
                 return "you require %s" % dep_text
             subj = self.term_text(pkg, terms[pkg][1])
@@ -13666,16 +14276,19 @@ def _join_and(items, word="and") -> "str":
 class ResolvedPackage(Value):
     """One pin of a resolution: canonical ``name``, ``version``, the ``dist`` to
     install, ``extras`` activated (sorted tuple), ``via`` (sorted tuple of the
-    parents' names and the sources of root requirements, e.g. "-r requirements.in")."""
+    parents' names and the sources of root requirements, e.g. "-r requirements.in");
+    ``marker``: in a universal resolution, the MarkerSet of the environments
+    that install this pin (None: all)."""
 
-    __slots__ = ("name", "version", "dist", "extras", "via")
+    __slots__ = ("name", "version", "dist", "extras", "via", "marker")
 
-    def __init__(self, name, version, dist, extras=(), via=()):
+    def __init__(self, name, version, dist, extras=(), via=(), marker=None):
         self.name = name
         self.version = version
         self.dist = dist
         self.extras = tuple(extras)
         self.via = tuple(via)
+        self.marker = marker
 
 
 class Resolution:
@@ -13754,6 +14367,159 @@ def resolve(requirements, provider: "Provider", *, constraints=(), overrides=(),
         finally:
             solver.report_done()   # the search's numbers, however it ended
     return _build_resolution(solver, roots, decided)
+
+
+class UniversalResolution:
+    """The answer of a universal resolution: ResolvedPackages with markers,
+    one name possibly at several versions (for disjoint environments),
+    iterated by name then version; ``forks`` lists the MarkerSets solved apart."""
+
+    def __init__(self, packages, forks=()):
+        self.packages = sorted(packages, key=lambda p: (p.name, _vkey(p.version) if p.version else ()))
+        self.forks = list(forks)
+
+    def __iter__(self):
+        return iter(self.packages)
+
+    def __len__(self) -> "int":   # as uv counts them: one per name and version
+        return len(self.packages)
+
+    def names(self) -> "list":
+        return sorted({p.name for p in self.packages})
+
+    def __repr__(self):
+        return "UniversalResolution(%s)" % ", ".join(
+            "%s==%s%s" % (p.name, p.version, " ; %s" % p.marker if p.marker is not None else "")
+            for p in self.packages)
+
+
+_MAX_FORKS = 2000
+
+
+def resolve_universal(requirements, provider: "Provider", *, universe: "MarkerSet", constraints=(),
+                      overrides=(), preferences=None, reporter=None) -> "UniversalResolution":
+    """One resolution for every environment of ``universe`` (a MarkerSet: the
+    Pythons of ``requires-python``, every platform), as uv's ``--universal``:
+    the solve forks where requirements of one package differ by marker or a
+    chosen version needs a newer Python, each fork is solved for its own
+    environments (the versions already chosen preferred), and the answers are
+    merged: each pin carries the marker of the environments that reach it."""
+    roots = [_as_root(r) for r in requirements]
+    prefs = {canonicalize_name(k): (Version(v) if isinstance(v, str) else v)
+             for k, v in (preferences or {}).items()}
+    cons, ovs = [_as_req(c) for c in constraints], [_as_req(o) for o in overrides]
+    stack = [(universe, dict(prefs))]
+    solved = []
+    done_prefs = {}
+    count = 0
+    with span("resolve", requirements=len(roots), universal=True):
+        while stack:
+            env, fork_prefs = stack.pop()
+            count += 1
+            if count > _MAX_FORKS:
+                raise NoSolutionError("the universal resolution split into more than %d forks" % _MAX_FORKS,
+                                      hint="narrow it with --python-version or markers on the requirements")
+            solver = _Solver(provider, roots, cons, ovs, dict(done_prefs, **fork_prefs), reporter, fork=env)
+            try:
+                decided = solver.solve()
+            except _Fork as fork:
+                if reporter is not None:
+                    reporter.event("resolve.fork", marker=str(env.within(universe)) or "all environments",
+                                   into=[str(f.within(universe)) for f in fork.forks])
+                child = dict(fork_prefs, **fork.decided)
+                stack.extend((f, child) for f in fork.forks)
+                continue
+            except _Failed as failed:
+                ex = _Explainer(solver)
+                where = str(env.within(universe))
+                message = ex.explain(failed.incompat)
+                if where:
+                    message = "In the split of the universal resolution where `%s`:\n%s" % (where, message)
+                hints = ex.hints(failed.incompat)
+                err = NoSolutionError(message, hint="\n".join(hints) or None)
+                err.hints = hints
+                raise err from None
+            finally:
+                solver.report_done()
+            solved.append((env, solver, decided))
+            for pkg, cand in decided.items():
+                if pkg != _ROOT and "[" not in pkg:
+                    done_prefs.setdefault(pkg, cand.version)
+    return _merge_forks(solved, roots, universe)
+
+
+def _reach(solver, decided, env) -> "dict":
+    """{package node: MarkerSet of the environments (inside ``env``) where the
+    requirements lead to it}, following each edge's marker from the root."""
+    reach = {_ROOT: env}
+    edges = {}
+
+    def out_edges(pkg):
+        got = edges.get(pkg)
+        if got is not None:
+            return got
+        got = []
+        base, extra = _split_extra(pkg)
+        if pkg == _ROOT:
+            reqs = [rr.requirement for rr in solver.roots]
+        else:
+            if extra is not None:
+                got.append((base, MarkerSet.TRUE))
+            cand = decided[pkg]
+            reqs = [] if solver.p.no_deps else solver.p.dependencies(cand)
+            if isinstance(reqs, Unavailable):
+                reqs = []
+        for req in reqs:
+            m = solver._marker_set(req.marker, extra or "") if req.marker is not None else MarkerSet.TRUE
+            name = canonicalize_name(req.name)
+            for dep in [name] + ["%s[%s]" % (name, canonicalize_name(e)) for e in sorted(req.extras or ())]:
+                if dep in decided:
+                    got.append((dep, m))
+        edges[pkg] = got
+        return got
+
+    todo = [_ROOT]
+    while todo:
+        pkg = todo.pop()
+        here = reach[pkg]
+        for dep, m in out_edges(pkg):
+            add = here & m
+            if add.is_empty():
+                continue
+            old = reach.get(dep)
+            if old is None:
+                reach[dep] = add
+                todo.append(dep)
+            elif not add.implies(old):
+                reach[dep] = old | add
+                todo.append(dep)
+    return reach
+
+
+def _merge_forks(solved, roots, universe) -> "UniversalResolution":
+    merged = {}
+    forks = []
+    for env, solver, decided in solved:
+        forks.append(env)
+        reach = _reach(solver, decided, env)
+        for pin in _build_resolution(solver, roots, decided):
+            marker = reach.get(pin.name)
+            if marker is None:
+                continue
+            key = (pin.name, _vkey(pin.version), pin.dist.url if pin.dist is not None else None)
+            have = merged.get(key)
+            if have is None:
+                merged[key] = ResolvedPackage(pin.name, pin.version, pin.dist, pin.extras, pin.via, marker)
+            else:
+                have.marker = have.marker | marker
+                have.extras = tuple(sorted(set(have.extras) | set(pin.extras)))
+                have.via = tuple(sorted(set(have.via) | set(pin.via)))
+    out = []
+    for pin in merged.values():
+        m = pin.marker.within(universe)
+        pin.marker = None if m.is_true() else m
+        out.append(pin)
+    return UniversalResolution(out, forks)
 
 
 def _build_resolution(solver, roots, decided) -> "Resolution":
@@ -13931,8 +14697,12 @@ class RegistryProvider(Provider):
             fits = self._python_fits_cache[requires_python] = _contains_safe(requires_python, self._py)
         return fits
 
+    universal = False   # True: every platform and Python (see _universal_candidate)
+
     def _candidate(self, name, version, files) -> "Candidate":
         """Choose the file of one version: the best wheel by tag, else the sdist."""
+        if self.universal:
+            return self._universal_candidate(name, version, files)
         py_ok = [f for f in files if not f.requires_python or self._python_fits(f.requires_python)]
         if not py_ok:
             rp = files[0].requires_python
@@ -13967,6 +14737,27 @@ class RegistryProvider(Provider):
             why, kind = "has no wheels and building from source is disabled", "only-sdist"
         return Candidate(name, version, self._dist(name, version, live[0]), yanked=yanked,
                          unavailable=why, unavailable_kind=kind)
+
+    def _universal_candidate(self, name, version, files) -> "Candidate":
+        """For a universal resolution, no file is chosen for one target: the
+        metadata comes from a wheel (a pure one first) or else the sdist, and
+        the Requires-Python the resolver checks is that file's."""
+        live = [f for f in files if f.yanked is None] or list(files)
+        yanked = live[0].yanked
+        no_binary, only_binary = self._binary_options(name)
+        wheels = [] if no_binary else [f for f in live if f.is_wheel and f.wheel is not None]
+        sdists = [] if only_binary else [f for f in live if not f.is_wheel and f.sdist is not None]
+        pure = [f for f in wheels if any(t.endswith("-none-any") for t in f.wheel.tags)]
+        best = (pure or wheels or sdists or [None])[0]
+        if best is None:
+            why, kind = (("has no source distribution and --no-binary is set", "no-binary") if no_binary
+                         else ("has no wheels and building from source is disabled", "only-sdist"))
+            return Candidate(name, version, self._dist(name, version, live[0]), yanked=yanked,
+                             unavailable=why, unavailable_kind=kind)
+        # a file another source listed (a find-links folder) may not say it
+        rp = best.requires_python or next((f.requires_python for f in live if f.requires_python), None)
+        return Candidate(name, version, self._dist(name, version, best), yanked=yanked,
+                         requires_python=SpecifierSet(rp) if rp and _spec_ok(rp) else None)
 
     def _closest_miss(self, wheels) -> "str":
         """Which part of the tags kept the nearest wheel out, as uv words it:
@@ -16199,13 +16990,14 @@ def build_constraints(args, markers: "dict") -> "list":
 
 
 def root_requirements(entries, markers: "dict", builds=None, database=None) -> "list":
-    """RootRequirements of the entries that apply to the target. A source
+    """RootRequirements of the entries that apply to the target (every entry
+    when ``markers`` is None, for a universal resolution). A source
     whose name is only known from its metadata (a folder, an sdist path, an
     editable) gets it through the BuildContext."""
     roots = []
     for e in entries:
         req = e.requirement
-        if req.marker is not None and not req.marker.evaluate(dict(markers, extra="")):
+        if req.marker is not None and markers is not None and not req.marker.evaluate(dict(markers, extra="")):
             continue
         if req.name is None or e.editable:
             req = _named_source(e, builds, database)
@@ -16253,8 +17045,10 @@ def editable_urls(roots, entries) -> "set":
 
 
 def _requirements_of(entries, markers):
+    """The named requirements of ``entries`` that apply to ``markers`` (all of
+    them when ``markers`` is None: a universal resolution decides itself)."""
     return [e.requirement for e in entries
-            if e.requirement.name is not None and (e.requirement.marker is None
+            if e.requirement.name is not None and (e.requirement.marker is None or markers is None
                                                    or e.requirement.marker.evaluate(dict(markers, extra="")))]
 
 
@@ -16351,6 +17145,10 @@ class ProgressReporter(Reporter):
                 return
             if kind in ("resolve.backjump", "resolve.done"):
                 self._resolution(kind, fields)
+                return
+            if kind == "resolve.fork":
+                if self.printer.verbose:
+                    self.printer.debug("split %s into: %s" % (fields["marker"], "; ".join(fields["into"])))
                 return
             word = self._WORDS.get(kind)
             if word is None:
@@ -16585,6 +17383,34 @@ _HEADER_SKIP = {"-q", "--quiet", "-v", "--verbose", "--no-cache", "-n", "--offli
 _HEADER_SKIP_VALUE = {"--cache-dir", "--color", "--refresh-package"}
 
 
+def universal_pythons(args, sources, interp) -> "MarkerSet":
+    """The environments of ``pip-compile --universal``: every platform, and
+    the Pythons from ``--python-version`` (the lowest), else the
+    ``requires-python`` of a pyproject.toml input, else from the target's
+    X.Y on (uv's order)."""
+    if _opt(args, "python_platform"):
+        raise UsageError("--python-platform cannot be used with --universal",
+                         hint="a universal lock is for every platform: leave out --python-platform "
+                              "(or --universal, to lock for that platform only)")
+    if any(_opt(args, o) for o in ("platform", "implementation", "abi")):
+        raise UsageError("--platform/--implementation/--abi cannot be used with --universal")
+    requested = _opt(args, "python_version")
+    if requested:
+        try:
+            Version(requested)
+        except InvalidVersion:
+            raise UsageError("invalid --python-version %r: expected X.Y or X.Y.Z" % requested) from None
+        return MarkerSet.python(">=", requested)
+    if sources.requires_python:
+        try:
+            low = _rp_lower(SpecifierSet(sources.requires_python))
+        except InvalidSpecifier:
+            raise InputError("invalid requires-python `%s`" % sources.requires_python) from None
+        if low is not None:
+            return MarkerSet.python(">=", ".".join(map(str, low)))
+    return MarkerSet.python(">=", "%d.%d" % tuple(interp.version_info[:2]))
+
+
 def compile_command_line(argv) -> "str":
     """The command for the output header: secrets and cache paths left out."""
     words, skip = [], False
@@ -16619,7 +17445,9 @@ def format_compile_output(resolution, *, header: "str | None", annotate: "bool",
         out += list(index_lines) + [""]
     for pin in sorted(resolution, key=lambda p: not p.dist.editable):   # editables first, as uv
         line = _pin_text(pin, written)
-        digests = (hashes or {}).get(pin.name) if hashes is not None else None
+        if getattr(pin, "marker", None) is not None:
+            line += " ; %s" % pin.marker
+        digests = (hashes or {}).get((pin.name, str(pin.version))) if hashes is not None else None
         if digests:
             out.append(line + " \\")
             for i, d in enumerate(digests):
@@ -16964,22 +17792,33 @@ def pip_compile(args, printer: "Printer") -> "int":
     # 3. The target: the running Python (or --python), maybe with another version/platform.
     interp = (find_target(python=args.python, env=_env(args), cache=cache) if args.python
               else Interpreter.query(sys.executable, cache))
+    universe = universal_pythons(args, sources, interp) if args.universal else None
     markers, tags, python_version = resolver_environment(args, interp)
     # 4. Keep the pins of the existing output file unless asked to upgrade.
     prefs = resolution_preferences(args, {} if args.upgrade else read_preferences(args.output_file, markers))
     # 5. Resolve.
     builds = open_builds(args, cache, interp, client, db, reporter=progress, sources=sources)
-    provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version, sources)
-    roots = root_requirements(sources.requirements, markers, builds, db)
-    resolution = resolve_entries(provider, roots, sources.requirements, sources, markers, reporter=progress,
-                                 preferences=prefs)
+    if universe is None:
+        provider = make_provider(args, RegistryView(client, db, builds), markers, tags, python_version, sources)
+        roots = root_requirements(sources.requirements, markers, builds, db)
+        resolution = resolve_entries(provider, roots, sources.requirements, sources, markers, reporter=progress,
+                                     preferences=prefs)
+    else:   # every platform, every Python of the universe: no one target's markers or tags
+        provider = make_provider(args, RegistryView(client, db, builds), {}, tags, None, sources)
+        provider.universal = True
+        roots = root_requirements(sources.requirements, None, builds, db)
+        provider.editable_urls = editable_urls(roots, sources.requirements)
+        resolution = resolve_universal(roots, provider, universe=universe, reporter=progress,
+                                       constraints=_requirements_of(sources.constraints, None),
+                                       overrides=_requirements_of(sources.overrides, None), preferences=prefs)
     progress.clear()
     report_resolved(printer, resolution, start, db)
     # 6. Write the lock.
     header = None
     if not args.no_header:
         header = args.custom_compile_command or compile_command_line(getattr(args, "argv", []))
-    hashes = {p.name: _pin_hashes(p, client) for p in resolution} if args.generate_hashes else None
+    hashes = {(p.name, str(p.version)): _pin_hashes(p, client) for p in resolution} \
+        if args.generate_hashes else None
     index_lines = []
     if args.emit_index_url:
         locs = index_locations(args, sources)
@@ -16994,6 +17833,9 @@ def pip_compile(args, printer: "Printer") -> "int":
         if e.name and e.source:
             extra_via.setdefault(e.name, set()).add(e.source)
     if fmt == "pylock.toml":
+        if universe is not None:
+            raise UsageError("a universal resolution is written as requirements.txt only",
+                             hint="leave out --universal, or write to a .txt file")
         files = pylock_files(resolution, client, tags=tags)
         out_dir = os.path.dirname(os.path.abspath(args.output_file or "pylock.toml"))
         text = format_pylock(resolution, requires_python=">=%s" % python_version,
@@ -19058,6 +19900,9 @@ def build_parser(only: "str | None" = None):
                    help="write the index URLs (--index-url, --extra-index-url) at the top")
     p.add_argument("--custom-compile-command", default=None, metavar="COMMAND",
                    help="the command the header says made the file")
+    p.add_argument("--universal", action="store_true",
+                   help="one lock for every platform and every Python from --python-version (or "
+                        "the pyproject's requires-python) on: each line carries the marker where it applies")
 
     p = cmd("pip-sync", "Make an environment match a requirements file exactly")
     p.add_argument("src_file", nargs="+", help="requirements.txt (or pyproject.toml)")

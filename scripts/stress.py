@@ -3,7 +3,7 @@
 
     scripts/stress.py [SET ...] [--cutoff DATE] [--cache DIR] [--cold]
                       [--timeout S] [--out JSON] [--python EXE] [--uv EXE]
-                      [--puffin FILE] [--logs DIR] [--no-uv]
+                      [--puffin FILE] [--logs DIR] [--no-uv] [--universal]
 
 For every set in scripts/stress/ (``NN-name.in``; or only those named on the
 command line, as paths or as names such as ``07`` or ``07-django-saas``), it
@@ -30,6 +30,12 @@ Environment of both tools: the caller's, less every ``PIP_*``, ``UV_*`` and
 of each tool's own under --cache (``puffin/`` as PUFFIN_CACHE_DIR, ``uv/`` as
 UV_CACHE_DIR). The caches are shared between sets (warm after the first sets)
 unless --cold, which empties both before each set.
+
+With --universal, both compile one lock for every platform and every Python
+from 3.10 on (``--universal --python-version 3.10`` instead of the target
+above), and the lines are compared as (name, version, marker), markers as
+sets of environments (two spellings of one marker are the same), with
+puffin.py's MarkerSet.
 
 A table goes to stdout at the end (and a line per set as it finishes); the
 results go to --out as JSON, rewritten after every set, so an interrupted run
@@ -70,14 +76,21 @@ def normalize(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+UNIVERSAL = False   # --universal: keys are name==version, values their markers
+
+
 def parse_pins(text):
-    """{name: version or '@ url'} from a lock in pip-compile's format."""
+    """{name: version or '@ url'} from a lock in pip-compile's format (with
+    --universal: {name==version: marker text})."""
     pins = {}
     for line in (text or "").splitlines():
         if not line or line[0] in "# \t-":
             continue
         line = line.strip()
         m = PIN_RE.match(line)
+        if m and UNIVERSAL:
+            pins["%s==%s" % (normalize(m.group(1)), m.group(2))] = line.partition(";")[2].strip()
+            continue
         if m:
             pins[normalize(m.group(1))] = m.group(2)
             continue
@@ -186,9 +199,22 @@ def compare(puffin_pins, uv_pins):
     diffs = []
     for name in sorted(set(puffin_pins) | set(uv_pins)):
         a, b = puffin_pins.get(name), uv_pins.get(name)
-        if a != b:
+        if UNIVERSAL and a is not None and b is not None:
+            if not same_marker(a, b):
+                diffs.append((name, a, b))
+        elif a != b:
             diffs.append((name, a, b))
     return diffs
+
+
+def same_marker(a, b):
+    """Two marker texts for the same environments (from Python 3.10 on)."""
+    sys.path.insert(0, ROOT)
+    import puffin
+    universe = puffin.MarkerSet.python(">=", "3.10")
+    ma = puffin.MarkerSet.of(a or None) & universe
+    mb = puffin.MarkerSet.of(b or None) & universe
+    return ma.equivalent(mb)
 
 
 def tool_summary(res, label):
@@ -334,7 +360,13 @@ def main(argv=None):
     ap.add_argument("--no-uv", action="store_true", help="run puffin.py only (no comparison)")
     ap.add_argument("--logs", default=None, help="write each run's stdout and stderr into this folder")
     ap.add_argument("--keep-pins", action="store_true", help="put both locks' pins into the JSON")
+    ap.add_argument("--universal", action="store_true",
+                    help="compile one lock for every platform and Python >= 3.10 (pip-compile --universal)")
     args = ap.parse_args(argv)
+    if args.universal:
+        global UNIVERSAL, TARGET
+        UNIVERSAL = True
+        TARGET = ["--universal", "--python-version", "3.10"]
 
     sets = find_sets(args.sets)
     caches = {"puffin": os.path.join(os.path.abspath(args.cache), "puffin"),

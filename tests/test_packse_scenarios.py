@@ -17,8 +17,12 @@ packse builds with hatchling).  Each scenario is then resolved in-process by
   Python on Linux): ``--python-version <python> --python-platform linux``;
 - "compile" scenarios (uv runs ``uv pip compile --python-version``): the
   resolver's Python version, on Linux;
-- "lock" scenarios need universal (multi-platform, forking) resolution, which
-  puffin.py does not do: skipped.
+- "lock" scenarios (uv runs them with universal resolution) run through
+  ``pip-compile --universal --python-version <floor of the root requires-python>``
+  and are compared line by line (name, version, and the marker, as sets of
+  environments) with what ``uv pip compile --universal`` gives on the same
+  index, recorded in ``tests/scenarios/packse/universal.json`` by
+  ``tests/scenarios/packse/universal.py``.
 
 Options map as in uv's templates: ``prereleases`` -> ``--prerelease=allow``,
 ``no_build`` -> ``--only-binary``, ``no_binary`` -> ``--no-binary``,
@@ -152,7 +156,7 @@ def rename(scenario: dict, requirement: str) -> str:
 
 
 def _hosted(scenario: dict) -> bool:
-    return scenario["kind"] != "lock"
+    return True
 
 
 def host(server: support.IndexServer, scenario: dict) -> None:
@@ -235,9 +239,9 @@ def _params():
     out = []
     for scenario in SCENARIOS:
         marks = []
-        if not _hosted(scenario):
-            marks.append(pytest.mark.skip(reason="universal resolution (uv lock) is not supported"))
-        elif scenario["name"] in KNOWN_DIFFERENCES:
+        if scenario["kind"] == "lock":
+            continue   # see test_packse_universal
+        if scenario["name"] in KNOWN_DIFFERENCES:
             marks.append(pytest.mark.xfail(reason=KNOWN_DIFFERENCES[scenario["name"]], strict=True))
         out.append(pytest.param(scenario, id=scenario["name"], marks=marks))
     return out
@@ -332,7 +336,7 @@ def test_packse_scenario_installs(name, packse_index, shared_cache, venv_factory
 
 def test_every_unsatisfiable_scenario_has_its_explanation_facts():
     """Each unsatisfiable scenario puffin.py runs lists the facts its explanation must state."""
-    unsat = {s["name"] for s in SCENARIOS if _hosted(s) and not s["expected"]["satisfiable"]
+    unsat = {s["name"] for s in SCENARIOS if s["kind"] != "lock" and not s["expected"]["satisfiable"]
              and s["name"] not in UV_SUPERSEDES_PACKSE}
     assert unsat == set(EXPLANATION_FACTS)
     assert set(UV_SUPERSEDES_PACKSE) <= {s["name"] for s in SCENARIOS if _hosted(s)}
@@ -343,3 +347,76 @@ def test_the_data_holds_every_packse_scenario():
     assert _DOC["packse_version"]
     assert len(SCENARIOS) >= 150
     assert len({s["name"] for s in SCENARIOS}) == len(SCENARIOS)
+
+
+# ---- universal resolution ------------------------------------------------------
+
+with open(os.path.join(os.path.dirname(DATA), "universal.json"), encoding="utf-8") as _f:
+    _UV_UNIVERSAL = json.load(_f)
+
+# Lock scenarios where puffin.py's universal answer knowingly differs from uv's.
+UNIVERSAL_DIFFERENCES: dict = {
+    "wrong-backtracking-indirect": "puffin.py's conflict counts move b-inner ahead of a and give "
+                                   "packse's stated intent (a 1.0.0, b-inner 2.0.9); uv 0.13.9's pip "
+                                   "compile backtracks down to b-inner 1.0.0 and too-old instead",
+}
+
+_UNIVERSAL_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)(?:\s*;\s*(.*))?$")
+
+
+def _universal_params():
+    out = []
+    for scenario in SCENARIOS:
+        if scenario["kind"] != "lock":
+            continue
+        marks = []
+        if scenario["name"] in UNIVERSAL_DIFFERENCES:
+            marks.append(pytest.mark.xfail(reason=UNIVERSAL_DIFFERENCES[scenario["name"]], strict=True))
+        out.append(pytest.param(scenario, id=scenario["name"], marks=marks))
+    return out
+
+
+def universal_lines(text: str) -> list:
+    """[(name, version, marker text)] of a compiled requirements file."""
+    out = []
+    for line in text.splitlines():
+        m = _UNIVERSAL_LINE.match(line.strip())
+        if m:
+            out.append((m.group(1).lower(), m.group(2), (m.group(3) or "").strip()))
+    return sorted(out)
+
+
+def same_lines(ours: list, theirs: list, floor: str) -> bool:
+    """The same pins, each for the same environments (markers compared as
+    sets of environments within the Pythons from ``floor`` on, so that two
+    spellings of one marker are equal)."""
+    if [(n, v) for n, v, _ in ours] != [(n, v) for n, v, _ in theirs]:
+        return False
+    universe = puffin.MarkerSet.python(">=", floor)
+    for (_, _, a), (_, _, b) in zip(ours, theirs):
+        ma = puffin.MarkerSet.of(a or None) & universe
+        mb = puffin.MarkerSet.of(b or None) & universe
+        if not ma.equivalent(mb):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("scenario", _universal_params())
+def test_packse_universal(scenario, packse_index, shared_cache, tmp_path, capsys, clean_env):
+    """``pip-compile --universal`` gives uv's lines (versions and markers) or, where uv finds no
+    solution, exits 1 with an explanation."""
+    expected = _UV_UNIVERSAL["scenarios"][scenario["name"]]
+    requirements_in = tmp_path / "requirements.in"
+    requirements_in.write_text("".join(rename(scenario, r) + "\n" for r in scenario["root"]))
+    args = ["pip-compile", str(requirements_in), "--universal", "--python-version", expected["python"],
+            "--index-url", packse_index.index_url, "--cache-dir", shared_cache, "--no-header", "--no-annotate"]
+    capsys.readouterr()
+    code = puffin.main(args)
+    out, err = capsys.readouterr()
+    if expected["exit"] != 0:
+        assert code == 1, out + err
+        assert "error:" in err
+        return
+    assert code == 0, err
+    theirs = sorted(tuple(x) for x in expected["lines"])
+    assert same_lines(universal_lines(out), theirs, expected["python"]), (out, theirs)
