@@ -48,6 +48,10 @@ if __name__ == "__main__":
         print(VERSION_LINE)
         raise SystemExit(0)
 
+import gc as _gc
+_GC_WAS_ON = _gc.isenabled()
+_gc.disable()   # defining the file makes ~100k objects: no collection need look at them meanwhile
+
 import _thread
 import errno
 import io
@@ -591,11 +595,16 @@ def atomic_write(path: "str", data: "bytes") -> "None":
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink_quietly(tmp, OSError)
         raise
+
+
+def _unlink_quietly(path: "str", missing=FileNotFoundError) -> "None":
+    """Remove a file; ``missing`` (an exception class) is not an error."""
+    try:
+        os.unlink(path)
+    except missing:
+        pass
 
 
 def atomic_write_text(path: "str", text: "str") -> "None":
@@ -7300,13 +7309,18 @@ def read_pyproject(display: "str", path: "str | None" = None) -> "PyProject":
     return _pyproject_from_text(text, display, path)
 
 
-def _pyproject_from_text(text: "str", display: "str", path: "str") -> "PyProject":
+def _toml_document(text: "str", display: "str") -> "dict":
+    """A TOML file's table; InputError showing the line that does not parse."""
     try:
-        doc = toml_loads(text, filename=display)
+        return toml_loads(text, filename=display)
     except InputError as e:
         lines = text.splitlines()
         shown = lines[e.line - 1] if e.line and 0 < e.line <= len(lines) else None
         raise InputError(e.reason, file=display, line=e.line, text=shown) from None
+
+
+def _pyproject_from_text(text: "str", display: "str", path: "str") -> "PyProject":
+    doc = _toml_document(text, display)
     pp = PyProject.__new__(PyProject)
     pp.display, pp.path, pp.text = display, path, text
     project = doc.get("project")
@@ -7527,12 +7541,7 @@ def read_pylock(display: "str", path: "str | None" = None, *, sources: "Sources 
             text = _req_decode(f.read(), display)
     except FileNotFoundError:
         raise InputError("file not found: `%s`" % display) from None
-    try:
-        doc = toml_loads(text, filename=display)
-    except InputError as e:
-        lines = text.splitlines()
-        shown = lines[e.line - 1] if e.line and 0 < e.line <= len(lines) else None
-        raise InputError(e.reason, file=display, line=e.line, text=shown) from None
+    doc = _toml_document(text, display)
     pp = PyProject.__new__(PyProject)  # only for _req_toml_error's text lookups
     pp.display, pp.path, pp.text = display, path, text
     version = str(doc.get("lock-version", ""))
@@ -8590,10 +8599,7 @@ class SchemeDestination(Destination):
                 _set_executable(tmp)
             os.replace(tmp, target)
         except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+            _unlink_quietly(tmp, OSError)
             raise
         digest = "sha256=" + base64.urlsafe_b64encode(h.digest()).decode("ascii").rstrip("=")
         return _record_entry(record_path, digest, size)
@@ -9002,13 +9008,6 @@ def _remove_stale_record(dist_info_path: "str") -> "None":
     _unlink_quietly(os.path.join(dist_info_path, "RECORD"))
 
 
-def _unlink_quietly(path: "str") -> "None":
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-
-
 def _write_all(plan, source, destination, written) -> "list":
     """Write members, launchers and dist-info files; return the RECORD rows as pip
     computes them (``get_csv_rows_for_installed``)."""
@@ -9128,6 +9127,17 @@ def _prune_empty_parents(dirs, roots) -> "None":
             d = os.path.dirname(d)
 
 
+def _site_entries(site_paths):
+    """(folder, name) of every entry of the site folders that can be read, names sorted."""
+    for site in site_paths:
+        try:
+            names = sorted(os.listdir(site))
+        except OSError:
+            continue
+        for name in names:
+            yield site, name
+
+
 def repair_interrupted(site_paths) -> "list":
     """Finish what a killed process left half done, under the environment's
     lock: an install whose journal is still there loses the files it wrote
@@ -9136,19 +9146,14 @@ def repair_interrupted(site_paths) -> "list":
     or dropped (``_repair_stashes``); temporary files of a killed write go.
     Returns a ``Repair`` for each, for the command to tell the user."""
     repaired = []
-    for site in site_paths:
-        try:
-            names = sorted(os.listdir(site))
-        except OSError:
-            continue
-        for name in names:
-            path = os.path.join(site, name)
-            if name.startswith(".tmp-") and ".puffin-" in name:
-                _unlink_quietly(path)   # a journal being written when the process died
-            elif name.startswith(".puffin-installing-") and name.endswith(".json"):
-                repaired.extend(_repair_install(site, path))
-            elif name.startswith(".puffin-uninstalling-") and name.endswith(".json"):
-                repaired.extend(_repair_uninstall(path))
+    for site, name in _site_entries(site_paths):
+        path = os.path.join(site, name)
+        if name.startswith(".tmp-") and ".puffin-" in name:
+            _unlink_quietly(path)   # a journal being written when the process died
+        elif name.startswith(".puffin-installing-") and name.endswith(".json"):
+            repaired.extend(_repair_install(site, path))
+        elif name.startswith(".puffin-uninstalling-") and name.endswith(".json"):
+            repaired.extend(_repair_uninstall(path))
     for site in site_paths:
         repaired.extend(_repair_stashes(site, site_paths))
     return repaired
@@ -9230,19 +9235,14 @@ def interrupted_work(site_paths) -> "list":
     """What a killed process left for ``repair_interrupted`` (read only), as
     ``install of NAME VERSION``, ``uninstall of NAME VERSION`` or ``upgrade``."""
     found = []
-    for site in site_paths:
-        try:
-            names = sorted(os.listdir(site))
-        except OSError:
-            continue
-        for name in names:
-            for kind in ("install", "uninstall"):
-                prefix = ".puffin-%sing-" % kind
-                if name.startswith(prefix) and name.endswith(".json"):
-                    info = _read_journal(os.path.join(site, name)) or {}
-                    found.append("%s of %s" % (kind, _dist_label(str(info.get("dist_info", "?")))))
-            if name.startswith(".puffin-stash-"):
-                found.append("upgrade")
+    for site, name in _site_entries(site_paths):
+        for kind in ("install", "uninstall"):
+            prefix = ".puffin-%sing-" % kind
+            if name.startswith(prefix) and name.endswith(".json"):
+                info = _read_journal(os.path.join(site, name)) or {}
+                found.append("%s of %s" % (kind, _dist_label(str(info.get("dist_info", "?")))))
+        if name.startswith(".puffin-stash-"):
+            found.append("upgrade")
     return found
 
 
@@ -13266,12 +13266,10 @@ class _Solver:
         split this solve's environments."""
         by_name = {}
         for req in reqs:
-            if req.marker is not None and self._applies(req, extra):
-                by_name.setdefault(canonicalize_name(req.name), []).append(req)
-            elif req.marker is None:
+            if req.marker is None or self._applies(req, extra):
                 by_name.setdefault(canonicalize_name(req.name), []).append(req)
         forks = [self.fork]
-        for name, group in by_name.items():
+        for name, group in sorted(by_name.items()):   # uv goes by name
             sets = [self._marker_set(r.marker, extra) if r.marker is not None else MarkerSet.TRUE
                     for r in group]
             raises = False
@@ -13418,10 +13416,11 @@ class _Solver:
                 taken = {id(c) for c in wheels}
                 ordered = wheels + [c for c in ordered if id(c) not in taken]
         pref = self.preferences.get(name)
-        if pref is not None:
-            pk = _vkey(pref)
-            first = [c for c in ordered if _vkey(c.version) == pk]
-            ordered = first + [c for c in ordered if _vkey(c.version) != pk]
+        if pref is not None:   # a Version, or (universal) a tuple of them, the first one first
+            keys = [_vkey(v) for v in (pref if isinstance(pref, tuple) else (pref,))]
+            rank = {k: i for i, k in reversed(list(enumerate(keys)))}
+            first = sorted((c for c in ordered if _vkey(c.version) in rank), key=lambda c: rank[_vkey(c.version)])
+            ordered = first + [c for c in ordered if _vkey(c.version) not in rank]
         return ordered
 
     def _usable(self, name, cand):
@@ -13735,7 +13734,9 @@ class _Solver:
             if bs is not None and bs.decided is not None and _r_contains(r, _vkey(bs.decided.version)):
                 return self._try(pkg, bs.decided)
         in_range = [c for c, k in zip(cands, self.cand_keys[base]) if _r_contains(r, k)]
-        ordered = self._with_prereleases(base, self._order(base, in_range), self.preferences.get(base))
+        pref = self.preferences.get(base)
+        ordered = self._with_prereleases(base, self._order(base, in_range),
+                                         pref[0] if isinstance(pref, tuple) else pref)
         if not ordered:
             self._add({pkg: (True, r)}, "no-versions", base)
             return
@@ -13941,9 +13942,13 @@ def _has_upper_bound(spec) -> "bool":
 
 def _rp_lower(rp):
     """The lowest Python release (3-tuple) a Requires-Python allows, from its
-    lower bounds only (as uv reads it); None when it has none."""
+    lower bounds only (as uv reads it); None when it has none. An exclusion
+    of that release (``>=3.9,!=3.9.0``) makes the bound exclusive, so the
+    next release, once, as uv's lower bound of the first segment is; a
+    wildcard one (``!=3.9.*``) moves it past the excluded series."""
     low = None
-    for op, text in _spec_clauses(rp):
+    clauses = _spec_clauses(rp)
+    for op, text in clauses:
         if op in (">=", ">", "==", "~=", "==="):
             try:
                 r = _py_range(op, text)
@@ -13951,6 +13956,22 @@ def _rp_lower(rp):
                 continue
             if r and r[0][0] and (low is None or r[0][0] > low):
                 low = r[0][0]
+    if low is None:
+        return None
+    bumped = False
+    for op, text in clauses:
+        if op != "!=":
+            continue
+        try:
+            r = _py_range("==", text)
+        except (InvalidVersion, ValueError, IndexError):
+            continue
+        if not r or not r[0][0] <= low < r[0][1]:
+            continue
+        if text.endswith(".*"):
+            low = r[0][1]
+        elif not bumped:
+            low, bumped = _py_next(low, 2), True
     return low
 
 
@@ -14410,7 +14431,7 @@ def resolve_universal(requirements, provider: "Provider", *, universe: "MarkerSe
     cons, ovs = [_as_req(c) for c in constraints], [_as_req(o) for o in overrides]
     stack = [(universe, dict(prefs))]
     solved = []
-    done_prefs = {}
+    done_prefs = {}    # name -> versions the solved forks chose
     count = 0
     with span("resolve", requirements=len(roots), universal=True):
         while stack:
@@ -14419,7 +14440,8 @@ def resolve_universal(requirements, provider: "Provider", *, universe: "MarkerSe
             if count > _MAX_FORKS:
                 raise NoSolutionError("the universal resolution split into more than %d forks" % _MAX_FORKS,
                                       hint="narrow it with --python-version or markers on the requirements")
-            solver = _Solver(provider, roots, cons, ovs, dict(done_prefs, **fork_prefs), reporter, fork=env)
+            solver = _Solver(provider, roots, cons, ovs, _fork_preferences(fork_prefs, done_prefs),
+                             reporter, fork=env)
             try:
                 decided = solver.solve()
             except _Fork as fork:
@@ -14444,8 +14466,21 @@ def resolve_universal(requirements, provider: "Provider", *, universe: "MarkerSe
             solved.append((env, solver, decided))
             for pkg, cand in decided.items():
                 if pkg != _ROOT and "[" not in pkg:
-                    done_prefs.setdefault(pkg, cand.version)
+                    done_prefs.setdefault(pkg, set()).add(cand.version)
     return _merge_forks(solved, roots, universe)
+
+
+def _fork_preferences(own: "dict", done: "dict") -> "dict":
+    """The versions a fork tries first, as uv orders them: its own (what the
+    solve it came from had decided, and the user's), then those the forks
+    solved before chose, the highest first."""
+    out = {}
+    for name in set(own) | set(done):
+        first = [own[name]] if name in own else []
+        rest = sorted((v for v in done.get(name, ()) if not first or _vkey(v) != _vkey(first[0])),
+                      key=_vkey, reverse=True)
+        out[name] = tuple(first + rest)
+    return out
 
 
 def _reach(solver, decided, env) -> "dict":
@@ -20317,6 +20352,14 @@ def main_console() -> "None":
     so the running venv is never the target)."""
     _OWN_PROCESS[0] = True
     sys.exit(main(as_script=False))
+
+
+# The definitions above live as long as the process: the collector leaves them
+# out of every later collection (a resolution makes many objects and would
+# otherwise walk these ~100k again and again).
+_gc.freeze()
+if _GC_WAS_ON:
+    _gc.enable()
 
 
 if __name__ == "__main__":

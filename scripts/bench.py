@@ -2,13 +2,18 @@
 """Benchmark puffin.py against uv, pip and pip-tools, in one run.
 
     scripts/bench.py [--quick] [--loaded] [--tools VENV] [--reps N] [--slow-reps N]
-                     [--only compile|sync|download|seed|startup]
+                     [--only compile|universal|sync|download|seed|startup]
     scripts/bench.py --relock          # re-make the pip-sync locks with uv
 
 What it measures (the sets are in scripts/bench_sets/):
 
 - pip-compile, cold (empty cache) and warm (cache filled), of `jupyter.in` and
   `popular25.in`: puffin.py vs `uv pip compile` vs pip-tools' `pip-compile`;
+- universal pip-compile (one lock for every platform and every Python from
+  3.9 on), cold and warm, of the same two sets: `puffin.py pip-compile
+  --universal --python-version 3.9` vs `uv pip compile --universal
+  --python-version 3.9` (pip-tools has no universal mode); the lines (name,
+  version, marker as a set of environments) are compared with uv's;
 - pip-sync of the locks `small.txt` (7 pure-Python packages) and `large.txt`
   (~110 packages with numpy, pandas, scipy, django): cold (empty cache, fresh
   venv), warm (filled cache, fresh venv) and no-op (the same venv again):
@@ -109,6 +114,8 @@ HOG_CODE = "while True: pass"
 TARGETS = {
     ("compile", "cold"): (2.0, 3.0),
     ("compile", "warm"): (3.0, 3.0),
+    ("universal", "cold"): (2.0, None),   # issue 17: within 2x uv cold, no slower warm
+    ("universal", "warm"): (1.0, None),
     ("sync", "cold"): (1.5, None),
     ("sync", "warm"): (1.0, 10.0),  # "faster than uv": strictly below 1.0
     ("sync", "no-op"): (3.0, None),
@@ -274,15 +281,16 @@ class Bench:
         return ""
 
     # -- commands ----------------------------------------------------------
-    def compile_cmd(self, tool: str, src: str, out: str) -> tuple:
-        """(argv, env) of one pip-compile of src into out."""
+    def compile_cmd(self, tool: str, src: str, out: str, universal: bool = False) -> tuple:
+        """(argv, env) of one pip-compile of src into out (a universal lock when asked)."""
         cache = self.cache(tool)
+        target = ["--universal", "--python-version", "3.9"] if universal else ["--python", self.python]
         if tool == "puffin.py":
-            return ([self.python, PUFFIN, "pip-compile", "--cache-dir", cache,
-                     "--python", self.python, src, "-o", out], clean_env())
+            return ([self.python, PUFFIN, "pip-compile", "--cache-dir", cache] + target + [src, "-o", out],
+                    clean_env())
         if tool == "uv":
-            return ([self.uv, "pip", "compile", "--no-config", "--cache-dir", cache,
-                     "--python", self.python, src, "-o", out], clean_env())
+            return ([self.uv, "pip", "compile", "--no-config", "--cache-dir", cache] + target + [src, "-o", out],
+                    clean_env())
         # pip-tools keeps its own dependency cache; pip under it keeps HTTP and wheels.
         return ([self.tools_python, "-m", "piptools", "compile", "--quiet",
                  "--cache-dir", os.path.join(cache, "piptools"), "-o", out, src],
@@ -441,28 +449,52 @@ def rotate(items: list, n: int) -> list:
     return items[n:] + items[:n]
 
 
-def bench_compile(b: Bench, res: Results, name: str, rep: int, tools: list) -> None:
+def bench_compile(b: Bench, res: Results, name: str, rep: int, tools: list, universal: bool = False) -> None:
     src = os.path.join(SETS, name + ".in")
+    kind = "universal" if universal else "compile"
     for phase in ("cold", "warm"):
         for tool in rotate(tools, rep):
             if phase == "cold":
                 b.clear_cache(tool)
-            out = os.path.join(b.work, f"compile-{name}-{tool}.txt")
+            out = os.path.join(b.work, f"{kind}-{name}-{tool}.txt")
             if os.path.exists(out):
                 os.remove(out)  # pip-compile -o keeps old pins; start from nothing
-            argv, env = b.compile_cmd(tool, src, out)
+            argv, env = b.compile_cmd(tool, src, out, universal)
             secs, cpu, rc, err = run(argv, env, b.work)
-            key = ("compile", name, phase)
+            key = (kind, name, phase)
             res.add(key, tool, secs, cpu, rc, err)
-            log(f"  compile {name:9} {phase:5} {tool:18} {secs:7.2f}s  cpu {cpu:6.2f}s"
+            log(f"  {kind:9} {name:9} {phase:5} {tool:18} {secs:7.2f}s  cpu {cpu:6.2f}s"
                 + ("" if rc == 0 else f"  FAILED ({rc})"))
             if rc == 0 and tool != "uv":
-                uv_out = os.path.join(b.work, f"compile-{name}-uv.txt")
+                uv_out = os.path.join(b.work, f"{kind}-{name}-uv.txt")
                 if os.path.exists(uv_out):
-                    diff = pin_diff(read_pins(uv_out), read_pins(out),
-                                    ignore=("pip", "setuptools", "wheel", "distribute"))
+                    diff = (universal_diff(uv_out, out) if universal else
+                            pin_diff(read_pins(uv_out), read_pins(out),
+                                     ignore=("pip", "setuptools", "wheel", "distribute")))
                     if diff:
-                        res.note(f"compile {name}: {tool} pins differ from uv's: {diff}")
+                        res.note(f"{kind} {name}: {tool} pins differ from uv's: {diff}")
+
+
+def universal_diff(uv_out: str, out: str) -> str:
+    """The lines of two universal locks that differ: (name, version) pairs, or a
+    marker that names other environments (puffin.py's MarkerSet compares them)."""
+    sys.path.insert(0, REPO)
+    import puffin
+
+    def lines(path):
+        found = {}
+        with open(path) as f:
+            for line in f:
+                if line[:1].isalnum() and "==" in line:
+                    pin, _, marker = line.rstrip(" \\\n").partition(";")
+                    found[pin.strip().lower()] = marker.strip()
+        return found
+    a, b = lines(uv_out), lines(out)
+    universe = puffin.MarkerSet.python(">=", "3.9")
+    bad = sorted(set(a) ^ set(b))
+    bad += [k for k in set(a) & set(b) if not (puffin.MarkerSet.of(a[k] or None) & universe).equivalent(
+        puffin.MarkerSet.of(b[k] or None) & universe)]
+    return ", ".join(sorted(bad))
 
 
 def bench_sync(b: Bench, res: Results, name: str, rep: int, tools: list) -> None:
@@ -805,7 +837,7 @@ def main(argv=None) -> int:
     parser.add_argument("--reps", type=int, help="repetitions of puffin.py and uv (default 3)")
     parser.add_argument("--slow-reps", type=int,
                         help="repetitions of pip and pip-tools (default 2)")
-    parser.add_argument("--only", choices=("compile", "sync", "download", "seed", "startup"),
+    parser.add_argument("--only", choices=("compile", "universal", "sync", "download", "seed", "startup"),
                         help="run only this scenario (sync brings the startup row along)")
     parser.add_argument("--loaded", action="store_true",
                         help="run one busy-loop process (a CPU hog) during the timed runs")
@@ -824,11 +856,13 @@ def main(argv=None) -> int:
     reps = args.reps or (2 if args.quick else 3)
     slow_reps = min(reps, args.slow_reps or (1 if args.quick else 2))
     compile_sets = QUICK_COMPILE_SETS if args.quick else COMPILE_SETS
+    universal_sets = QUICK_COMPILE_SETS if args.quick else COMPILE_SETS
     sync_sets = QUICK_SYNC_SETS if args.quick else SYNC_SETS
     download_sets = [] if args.quick else DOWNLOAD_SETS
     seed = True
     if args.only:
         compile_sets = compile_sets if args.only == "compile" else []
+        universal_sets = universal_sets if args.only == "universal" else []
         sync_sets = sync_sets if args.only == "sync" else []
         download_sets = DOWNLOAD_SETS if args.only == "download" else []
         seed = args.only == "seed"
@@ -874,6 +908,8 @@ def main(argv=None) -> int:
             for name in compile_sets:
                 tools = ["puffin.py", "uv"] + (["pip-tools"] if slow else [])
                 bench_compile(b, res, name, rep, tools)
+            for name in universal_sets:
+                bench_compile(b, res, name, rep, ["puffin.py", "uv"], universal=True)
             for name in sync_sets:
                 tools = (["puffin.py"] + ([INSTALLED] if installed_ok else []) + ["uv"]
                          + (["pip"] if slow else []))
@@ -888,6 +924,7 @@ def main(argv=None) -> int:
                   f"{load_start:.1f}, at the end {os.getloadavg()[0]:.1f} (above 1 per core: noisy)")
 
     order = [("compile", n, p) for n in compile_sets for p in ("cold", "warm")]
+    order += [("universal", n, p) for n in universal_sets for p in ("cold", "warm")]
     order += [("sync", n, p) for n in sync_sets for p in ("cold", "warm", "no-op")]
     order += [("download", n, p) for n in download_sets for p in ("cold", "warm")]
     order += [("seed", "venv", "warm")] if seed else []
