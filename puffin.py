@@ -13731,8 +13731,16 @@ class _Solver:
             return
         if extra is not None:
             bs = self.states.get(base)
-            if bs is not None and bs.decided is not None and _r_contains(r, _vkey(bs.decided.version)):
-                return self._try(pkg, bs.decided)
+            if bs is not None and bs.decided is not None:
+                if _r_contains(r, _vkey(bs.decided.version)):
+                    return self._try(pkg, bs.decided)
+                # no other version of pkg[extra] can go with the decided pkg (each
+                # depends on pkg at its own version): one fact for all of them,
+                # not a metadata fetch (or an old sdist's build) per version
+                if any(_r_contains(r, k) for k in self.cand_keys.get(base) or ()):
+                    other = _r_complement(_r_point(bs.decided.version))
+                    self._add({pkg: (True, other), base: (False, other)}, "dependency", (pkg,))
+                    return
         in_range = [c for c, k in zip(cands, self.cand_keys[base]) if _r_contains(r, k)]
         pref = self.preferences.get(base)
         ordered = self._with_prereleases(base, self._order(base, in_range),
@@ -14655,6 +14663,7 @@ class RegistryProvider(Provider):
         self._deps = OnceMap()
         self._extras = {}   # (name, version key, url) -> set of extras its metadata defines
         self._tag_parts = None   # (interpreters, ABIs, platforms) of the target's tags
+        self._metadata_wheels = {}   # (name, version key) -> a wheel whose metadata stands for the sdist
         self.wheel_platforms = {}   # name -> platform tags of its wheels that did not fit
 
     @property
@@ -14758,6 +14767,11 @@ class RegistryProvider(Provider):
             sdists = [f for f in live if not f.is_wheel and f.sdist is not None]
             if sdists:
                 best = sdists[0]
+                other = next((f for f in wheels if f.wheel is not None), None)
+                if other is not None:
+                    # as uv: the metadata of a wheel for another platform stands for
+                    # the sdist's (the sdist is what installs): no build to resolve
+                    self._metadata_wheels[(name, _vkey(version))] = other
         if best is not None:
             return Candidate(name, version, self._dist(name, version, best), yanked=yanked)
         if wheels and no_binary and not [f for f in live if not f.is_wheel]:
@@ -14820,10 +14834,17 @@ class RegistryProvider(Provider):
         key = (candidate.name, _vkey(candidate.version), candidate.dist.url)
         return self._deps.get(key, lambda: self._load_deps(candidate))
 
+    def _metadata_source(self, candidate):
+        """Where ``candidate``'s metadata is read: its file, or for an sdist
+        beside wheels for other platforms, one of those wheels."""
+        dist = candidate.dist
+        if dist.kind != "registry":
+            return dist
+        return self._metadata_wheels.get((candidate.name, _vkey(candidate.version)), dist.file)
+
     def _load_deps(self, candidate):
         dist = candidate.dist
-        target = dist.file if dist.kind == "registry" else dist
-        md = self.db.metadata(target)
+        md = self.db.metadata(self._metadata_source(candidate))
         self._extras[(candidate.name, _vkey(candidate.version), dist.url)] = _extras_of(md)
         rp = md.requires_python
         if rp is not None and self._py is not None and not _contains(rp, self._py):
@@ -14903,7 +14924,7 @@ class RegistryProvider(Provider):
                 ordered = [c for c in ordered if _r_contains(rng, _vkey(c.version))] or ordered
             pick = next((c for c in ordered if (not _is_pre(c.version) or rng is not None)
                          and c.unavailable is None and (c.yanked is None or rng is not None)), None)
-            if pick is None or not pick.dist.is_wheel:
+            if pick is None or not self._cheap_metadata(pick):
                 return   # an sdist is fetched (and maybe built) only when the resolver considers it
             deps = self.dependencies(pick)
             if isinstance(deps, Unavailable):
@@ -14925,8 +14946,12 @@ class RegistryProvider(Provider):
         except Exception:  # see _prefetch_one
             pass
 
+    def _cheap_metadata(self, candidate) -> "bool":
+        """Is the metadata a wheel's (no sdist to fetch or build)?"""
+        return candidate.dist.is_wheel or (candidate.name, _vkey(candidate.version)) in self._metadata_wheels
+
     def _quiet_deps(self, candidate):
-        if not candidate.dist.is_wheel:   # see _prefetch_one
+        if not self._cheap_metadata(candidate):   # see _prefetch_one
             return
         try:
             self.dependencies(candidate)

@@ -88,3 +88,52 @@ def test_prefer_binary_takes_an_older_wheel_over_a_newer_sdist(env, tmp_path):
         assert code == 0, err
         assert "wb==1.0" in out.splitlines(), (args, extra, text)
     assert not os.path.exists(log) or "wb 2.0" not in open(log).read()
+
+
+# ---- an sdist beside wheels for other platforms: the wheels' metadata, as uv reads it ----
+
+def test_an_sdist_beside_other_platforms_wheels_resolves_from_their_metadata(tmp_path, clean_env):
+    """For a version whose wheels are all for another platform, the resolver reads a
+    wheel's metadata (as uv does) instead of building the sdist that would install:
+    a dynamic sdist whose build fails is never built, and the dependencies are the
+    wheel's."""
+    import support
+    from support import puffin_cli
+    with support.IndexServer() as server:
+        server.add_wheel("qtlike", "2.0", tag="cp39-abi3-win_amd64", deps=["qtlike-runtime==2.0"])
+        server.add_sdist("qtlike", "2.0", static=False,
+                          build_fails=["build_wheel", "prepare_metadata_for_build_wheel", "get_requires_for_build_wheel"])
+        server.add_wheel("qtlike-runtime", "2.0", tag="cp39-abi3-win_amd64")
+        server.add_wheel("qtlike", "1.0", deps=["qtlike-runtime==1.0"])
+        server.add_wheel("qtlike-runtime", "1.0")
+        (tmp_path / "in.txt").write_text("qtlike\n")
+        env = dict(clean_env, PUFFIN_CACHE_DIR=str(tmp_path / "cache"), PUFFIN_INDEX_URL=server.index_url)
+        code, out, err = puffin_cli(sys.executable, "pip-compile", tmp_path / "in.txt", "--no-header",
+                                    "--python-platform", "linux", "--python-version", "3.12", env=env)
+    assert code == 0, err
+    # qtlike 2.0 needs qtlike-runtime 2.0, which has no wheel for Linux and no sdist: back to 1.0
+    assert "qtlike==1.0" in out and "qtlike-runtime==1.0" in out, out
+    assert "Building" not in err and "build" not in err.lower(), err
+
+
+def test_an_extra_of_a_decided_package_is_not_searched_version_by_version(tmp_path, clean_env):
+    """`lib[x]` of every version needs `other<2`, and `other` 3.0 is decided first: the
+    resolver learns at once that no other version of lib[x] goes with the decided lib,
+    instead of fetching each version's metadata down to old sdists that need a build
+    (a django/celery set did that with kombu[redis], down to kombu 2.5.16)."""
+    import support
+    from support import puffin_cli
+    with support.IndexServer() as server:
+        server.add_wheel("top", "1.0", deps=["lib[x]"])
+        for v in ("1.0", "3.0"):
+            server.add_wheel("other", v)
+        for minor in range(1, 21):
+            server.add_wheel("lib", "%d.0" % minor, extras={"x": ["other<2"]})
+        server.add_sdist("lib", "0.5", static=False,
+                         build_fails=["build_wheel", "prepare_metadata_for_build_wheel", "get_requires_for_build_wheel"])
+        (tmp_path / "in.txt").write_text("top\nother\n")
+        env = dict(clean_env, PUFFIN_CACHE_DIR=str(tmp_path / "cache"), PUFFIN_INDEX_URL=server.index_url)
+        code, out, err = puffin_cli(sys.executable, "pip-compile", tmp_path / "in.txt", "--no-header", env=env)
+    assert code == 0, err
+    assert "lib==20.0" in out and "other==1.0" in out, out
+    assert "build" not in err.lower(), err
