@@ -10907,13 +10907,14 @@ def _is_dist_filename(filename: "str") -> "bool":
 # ---- cached pages --------------------------------------------------------------------
 
 class _CachedPage:
-    """One simple-v1 entry: a policy line (JSON) then the rows line (JSON, or
-    ``null`` for "no such package"). The rows stay as bytes until needed, so a
-    304 rewrites the entry without parsing or re-encoding them.
-
-    A PEP 691 JSON page is kept as the index sent it (policy ``"body":
-    "pep691"``) and read again with ``parse_json_page``: encoding its rows
-    cost a cold resolution more than reading the page again costs a warm one."""
+    """One simple-v1 entry: a policy line (JSON) then the rows: JSON (``null``
+    for "no such package"), or with policy ``"body": "marshal"`` the rows in
+    ``marshal``'s format (lists, dicts, strings and numbers only, a format
+    every Python 3 reads), which loads several times faster than the page
+    parses: a warm run reads thousands of files of each page. The rows stay
+    as bytes until needed, so a 304 rewrites the entry without parsing or
+    re-encoding them. Entries of older runs (``"body": "pep691"``, the page as
+    the index sent it) are still read."""
 
     __slots__ = ("policy", "rows_raw", "_rows")
 
@@ -10928,8 +10929,12 @@ class _CachedPage:
         policy = json.loads(head)
         if not nl or not isinstance(policy, dict) or policy.get("v") != 1:
             raise ValueError("not a page entry")
-        if policy.get("body") == "pep691":
-            rows = parse_json_page(rows_raw, policy.get("url") or "")  # a truncated one fails here
+        body = policy.get("body")
+        if body == "marshal":
+            import marshal
+            rows = marshal.loads(rows_raw)   # a truncated one fails here (ValueError, EOFError)
+        elif body == "pep691":
+            rows = parse_json_page(rows_raw, policy.get("url") or "")
         else:
             rows = json.loads(rows_raw)
         if rows is not None and not isinstance(rows, list):
@@ -10938,8 +10943,7 @@ class _CachedPage:
 
     def rows(self):
         if self._rows is None and self.rows_raw.strip() != b"null":
-            self._rows = parse_json_page(self.rows_raw, self.policy.get("url") or "") \
-                if self.policy.get("body") == "pep691" else json.loads(self.rows_raw)
+            self._rows = self.parse(self.encode())._rows
         return self._rows
 
     def encode(self) -> "bytes":
@@ -11095,20 +11099,20 @@ class RegistryClient:
         policy = _cache_policy(resp, now)
         digest = hashlib.sha256(resp.body).hexdigest()
         policy["digest"] = digest
+        import marshal
+        policy["body"] = "marshal"
         if cached is not None and cached.policy.get("digest") == digest \
                 and cached.policy.get("url") == resp.url:
-            if cached.policy.get("body"):
-                policy["body"] = cached.policy["body"]
-            page = _CachedPage(policy, cached.rows_raw, cached.rows())  # same bytes: no parsing
+            if cached.policy.get("body") == "marshal":   # same bytes: no parsing
+                page = _CachedPage(policy, cached.rows_raw, cached.rows())
+                if all(policy.get(k) == cached.policy.get(k) for k in ("etag", "last_modified", "expires")):
+                    return self._page_files(page, index)   # nothing new to write
+            else:   # an older run's entry: its rows, kept the new way
+                page = _CachedPage(policy, marshal.dumps(cached.rows()), cached.rows())
         else:
             with span("index.parse", url=redact_url(resp.url), bytes=len(resp.body)):
                 rows = self._parse_page(resp)
-            if _is_json_page(resp):
-                policy["body"] = "pep691"
-                page = _CachedPage(policy, resp.body, rows)
-            else:
-                page = _CachedPage(policy, json.dumps(rows, separators=(",", ":")).encode("utf-8"),
-                                   rows)
+            page = _CachedPage(policy, marshal.dumps(rows), rows)
         self._store(path, page)
         return self._page_files(page, index)
 
@@ -14651,6 +14655,9 @@ class RegistryProvider(Provider):
         if exclude_newer:
             try:
                 self.exclude_newer = _parse_time(exclude_newer)
+                import datetime
+                self._exclude_newer_text = self.exclude_newer.astimezone(
+                    datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
             except ValueError:
                 raise UsageError("--exclude-newer takes a date or a date and time (like 2024-05-01 "
                                  "or 2024-05-01T12:00:00Z), not `%s`" % exclude_newer) from None
@@ -14727,11 +14734,19 @@ class RegistryProvider(Provider):
 
     def _uploaded_in_time(self, f) -> "bool":
         """``--exclude-newer``: a file without an upload time is left out, as in uv."""
+        text = f.upload_time
+        if not text:
+            return False
+        if len(text) >= 20 and text[-1] == "Z" and text[10] == "T" and text[19] in ".Z" \
+                and text[4] == text[7] == "-" and text[13] == text[16] == ":":
+            # the index's usual UTC form (PyPI's, to the second or finer): compared
+            # as text, to the second as _parse_time compares -- a page has thousands
+            return text[:19] <= self._exclude_newer_text
         try:
-            t = _parse_time(f.upload_time) if f.upload_time else None
+            t = _parse_time(text)
         except ValueError:  # an index's unreadable upload-time counts as none
-            t = None
-        return t is not None and t <= self.exclude_newer
+            return False
+        return t <= self.exclude_newer
 
     def _python_fits(self, requires_python: "str") -> "bool":
         """Requires-Python of a file against the target, once per distinct text

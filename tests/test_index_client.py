@@ -232,10 +232,11 @@ def test_a_corrupt_cached_page_is_discarded_and_fetched_again(server, tmp_path):
     assert puffin._CachedPage.parse(pathlib.Path(path).read_bytes()).rows()
 
 
-def test_a_json_page_is_kept_as_sent_and_an_html_page_as_rows(server, tmp_path):
-    """simple-v1 keeps a PEP 691 page's body as the index sent it (re-encoding
-    cost more than reading it again) and an HTML page's parsed rows; both read
-    back into the same files, offline too."""
+def test_a_page_is_kept_as_marshalled_rows_and_older_entries_still_read(server, tmp_path):
+    """simple-v1 keeps a page's parsed rows in marshal's format (they load faster than
+    the page parses), for JSON and HTML pages alike; both read back into the same
+    files, offline too; an entry an older run kept as the index's PEP 691 body is read."""
+    import marshal
     for as_json in (True, False):
         server.json = as_json
         root = tmp_path / ("json" if as_json else "html")
@@ -244,12 +245,33 @@ def test_a_json_page_is_kept_as_sent_and_an_html_page_as_rows(server, tmp_path):
         path = client.cache.entry("simple-v1", puffin.index_cache_key(server.index_url),
                                   "foo-bar.json")
         head, _, body = pathlib.Path(path).read_bytes().partition(b"\n")
-        assert (json.loads(head).get("body") == "pep691") is as_json
-        if as_json:
-            assert json.loads(body)["files"]  # the index's own document
-        else:
-            assert [r[0] for r in json.loads(body)] == [f.filename for f in files]
+        assert json.loads(head).get("body") == "marshal"
+        assert [r[0] for r in marshal.loads(body)] == [f.filename for f in files]
         assert make_client(root, server.index_url, offline=True).files("foo-bar") == files
+    # an entry of an older run: the PEP 691 body as the index sent it
+    server.json = True
+    old = tmp_path / "old"
+    client = make_client(old, server.index_url)
+    files = client.files("foo-bar")
+    path = client.cache.entry("simple-v1", puffin.index_cache_key(server.index_url), "foo-bar.json")
+    head = json.loads(pathlib.Path(path).read_bytes().partition(b"\n")[0])
+    head["body"] = "pep691"
+    page = client.http.request(server.index_url + "/foo-bar/", headers={"Accept": puffin._JSON_ACCEPT})
+    pathlib.Path(path).write_bytes(json.dumps(head).encode() + b"\n" + page.body)
+    assert make_client(old, server.index_url, offline=True).files("foo-bar") == files
+
+
+def test_a_page_that_did_not_change_is_not_written_again(server, tmp_path):
+    """The index sends the same page again (no validators, no freshness): the entry is
+    not rewritten (a large project's page is megabytes)."""
+    server.etag = server.last_modified = False
+    client = make_client(tmp_path, server.index_url)
+    files = client.files("foo-bar")
+    path = client.cache.entry("simple-v1", puffin.index_cache_key(server.index_url), "foo-bar.json")
+    before = os.stat(path).st_mtime_ns
+    os.utime(path, ns=(before - 10**9, before - 10**9))
+    assert make_client(tmp_path, server.index_url).files("foo-bar") == files
+    assert os.stat(path).st_mtime_ns == before - 10**9
 
 
 def test_faults_while_fetching_pages_never_leave_a_bad_entry(server, tmp_path):

@@ -335,3 +335,22 @@ def test_resolves_a_deep_and_wide_ecosystem_quickly():
     # CPU time, not wall time: a shared machine must not fail this. About 0.3 s on
     # an idle one; naive chronological backtracking takes minutes.
     assert elapsed < 1.5, elapsed
+
+
+def test_exclude_newer_reads_upload_times_in_every_form_alike():
+    """The fast text comparison of the index's usual UTC form agrees with reading the
+    time (other offsets, fractions, dates, odd and missing times), for a cutoff given
+    in another offset."""
+    import types
+    provider = puffin.RegistryProvider(object(), tags=[], python_version="3.12", markers={},
+                                       exclude_newer="2024-05-01T14:00:00+02:00")   # 12:00 UTC
+
+    def in_time(text):
+        return provider._uploaded_in_time(types.SimpleNamespace(upload_time=text))
+
+    assert in_time("2024-05-01T12:00:00Z") and in_time("2024-05-01T12:00:00.999999Z")
+    assert in_time("2024-05-01T11:59:59.5Z") and in_time("2024-04-30T23:00:00Z")
+    assert not in_time("2024-05-01T12:00:01Z") and not in_time("2024-05-01T12:00:01.000001Z")
+    assert in_time("2024-05-01T13:30:00+01:30") and not in_time("2024-05-01T12:30:00+00:00")
+    assert in_time("2024-04-30") and not in_time("2024-05-02")
+    assert not in_time(None) and not in_time("") and not in_time("yesterday")
