@@ -242,3 +242,18 @@ def test_pip_download_fills_a_wheelhouse_for_several_pythons(env, tmp_path):
     assert names == ["app-1.0-py3-none-any.whl", "backport-1.5-py3-none-any.whl",
                      "backport-2.1-py3-none-any.whl", "modern-1.0-py3-none-any.whl",
                      "modern-3.0-py3-none-any.whl", "tomlish-2.0-py3-none-any.whl"]
+
+
+def test_a_pyproject_requires_python_is_the_lowest_python(env, tmp_path):
+    """Without --python-version, the input pyproject's requires-python gives the Pythons
+    the lock is for: a requirement only for older ones is left out."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "1.0"\nrequires-python = ">=3.11"\n'
+        'dependencies = ["app", "winhelper; python_version < \'3.10\'"]\n')
+    code, out, err = puffin(support.find_python("3.12") or "python3", "pip-compile",
+                            tmp_path / "pyproject.toml", "--universal", "--no-header", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert lines(out) == [("app", "1.0", ""), ("backport", "2.1", ""), ("colorlib", "0.4", "sys_platform == 'win32'"),
+                          ("modern", "2.0", "python_full_version < '3.12'"),
+                          ("modern", "3.0", "python_full_version >= '3.12'"),
+                          ("winhelper", "1.0", "sys_platform == 'win32'")]
