@@ -2622,7 +2622,8 @@ def _dom_not(var: "str", dom):
 
 def _dom_within(var: "str", a, b) -> "bool":
     """Is domain ``a`` inside domain ``b``?"""
-    return _dom_and(var, a, _dom_not(var, b)) is None if _dom_not(var, b) is not None else True
+    outside = _dom_not(var, b)
+    return outside is None or _dom_and(var, a, outside) is None
 
 
 class MarkerSet:
@@ -2680,9 +2681,7 @@ class MarkerSet:
         else:   # two literals, or two variables: a fact of its own
             return cls._opaque(item)
         if var == "extra":
-            if op in ("==", "!=") and not flipped:
-                return cls.TRUE if (canonicalize_name(value) == extra) == (op == "==") else cls.FALSE
-            if op in ("==", "!=") and flipped:
+            if op in ("==", "!="):
                 return cls.TRUE if (canonicalize_name(value) == extra) == (op == "==") else cls.FALSE
             return cls._opaque(item)
         if flipped and op in ("<", "<=", ">", ">="):
@@ -9432,25 +9431,20 @@ def read_installed(site_paths) -> "list":
     ``.egg-info`` folders and files), sorted by name. Unreadable ones are skipped
     with a warning; a dist-info without RECORD is listed (``complete`` is False)."""
     found, seen = [], set()
-    for site in site_paths:
-        try:
-            names = sorted(os.listdir(site))
-        except OSError:
+    for site, entry in _site_entries(site_paths):
+        if not entry.endswith((".dist-info", ".egg-info")):
             continue
-        for entry in names:
-            if not entry.endswith((".dist-info", ".egg-info")):
-                continue
-            path = os.path.join(site, entry)
-            if entry.endswith(".dist-info") and not os.path.isdir(path):
-                continue
-            dist = _installed_dist(path)
-            if dist is None:
-                warn_user("ignoring the unreadable distribution %s" % path)
-                continue
-            if (dist.name, site) in seen:
-                continue
-            seen.add((dist.name, site))
-            found.append(dist)
+        path = os.path.join(site, entry)
+        if entry.endswith(".dist-info") and not os.path.isdir(path):
+            continue
+        dist = _installed_dist(path)
+        if dist is None:
+            warn_user("ignoring the unreadable distribution %s" % path)
+            continue
+        if (dist.name, site) in seen:
+            continue
+        seen.add((dist.name, site))
+        found.append(dist)
     return sorted(found, key=lambda d: (d.name, d.path))
 
 
@@ -13203,7 +13197,6 @@ class _Solver:
         # this solve is for (a requirement applies when its marker meets it)
         self.fork = fork
         self.fork_low = None if fork is None else fork.python_lower()
-        self.marker_sets = {}
         self.edge_markers = {}   # universal: (dep, range) of a marked requirement -> its marker text
         # Requires-Python is checked against the release (3.13.0rc1 counts as
         # 3.13.0), as pip does with sys.version_info[:3]
@@ -13256,11 +13249,7 @@ class _Solver:
         return bool(req.marker.evaluate(env))
 
     def _marker_set(self, marker, extra="") -> "MarkerSet":
-        key = (str(marker), extra or "")
-        m = self.marker_sets.get(key)
-        if m is None:
-            m = self.marker_sets[key] = _marker_set(marker, extra)
-        return m
+        return _marker_set(marker, extra)
 
     def _forks_of(self, reqs, extra="") -> "list":
         """uv's forks at one list of requirements (a package's, or the root's):
