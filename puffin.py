@@ -778,6 +778,8 @@ class _Flag:
 CANCEL = _Flag()               # set by the first signal: no new work starts
 _SIGNALS: "list" = []            # the signals received, in order
 _ACTING = {"depth": 0, "started": False, "finished": False}
+_OWN_PROCESS = [False, False]  # main() runs the process (the script or console entry point);
+#                                and, in that process, a signal is already stopping it
 
 
 def check_cancelled() -> "None":
@@ -807,6 +809,8 @@ class acting:
 
 def on_signal(signum, frame=None) -> "None":
     """The handler of SIGINT and SIGTERM (main thread only)."""
+    if _OWN_PROCESS[1]:   # already stopping (see _interrupted): a second signal ends the process
+        os._exit(128 + signum)
     if frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
         # in the import machinery's own callbacks (a module lock's weakref) an
         # exception is printed and then ignored: take the signal again a moment
@@ -824,6 +828,8 @@ def on_signal(signum, frame=None) -> "None":
     CANCEL.set()
     if _ACTING["depth"] and len(_SIGNALS) == 1:
         return   # finish changing the environment first: it is short and journaled
+    if _OWN_PROCESS[0]:
+        _OWN_PROCESS[1] = True
     raise Interrupted(signum)
 
 
@@ -20336,9 +20342,6 @@ def _restore_signals(old) -> "None":
             signal.signal(sig, handler)
 
 
-_OWN_PROCESS = [False]   # main() runs the process (the script or console entry point)
-
-
 def _interrupted(e: "Interrupted", printer) -> "int":
     """Stop at once: children killed, one line saying what state the
     environment is in, and (when main() owns the process) an exit that does
@@ -20346,6 +20349,7 @@ def _interrupted(e: "Interrupted", printer) -> "int":
     import signal
     CANCEL.set()
     if _OWN_PROCESS[0]:  # a second signal from here on ends the process at once
+        _OWN_PROCESS[1] = True   # set first: a signal may arrive while the handlers change
         for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
             if sig is not None:
                 signal.signal(sig, lambda s, f: os._exit(128 + s))
