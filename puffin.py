@@ -17462,8 +17462,6 @@ def universal_pythons(args, sources, interp) -> "MarkerSet":
         raise UsageError("--python-platform cannot be used with --universal",
                          hint="a universal lock is for every platform: leave out --python-platform "
                               "(or --universal, to lock for that platform only)")
-    if any(_opt(args, o) for o in ("platform", "implementation", "abi")):
-        raise UsageError("--platform/--implementation/--abi cannot be used with --universal")
     requested = _opt(args, "python_version")
     if requested:
         try:

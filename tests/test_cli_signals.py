@@ -637,9 +637,13 @@ def _python_start_up(code: int, err: str) -> bool:
         return True
     frames = re.findall(r'^  File "([^"]*)", line (\d+), in (.*)$', err, re.M)
     if err.startswith("Failed checking if argv[0] is an import path entry") \
-            and err.rstrip().endswith("KeyboardInterrupt") \
-            and all(f[0].startswith("<frozen ") for f in frames):
-        return True   # interrupted in CPython's own check of sys.path[0] (zipimport), before puffin.py
+            and "\nKeyboardInterrupt" in err:
+        # interrupted in CPython's own check of sys.path[0] (zipimport), before puffin.py: Python
+        # prints that and goes on, so puffin.py may then run to its end (exit 0, its output after)
+        head, tail = err.split("\nKeyboardInterrupt", 1)
+        frames = re.findall(r'^  File "([^"]*)", line (\d+), in (.*)$', head, re.M)
+        return all(f[0].startswith("<frozen ") for f in frames) and (
+            not tail.strip() or (code == 0 and "Traceback" not in tail and "error" not in tail))
     ours = [f for f in frames if os.path.basename(f[0]) == "puffin.py"]
     return (code in (1, -signal.SIGINT) and err.startswith("Traceback (most recent call last):")
             and err.rstrip().endswith("KeyboardInterrupt") and frames and frames[0] in ours

@@ -257,3 +257,37 @@ def test_a_pyproject_requires_python_is_the_lowest_python(env, tmp_path):
                           ("modern", "2.0", "python_full_version < '3.12'"),
                           ("modern", "3.0", "python_full_version >= '3.12'"),
                           ("winhelper", "1.0", "sys_platform == 'win32'")]
+
+
+def test_universal_with_a_bad_python_version_is_a_usage_error(env, tmp_path):
+    code, out, err = compile_universal(env, tmp_path, python_version="three")
+    assert code == 2
+    assert "error: invalid --python-version 'three': expected X.Y or X.Y.Z" in err
+    assert "Traceback" not in err
+
+
+def test_universal_with_an_invalid_requires_python_says_so(env, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "1.0"\nrequires-python = ">=3.11,oops"\ndependencies = ["app"]\n')
+    code, out, err = puffin(support.find_python("3.12") or "python3", "pip-compile", tmp_path / "pyproject.toml",
+                            "--universal", "-o", "requirements.txt", env=env, cwd=tmp_path)
+    assert code == 2, err
+    assert "requires-python" in err and ">=3.11,oops" in err, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "requirements.txt").exists()
+
+
+def test_a_resolution_that_splits_without_end_stops_with_advice(env, tmp_path, monkeypatch, capsys):
+    """More forks than the limit: a clear error and a hint, no lock written (the limit is lowered
+    here to the three forks this input needs)."""
+    monkeypatch.setattr(puffin_module, "_MAX_FORKS", 2)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "requirements.in").write_text("app\n")
+    code = puffin_module.main(["pip-compile", str(tmp_path / "requirements.in"), "--universal",
+                               "--python-version", "3.9", "-o", str(tmp_path / "requirements.txt")])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "error: the universal resolution split into more than 2 forks" in err
+    assert "hint: narrow it with --python-version or markers on the requirements" in err
+    assert not (tmp_path / "requirements.txt").exists()
