@@ -13219,15 +13219,19 @@ class _Solver:
         self.cand_keys = {}
         self.deps_cache = {}   # pkg (with extra) + version key -> list of (dep pkg, range)
         self.merge_index = {}
-        self.count_memo = {}   # (name, range) -> 0, 1 or 2 (= more) candidates inside
         self.tries = {}        # pkg -> versions tried so far (prefetch when backtracking)
-        # uv's conflict tracking: a package whose versions keep being rejected
-        # because of another's decision ("affected") is decided early; the
-        # other ("culprit") late (see _record_conflict)
+        # uv's conflict tracking: the package being decided when conflicts keep
+        # arising ("affected") is decided early; a package that keeps causing
+        # them ("culprit") late, and undecided at once (see _record_conflict)
         self.affected = {}
         self.culprits = {}
-        self.conflict_early = set()
-        self.conflict_late = set()
+        # name -> rank in the order of decisions (a package's extras share it), as
+        # uv's PubGrubPriorities: 0 required at one version (a pin), 1 conflicts
+        # early, 2 conflicts late, 3 (or absent) the others
+        self.rank = {}
+        self.next = _ROOT             # the package being decided (uv's `next`)
+        self.causes = []              # (package, incompatibility) of each conflict-resolution step
+        self.reprioritize = ([], [])  # (to decide early, to decide late) since the last propagation
         self.conflicts = 0     # versions rejected because of other packages' decisions
         self.decisions = 0
         self.backjumps = 0
@@ -13669,6 +13673,7 @@ class _Solver:
                         self.by_pkg.setdefault(p, []).append(inc)
                 self.backjumps += 1
                 self.reporter.event("resolve.backjump", level=prev)
+                self.causes.append((pkg, inc))
                 return pkg, inc
             terms = {p: t for p, t in inc.terms.items() if p != pkg}
             for p, t in cause.terms.items():
@@ -13679,40 +13684,24 @@ class _Solver:
                 terms[pkg] = t
             inc = _Incompat(len(self.incompats), terms, "derived", None, inc, cause)
             self.incompats.append(inc)
+            self.causes.append((pkg, inc))
             changed = True
 
     # -- decisions ---------------------------------------------------------
 
     def _next_package(self):
-        """The undecided package with a positive term to decide next: first
-        those with at most one candidate left (pins, URLs, dead ends), then
-        the order of discovery -- deterministic, independent of fetch timing.
-        Only packages whose versions this solver already loaded are counted,
-        so one slow index page does not hold up the others' decisions."""
+        """The undecided package with a positive term to decide next, in uv's
+        order (its PubGrubPriorities): URLs and names ever required at one
+        version (a pin, an extra's own package), then names that keep being
+        rejected, then those that keep causing conflicts, then the discovery
+        order of the name (a package's extras right after it), then of the
+        package itself -- deterministic, independent of fetch timing."""
         best = None
         for pkg, s in self.states.items():
             if s.decided is not None or not s.acc[0]:
                 continue
             base = _split_extra(pkg)[0]
-            r = s.acc[1]
-            if base in self.cands:
-                n = self.count_memo.get((base, r))
-                if n is None:
-                    n = 0
-                    for k in self.cand_keys[base]:
-                        if _r_contains(r, k):
-                            n += 1
-                            if n > 1:
-                                break
-                    self.count_memo[(base, r)] = n
-            else:
-                n = 1 if base in self.urls or _is_pin(r) else 2
-            # uv's order: singletons (pins, URLs, dead ends), packages that keep
-            # conflicting, those that keep causing conflicts, then discovery order
-            # of the name (a package's extras right after it, as uv ranks them by
-            # name), then of the package itself
-            rank = 0 if n <= 1 else 1 if pkg in self.conflict_early else \
-                2 if pkg in self.conflict_late else 3
+            rank = 0 if base in self.urls else self.rank.get(base, 3)
             prio = (rank, self.discovery.get(base, self.discovery[pkg]), self.discovery[pkg])
             if best is None or prio < best[0]:
                 best = (prio, pkg)
@@ -13779,6 +13768,8 @@ class _Solver:
             for dep, rng in deps:
                 self._state(dep)
                 incs.append(self._add_dependency(pkg, cand.version, dep, rng))
+                if _is_pin(rng):
+                    self.rank[_split_extra(dep)[0]] = 0
                 if dep in self.constraints:
                     self._add_constraint(dep)
         self.p.prefetch(sorted({_split_extra(d)[0] for d, _ in deps} - set(self.cands)))
@@ -13788,7 +13779,7 @@ class _Solver:
         for inc in incs:
             if all(_t_relation(t, point if p == pkg else self._acc(p)) == _SAT
                    for p, t in inc.terms.items()):
-                self._jump_back(self._record_conflict(pkg, inc), list(inc.terms))
+                self._record_conflict(pkg, inc)
                 return
         self._decide(pkg, cand)
         self.decisions += 1
@@ -13806,55 +13797,51 @@ class _Solver:
                             conflicts=self.conflicts, most=_split_extra(most[0])[0] if most[0] else None,
                             most_tries=most[1])
 
-    def _record_conflict(self, pkg, inc):
-        """A version of ``pkg`` was rejected by the assignments of the other
-        packages of ``inc`` (as uv counts it when adding a version's
-        dependencies): at the fifth time ``pkg`` is decided before the others
-        from now on, and a package that caused five such conflicts after them.
-        Returns the decision level to go back to so that ``pkg`` comes first
-        (before the first of the others was decided), or None."""
-        base = _split_extra(pkg)[0]
-        others = [p for p in inc.terms if p != pkg and p != _ROOT and _split_extra(p)[0] != base]
-        self.conflicts += 1
-        for p in others:
+    def _record_conflict(self, affected, inc) -> "None":
+        """uv's conflict tracking, for a version of ``affected`` rejected by the
+        other packages of ``inc`` when its dependencies were added, and for
+        each step of a conflict's resolution: each other package (not a form
+        of the same name, not the root) is a culprit once more, and the
+        package being decided (``self.next``) affected once more; at the fifth
+        time a culprit is decided late (and undone, see _reprioritize), an
+        affected package early."""
+        base = _split_extra(affected)[0]
+        real = False
+        for p in inc.terms:
+            if p == affected or p == _ROOT or _split_extra(p)[0] == base:
+                continue
+            real = True
             self.culprits[p] = self.culprits.get(p, 0) + 1
             if self.culprits[p] == _CONFLICT_THRESHOLD:
-                self.conflict_late.add(p)
-        if not others:
-            return None
-        # when ``pkg`` is required only since one decision (boto3 brings its
-        # botocore in), that decision is affected too: deciding it first helps
-        affected = [pkg]
-        s = self.states.get(pkg)
-        if s is not None and s.history and len({h[1] for h in s.history}) == 1:
-            level = s.history[-1][1]
-            if 1 <= level <= len(self.decision_pkgs):
-                brought = self.decision_pkgs[level - 1]
-                if brought not in (pkg, _ROOT) and brought not in others:
-                    affected.append(brought)
-        crossed = []
-        for p in affected:
-            self.affected[p] = self.affected.get(p, 0) + 1
-            if self.affected[p] == _CONFLICT_THRESHOLD:
-                self.conflict_early.add(p)
-                crossed.append(p)
-        if not crossed:
-            return None
-        levels = [self.decision_pkgs.index(p) + 1 for p in others if p in self.decision_pkgs]
-        return min(levels) - 1 if levels and min(levels) - 1 >= 1 else None
+                self.reprioritize[1].append(p)
+        if real:
+            self.conflicts += 1
+            self.affected[self.next] = self.affected.get(self.next, 0) + 1
+            if self.affected[self.next] == _CONFLICT_THRESHOLD:
+                self.reprioritize[0].append(self.next)
 
-    def _jump_back(self, level, packages) -> "None":
-        """Undo the decisions from ``level`` + 1 on, so that a package that
-        keeps conflicting is decided before the ones it conflicts with; then
-        propagate from ``packages``."""
-        if level is None or level >= self.level:
-            return
-        self._backtrack(level)
-        self.backjumps += 1
-        self.reporter.event("resolve.backjump", level=level)
-        for p in packages:
-            if p in self.states:
-                self._propagate(p)
+    def _reprioritize(self) -> "None":
+        """After a propagation (as uv's reprioritize_conflicts): the affected
+        names go early, the culprits late, each culprit's decision undone so
+        that what it fought with is decided first."""
+        for affected, inc in self.causes:
+            self._record_conflict(affected, inc)
+        del self.causes[:]
+        early, late = self.reprioritize
+        for pkg in early:
+            self.rank[_split_extra(pkg)[0]] = 1
+        for pkg in late:
+            name = _split_extra(pkg)[0]
+            if self.rank.get(name) in (1, 2) or name in self.urls:
+                continue
+            self.rank[name] = 2
+            if pkg in self.decision_pkgs:
+                level = self.decision_pkgs.index(pkg)
+                if 1 <= level < self.level:
+                    self._backtrack(level)
+                    self.backjumps += 1
+                    self.reporter.event("resolve.backjump", level=level)
+        del early[:], late[:]
 
     def _add_constraint(self, name):
         key = ("constraint", name)
@@ -13866,6 +13853,8 @@ class _Solver:
             r = _r_intersect(r, ranges_from_specifier(req.specifier))
             texts.update(_spec_texts(req.specifier))
         self.spec_texts.setdefault((name, r), texts)
+        if _is_pin(r):
+            self.rank[name] = 0
         self.merge_index[key] = self._add({_ROOT: (True, _FULL), name: (True, _r_complement(r))},
                                           "constraint", r)
 
@@ -13900,7 +13889,8 @@ class _Solver:
         pkg = _ROOT
         while True:
             self._propagate(pkg)
-            pkg = self._next_package()
+            self._reprioritize()
+            pkg = self.next = self._next_package()
             if pkg is None:
                 break
             if pkg == _ROOT:
@@ -14263,6 +14253,13 @@ class _Explainer:
             pkg, (pos, rng) = next(iter(inc.terms.items()))
             # below the range: a newer Python would do; else (an upper bound) an older one
             lows = ranges_from_specifier(SpecifierSet(inc.data[2])) if _spec_ok(inc.data[2]) else ()
+            if s.pyver is None:   # a universal solve: its Pythons start at the fork's lowest
+                low = _rp_lower(SpecifierSet(inc.data[2])) if lows else None
+                return ("%s requires Python%s, but the lock is for Python %s and later (raise the "
+                        "lowest Python with `--python-version` or `requires-python`%s)"
+                        % (self.term_text(pkg, rng), inc.data[2],
+                           ".".join(map(str, s.fork_low[:2] if s.fork_low else ())) or "every version",
+                           ", e.g. to %s" % ".".join(map(str, low[:2])) if low else ""))
             newer = bool(lows) and not (lows[0][0] < (_vkey(s.pyver), 1))
             return ("%s requires Python%s, but the target Python version is %s "
                     "(try %s Python or `--python-version`)"

@@ -45,6 +45,7 @@ def server():
         s.add_wheel("modern", "2.0", requires_python=">=3.10", deps=["tomlish>=2; python_version < '3.11'"])
         s.add_wheel("modern", "3.0", requires_python=">=3.12")
         s.add_wheel("tomlish", "1.0")
+        s.add_wheel("newonly", "1.0", requires_python=">=3.12")
         s.add_wheel("tomlish", "2.0")
         # two requirements of the root that cannot both hold on Linux
         s.add_wheel("clash", "1.0", deps=["backport<1.5; sys_platform == 'linux'",
@@ -290,4 +291,15 @@ def test_a_resolution_that_splits_without_end_stops_with_advice(env, tmp_path, m
     assert code == 1, err
     assert "error: the universal resolution split into more than 2 forks" in err
     assert "hint: narrow it with --python-version or markers on the requirements" in err
+    assert not (tmp_path / "requirements.txt").exists()
+
+
+def test_a_requirement_only_for_newer_pythons_says_how_to_raise_the_lowest(env, tmp_path):
+    """Every version needs a newer Python than the lock's lowest: exit 1, the split named,
+    and a hint with the Python to raise it to (no internal error)."""
+    code, out, err = compile_universal(env, tmp_path, "-o", "requirements.txt", text="newonly\n")
+    assert code == 1, err
+    assert "Traceback" not in err and "internal error" not in err
+    assert "newonly" in err and "Python>=3.12" in err
+    assert "hint:" in err and "--python-version" in err and "e.g. to 3.12" in err, err
     assert not (tmp_path / "requirements.txt").exists()

@@ -355,11 +355,8 @@ with open(os.path.join(os.path.dirname(DATA), "universal.json"), encoding="utf-8
     _UV_UNIVERSAL = json.load(_f)
 
 # Lock scenarios where puffin.py's universal answer knowingly differs from uv's.
-UNIVERSAL_DIFFERENCES: dict = {
-    "wrong-backtracking-indirect": "puffin.py's conflict counts move b-inner ahead of a and give "
-                                   "packse's stated intent (a 1.0.0, b-inner 2.0.9); uv 0.13.9's pip "
-                                   "compile backtracks down to b-inner 1.0.0 and too-old instead",
-}
+UNIVERSAL_DIFFERENCES: dict = {}   # none since the solver counts conflicts as uv does
+
 
 _UNIVERSAL_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)(?:\s*;\s*(.*))?$")
 

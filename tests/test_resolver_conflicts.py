@@ -83,3 +83,40 @@ def test_verbose_prints_the_searchs_numbers_and_how_metadata_was_had(index_serve
     assert any(line.startswith("resolution: ") and " decisions, " in line and " backjump" in line
                for line in lines), err
     assert any(line.startswith("metadata: ") and " by range requests" in line for line in lines), err
+
+
+def _uv_compile(index_server, tmp_cache, env, text):
+    uv = os.environ.get("PUFFIN_TEST_UV") or os.path.join(ROOT, "build", "tools", "bin", "uv")
+    if not os.path.exists(uv):
+        return None
+    theirs = subprocess.run([uv, "pip", "compile", "-", "--index-url", index_server.index_url,
+                             "--no-header", "--no-annotate", "--no-config", "--cache-dir",
+                             os.path.join(tmp_cache, "uv")],
+                            input=text, capture_output=True, text=True, env=env)
+    assert theirs.returncode == 0, theirs.stderr
+    return theirs.stdout.split()
+
+
+def test_a_culprit_that_keeps_causing_conflicts_is_undone(index_server, run_puffin, clean_env, tmp_cache):
+    """A Django SaaS set in small (celery[redis] before redis): redis's newest version is
+    decided first, and every final release of kombu[redis] needs an older redis. Conflicts
+    are counted as uv counts them (each step of a conflict's resolution too), so redis is
+    found to be the culprit, undone and decided after kombu: kombu's newest final release
+    and an older redis, as uv answers -- not the kombu pre-release that would go with the
+    newest redis."""
+    index_server.add_wheel("celery", "5.6.3", deps=["kombu>=5.6.0"],
+                           extras={"redis": ["kombu[redis]"]})
+    for v in ("5.6.0", "5.6.1", "5.6.2"):
+        index_server.add_wheel("kombu", v, extras={"redis": ["redis>=4.5.2,<6.5"]})
+    index_server.add_wheel("kombu", "5.7.0a1", extras={"redis": ["redis>=4.5.2"]})
+    for v in ("6.3.0", "6.4.0", "8.1.0"):
+        index_server.add_wheel("redis", v)
+    env = dict(clean_env, PUFFIN_CACHE_DIR=tmp_cache)
+    text = "celery[redis]\nredis>=5.0\n"
+    r = run_puffin(["pip-compile", "-", "--index-url", index_server.index_url, "--no-header",
+                    "--no-annotate"], env=env, input=text)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["celery==5.6.3", "kombu==5.6.2", "redis==6.4.0"]
+    theirs = _uv_compile(index_server, tmp_cache, env, text)
+    if theirs is not None:
+        assert theirs == r.stdout.split()
