@@ -2773,6 +2773,20 @@ class MarkerSet:
             lows.append(dom[0][0])
         return min(lows) if lows else None
 
+    def python_minors(self):
+        """(lowest, highest) Python X.Y inside, as uv truncates a fork's
+        Python range (``< 3.11`` ends with 3.10, ``< 3.11.3`` with 3.11); the
+        highest is None when unbounded; None for the empty set."""
+        if not self.cubes:
+            return None
+        low = self.python_lower() or (0, 0, 0)
+        highs = [dict(cube).get(_PY, _PY_FULL)[-1][1] for cube in self.cubes]
+        hi = max(highs)
+        if hi[0] == float("inf"):
+            return tuple(low[:2]) + (0,) * (2 - len(low[:2])), None
+        top = (hi[0], hi[1]) if len(hi) > 2 and hi[2] > 0 else (hi[0], hi[1] - 1)
+        return tuple(low[:2]) + (0,) * (2 - len(low[:2])), top
+
     def within(self, universe: "MarkerSet") -> "MarkerSet":
         """The same set, written for readers who know ``universe`` holds (a
         ``python_full_version`` bound that ``requires-python`` already gives is
@@ -4077,6 +4091,46 @@ def pip_target(info: "dict", markers: "dict", platforms, implementation, abis):
     if abis:
         info["abis"] = [a for v in abis for a in v.split(",") if a]
     return info, markers
+
+
+def wheel_fits_pythons(tags, low: "tuple", high) -> "bool":
+    """Whether a wheel (its expanded ``py-abi-plat`` tags) can serve some
+    Python from ``low`` to ``high`` ((major, minor), both included; ``high``
+    None when unbounded), as uv's ``RequiresPython::matches_wheel_tag``
+    reads it for a universal lock: the stable ABI and unknown tags always
+    can, Python 2 never; ``cp311``-like tags name one Python; a ``py310``
+    tag with no ABI is a lower bound, so only the upper end is checked."""
+    pys, abis = set(), set()
+    for tag in tags:
+        bits = tag.split("-")
+        if len(bits) == 3:
+            pys.add(bits[0])
+            abis.add(bits[1])
+
+    def within(mm, lower=True):
+        return (not lower or mm >= low) and (high is None or mm <= high)
+
+    for abi in abis:
+        if abi == "abi3":
+            return True
+        if abi == "none":
+            for py in pys:
+                m = _lazy_re(r"^(py|cp|pp|graalpy|pt)(\d)(\d*)$").match(py)
+                if m is None:
+                    return True
+                if m.group(2) == "2":
+                    continue
+                if not m.group(3) or within((int(m.group(2)), int(m.group(3))), m.group(1) != "py"):
+                    return True
+            continue
+        m = _lazy_re(r"^(?:cp|pypy|graalpy)(\d)(\d+)").match(abi)
+        if m is None:
+            if abi.startswith(("cp2", "pypy_", "pypy2")):
+                continue
+            return True
+        if m.group(1) != "2" and within((int(m.group(1)), int(m.group(2)))):
+            return True
+    return False
 
 
 class TagPriority:
@@ -13029,14 +13083,16 @@ class Candidate(Value):
     an exact ``==`` pin. ``unavailable``: None, or a phrase completing
     "b==2.0 ..." (e.g. "has no wheels with a matching platform tag") with
     ``unavailable_kind`` a code for hints: ``no-wheel``, ``no-binary``,
-    ``only-sdist``, ``invalid``.
+    ``only-sdist``, ``invalid``. ``wheel_tags`` (a universal resolution only):
+    the tags of each of the version's wheels when it has no sdist, for the
+    Pythons of each fork.
     """
 
     __slots__ = ("name", "version", "dist", "requires_python", "yanked",
-                 "unavailable", "unavailable_kind")
+                 "unavailable", "unavailable_kind", "wheel_tags")
 
     def __init__(self, name, version, dist=None, requires_python=None, yanked=None,
-                 unavailable=None, unavailable_kind=None):
+                 unavailable=None, unavailable_kind=None, wheel_tags=None):
         self.name = name
         self.version = version
         self.dist = dist
@@ -13044,6 +13100,7 @@ class Candidate(Value):
         self.yanked = yanked
         self.unavailable = unavailable
         self.unavailable_kind = unavailable_kind
+        self.wheel_tags = wheel_tags
 
 
 class _LazyCandidate(Candidate):
@@ -13070,6 +13127,7 @@ class _LazyCandidate(Candidate):
     yanked = property(lambda self: self._get().yanked)
     unavailable = property(lambda self: self._get().unavailable)
     unavailable_kind = property(lambda self: self._get().unavailable_kind)
+    wheel_tags = property(lambda self: self._get().wheel_tags)
 
 
 class Unavailable(Value):
@@ -13203,6 +13261,7 @@ class _Solver:
         # this solve is for (a requirement applies when its marker meets it)
         self.fork = fork
         self.fork_low = None if fork is None else fork.python_lower()
+        self.fork_minors = None if fork is None else fork.python_minors()
         self.edge_markers = {}   # universal: (dep, range) of a marked requirement -> its marker text
         # Requires-Python is checked against the release (3.13.0rc1 counts as
         # 3.13.0), as pip does with sys.version_info[:3]
@@ -13437,7 +13496,13 @@ class _Solver:
             low = _rp_lower(rp)
             if low is not None and self.fork_low is not None and low > self.fork_low:
                 return ("requires-python", "requires Python%s" % rp, str(rp))
-        elif rp is not None and self.pyver is not None and not _contains(rp, self.pyver):
+        if self.fork is not None and cand.wheel_tags and self.fork_minors is not None:
+            low, high = self.fork_minors
+            if not any(wheel_fits_pythons(t, low, high) for t in cand.wheel_tags):
+                # uv: a wheel whose tags name other Pythons is no use to this fork
+                shown = "%d.%d" % low + ("-%d.%d" % high if high is not None else "+")
+                return ("python-tag", "has no wheels for Python %s" % shown, shown)
+        if self.fork is None and rp is not None and self.pyver is not None and not _contains(rp, self.pyver):
             return ("requires-python", "requires Python%s" % rp, str(rp))
         if cand.yanked is not None and (name, _vkey(cand.version)) not in self.exact_pins:
             reason = "was yanked" + (" (reason: %s)" % cand.yanked if cand.yanked else "")
@@ -13819,6 +13884,17 @@ class _Solver:
             self.affected[self.next] = self.affected.get(self.next, 0) + 1
             if self.affected[self.next] == _CONFLICT_THRESHOLD:
                 self.reprioritize[0].append(self.next)
+                # beyond uv: when the package is required only since one decision
+                # (boto3 brings its botocore in), that decision goes early too, so
+                # that undoing the culprit does not replay the same walk down
+                # boto3's versions (uv makes it, ~2,000 times, fast enough in Rust)
+                s = self.states.get(self.next)
+                if s is not None and s.history and len({h[1] for h in s.history}) == 1:
+                    level = s.history[-1][1]
+                    if 1 <= level <= len(self.decision_pkgs):
+                        brought = self.decision_pkgs[level - 1]
+                        if brought != _ROOT and _split_extra(brought)[0] != _split_extra(self.next)[0]:
+                            self.reprioritize[0].append(brought)
 
     def _reprioritize(self) -> "None":
         """After a propagation (as uv's reprioritize_conflicts): the affected
@@ -14813,7 +14889,8 @@ class RegistryProvider(Provider):
         # a file another source listed (a find-links folder) may not say it
         rp = best.requires_python or next((f.requires_python for f in live if f.requires_python), None)
         return Candidate(name, version, self._dist(name, version, best), yanked=yanked,
-                         requires_python=SpecifierSet(rp) if rp and _spec_ok(rp) else None)
+                         requires_python=SpecifierSet(rp) if rp and _spec_ok(rp) else None,
+                         wheel_tags=None if sdists else tuple(tuple(f.wheel.tags) for f in wheels) or None)
 
     def _closest_miss(self, wheels) -> "str":
         """Which part of the tags kept the nearest wheel out, as uv words it:

@@ -12,7 +12,9 @@ scenarios (tests/test_packse_scenarios.py) compare the answers with uv's.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
 import pytest
 
@@ -22,6 +24,7 @@ from support import dist_infos
 from support import puffin_cli as puffin
 
 M = puffin_module.MarkerSet
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +49,11 @@ def server():
         s.add_wheel("modern", "3.0", requires_python=">=3.12")
         s.add_wheel("tomlish", "1.0")
         s.add_wheel("newonly", "1.0", requires_python=">=3.12")
+        # wheels for some Pythons only, no sdist, no Requires-Python
+        for py in ("cp310", "cp311", "cp312"):
+            s.add_wheel("binonly", "1.0", tag="%s-%s-manylinux_2_17_x86_64" % (py, py))
+        for py in ("cp311", "cp312"):
+            s.add_wheel("binonly", "2.0", tag="%s-%s-manylinux_2_17_x86_64" % (py, py))
         s.add_wheel("tomlish", "2.0")
         # two requirements of the root that cannot both hold on Linux
         s.add_wheel("clash", "1.0", deps=["backport<1.5; sys_platform == 'linux'",
@@ -303,3 +311,24 @@ def test_a_requirement_only_for_newer_pythons_says_how_to_raise_the_lowest(env, 
     assert "newonly" in err and "Python>=3.12" in err
     assert "hint:" in err and "--python-version" in err and "e.g. to 3.12" in err, err
     assert not (tmp_path / "requirements.txt").exists()
+
+
+def test_a_fork_takes_no_version_whose_wheels_are_all_for_other_pythons(env, tmp_path, server):
+    """binonly 2.0 has wheels for CPython 3.11 and 3.12 only: the split for Python < 3.11
+    takes 1.0 (which has a 3.10 wheel), as uv reads wheel tags against a fork's Pythons;
+    the other split takes 2.0."""
+    text = "binonly\nbackport<2 ; python_version < '3.11'\nbackport>=2 ; python_version >= '3.11'\n"
+    code, out, err = compile_universal(env, tmp_path, python_version="3.10", text=text)
+    assert code == 0, err
+    assert [x for x in lines(out) if x[0] == "binonly"] == [
+        ("binonly", "1.0", "python_full_version < '3.11'"),
+        ("binonly", "2.0", "python_full_version >= '3.11'")]
+    uv = os.environ.get("PUFFIN_TEST_UV") or os.path.join(ROOT, "build", "tools", "bin", "uv")
+    if os.path.exists(uv):
+        theirs = subprocess.run([uv, "pip", "compile", "-", "--universal", "--python-version", "3.10",
+                                 "--index-url", server.index_url, "--no-header", "--no-annotate",
+                                 "--no-config", "--cache-dir", str(tmp_path / "uv-cache")],
+                                input=text, capture_output=True, text=True, env=env)
+        assert theirs.returncode == 0, theirs.stderr
+        assert [x for x in lines(theirs.stdout) if x[0] == "binonly"] == [
+            x for x in lines(out) if x[0] == "binonly"]

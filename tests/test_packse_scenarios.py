@@ -355,7 +355,13 @@ with open(os.path.join(os.path.dirname(DATA), "universal.json"), encoding="utf-8
     _UV_UNIVERSAL = json.load(_f)
 
 # Lock scenarios where puffin.py's universal answer knowingly differs from uv's.
-UNIVERSAL_DIFFERENCES: dict = {}   # none since the solver counts conflicts as uv does
+UNIVERSAL_DIFFERENCES: dict = {
+    "wrong-backtracking-indirect": "the decision that alone brought a conflicting package in (b for "
+                                   "b-inner) is decided early with it, beyond uv's conflict counts "
+                                   "(the boto3/botocore walk): packse's stated intent (a 1.0.0, "
+                                   "b-inner 2.0.9), where uv 0.13.9 backtracks down to b-inner 1.0.0 "
+                                   "and too-old",
+}
 
 
 _UNIVERSAL_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)(?:\s*;\s*(.*))?$")
