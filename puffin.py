@@ -13289,6 +13289,7 @@ class _Solver:
         # early, 2 conflicts late, 3 (or absent) the others
         self.rank = {}
         self.next = _ROOT             # the package being decided (uv's `next`)
+        self.causes = []              # (package, incompatibility) of each conflict-resolution step
         self.reprioritize = ([], [])  # (to decide early, to decide late) since the last propagation
         self.conflicts = 0     # versions rejected because of other packages' decisions
         self.decisions = 0
@@ -13731,19 +13732,13 @@ class _Solver:
             sats[pkg] = self._satisfier(pkg, inc.terms[pkg], start)
             prev = max(1, max(v[1] for v in sats.values()))
             if level > prev:
-                # back to just before the decision the conflict came from, not to
-                # ``prev`` (where the learned fact would first apply): the
-                # decisions in between are not part of this conflict and stay
-                # made, instead of being made again one by one (chronological
-                # backtracking, as modern CDCL solvers do); the fact is derived
-                # at this level, which is sound, if later than it could be
-                self._record_conflict(pkg, inc)   # (before the undoing: see the brought rule)
-                self._backtrack(level - 1)
+                self._backtrack(prev)
                 if changed:
                     for p in inc.terms:
                         self.by_pkg.setdefault(p, []).append(inc)
                 self.backjumps += 1
-                self.reporter.event("resolve.backjump", level=level - 1)
+                self.reporter.event("resolve.backjump", level=prev)
+                self.causes.append((pkg, inc))
                 return pkg, inc
             terms = {p: t for p, t in inc.terms.items() if p != pkg}
             for p, t in cause.terms.items():
@@ -13754,7 +13749,7 @@ class _Solver:
                 terms[pkg] = t
             inc = _Incompat(len(self.incompats), terms, "derived", None, inc, cause)
             self.incompats.append(inc)
-            self._record_conflict(pkg, inc)
+            self.causes.append((pkg, inc))
             changed = True
 
     # -- decisions ---------------------------------------------------------
@@ -13894,10 +13889,8 @@ class _Solver:
                 # that undoing the culprit does not replay the same walk down
                 # boto3's versions (uv makes it, ~2,000 times, fast enough in Rust)
                 s = self.states.get(self.next)
-                # the levels where a dependency made it required (derived positive terms)
-                required = {h[1] for h in s.history if h[3][0] and h[2] is not None} if s is not None else ()
-                if len(required) == 1:
-                    level = next(iter(required))
+                if s is not None and s.history and len({h[1] for h in s.history}) == 1:
+                    level = s.history[-1][1]
                     if 1 <= level <= len(self.decision_pkgs):
                         brought = self.decision_pkgs[level - 1]
                         if brought != _ROOT and _split_extra(brought)[0] != _split_extra(self.next)[0]:
@@ -13907,6 +13900,9 @@ class _Solver:
         """After a propagation (as uv's reprioritize_conflicts): the affected
         names go early, the culprits late, each culprit's decision undone so
         that what it fought with is decided first."""
+        for affected, inc in self.causes:
+            self._record_conflict(affected, inc)
+        del self.causes[:]
         early, late = self.reprioritize
         for pkg in early:
             self.rank[_split_extra(pkg)[0]] = 1
