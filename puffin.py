@@ -13289,7 +13289,12 @@ class _Solver:
         # early, 2 conflicts late, 3 (or absent) the others
         self.rank = {}
         self.next = _ROOT             # the package being decided (uv's `next`)
-        self.causes = []              # (package, incompatibility) of each conflict-resolution step
+        # a conflict's backjump keeps the decisions it does not involve (see
+        # _resolve_conflict): [uv's backjump level, first gidx of the round,
+        # packages derived, lowest level they were derived at] until
+        # _check_kept finds the kept ones in uv's order
+        self.chrono = None
+        self.sem_level = {}           # gidx -> the level an assignment of a round stands for
         self.reprioritize = ([], [])  # (to decide early, to decide late) since the last propagation
         self.conflicts = 0     # versions rejected because of other packages' decisions
         self.decisions = 0
@@ -13634,6 +13639,8 @@ class _Solver:
 
     def _assign(self, pkg, term, cause, cand=None):
         s = self._state(pkg)
+        if self.chrono is not None:
+            self.sem_level[self.gidx] = self.chrono[0]
         s.history.append((self.gidx, self.level, cause, term))
         self.gidx += 1
         s.acc = _t_inter(s.acc, term)
@@ -13732,13 +13739,34 @@ class _Solver:
             sats[pkg] = self._satisfier(pkg, inc.terms[pkg], start)
             prev = max(1, max(v[1] for v in sats.values()))
             if level > prev:
-                self._backtrack(prev)
+                self._record_conflict(pkg, inc)   # (before the undoing: see the brought rule)
+                # PubGrub (and uv) backjump to ``prev``, where the learned fact
+                # first applies, and make the decisions above it again; here only
+                # the decision the conflict came from is undone and the fact is
+                # derived just below it, so the decisions in between stay made --
+                # as long as uv would make them again in the same order, which
+                # _check_kept verifies once propagation is over (else it goes on
+                # down towards ``prev``). As uv when the satisfier was derived in
+                # such a round (it stands below its own level), or when a kept
+                # decision is of a name the conflict is about (extras depend on it).
+                kept = self.decision_pkgs[prev:level - 1]
+                to = level - 1
+                if gidx in self.sem_level or kept and (
+                        {_split_extra(p)[0] for p in kept} & {_split_extra(p)[0] for p in inc.terms}):
+                    to = prev
+                self._backtrack(to)
+                if to > prev:
+                    if self.chrono is None:
+                        self.chrono = [prev, self.gidx, [pkg], to]
+                    else:
+                        self.chrono[0] = min(self.chrono[0], prev)
+                        self.chrono[2].append(pkg)
+                        self.chrono[3] = min(self.chrono[3], to)
                 if changed:
                     for p in inc.terms:
                         self.by_pkg.setdefault(p, []).append(inc)
                 self.backjumps += 1
-                self.reporter.event("resolve.backjump", level=prev)
-                self.causes.append((pkg, inc))
+                self.reporter.event("resolve.backjump", level=to)
                 return pkg, inc
             terms = {p: t for p, t in inc.terms.items() if p != pkg}
             for p, t in cause.terms.items():
@@ -13749,7 +13777,7 @@ class _Solver:
                 terms[pkg] = t
             inc = _Incompat(len(self.incompats), terms, "derived", None, inc, cause)
             self.incompats.append(inc)
-            self.causes.append((pkg, inc))
+            self._record_conflict(pkg, inc)
             changed = True
 
     # -- decisions ---------------------------------------------------------
@@ -13765,12 +13793,56 @@ class _Solver:
         for pkg, s in self.states.items():
             if s.decided is not None or not s.acc[0]:
                 continue
-            base = _split_extra(pkg)[0]
-            rank = 0 if base in self.urls else self.rank.get(base, 3)
-            prio = (rank, self.discovery.get(base, self.discovery[pkg]), self.discovery[pkg])
+            prio = self._priority(pkg)
             if best is None or prio < best[0]:
                 best = (prio, pkg)
         return None if best is None else best[1]
+
+    def _priority(self, pkg) -> "tuple":
+        base = _split_extra(pkg)[0]
+        rank = 0 if base in self.urls else self.rank.get(base, 3)
+        return (rank, self.discovery.get(base, self.discovery[pkg]), self.discovery[pkg])
+
+    def _check_kept(self) -> "bool":
+        """After a conflict kept the decisions above uv's backjump level: are
+        they the ones uv would make again, in its order, with what is known now?
+        A package waiting to be decided since level L (an assignment of this
+        round counts as made at the backjump level) that now goes before the
+        decision at a level above L means no: back to just below that decision,
+        the round's facts derived again. True when it went back."""
+        c = self.chrono
+        if c is None:
+            return False
+        prev, start, derived = c[:3]
+        bad = None
+        for pkg, s in self.states.items():
+            if s.decided is not None or not s.acc[0]:
+                continue
+            since = None
+            for gidx, level, cause, term in s.history:
+                if term[0]:
+                    since = prev if gidx >= start else max(prev, self.sem_level.get(gidx, level))
+                    break
+            if since is None:
+                continue
+            prio = self._priority(pkg)
+            for level in range(since + 1, self.level + 1 if bad is None else bad):
+                if self._priority(self.decision_pkgs[level - 1]) > prio:
+                    bad = level
+                    break
+        if bad is not None:
+            self._backtrack(bad - 1)
+            self.backjumps += 1
+            self.reporter.event("resolve.backjump", level=bad - 1)
+        elif self.level >= c[3]:
+            self.chrono = None
+            return False
+        # (or a culprit's undoing went below where the round's facts were derived)
+        c[3] = self.level
+        for pkg in list(derived):
+            if pkg in self.states:
+                self._propagate(pkg)
+        return True
 
     def _choose(self, pkg):
         """Decide a version for ``pkg`` or add an incompatibility explaining why
@@ -13889,8 +13961,9 @@ class _Solver:
                 # that undoing the culprit does not replay the same walk down
                 # boto3's versions (uv makes it, ~2,000 times, fast enough in Rust)
                 s = self.states.get(self.next)
-                if s is not None and s.history and len({h[1] for h in s.history}) == 1:
-                    level = s.history[-1][1]
+                levels = {h[1] for h in s.history} if s is not None else ()
+                if len(levels) == 1:
+                    level = next(iter(levels))
                     if 1 <= level <= len(self.decision_pkgs):
                         brought = self.decision_pkgs[level - 1]
                         if brought != _ROOT and _split_extra(brought)[0] != _split_extra(self.next)[0]:
@@ -13900,9 +13973,6 @@ class _Solver:
         """After a propagation (as uv's reprioritize_conflicts): the affected
         names go early, the culprits late, each culprit's decision undone so
         that what it fought with is decided first."""
-        for affected, inc in self.causes:
-            self._record_conflict(affected, inc)
-        del self.causes[:]
         early, late = self.reprioritize
         for pkg in early:
             self.rank[_split_extra(pkg)[0]] = 1
@@ -13966,6 +14036,8 @@ class _Solver:
         while True:
             self._propagate(pkg)
             self._reprioritize()
+            while self._check_kept():
+                self._reprioritize()
             pkg = self.next = self._next_package()
             if pkg is None:
                 break

@@ -120,3 +120,37 @@ def test_a_culprit_that_keeps_causing_conflicts_is_undone(index_server, run_puff
     theirs = _uv_compile(index_server, tmp_cache, env, text)
     if theirs is not None:
         assert theirs == r.stdout.split()
+
+def test_a_deep_conflict_does_not_replay_unrelated_decisions(index_server, run_puffin, clean_env, tmp_cache):
+    """Issue 20's replay pattern in small: twenty unrelated top-level requirements (each with
+    a dependency of its own) are decided first, then a conflict three levels down (app ->
+    lib -> core>=2 against the root's core<2) rejects nine versions of app. The search jumps
+    back to app each time and keeps the unrelated decisions: the decisions stay within twice
+    the number of packages (a search that replays from the start makes ~20 more per
+    rejected version), and the answer is uv's."""
+    unrelated = ["u%02d" % i for i in range(20)]
+    for name in unrelated:
+        index_server.add_wheel("s" + name, "1.0")
+        for v in ("1.0", "2.0", "3.0"):
+            index_server.add_wheel(name, v, deps=["s" + name])
+    for minor in range(10):
+        v = "1.%d" % minor
+        index_server.add_wheel("app", v, deps=["lib==%s" % v])
+        index_server.add_wheel("lib", v, deps=["core<2" if minor == 0 else "core>=2"])
+    for v in ("1.0", "2.0"):
+        index_server.add_wheel("core", v)
+    env = dict(clean_env, PUFFIN_CACHE_DIR=tmp_cache)
+    text = "".join(n + "\n" for n in unrelated) + "app\ncore<2\n"
+    r = run_puffin(["pip-compile", "-", "--index-url", index_server.index_url, "--no-header",
+                    "--no-annotate", "-v"], env=env, input=text)
+    assert r.returncode == 0, r.stderr
+    pins = r.stdout.split()
+    assert "app==1.0" in pins and "lib==1.0" in pins and "core==1.0" in pins
+    assert len(pins) == 43
+    numbers = [line for line in r.stderr.splitlines() if line.startswith("resolution: ")]
+    assert numbers, r.stderr
+    decisions = int(numbers[-1].split()[1])
+    assert decisions <= 2 * len(pins), numbers[-1]
+    theirs = _uv_compile(index_server, tmp_cache, env, text)
+    if theirs is not None:
+        assert theirs == pins
