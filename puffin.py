@@ -2779,13 +2779,12 @@ class MarkerSet:
         highest is None when unbounded; None for the empty set."""
         if not self.cubes:
             return None
-        low = self.python_lower() or (0, 0, 0)
-        highs = [dict(cube).get(_PY, _PY_FULL)[-1][1] for cube in self.cubes]
-        hi = max(highs)
+        low = tuple((self.python_lower() or (0, 0))[:2])
+        low += (0,) * (2 - len(low))
+        hi = max(dict(cube).get(_PY, _PY_FULL)[-1][1] for cube in self.cubes)
         if hi[0] == float("inf"):
-            return tuple(low[:2]) + (0,) * (2 - len(low[:2])), None
-        top = (hi[0], hi[1]) if len(hi) > 2 and hi[2] > 0 else (hi[0], hi[1] - 1)
-        return tuple(low[:2]) + (0,) * (2 - len(low[:2])), top
+            return low, None
+        return low, (hi[0], hi[1]) if len(hi) > 2 and hi[2] > 0 else (hi[0], hi[1] - 1)
 
     def within(self, universe: "MarkerSet") -> "MarkerSet":
         """The same set, written for readers who know ``universe`` holds (a
@@ -13505,7 +13504,7 @@ class _Solver:
             low, high = self.fork_minors
             if not any(wheel_fits_pythons(t, low, high) for t in cand.wheel_tags):
                 # uv: a wheel whose tags name other Pythons is no use to this fork
-                shown = "%d.%d" % low + ("-%d.%d" % high if high is not None else "+")
+                shown = "%d.%d" % low + ("+" if high is None else "" if high == low else "-%d.%d" % high)
                 return ("python-tag", "has no wheels for Python %s" % shown, shown)
         if self.fork is None and rp is not None and self.pyver is not None and not _contains(rp, self.pyver):
             return ("requires-python", "requires Python%s" % rp, str(rp))
@@ -13815,6 +13814,7 @@ class _Solver:
             return False
         prev, start, derived = c[:3]
         bad = None
+        ranked = [self._priority(p) for p in self.decision_pkgs]   # level L's at [L - 1]
         for pkg, s in self.states.items():
             if s.decided is not None or not s.acc[0]:
                 continue
@@ -13827,7 +13827,7 @@ class _Solver:
                 continue
             prio = self._priority(pkg)
             for level in range(since + 1, self.level + 1 if bad is None else bad):
-                if self._priority(self.decision_pkgs[level - 1]) > prio:
+                if ranked[level - 1] > prio:
                     bad = level
                     break
         if bad is not None:

@@ -332,3 +332,14 @@ def test_a_fork_takes_no_version_whose_wheels_are_all_for_other_pythons(env, tmp
         assert theirs.returncode == 0, theirs.stderr
         assert [x for x in lines(theirs.stdout) if x[0] == "binonly"] == [
             x for x in lines(out) if x[0] == "binonly"]
+
+
+def test_a_fork_with_only_wheels_for_other_pythons_says_which_python(env, tmp_path, server):
+    """binonly>=2 has wheels for CPython 3.11 and 3.12 only: the split for Python 3.10
+    cannot use it, and the failure says so naming that one Python (3.10, not a range)."""
+    text = "binonly>=2\nbackport<2 ; python_version < '3.11'\nbackport>=2 ; python_version >= '3.11'\n"
+    code, out, err = compile_universal(env, tmp_path, "-o", "requirements.txt", python_version="3.10", text=text)
+    assert code == 1, err
+    assert "Traceback" not in err and "internal error" not in err
+    assert "has no wheels for Python 3.10" in err and "3.10-3.10" not in err, err
+    assert not (tmp_path / "requirements.txt").exists()
