@@ -325,3 +325,35 @@ def test_credentials_of_an_index_url_are_used_for_its_files_and_never_stored(ind
     for d, _, names in os.walk(str(tmp_path)):
         for n in names:
             assert b"p4ss" not in pathlib.Path(d, n).read_bytes()
+
+
+def test_reading_pages_leaves_garbage_collection_as_it_found_it(index_server, tmp_path):
+    """Pages read by 8 threads at once hold the collector off while their rows are built
+    (they form no cycles); afterwards it is on again, and what was built is left out of
+    later collections. A collector that was off stays off."""
+    import gc
+    for i in range(40):
+        index_server.add("g%d-1.0-py3-none-any.whl" % i, b"x", metadata=False)
+    client = make_client(tmp_path, index_server.index_url)
+    frozen = gc.get_freeze_count()
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda i: client.files("g%d" % i), range(20)))
+    assert all(len(r) == 1 for r in results)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > frozen
+    gc.disable()
+    try:
+        assert len(client.files("g30")) == 1
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_default_concurrency_is_four_threads_per_core_between_4_and_16(monkeypatch):
+    """PUFFIN_CONCURRENCY (or UV_CONCURRENT_DOWNLOADS) when set, else 4 per core, 4 to 16."""
+    assert puffin.concurrency({"PUFFIN_CONCURRENCY": "3"}) == 3
+    assert puffin.concurrency({"UV_CONCURRENT_DOWNLOADS": "32"}) == 32
+    for cores, expected in ((1, 4), (2, 8), (3, 12), (8, 16), (None, 4)):
+        monkeypatch.setattr(puffin.os, "cpu_count", lambda: cores)
+        assert puffin.concurrency({}) == expected
+    assert puffin.HttpClient(env={"PUFFIN_CONCURRENCY": "5"}).pool_size == 5
