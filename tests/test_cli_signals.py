@@ -636,10 +636,13 @@ def _python_start_up(code: int, err: str) -> bool:
     if code != 0 and err.startswith("Fatal Python error: init_"):
         return True
     frames = re.findall(r'^  File "([^"]*)", line (\d+), in (.*)$', err, re.M)
-    if err.startswith("Failed checking if argv[0] is an import path entry") \
+    if err.startswith(("Failed checking if argv[0] is an import path entry",
+                       "Exception ignored in: <function _get_module_lock.<locals>.cb")) \
             and "\nKeyboardInterrupt" in err:
-        # interrupted in CPython's own check of sys.path[0] (zipimport), before puffin.py: Python
-        # prints that and goes on, so puffin.py may then run to its end (exit 0, its output after)
+        # interrupted in CPython's own check of sys.path[0] (zipimport), or in the import
+        # machinery's module-lock callback while the default handler is still Python's (up to
+        # importing `_signal` for puffin.py's first handler): Python prints that and goes on, so
+        # puffin.py may then run to its end (exit 0, its output after)
         head, tail = err.split("\nKeyboardInterrupt", 1)
         frames = re.findall(r'^  File "([^"]*)", line (\d+), in (.*)$', head, re.M)
         return all(f[0].startswith("<frozen ") for f in frames) and (
