@@ -13322,9 +13322,8 @@ class _Solver:
         self.rank = {}
         self.next = _ROOT             # the package being decided (uv's `next`)
         # a conflict's backjump keeps the decisions it does not involve (see
-        # _resolve_conflict): [uv's backjump level, first gidx of the round,
-        # packages derived, lowest level they were derived at] until
-        # _check_kept finds the kept ones in uv's order
+        # _resolve_conflict) in a _KeptRound, until _check_kept finds the kept
+        # ones in uv's order
         self.chrono = None
         self.sem_level = {}           # gidx -> the level an assignment of a round stands for
         self.reprioritize = ([], [])  # (to decide early, to decide late) since the last propagation
@@ -13672,7 +13671,7 @@ class _Solver:
     def _assign(self, pkg, term, cause, cand=None):
         s = self._state(pkg)
         if self.chrono is not None:
-            self.sem_level[self.gidx] = self.chrono[0]
+            self.sem_level[self.gidx] = self.chrono.prev
         s.history.append((self.gidx, self.level, cause, term))
         self.gidx += 1
         s.acc = _t_inter(s.acc, term)
@@ -13789,11 +13788,8 @@ class _Solver:
                 self._backtrack(to)
                 if to > prev:
                     if self.chrono is None:
-                        self.chrono = [prev, self.gidx, [pkg], to]
-                    else:
-                        self.chrono[0] = min(self.chrono[0], prev)
-                        self.chrono[2].append(pkg)
-                        self.chrono[3] = min(self.chrono[3], to)
+                        self.chrono = _KeptRound(prev, self.gidx)
+                    self.chrono.add(prev, pkg, to)
                 if changed:
                     for p in inc.terms:
                         self.by_pkg.setdefault(p, []).append(inc)
@@ -13845,7 +13841,7 @@ class _Solver:
         c = self.chrono
         if c is None:
             return False
-        prev, start, derived = c[:3]
+        prev, start = c.prev, c.start
         bad = None
         ranked = [self._priority(p) for p in self.decision_pkgs]   # level L's at [L - 1]
         for pkg, s in self.states.items():
@@ -13867,12 +13863,12 @@ class _Solver:
             self._backtrack(bad - 1)
             self.backjumps += 1
             self.reporter.event("resolve.backjump", level=bad - 1)
-        elif self.level >= c[3]:
+        elif self.level >= c.lowest:
             self.chrono = None
             return False
         # (or a culprit's undoing went below where the round's facts were derived)
-        c[3] = self.level
-        for pkg in list(derived):
+        c.lowest = self.level
+        for pkg in list(c.derived):
             if pkg in self.states:
                 self._propagate(pkg)
         return True
@@ -14082,6 +14078,24 @@ class _Solver:
 
 
 _CONFLICT_THRESHOLD = 5   # uv's CONFLICT_THRESHOLD
+
+
+class _KeptRound:
+    """Conflicts since decisions above uv's backjump level were last found in
+    uv's order (see _Solver._check_kept): ``prev`` the lowest level uv would
+    have gone back to, ``start`` the first assignment (gidx) of the round,
+    ``derived`` the packages whose facts were derived, ``lowest`` the lowest
+    level they were derived at."""
+
+    __slots__ = ("prev", "start", "derived", "lowest")
+
+    def __init__(self, prev, start):
+        self.prev, self.start, self.derived, self.lowest = prev, start, [], None
+
+    def add(self, prev, pkg, level) -> "None":
+        self.prev = min(self.prev, prev)
+        self.derived.append(pkg)
+        self.lowest = level if self.lowest is None else min(self.lowest, level)
 
 
 class _Failed(Exception):
