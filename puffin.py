@@ -607,6 +607,23 @@ def _unlink_quietly(path: "str", missing=FileNotFoundError) -> "None":
         pass
 
 
+_SHA2_MODULES = ("_sha2", "_sha256") if sys.version_info >= (3, 12) else ("_sha256", "_sha2")
+
+
+def sha256_of(data: "bytes"):
+    """A sha256 object of ``data``. Small data before anything has imported
+    hashlib is hashed by CPython's own sha256 module: importing hashlib loads
+    OpenSSL (2 ms of a warm sync that hashes only a few small files)."""
+    if len(data) < 65536 and "hashlib" not in sys.modules:
+        for name in _SHA2_MODULES:
+            try:
+                return __import__(name).sha256(data)
+            except ImportError:
+                continue
+    import hashlib
+    return hashlib.sha256(data)
+
+
 def atomic_write_text(path: "str", text: "str") -> "None":
     atomic_write(path, text.encode("utf-8"))
 
@@ -970,6 +987,7 @@ class _NoCollection:
 
 _POOL = None
 _POOL_LOCK = _thread.allocate_lock()
+_JOB_LOCK = _thread.allocate_lock()
 
 
 def concurrency(env) -> "int":
@@ -985,14 +1003,186 @@ def concurrency(env) -> "int":
     return max(1, n) if n else min(16, max(4, 4 * (os.cpu_count() or 1)))
 
 
-def thread_pool():
-    """The process-wide ThreadPoolExecutor (see concurrency())."""
+class CancelledJob(Exception):
+    """``Job.result()`` of a job cancelled before it started."""
+
+
+class Job:
+    """One call run on a WorkerPool: ``result()`` waits for it and returns its
+    value or raises its exception; ``cancel()`` stops it if it has not started.
+    (What puffin.py used of concurrent.futures.Future: that module imports
+    logging, 4 ms of a 70 ms warm sync.)"""
+
+    __slots__ = ("_call", "_state", "_value", "_ok", "_done", "_notify")
+
+    def __init__(self, fn, args, kwargs):
+        self._call = (fn, args, kwargs)
+        self._state = "pending"
+        self._value = None
+        self._ok = False
+        self._done = _thread.allocate_lock()
+        self._done.acquire()          # released once the job is over
+        self._notify = []             # SimpleQueues of as_completed() callers
+
+    def _run(self) -> "None":
+        with _JOB_LOCK:
+            if self._state != "pending":
+                return
+            self._state = "running"
+        fn, args, kwargs = self._call
+        self._call = None
+        try:
+            self._value, self._ok = fn(*args, **kwargs), True
+        except BaseException as e:    # handed to whoever asks for the result
+            self._value = e
+        self._finish("finished")
+
+    def _finish(self, state: "str") -> "None":
+        with _JOB_LOCK:
+            self._state = state
+            notify, self._notify = self._notify, None
+        self._done.release()
+        for q in notify:
+            q.put(self)
+
+    def cancel(self) -> "bool":
+        with _JOB_LOCK:
+            if self._state != "pending":
+                return self._state == "cancelled"
+            self._state = "cancelling"
+        self._call = None
+        self._finish("cancelled")
+        return True
+
+    def cancelled(self) -> "bool":
+        return self._state == "cancelled"
+
+    def done(self) -> "bool":
+        return self._state in ("finished", "cancelled")
+
+    def result(self):
+        if not self.done():
+            self._done.acquire()
+            self._done.release()
+        if self._state == "cancelled":
+            raise CancelledJob()
+        if self._ok:
+            return self._value
+        raise self._value
+
+    def _watch(self, q) -> "bool":
+        """Put this job on ``q`` once it is over; False if it is over already."""
+        with _JOB_LOCK:
+            if self._notify is None:
+                return False
+            self._notify.append(q)
+            return True
+
+
+def as_completed(jobs):
+    """The jobs, each as soon as it is over (finished or cancelled)."""
+    from _queue import SimpleQueue
+    q = SimpleQueue()
+    waiting = 0
+    for job in jobs:
+        if job._watch(q):
+            waiting += 1
+        else:
+            yield job
+    while waiting:
+        waiting -= 1
+        yield q.get()
+
+
+class WorkerPool:
+    """Threads that run jobs from one queue, started as jobs arrive (up to
+    ``workers``). Leaving a ``with`` block, or the end of the process, lets
+    the queued jobs finish and stops the threads, as ThreadPoolExecutor does."""
+
+    def __init__(self, workers: "int", name: "str"):
+        from _queue import SimpleQueue
+        self.workers = workers
+        self.name = name
+        self._queue = SimpleQueue()
+        self._threads = []
+        self._idle = 0
+        self._closed = False
+
+    def submit(self, fn, *args, **kwargs) -> "Job":
+        job = Job(fn, args, kwargs)
+        with _JOB_LOCK:
+            if self._closed:
+                raise RuntimeError("the worker pool %s is shut down" % self.name)
+            start = self._idle == 0 and len(self._threads) < self.workers
+            if start:
+                t = threading.Thread(target=self._work, daemon=True,
+                                     name="%s_%d" % (self.name, len(self._threads)))
+                self._threads.append(t)
+            elif self._idle:
+                self._idle -= 1   # an idle thread will take it
+        self._queue.put(job)
+        if start:
+            t.start()
+        return job
+
+    def _work(self) -> "None":
+        get = self._queue.get
+        while True:
+            job = get()
+            if job is None:
+                return
+            job._run()
+            del job
+            with _JOB_LOCK:
+                self._idle += 1
+
+    def map(self, fn, items):
+        """``fn(item)`` for each item, all submitted at once; an iterator of
+        the results in order (the jobs not yet asked for are cancelled if it
+        stops early)."""
+        jobs = [self.submit(fn, item) for item in items]
+
+        def results():
+            try:
+                for job in jobs:
+                    yield job.result()
+            finally:
+                for job in jobs:
+                    job.cancel()
+        return results()
+
+    def shutdown(self) -> "None":
+        """Run what is queued, then stop the threads and wait for them."""
+        with _JOB_LOCK:
+            if self._closed:
+                return
+            self._closed = True
+            threads = list(self._threads)
+        for _ in threads:
+            self._queue.put(None)
+        for t in threads:
+            if t is not threading.current_thread():
+                t.join()
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc) -> "bool":
+        self.shutdown()
+        return False
+
+
+def thread_pool() -> "WorkerPool":
+    """The process-wide WorkerPool (see concurrency()); at the end of the
+    process its queued jobs finish before the interpreter goes."""
     global _POOL
     if _POOL is None:
         with _POOL_LOCK:
             if _POOL is None:
-                from concurrent.futures import ThreadPoolExecutor
-                _POOL = ThreadPoolExecutor(max_workers=concurrency(os.environ), thread_name_prefix="puffin")
+                import atexit
+                pool = WorkerPool(concurrency(os.environ), "puffin")
+                atexit.register(pool.shutdown)
+                _POOL = pool
     return _POOL
 
 
@@ -1095,6 +1285,7 @@ _LETTER_NORMALIZATION = {"alpha": "a", "beta": "b", "c": "rc", "pre": "rc",
 _PRE_RANK = {"a": 0, "b": 1, "rc": 2}
 _STABLE_SUFFIX = (3, 0, 0, 0, 1, 0)
 _SIMPLE_VERSION_CHARS = frozenset(".0123456789")
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 # str -> Version. Versions are immutable, so one parse per distinct string is
 # enough; the resolver parses the same few thousand strings over and over.
 _VERSION_CACHE: "dict" = {}
@@ -1533,6 +1724,29 @@ def _std_spec_matcher(op: "str", text: "str", v: "Version"):
     raise InvalidSpecifier("Unknown operator: %r" % op)
 
 
+def _plain_release(text) -> "bool":
+    """Whether ``text`` is a release alone (``1``, ``26.1.0``): ASCII digits
+    between single dots."""
+    return bool(text) and _SIMPLE_VERSION_CHARS.issuperset(text) and text[0] != "." \
+        and text[-1] != "." and ".." not in text
+
+
+def _plain_specifier(spec):
+    """(operator, version) of a specifier of an operator other than ``===``
+    and a plain release without spaces (what locks are made of), else None: a
+    lock's lines are read without compiling the specifier pattern (1 ms)."""
+    if spec.__class__ is str:
+        if spec[:2] in _PLAIN_OPERATORS:
+            if spec[2:3] != "=" and _plain_release(spec[2:]) and (spec[0] != "~" or "." in spec):
+                return spec[:2], spec[2:]
+        elif spec[:1] in ("<", ">") and _plain_release(spec[1:]):   # markers' python_version < "3.11"
+            return spec[:1], spec[1:]
+    return None
+
+
+_PLAIN_OPERATORS = frozenset(("==", "!=", ">=", "<=", "~="))
+
+
 class Specifier:
     """One PEP 440 specifier such as ``>=1.0`` or ``==2.*``, like packaging's.
 
@@ -1545,6 +1759,12 @@ class Specifier:
     __slots__ = ("_spec", "_prereleases", "_version", "_match", "_canonical")
 
     def __init__(self, spec: "str" = "", prereleases=None):
+        plain = _plain_specifier(spec)
+        if plain is not None:   # ``==1.2.3`` as locks write it: the pattern would accept it
+            self._spec = plain
+            self._prereleases = prereleases
+            self._version = self._match = self._canonical = None
+            return
         if not isinstance(spec, str) or not _lazy_re(
                 r"\s*" + _std_possessive(_STD_SPECIFIER_PATTERN) + r"\s*", re.VERBOSE | re.IGNORECASE).fullmatch(spec):
             raise InvalidSpecifier("Invalid specifier: %r" % (spec,))
@@ -2037,6 +2257,11 @@ class _std_Tokenizer:
 
 def _std_parse_requirement_text(source: "str"):
     """-> (name, url, extras list, specifier str|SpecifierSet, marker tree|None)."""
+    name, eq, version = source.partition("==")
+    if eq and name and _plain_release(version) and name[0].isalnum() and name[-1].isalnum() \
+            and name.isascii() and _NAME_CHARS.issuperset(name):
+        # ``name==1.2.3``, a lock's line: what the tokenizer would give, without its patterns
+        return name, "", [], SpecifierSet("==" + version), None
     t = _std_Tokenizer(source)
     t.consume("WS")
     name = t.expect("IDENTIFIER", "package name at the start of dependency specifier")
@@ -2425,6 +2650,12 @@ def _std_prepare_extra(extra):
 _std_DEFAULT_ENV = None
 
 
+_MARKER_ENV_KEYS = ("implementation_name", "implementation_version", "os_name", "platform_machine",
+                    "platform_release", "platform_system", "platform_version",
+                    "python_full_version", "platform_python_implementation", "python_version",
+                    "sys_platform")
+
+
 def default_marker_environment() -> "dict":
     """PEP 508 marker variables of the running interpreter (a fresh dict)."""
     global _std_DEFAULT_ENV
@@ -2508,7 +2739,10 @@ class Marker:
 
     def evaluate(self, environment=None, context: "str" = "metadata") -> "bool":
         """True when the marker holds in ``environment`` (see the class doc)."""
-        env = default_marker_environment()
+        if environment is not None and all(k in environment for k in _MARKER_ENV_KEYS):
+            env = {}   # all given: the running interpreter's (platform's import) not needed
+        else:
+            env = default_marker_environment()
         if context == "lock_file":
             env["extras"] = frozenset()
             env["dependency_groups"] = frozenset()
@@ -3513,10 +3747,17 @@ class RecordEntry(Value):
 
 def record_hash(data: "bytes", algorithm: "str" = "sha256") -> "str":
     """``"sha256=<urlsafe base64 without padding>"`` of ``data``."""
-    import base64
-    import hashlib
-    digest = hashlib.new(algorithm, data).digest()
-    return "%s=%s" % (algorithm, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii"))
+    import binascii
+    if algorithm == "sha256":
+        digest = sha256_of(data).digest()
+    else:
+        import hashlib
+        digest = hashlib.new(algorithm, data).digest()
+    text = binascii.b2a_base64(digest, newline=False).rstrip(b"=").translate(_URLSAFE_B64)
+    return "%s=%s" % (algorithm, text.decode("ascii"))
+
+
+_URLSAFE_B64 = bytes.maketrans(b"+/", b"-_")
 
 
 def record_rows(text: "str") -> "list":
@@ -5008,19 +5249,18 @@ def cache_digest(text) -> "str":
     """A short, stable, filename-safe key for any string (a URL, a path):
     the first 16 hex digits of its sha256 (64 bits: collisions are not a concern
     at the size of a cache)."""
-    import hashlib
     if isinstance(text, str):
         text = text.encode("utf-8")
-    return hashlib.sha256(text).hexdigest()[:16]
+    return sha256_of(text).hexdigest()[:16]
 
 
 def index_cache_key(url: "str") -> "str":
     """The folder name for one index or find-links location: ``pypi`` for the
     default index, else ``host-digest`` (credentials never take part)."""
-    from urllib.parse import urlsplit
     u = url.rstrip("/")
     if u == DEFAULT_INDEX_URL.rstrip("/"):
         return "pypi"
+    from urllib.parse import urlsplit
     parts = urlsplit(u)
     host = (parts.hostname or "local").replace(":", "_")
     netloc = parts.netloc.rpartition("@")[2]
@@ -5449,7 +5689,89 @@ def _count_and_remove(path: "str", stats: "dict") -> "None":
 # valid on CPython 3.6+ (so that too-old Pythons still answer with their version),
 # prints one JSON object. Private APIs are touched only inside try blocks.
 _QUERY_SCRIPT = r'''
-import json, os, platform, struct, sys, sysconfig
+import os, struct, sys, sysconfig
+
+
+# What `platform` and `json` would give, without importing them where the
+# answer is plain (CPython on Linux): both import `re`, which with `platform`
+# and `json` themselves is half of this script's time.
+
+def uname():
+    """platform.uname()'s (system, release, version, machine)."""
+    if sys.platform.startswith("linux") and hasattr(os, "uname"):
+        u = os.uname()
+        return ["" if v == "unknown" else v for v in (u.sysname, u.release, u.version, u.machine)]
+    import platform
+    return [platform.system(), platform.release(), platform.version(), platform.machine()]
+
+
+def python_impl_version():
+    """(platform.python_implementation(), platform.python_version())."""
+    v = sys.version
+    if sys.implementation.name == "cpython" and not sys.platform.startswith("java") \
+            and not any(w in v for w in ("IronPython", "PyPy", "Brython")):
+        n = 0
+        while n < len(v) and (v[n].isalnum() or v[n] in "_.+"):
+            n += 1
+        if n and v[n:n + 1] in (" ", "(", "|", "\t", "\n"):
+            parts = v[:n].split(".")
+            if len(parts) == 2:
+                parts.append("0")
+            return "CPython", ".".join(parts)
+    import platform
+    return platform.python_implementation(), platform.python_version()
+
+
+def dump(obj):
+    """JSON text of dicts, lists, strings, numbers, booleans and None (ASCII,
+    as json.dumps writes it)."""
+    out = []
+    _dump(obj, out.append)
+    return "".join(out)
+
+
+def _dump(obj, put):
+    if obj is None:
+        put("null")
+    elif obj is True or obj is False:
+        put("true" if obj else "false")
+    elif isinstance(obj, int):
+        put(str(int(obj)))
+    elif isinstance(obj, float):
+        put(repr(obj))
+    elif isinstance(obj, str):
+        if obj.isascii() and obj.isprintable() and '"' not in obj and "\\" not in obj:
+            put('"' + obj + '"')
+            return
+        put('"')
+        for ch in obj:
+            c = ord(ch)
+            if 0x20 <= c < 0x7f:
+                put("\\" + ch if ch in '"\\' else ch)
+            elif c > 0xFFFF:
+                c -= 0x10000
+                put("\\u%04x\\u%04x" % (0xD800 | (c >> 10), 0xDC00 | (c & 0x3FF)))
+            else:
+                put("\\u%04x" % c)
+        put('"')
+    elif isinstance(obj, (list, tuple)):
+        put("[")
+        for i, item in enumerate(obj):
+            if i:
+                put(",")
+            _dump(item, put)
+        put("]")
+    elif isinstance(obj, dict):
+        put("{")
+        for i, (k, item) in enumerate(obj.items()):
+            if i:
+                put(",")
+            _dump(str(k), put)
+            put(":")
+            _dump(item, put)
+        put("}")
+    else:
+        raise TypeError("cannot write %r as JSON" % (obj,))
 
 
 def full_version(info):
@@ -5571,7 +5893,7 @@ def tag_inputs():
         "WITH_PYMALLOC": cv("WITH_PYMALLOC"), "Py_UNICODE_SIZE": cv("Py_UNICODE_SIZE"),
         "has_refcount": hasattr(sys, "gettotalrefcount"),
         "extension_suffixes": list(EXTENSION_SUFFIXES), "maxunicode": sys.maxunicode,
-        "EXT_SUFFIX": cv("EXT_SUFFIX"), "system": platform.system(),
+        "EXT_SUFFIX": cv("EXT_SUFFIX"), "system": uname()[0],
         "platform": sysconfig.get_platform(), "pointer_bits": bits,
         "glibc_version": None, "musl_version": None, "elf_armhf": False, "elf_i686": False,
         "manylinux_compatible": None,
@@ -5592,6 +5914,7 @@ def tag_inputs():
         archs = ["armv8l", "armv7l"] if arch == "armv8l" else [arch]
         d["manylinux_compatible"] = manylinux_verdicts(d["glibc_version"], archs)
     elif d["system"] == "Darwin":
+        import platform
         release, _, machine = platform.mac_ver()
         if release.split(".")[:2] == ["10", "16"]:
             import subprocess
@@ -5602,9 +5925,11 @@ def tag_inputs():
         d["macos_version"] = [int(p) for p in release.split(".")[:2]]
         d["macos_arch"] = machine
     elif d["system"] == "iOS":
+        import platform
         d["ios_version"] = [int(p) for p in platform.ios_ver()[1].split(".")[:2]]
         d["ios_multiarch"] = sys.implementation._multiarch
     elif d["system"] == "Android":
+        import platform
         d["android_api_level"] = platform.android_ver().api_level
         d["android_abi"] = d["platform"].split("-")[-1]
     return d
@@ -5612,17 +5937,19 @@ def tag_inputs():
 
 def markers():
     impl = sys.implementation
+    system, release, version, machine = uname()
+    implementation, full = python_impl_version()
     return {
         "implementation_name": impl.name,
         "implementation_version": full_version(impl.version),
         "os_name": os.name,
-        "platform_machine": platform.machine(),
-        "platform_python_implementation": platform.python_implementation(),
-        "platform_release": platform.release(),
-        "platform_system": platform.system(),
-        "platform_version": platform.version(),
-        "python_full_version": platform.python_version(),
-        "python_version": ".".join(platform.python_version_tuple()[:2]),
+        "platform_machine": machine,
+        "platform_python_implementation": implementation,
+        "platform_release": release,
+        "platform_system": system,
+        "platform_version": version,
+        "python_full_version": full,
+        "python_version": ".".join(full.split(".")[:2]),
         "sys_platform": sys.platform,
     }
 
@@ -5719,7 +6046,7 @@ def pyvenv_cfg():
 
 def main():
     import site
-    version = platform.python_version()
+    version = python_impl_version()[1]
     if version.endswith("+"):
         version = version[:-1]
     try:
@@ -5757,7 +6084,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.stdout.write(json.dumps(main()))
+    sys.stdout.write(dump(main()))
 '''
 
 # Bump when the script's output changes shape, so cached answers are ignored.
@@ -5998,7 +6325,7 @@ def _query_here() -> "dict":
     with span("interpreter.query", executable=sys.executable, here=True):
         namespace = {"__name__": "puffin_interpreter_query"}
         exec(compile(_QUERY_SCRIPT, "<interpreter query>", "exec"), namespace)
-        data = json.loads(json.dumps(namespace["main"]()))  # the same types as from a subprocess
+        data = json.loads(namespace["dump"](namespace["main"]()))  # as from a subprocess
     if not (sys.flags.isolated or getattr(sys.flags, "safe_path", False)):
         data["sys_path"] = data["sys_path"][1:]  # the script's folder, which -I leaves out
     return data
@@ -10000,6 +10327,8 @@ def redact_text(text: "str") -> "str":
 
 def _split_userinfo(url: "str"):
     """(url without credentials, user or None, password or None), unquoted."""
+    if "@" not in url:   # no login (and no urllib.parse import: 2 ms of a warm sync)
+        return url, None, None
     from urllib.parse import urlsplit, unquote
     parts = urlsplit(url)
     if "@" not in parts.netloc:
@@ -10778,12 +11107,12 @@ def _load_netrc(env):
 def _proxy_settings(env) -> "dict":
     """{"http": proxy, "https": proxy, "no": NO_PROXY} from the environment
     (lower-case names win, as in curl and urllib)."""
-    from urllib.parse import urlsplit, unquote
     out: "dict" = {}
     for scheme in ("http", "https"):
         raw = env.get(scheme + "_proxy") or env.get(scheme.upper() + "_PROXY")
         if not raw:
             continue
+        from urllib.parse import urlsplit, unquote
         if "://" not in raw:
             raw = "http://" + raw
         p = urlsplit(raw)
@@ -16720,7 +17049,6 @@ def _prepare_all(plan: "InstallPlan", database, builder, reporter, out, tags=Non
     """Fetch, build and unzip every package of the plan that the cache does
     not hold, on the pool; [(PlanItem, Prepared)] once all are ready, or the
     first error once every job has ended (nothing half-fetched is left)."""
-    from concurrent.futures import as_completed
     pool = thread_pool()
     futures = {}
     for item in plan.install:
@@ -16756,13 +17084,11 @@ def _link_all(ready, make_destination, scheme, reporter, out, refetch) -> "None"
     are cores: it is a stream of mkdir/link calls whose kernel time then
     spreads over the cores, while more threads only fight over the GIL
     (measured: ~370k futex calls for 110 packages on 16 threads, slower than one)."""
-    from concurrent.futures import ThreadPoolExecutor
     if not ready:
         out.install_seconds = 0.0
         return
     errors, spans = [], []
-    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
-                            thread_name_prefix="puffin-link") as linker:
+    with WorkerPool(max(1, min(4, os.cpu_count() or 1)), "puffin-link") as linker:
         def link(item, prepared):
             try:
                 return _replace_one(item, prepared, make_destination, scheme, reporter, out.removed)
@@ -19820,14 +20146,20 @@ def read_pip_config(paths, command: "str | None") -> "dict":
     """{key: (raw value, "FILE [section] key")} from pip's ini files, the last
     file winning, a command's section over [global]; keys as pip normalises
     them (lower case, ``_`` as ``-``)."""
-    import configparser
     out = {}
     for path in paths:
-        parser = configparser.RawConfigParser()
         try:
             with open(path, encoding="utf-8") as f:
-                parser.read_file(f)
-        except (OSError, UnicodeDecodeError, configparser.Error) as e:
+                text = f.read()
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError("cannot read pip's configuration file %s: %s" % (path, e))
+        if not text.strip():   # PIP_CONFIG_FILE=/dev/null: nothing to parse (configparser: 1 ms)
+            continue
+        import configparser
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read_string(text, path)
+        except configparser.Error as e:
             raise InputError("cannot read pip's configuration file %s: %s" % (path, e))
         for section in ("global", _PIP_SECTIONS.get(command or "", "")):
             if section and parser.has_section(section):
@@ -20116,8 +20448,8 @@ def _terminal_columns() -> "int":
 
 
 def build_parser(only: "str | None" = None):
-    """The argument parser; with ``only``, the options of that command alone
-    (the others are listed by name and help line)."""
+    """The argument parser; with ``only``, that command alone (the others are
+    not made: a parser each costs more than a no-op sync's own work)."""
     import argparse
 
     class Formatter(argparse.HelpFormatter):
@@ -20136,9 +20468,9 @@ def build_parser(only: "str | None" = None):
     parser.commands = {}
 
     def cmd(name, help_text):
-        p = sub.add_parser(name, help=help_text, description=help_text, formatter_class=Formatter)
         if only is not None and name != only:
             return _Skipped()
+        p = sub.add_parser(name, help=help_text, description=help_text, formatter_class=Formatter)
         _add_common(p)
         parser.commands[name] = p
         return p

@@ -1,6 +1,8 @@
 """Section 1: atomic writes, safe joins, OnceMap, tracing spans, Value."""
 import os
 import stat
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -93,3 +95,49 @@ def test_format_duration_follows_uv():
     """Below a second in whole milliseconds, above in seconds with two decimals."""
     assert puffin.format_duration(0.0123) == "12ms"
     assert puffin.format_duration(1.234) == "1.23s"
+
+
+# ---- WorkerPool and Job (what puffin.py keeps of concurrent.futures) -------------------------
+
+def test_worker_pool_runs_jobs_and_hands_back_values_and_exceptions():
+    import threading
+    with puffin.WorkerPool(3, "t") as pool:
+        gate = threading.Event()
+        jobs = [pool.submit(lambda i=i: (gate.wait(5), i * i)[1]) for i in range(6)]
+        failing = pool.submit(lambda: 1 / 0)
+        gate.set()
+        assert [j.result() for j in jobs] == [0, 1, 4, 9, 16, 25]
+        with pytest.raises(ZeroDivisionError):
+            failing.result()
+        assert all(j.done() for j in jobs) and not any(j.cancelled() for j in jobs)
+        assert len(pool._threads) <= 3   # never more threads than it was given
+        assert list(pool.map(lambda x: x + 1, [1, 2, 3])) == [2, 3, 4]
+
+
+def test_as_completed_yields_each_job_as_it_ends_and_cancel_stops_waiting_ones():
+    import threading
+    with puffin.WorkerPool(1, "t") as pool:
+        gate = threading.Event()
+        first = pool.submit(gate.wait, 5)
+        queued = [pool.submit(lambda i=i: i) for i in range(3)]
+        assert queued[1].cancel() and queued[1].cancelled() and queued[1].done()
+        assert not first.cancel()   # already running: it goes on
+        with pytest.raises(puffin.CancelledJob):
+            queued[1].result()
+        gate.set()
+        seen = list(puffin.as_completed([first] + queued))
+    assert sorted(map(id, seen)) == sorted(map(id, [first] + queued))
+    assert [j.result() for j in (queued[0], queued[2])] == [0, 2]
+
+
+def test_the_process_pool_finishes_its_queued_jobs_before_the_process_ends(tmp_path):
+    """As ThreadPoolExecutor does at exit: jobs still queued when main() returns
+    run to the end (a cache entry being written is finished, not cut off)."""
+    out = tmp_path / "done"
+    code = ("import sys, time; sys.path.insert(0, %r); import puffin\n"
+            "pool = puffin.thread_pool()\n"
+            "for i in range(20):\n"
+            "    pool.submit(lambda i=i: (time.sleep(0.01), open(%r, 'a').write('%%d\\n' %% i)))\n"
+            % (os.path.dirname(os.path.abspath(puffin.__file__)), str(out)))
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    assert sorted(int(x) for x in out.read_text().split()) == list(range(20))

@@ -73,9 +73,10 @@ def test_query_reports_version_prefix_paths_and_markers(version, exe):
 
 
 @pytest.mark.skipif(not PRESENT, reason="no pyenv CPython 3.8-3.13 on this machine")
-def test_markers_equal_packaging_default_environment():
-    """The marker environment equals packaging.markers.default_environment() in the target."""
-    version, exe = PRESENT[-1]
+@pytest.mark.parametrize("version,exe", PRESENT, ids=[v for v, _ in PRESENT])
+def test_markers_equal_packaging_default_environment(version, exe):
+    """The marker environment equals packaging.markers.default_environment() in
+    each target (the query reads platform's values without importing it)."""
     oracle = os.path.join(REPO_ROOT, "build", "oracle", "py" + version)
     if not os.path.isdir(oracle):
         pytest.fail("no packaging oracle at build/oracle/py%s: run `make setup`" % version)
@@ -85,6 +86,39 @@ def test_markers_equal_packaging_default_environment():
         [exe, "-c", "import json, packaging.markers as m; print(json.dumps(m.default_environment()))"],
         env=env)
     assert puffin.Interpreter.query(exe).markers == json.loads(out)
+
+
+@pytest.mark.skipif(not PRESENT, reason="no pyenv CPython 3.8-3.13 on this machine")
+@pytest.mark.parametrize("version,exe", PRESENT, ids=[v for v, _ in PRESENT])
+def test_query_of_a_linux_cpython_imports_neither_json_nor_platform_nor_re(version, exe):
+    """The query a target runs on every new environment stays cheap: on CPython
+    on Linux it imports none of json, platform and re (they were 8 of its 22 ms)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the fast path is Linux's")
+    r = subprocess.run([exe, "-I", "-X", "importtime", "-c", puffin._QUERY_SCRIPT],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and json.loads(r.stdout)["query_version"] == puffin._QUERY_VERSION
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if "|" in line}
+    base = subprocess.run([exe, "-I", "-X", "importtime", "-c", "pass"], capture_output=True, text=True)
+    # what the interpreter's own start-up loads (a .pth file of its site-packages may import re)
+    already = {line.rsplit("|", 1)[-1].strip() for line in base.stderr.splitlines() if "|" in line}
+    assert "_sysconfigdata" in " ".join(loaded - already)   # the measurement saw the script's imports
+    assert sorted((loaded - already) & {"json", "platform", "re"}) == []
+
+
+def test_query_json_writer_round_trips_what_json_reads():
+    """The query's own JSON writer (it does without the json module) writes what
+    json.loads reads back equal: quotes, backslashes, control characters,
+    non-ASCII, characters past the BMP and lone surrogates of undecodable paths."""
+    namespace = {"__name__": "query"}
+    exec(compile(puffin._QUERY_SCRIPT, "<query>", "exec"), namespace)
+    dump = namespace["dump"]
+    for value in ['a"b\\c', "tab\tnew\nline\x01", "caf\u00e9 \u20ac", "\U0001d11e",
+                  "/home/\udcff\udcfe/bin/python", "", {"k": [1, -2, 2.5, None, True, False, (3, "x")]},
+                  {"nested": {"deep": ["/usr/lib/python3.12", "C:\\Python\\"]}}]:
+        assert json.loads(dump(value)) == json.loads(json.dumps(value)), value
+    with pytest.raises(TypeError):
+        dump({"x": object()})
 
 
 def test_query_reports_libc_of_the_target(running):
