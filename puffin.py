@@ -1551,6 +1551,11 @@ def _std_parse_version(cls, version) -> "Version":
             raise
         _std_init_version(self, 0, release, None, None, None, None)
         return self
+    normal = _normal_version(version)
+    if normal is not None:   # 1.3.0.post0, 2.0rc1: the pattern's answer without compiling it
+        release, pre, post, dev = normal
+        _std_init_version(self, 0, tuple(map(int, release.split("."))), pre, post, dev, None)
+        return self
     try:
         m = _std_version_regex().fullmatch(version)
     except TypeError:
@@ -1731,16 +1736,54 @@ def _plain_release(text) -> "bool":
         and text[-1] != "." and ".." not in text
 
 
+def _normal_version(text):
+    """(release, pre, post, dev) of a version written in its normal form
+    without epoch or local label (``1.3.0.post0``, ``2.0rc1``, ``1.0.dev3``):
+    ``release`` the text of ASCII digits between single dots, the others
+    (label, number) or None. None for any other shape, which the version
+    pattern then decides: a lock's versions are read without compiling it."""
+    if text.__class__ is not str:
+        return None
+    rest = text
+    parts = []
+    for label in (".dev", ".post"):
+        i = rest.find(label)
+        if i < 0:
+            parts.append(None)
+            continue
+        number = rest[i + len(label):]
+        if not (number.isdigit() and number.isascii()):
+            return None
+        parts.append((label[1:], int(number)))
+        rest = rest[:i]
+    dev, post = parts
+    pre = None
+    for label in ("rc", "a", "b"):
+        i = rest.find(label)
+        if i >= 0:
+            number = rest[i + len(label):]
+            if not (number.isdigit() and number.isascii()):
+                return None
+            pre = (label, int(number))
+            rest = rest[:i]
+            break
+    if not _plain_release(rest):
+        return None
+    return rest, pre, post, dev
+
+
 def _plain_specifier(spec):
     """(operator, version) of a specifier of an operator other than ``===``
-    and a plain release without spaces (what locks are made of), else None: a
-    lock's lines are read without compiling the specifier pattern (1 ms)."""
+    and a version in normal form without spaces (what locks are made of),
+    else None: a lock's lines are read without compiling the specifier
+    pattern (1 ms)."""
     if spec.__class__ is str:
         if spec[:2] in _PLAIN_OPERATORS:
-            if spec[2:3] != "=" and _plain_release(spec[2:]) and (spec[0] != "~" or "." in spec):
+            normal = _normal_version(spec[2:])
+            if normal is not None and (spec[0] != "~" or "." in normal[0]):
                 return spec[:2], spec[2:]
-        elif spec[:1] in ("<", ">") and _plain_release(spec[1:]):   # markers' python_version < "3.11"
-            return spec[:1], spec[1:]
+        elif spec[:1] in ("<", ">") and _normal_version(spec[1:]) is not None:
+            return spec[:1], spec[1:]   # markers' python_version < "3.11"
     return None
 
 
@@ -2258,8 +2301,8 @@ class _std_Tokenizer:
 def _std_parse_requirement_text(source: "str"):
     """-> (name, url, extras list, specifier str|SpecifierSet, marker tree|None)."""
     name, eq, version = source.partition("==")
-    if eq and name and _plain_release(version) and name[0].isalnum() and name[-1].isalnum() \
-            and name.isascii() and _NAME_CHARS.issuperset(name):
+    if eq and name and _normal_version(version) is not None and name[0].isalnum() \
+            and name[-1].isalnum() and name.isascii() and _NAME_CHARS.issuperset(name):
         # ``name==1.2.3``, a lock's line: what the tokenizer would give, without its patterns
         return name, "", [], SpecifierSet("==" + version), None
     t = _std_Tokenizer(source)
@@ -6926,7 +6969,7 @@ def _req_decode(data: "bytes", display: "str") -> "str":
             return data[len(bom):].decode(enc, "replace")
     encoding = "utf-8"
     for first in data.split(b"\n", 2)[:2]:
-        m = _lazy_re(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)").match(first)
+        m = b"coding" in first and _lazy_re(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)").match(first)
         if m:
             encoding = m.group(1).decode("ascii")
             break
@@ -20847,15 +20890,24 @@ def main(argv=None, *, as_script: "bool" = False) -> "int":
 def _handle_signals():
     """SIGINT and SIGTERM raise ``Interrupted`` in the main thread (see
     ``on_signal``); the handlers they replace, to put back."""
-    if _thread.get_ident() != threading.main_thread().ident:
+    # (the thread that imported puffin.py is almost always the main one: then
+    # no import of threading, half a millisecond of a no-op sync)
+    if _thread.get_ident() != _IMPORTED_BY and _thread.get_ident() != threading.main_thread().ident:
         return None
     import signal
     reset_cancellation()
     old = {}
-    for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
-        if sig is not None:
-            old[sig] = signal.signal(sig, on_signal)
+    try:
+        for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+            if sig is not None:
+                old[sig] = signal.signal(sig, on_signal)
+    except ValueError:   # imported by another thread than the main one: not ours to handle
+        _restore_signals(old)
+        return None
     return old
+
+
+_IMPORTED_BY = _thread.get_ident()
 
 
 def _restore_signals(old) -> "None":
