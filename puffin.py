@@ -575,28 +575,49 @@ def span(_label: "str", **args):
 
 # ---- files ------------------------------------------------------------------
 
-def atomic_write(path: "str", data: "bytes") -> "None":
+def atomic_write(path: "str", data: "bytes", regular: "bool" = False) -> "None":
     """Write ``data`` to ``path`` so that readers see the old file or the new one,
-    never a part: a temporary file in the same folder, fsync-free, then os.replace."""
-    try:
-        special = not stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        special = False
-    if special:  # /dev/null, a fifo, /dev/stdout: write into it, never replace it
-        with open(path, "wb") as f:
-            f.write(data)
-        return
+    never a part: a temporary file in the same folder, fsync-free, then os.replace.
+    ``regular``: the caller knows ``path`` is no device or fifo (a cache entry),
+    so it is not looked at first."""
+    if not regular:
+        try:
+            special = not stat.S_ISREG(os.stat(path).st_mode)
+        except OSError:
+            special = False
+        if special:  # /dev/null, a fifo, /dev/stdout: write into it, never replace it
+            with open(path, "wb") as f:
+                f.write(data)
+            return
     d = os.path.dirname(path) or "."
-    os.makedirs(d, exist_ok=True)
+    ensure_folder(d)
     tmp = os.path.join(d, ".tmp-%d-%d-%s" % (os.getpid(), _thread.get_ident(),
                                              os.path.basename(path)))
     try:
-        with open(tmp, "wb") as f:
+        try:
+            f = open(tmp, "wb")
+        except FileNotFoundError:   # the folder went away since it was made (a cache clean)
+            os.makedirs(d, exist_ok=True)
+            f = open(tmp, "wb")
+        with f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
         _unlink_quietly(tmp, OSError)
         raise
+
+
+_FOLDERS_MADE: "set" = set()
+
+
+def ensure_folder(folder: "str", made: "set" = _FOLDERS_MADE) -> "None":
+    """``os.makedirs(folder, exist_ok=True)`` once per folder in ``made`` (by
+    default the process's): a cold run writes hundreds of cache entries into a
+    few folders, and each makedirs of an existing one is a failing mkdir and a
+    stat (writers whose folder was removed since make it again: see atomic_write)."""
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
 
 
 def _unlink_quietly(path: "str", missing=FileNotFoundError) -> "None":
@@ -5361,6 +5382,7 @@ class Cache:
         self._ready_lock = _thread.allocate_lock()
         self._lock_fd = None
         self._exclusive = False
+        self._folders: "set" = set()   # made by this Cache: emptied by clean and remove
 
     @classmethod
     def from_settings(cls, cache_dir: "str | None" = None, no_cache: "bool" = False,
@@ -5467,16 +5489,14 @@ class Cache:
         if name not in CacheBucket.ALL:
             raise CacheError("unknown cache bucket %r" % (name,))
         path = os.path.join(self.dir, name)
-        os.makedirs(path, exist_ok=True)
+        ensure_folder(path, self._folders)
         return path
 
     def entry(self, bucket: "str", *parts: "str") -> "str":
         """The path of an entry (file or folder) under a bucket; its parent
         folder exists afterwards, the entry itself may not."""
         path = os.path.join(self.bucket(bucket), *[_check_part(p) for p in parts])
-        parent = os.path.dirname(path)
-        if not os.path.isdir(parent):
-            os.makedirs(parent, exist_ok=True)
+        ensure_folder(os.path.dirname(path), self._folders)
         return path
 
     def wheel_registry(self, name: "str", index: "str") -> "str":
@@ -5558,7 +5578,7 @@ class Cache:
         one wins, so no lock is taken (a lock file costs a file creation, the
         most expensive call on slow filesystems). Multi-step updates take
         ``lock()`` themselves."""
-        atomic_write(path, data)
+        atomic_write(path, data, regular=True)
 
     def read_json(self, bucket: "str", *parts: "str"):
         """The JSON value stored at ``entry(bucket, *parts)`` or None when it is
@@ -5580,6 +5600,7 @@ class Cache:
         path = self.entry(bucket, *parts)
         existed = os.path.lexists(path)
         remove_tree(path)
+        self._folders.clear()
         return existed
 
     # ---- clean and prune ------------------------------------------------------
@@ -5590,6 +5611,7 @@ class Cache:
         ``{"entries": n, "files": n, "bytes": n}`` (entries: top-level
         things removed; files: files inside them)."""
         stats = {"entries": 0, "files": 0, "bytes": 0}
+        self._folders.clear()
         if not os.path.isdir(self.root):
             return stats
         if packages is None:
@@ -5619,6 +5641,7 @@ class Cache:
         to make again, and the small pages and metadata.
         Returns ``{"entries": n, "files": n, "bytes": n}``."""
         stats = {"entries": 0, "files": 0, "bytes": 0}
+        self._folders.clear()
         if not os.path.isdir(self.root):
             return stats
         keep = set(CacheBucket.ALL) | {"CACHEDIR.TAG", ".gitignore", ".lock"}
@@ -12229,8 +12252,12 @@ class WheelStore:
 
     def _fetch_file(self, src: "_Source", expected: "dict", bucket: "str") -> "str":
         """Path of the file in ``bucket``/NAME/SHA/FILENAME, downloading it once."""
-        key = (bucket, src.url, tuple(sorted((a, tuple(sorted(d))) for a, d in expected.items())))
-        return self._file_once.get(key, lambda: self._download(src, expected, bucket))
+        return self._file_once.get(self._file_key(src, expected, bucket),
+                                   lambda: self._download(src, expected, bucket))
+
+    @staticmethod
+    def _file_key(src: "_Source", expected: "dict", bucket: "str") -> "tuple":
+        return (bucket, src.url, tuple(sorted((a, tuple(sorted(d))) for a, d in expected.items())))
 
     def _download(self, src: "_Source", expected: "dict", bucket: "str") -> "str":
         path = self._file_lookup(src, expected, bucket)
@@ -12353,9 +12380,7 @@ class DistributionDatabase(WheelStore):
     def __init__(self, client: "RegistryClient | HttpClient", cache: "Cache", *, reporter=None):
         super().__init__(client, cache, reporter=reporter)
         self._metadata_once = OnceMap()
-        # pip-download fetches every wheel it resolves: reading METADATA from the
-        # whole wheel (one request, kept in the cache) beats range requests then it
-        self.whole_wheels = False
+        self._whole: "set" = set()   # keys of files this run will fetch whole (see want_whole)
 
     # ---- metadata ------------------------------------------------------------------
 
@@ -12383,6 +12408,13 @@ class DistributionDatabase(WheelStore):
             except OSError as e:
                 warn_user("cannot write the cache entry %s: %s" % (entry, e))
             return md
+
+    def want_whole(self, dist) -> "None":
+        """This run will fetch ``dist``'s file whole (pip-download): its metadata,
+        when asked for, comes from that file, fetched then if not yet."""
+        src = _source_of(dist)
+        if src.path is None and src.is_wheel:
+            self._whole.add(self._file_key(src, _normalize_hashes(src.hashes), CacheBucket.WHEELS))
 
     def _check_name(self, src: "_Source", md):
         if src.name and md.name and canonicalize_name(md.name) != src.name:
@@ -12413,7 +12445,10 @@ class DistributionDatabase(WheelStore):
             return self._sdist_metadata(src, path)
         if src.core_metadata is not None:
             return self._pep658_metadata(src)
-        if self.whole_wheels:
+        whole = self._file_key(src, _normalize_hashes(src.hashes), CacheBucket.WHEELS)
+        if whole in self._whole or whole in self._file_once:
+            # this run fetches the whole wheel anyway (pip-download's head start):
+            # its METADATA then, not range requests for the same bytes
             path = self._fetch_file(src, _normalize_hashes(src.hashes), CacheBucket.WHEELS)
             return _read_zip_metadata(path, src.name, src.filename)
         return self._range_metadata(src)
@@ -18668,14 +18703,18 @@ def pins_without_index(args, sources, entries, site, db, client, tags, python_ve
     return known, rest
 
 
-def start_pin_fetches(entries, provider, db, hashes) -> "set":
+def start_pin_fetches(entries, provider, db, hashes, whole_into: "str | None" = None) -> "set":
     """One pass for a lock: for each exact registry pin, fetch its index page,
     pick the file as the resolver will, and start its download and unzip at
     once, while the other pages are still arriving. The install plan later
     asks for the same wheels and joins these jobs (the database does each
     once); a failure here is met again, and reported, there. Returns the
     names whose fetch started: the plan counts them as prepared by this run,
-    however far their jobs got before it looked."""
+    however far their jobs got before it looked. ``whole_into`` (pip-download's
+    folder): the file itself, wheel or sdist, is what is wanted, not unzipped,
+    unless the folder has a file of its name (the download step checks that
+    one's hash); the resolver then reads a wheel's METADATA from the file
+    instead of by ranges."""
     pool = thread_pool()
     started = set()
 
@@ -18683,7 +18722,14 @@ def start_pin_fetches(entries, provider, db, hashes) -> "set":
         try:
             for cand in provider.versions(name) or ():
                 if cand.version == version:
-                    if cand.unavailable is None and cand.dist.is_wheel:
+                    if cand.unavailable is not None:
+                        pass
+                    elif whole_into is not None:   # queued behind the pages still to come
+                        if os.path.exists(os.path.join(whole_into, cand.dist.filename or "")):
+                            return
+                        db.want_whole(cand.dist)
+                        pool.submit(db.fetch_file, cand.dist)   # as pip-download's own fetch asks
+                    elif cand.dist.is_wheel:
                         db.fetch_wheel(cand.dist, expected or None)
                     return
         except Exception:  # a head start only: the plan fetches again and reports
@@ -18892,6 +18938,9 @@ def _resolve_targets(args, sources, view, builds, db, targets, progress) -> "dic
                 "%%s has only a source distribution, and a download for another platform (%s) "
                 "takes wheels only: pass `--allow-sdists` to take its sdist" % target.label)}
         roots = root_requirements(sources.requirements, target.markers, builds, db)
+        if not args.dry_run:   # a lock's files start downloading as their pages arrive
+            start_pin_fetches(sources.requirements, provider, db, {},
+                              whole_into=os.path.abspath(args.dest))
         resolution = resolve_entries(provider, roots, sources.requirements, sources, target.markers,
                                      reporter=progress)
         for pin in resolution:
@@ -19004,7 +19053,9 @@ def _fetch_one(dest: "str", filename: "str", dist, db, builder) -> "list":
         os.unlink(target)
     tmp = os.path.join(dest, ".%s.puffin-%d" % (filename, os.getpid()))
     try:
-        link_or_copy(path, tmp, "copy")
+        # the cache's file itself where the filesystem allows (a wheel is never
+        # changed in place: neither copy is written to again), else a copy
+        link_or_copy(path, tmp, "hardlink")
         # readable by all, as a wheelhouse is served and copied into images
         umask = os.umask(0)
         os.umask(umask)

@@ -31,8 +31,10 @@ What it measures (the sets are in scripts/bench_sets/):
 - download of the lock `large.txt` into a fresh empty folder, cold (empty
   cache) and warm (filled cache): `puffin.py pip-download -r LOCK -d DIR` vs
   `pip download -r LOCK -d DIR --no-deps` (the lock is complete, so pip need
-  not resolve; puffin.py resolves it as pins, which comes to the same). uv has
-  no download command: its cell stays empty. Afterwards both folders must hold
+  not resolve; puffin.py resolves it as pins, which comes to the same), with
+  puffin.py both ways as for sync (the script, and the installed launcher:
+  `TOOLVENV/bin/puffin pip-download ...`, its own ratio to pip). uv has no
+  download command: its cell stays empty. Afterwards the folders must hold
   a file for every pin of the lock (a note in the report otherwise);
 - seed, warm: a new venv with pip (and setuptools and wheel before Python
   3.12): `puffin.py venv DIR --seed` vs `uv venv DIR --seed --python PY` vs
@@ -317,6 +319,9 @@ class Bench:
         if tool == "puffin.py":
             return ([self.python, PUFFIN, "pip-download", "-r", lock, "-d", dest,
                      "--cache-dir", cache], clean_env())
+        if tool == INSTALLED:
+            return ([self.launcher, "pip-download", "-r", lock, "-d", dest, "--cache-dir", cache],
+                    clean_env())
         # pip from the template venv: `pip download` installs nothing into it.
         return ([os.path.join(self.pip_template, "bin", "python"), "-m", "pip", "download",
                  "-q", "--no-deps", "-r", lock, "-d", dest], clean_env(PIP_CACHE_DIR=cache))
@@ -739,6 +744,11 @@ def report(res: Results, order: list, header: list) -> str:
             ok = r_i is not None and (r_i < 1.0 if max_uv == 1.0 else r_i <= max_uv)
             verdicts.append("| inst " + ("ok" if ok else "MISS"))
             summary.append((f"{kind} {name} {phase}", f"installed/uv = {r_i_s}", t_uv, ok))
+        if max_uv is None and min_other is not None and INSTALLED in ran:
+            r_oi, r_oi_s = ratio_cell(o, i)   # pip over the installed path (download: no uv)
+            ok = r_oi is not None and r_oi >= min_other
+            verdicts.append("| inst " + ("ok" if ok else "MISS"))
+            summary.append((f"{kind} {name} {phase}", f"{other}/installed = {r_oi_s}", t_o, ok))
         n = len(ran.get("puffin.py") or [])
         rows.append([f"{kind} {name} {phase}", fmt_secs(p)]
                     + ([fmt_secs(i) if INSTALLED in ran else "-"] if inst else [])
@@ -888,7 +898,7 @@ def main(argv=None) -> int:
 
     res = Results()
     installed_ok = False
-    if sync_sets or startup:
+    if sync_sets or startup or download_sets:
         why = b.install_self()
         installed_ok = not why
         if why:
@@ -915,7 +925,8 @@ def main(argv=None) -> int:
                          + (["pip"] if slow else []))
                 bench_sync(b, res, name, rep, tools)
             for name in download_sets:
-                bench_download(b, res, name, rep, ["puffin.py"] + (["pip"] if slow else []))
+                bench_download(b, res, name, rep, ["puffin.py"] + ([INSTALLED] if installed_ok else [])
+                               + (["pip"] if slow else []))
             if seed:
                 bench_seed(b, res, rep, ["puffin.py", "uv"] + (["pip"] if slow else []))
         if not hog.alive():

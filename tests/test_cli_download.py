@@ -294,6 +294,36 @@ TARGET_FILES = ["app-1.0-py3-none-any.whl", "lib-1.0-py3-none-any.whl", "lib-2.0
                 "native-1.0-cp39-cp39-manylinux_2_17_x86_64.whl", "old_only-1.0-py3-none-any.whl"]
 
 
+def test_a_lock_downloads_each_file_once_whole_with_no_range_request_and_resumes(
+        index_server, denv, tmp_path, fresh_cache):
+    """A lock of pins: each file starts downloading as its page arrives and the
+    resolver reads each wheel's METADATA from that download, so every file is
+    fetched once, whole, with no range request; rerun into the same folder
+    (empty cache), it fetches no file. (The index serves no PEP 658 files here,
+    as PyPI's mirror seen from here does not: ranges would be the other way.)"""
+    publish_app(index_server)
+    index_server.pep658 = False
+    lock_file = tmp_path / "lock.txt"
+    lock_file.write_text("app==1.0\nlib==2.0\n")
+    dest = tmp_path / "wh"
+    args = ("-r", lock_file, "-d", dest, "--index-url", index_server.index_url)
+    index_server.reset_counters()
+    code, _, err = download(*args, env=denv)
+    assert code == 0, err
+    assert sorted(f for f in os.listdir(dest) if f.endswith(".whl")) == APP_FILES
+    for name in APP_FILES:
+        assert index_server.requests_for("/files/" + name) == 1, index_server.paths()
+        assert read(dest / name) == index_server.data(name)
+    assert [r.path for r in index_server.log if "range" in r.headers] == []
+
+    index_server.reset_counters()
+    code, _, err = download(*args, env=dict(denv, PUFFIN_CACHE_DIR=fresh_cache()))
+    assert code == 0, err
+    assert index_server.requests_for("/files/*.whl", method="GET") == len(
+        [r for r in index_server.log if "range" in r.headers]), index_server.paths()  # metadata only
+    assert "Downloaded 0 files (" in err and "; 2 files already there" in err
+
+
 def test_two_python_versions_get_both_sets_of_files_and_markers_where_they_differ(
         index_server, denv, tmp_path):
     """--python-version 3.9 --python-version 3.12: each target's files land (and no
