@@ -20399,8 +20399,186 @@ def _add_common(p) -> "None":
 
 
 def argparse_suppress():
-    import argparse
-    return argparse.SUPPRESS
+    return _SUPPRESS
+
+
+_SUPPRESS = "==SUPPRESS=="   # argparse.SUPPRESS, without importing argparse
+
+
+class _ArgAction:
+    """One add_argument call as _ArgSpec records it (argparse's Action, the
+    parts that parsing needs)."""
+
+    __slots__ = ("flags", "dest", "action", "nargs", "type", "choices", "default")
+
+    def __init__(self, flags, kw):
+        self.flags = flags
+        self.action = kw.get("action", "store")
+        self.nargs = kw.get("nargs")
+        self.type = kw.get("type")
+        self.choices = kw.get("choices")
+        if "dest" in kw:
+            self.dest = kw["dest"]
+        elif flags[0][:1] != "-":
+            self.dest = flags[0]
+        else:   # argparse's rule: the first long option, else the first one
+            first = next((f for f in flags if f.startswith("--")), flags[0])
+            self.dest = first.lstrip("-").replace("-", "_")
+        default = kw.get("default")
+        if "default" not in kw and self.action in ("store_true", "store_false"):
+            default = self.action == "store_false"
+        if self.action in ("version", "help"):
+            default = _SUPPRESS
+        self.default = default
+
+
+class _ArgSpec:
+    """Stands in for argparse.ArgumentParser while build_parser runs in spec
+    mode: it records the options, groups and subcommands, nothing more."""
+
+    def __init__(self, *args, **kwargs):
+        self.actions = []
+        self.subcommands = {}
+        self.sub_dest = None
+
+    def add_argument(self, *flags, **kw):
+        self.actions.append(_ArgAction(flags, kw))
+
+    def add_argument_group(self, *args, **kwargs):
+        return self   # groups only order the help
+
+    def add_subparsers(self, dest=None, **kwargs):
+        self.sub_dest = dest
+        return self
+
+    def add_parser(self, name, **kwargs):
+        self.subcommands[name] = child = _ArgSpec()
+        return child
+
+
+class _ArgSpecModule:
+    """What build_parser uses of the argparse module, in spec mode."""
+    ArgumentParser = _ArgSpec
+    HelpFormatter = object
+    SUPPRESS = _SUPPRESS
+
+
+class ParsedArgs:
+    """The attributes of a parsed command line (argparse.Namespace's part the
+    commands use)."""
+
+    def __init__(self, **kwargs):
+        self.__dict__.update(kwargs)
+
+    def __contains__(self, key) -> "bool":
+        return key in self.__dict__
+
+    def __eq__(self, other):
+        return vars(self) == vars(other) if hasattr(other, "__dict__") else NotImplemented
+
+    def __repr__(self) -> "str":
+        return "ParsedArgs(%s)" % ", ".join("%s=%r" % kv for kv in sorted(vars(self).items()))
+
+
+def fast_parse_args(argv):
+    """What ``build_parser(argv[0]).parse_known_args(argv)`` gives for a plain
+    command line (exact option names, separate or ``--name=value`` values, one
+    run of positional arguments), without argparse: argparse and the re,
+    gettext and locale it imports are a third of a no-op sync. None for
+    anything else (help, an abbreviation, a bad value, ``--``, options run
+    together, a command with commands of its own): argparse then parses it and
+    words its errors, as always."""
+    if not argv or argv[0] not in COMMANDS:
+        return None
+    root = build_parser(argv[0], spec=True)
+    p = root.subcommands.get(argv[0])
+    if p is None or p.subcommands:
+        return None
+    options = {f: a for a in p.actions if a.flags[0][:1] == "-" for f in a.flags}
+    positional = [a for a in p.actions if a.flags[0][:1] != "-"]
+    given, words, runs, previous = {}, [], 0, None
+    i = 1
+    while i < len(argv):
+        token = argv[i]
+        if token[:1] == "-" and token != "-":
+            name, eq, value = token.partition("=") if token[:2] == "--" else (token, "", "")
+            act = options.get(name)
+            if act is None:
+                return None
+            kind = act.action
+            if kind in ("store_true", "store_false", "count"):
+                if eq:
+                    return None
+                given[act.dest] = (kind == "store_true" if kind != "count"
+                                   else (given.get(act.dest, act.default) or 0) + 1)
+            elif kind in ("store", "append") and act.nargs is None:
+                if not eq:
+                    i += 1
+                    if i == len(argv):
+                        return None
+                    value = argv[i]
+                if not value or (value[:1] == "-" and value != "-"):
+                    return None
+                value = _fast_arg_value(act, value)
+                if value is None:
+                    return None
+                if kind == "store":
+                    given[act.dest] = value
+                else:
+                    items = given.get(act.dest, act.default)
+                    given[act.dest] = (list(items) if items else []) + [value]
+            else:
+                return None
+            previous = "option"
+        else:
+            if previous != "word":
+                runs += 1
+            words.append(token)
+            previous = "word"
+        i += 1
+    if runs > 1 or len(positional) > 1 or (words and not positional):
+        return None
+    values = {root.sub_dest: argv[0]}
+    for act in p.actions:
+        if act.default != _SUPPRESS:
+            values[act.dest] = act.default
+    if positional:
+        act = positional[0]
+        n = act.nargs
+        if n is None or n == "?":
+            if len(words) > 1 or (n is None and not words):
+                return None
+            if words:
+                value = _fast_arg_value(act, words[0])
+                if value is None:
+                    return None
+                values[act.dest] = value
+        elif n in ("*", "+"):
+            if n == "+" and not words:
+                return None
+            converted = [_fast_arg_value(act, w) for w in words]
+            if None in converted:
+                return None
+            if words or act.default is None:
+                values[act.dest] = converted
+        else:
+            return None
+    values.update(given)
+    return ParsedArgs(**values)
+
+
+def _fast_arg_value(act: "_ArgAction", text: "str"):
+    """``text`` through the option's type and choices; None where argparse
+    would refuse it (it then says why)."""
+    value = text
+    if act.type is not None:
+        try:
+            value = act.type(text)
+        except (TypeError, ValueError):
+            return None
+    if act.choices is not None and value not in act.choices:
+        return None
+    return value
 
 
 def _add_python(p, target_dirs: "bool" = False, changes: "bool" = True) -> "None":
@@ -20541,10 +20719,15 @@ def _terminal_columns() -> "int":
     return columns if columns > 0 else 80
 
 
-def build_parser(only: "str | None" = None):
+def build_parser(only: "str | None" = None, spec: "bool" = False):
     """The argument parser; with ``only``, that command alone (the others are
-    not made: a parser each costs more than a no-op sync's own work)."""
-    import argparse
+    not made: a parser each costs more than a no-op sync's own work). With
+    ``spec``, the same options recorded by _ArgSpec, not argparse's (see
+    fast_parse_args)."""
+    if spec:
+        argparse = _ArgSpecModule
+    else:
+        import argparse
 
     class Formatter(argparse.HelpFormatter):
         # argparse builds one to check every add_argument, and its default
@@ -20876,11 +21059,13 @@ def main(argv=None, *, as_script: "bool" = False) -> "int":
     if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
         _print_error(Printer(color=use_color("auto", env, sys.stderr)), unknown_command(argv[0]), 0)
         return 2
-    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
-    try:
-        args, extra = parser.parse_known_args(argv)
-    except SystemExit as e:  # argparse already printed usage or help
-        return 0 if e.code in (0, None) else 2
+    args, extra = fast_parse_args(argv), []
+    if args is None:
+        parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
+        try:
+            args, extra = parser.parse_known_args(argv)
+        except SystemExit as e:  # argparse already printed usage or help
+            return 0 if e.code in (0, None) else 2
     if not args.command:
         parser.print_help()
         return 2
@@ -20896,7 +21081,8 @@ def main(argv=None, *, as_script: "bool" = False) -> "int":
     args.as_script = as_script
     args.env = env
     args.argv = argv
-    args.parse = lambda more: build_parser(more[0]).parse_args(more)   # another command's options
+    args.parse = lambda more: (fast_parse_args(more)   # another command's options
+                               or build_parser(more[0]).parse_args(more))
     old_handlers = _handle_signals()
     try:
         for dest, value, source in apply_settings(args, env):
