@@ -670,3 +670,65 @@ def test_the_specifier_pattern_is_packagings():
     def norm(text):
         return re.sub(r"\s+", "", re.sub(r"#[^\n]*", "", text))
     assert norm(puffin._STD_SPECIFIER_PATTERN) == norm(pattern)
+
+
+# ---- the shapes read without the patterns (lock lines) --------------------------------------
+
+LOCK_RELEASES = ["1", "1.0", "01.2", "1.2.3.4", "0", "1.", "", ".1", "1..2", "\uff11"]
+LOCK_TAILS = ["", "a1", "b0", "rc2", "a", "rc", "c1", "alpha1", "a1.post0", ".post0", ".post",
+              ".post1.dev2", ".dev0", ".dev", ".post0.dev1", "a1.dev3", "rc1.post2.dev3",
+              ".dev1.post0", "-post1", "post1", "a1b2", "rc1rc2", ".post01", "a\u0661", "+local", "a1+l",
+              "A1", ".POST1"]
+
+
+def test_lock_shaped_versions_specifiers_and_lines_read_as_packaging_reads_them():
+    """Versions in normal form, plain specifiers and `name==version` lines skip
+    the patterns (vendor_notes/packaging.md): each release x tail, alone, after
+    each operator and in a requirement line, gives packaging's answer, valid
+    or not; sort order included."""
+    import itertools
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import InvalidSpecifier, Specifier
+    from packaging.version import InvalidVersion, Version
+    valid = []
+    for release, tail in itertools.product(LOCK_RELEASES, LOCK_TAILS):
+        text = release + tail
+        try:
+            ours = puffin.Version(text)
+        except puffin.InvalidVersion:
+            ours = None
+        try:
+            theirs = Version(text)
+        except InvalidVersion:
+            theirs = None
+        assert (ours is None) == (theirs is None), text
+        if ours is not None:
+            assert (str(ours), ours.release, ours.pre, ours.post, ours.dev) == \
+                (str(theirs), theirs.release, theirs.pre, theirs.post, theirs.dev), text
+            valid.append(text)
+        for op in ("==", "!=", ">=", "<=", "~=", ">", "<"):
+            try:
+                mine = puffin.Specifier(op + text)
+                mine = (mine.operator, mine.version, str(mine))
+            except puffin.InvalidSpecifier:
+                mine = None
+            try:
+                ref = Specifier(op + text)
+                ref = (ref.operator, ref.version, str(ref))
+            except InvalidSpecifier:
+                ref = None
+            assert mine == ref, op + text
+        line = "pkg==" + text
+        try:
+            mine = puffin.Requirement(line)
+            mine = (mine.name, str(mine.specifier), mine.marker)
+        except puffin.InvalidRequirement:
+            mine = None
+        try:
+            ref = Requirement(line)
+            ref = (ref.name, str(ref.specifier), ref.marker)
+        except InvalidRequirement:
+            ref = None
+        assert mine == ref, line
+    assert [str(v) for v in sorted(map(puffin.Version, valid))] == \
+        [str(v) for v in sorted(map(Version, valid))]
