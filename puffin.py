@@ -1136,8 +1136,7 @@ class WorkerPool:
                 raise RuntimeError("the worker pool %s is shut down" % self.name)
             start = self._idle == 0 and len(self._threads) < self.workers
             if start:
-                t = threading.Thread(target=self._work, daemon=True,
-                                     name="%s_%d" % (self.name, len(self._threads)))
+                t = threading.Thread(target=self._work, name="%s_%d" % (self.name, len(self._threads)))
                 self._threads.append(t)
             elif self._idle:
                 self._idle -= 1   # an idle thread will take it
@@ -1195,14 +1194,19 @@ class WorkerPool:
 
 def thread_pool() -> "WorkerPool":
     """The process-wide WorkerPool (see concurrency()); at the end of the
-    process its queued jobs finish before the interpreter goes."""
+    process its queued jobs finish and its threads end before anything else
+    is torn down: as ThreadPoolExecutor, through threading's own exit hook
+    (it runs before atexit's callbacks, such as a temporary cache's removal)."""
     global _POOL
     if _POOL is None:
         with _POOL_LOCK:
             if _POOL is None:
-                import atexit
                 pool = WorkerPool(concurrency(os.environ), "puffin")
-                atexit.register(pool.shutdown)
+                register = getattr(threading, "_register_atexit", None)
+                if register is None:   # pragma: no cover - CPython has had it since 3.9
+                    import atexit
+                    register = atexit.register
+                register(pool.shutdown)
                 _POOL = pool
     return _POOL
 
