@@ -12449,11 +12449,12 @@ class DistributionDatabase(WheelStore):
             return self._sdist_metadata(src, path)
         if src.core_metadata is not None:
             return self._pep658_metadata(src)
-        whole = self._file_key(src, _normalize_hashes(src.hashes), CacheBucket.WHEELS)
+        expected = _normalize_hashes(src.hashes)
+        whole = self._file_key(src, expected, CacheBucket.WHEELS)
         if whole in self._whole or whole in self._file_once:
             # this run fetches the whole wheel anyway (pip-download's head start):
             # its METADATA then, not range requests for the same bytes
-            path = self._fetch_file(src, _normalize_hashes(src.hashes), CacheBucket.WHEELS)
+            path = self._fetch_file(src, expected, CacheBucket.WHEELS)
             return _read_zip_metadata(path, src.name, src.filename)
         return self._range_metadata(src)
 
@@ -18725,17 +18726,15 @@ def start_pin_fetches(entries, provider, db, hashes, whole_into: "str | None" = 
     def fetch(name, version, expected):
         try:
             for cand in provider.versions(name) or ():
-                if cand.version == version:
-                    if cand.unavailable is not None:
-                        pass
-                    elif whole_into is not None:   # queued behind the pages still to come
-                        if os.path.exists(os.path.join(whole_into, cand.dist.filename or "")):
-                            return
-                        db.want_whole(cand.dist)
+                if cand.version != version:
+                    continue
+                if cand.unavailable is None and whole_into is not None:
+                    if not os.path.exists(os.path.join(whole_into, cand.dist.filename or "")):
+                        db.want_whole(cand.dist)   # queued behind the pages still to come,
                         pool.submit(db.fetch_file, cand.dist)   # as pip-download's own fetch asks
-                    elif cand.dist.is_wheel:
-                        db.fetch_wheel(cand.dist, expected or None)
-                    return
+                elif cand.unavailable is None and cand.dist.is_wheel:
+                    db.fetch_wheel(cand.dist, expected or None)
+                return
         except Exception:  # a head start only: the plan fetches again and reports
             pass
 
@@ -20513,8 +20512,10 @@ def fast_parse_args(argv):
             if kind in ("store_true", "store_false", "count"):
                 if eq:
                     return None
-                given[act.dest] = (kind == "store_true" if kind != "count"
-                                   else (given.get(act.dest, act.default) or 0) + 1)
+                if kind == "count":
+                    given[act.dest] = (given.get(act.dest, act.default) or 0) + 1
+                else:
+                    given[act.dest] = kind == "store_true"
             elif kind in ("store", "append") and act.nargs is None:
                 if not eq:
                     i += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 import pytest
 
@@ -100,6 +101,20 @@ def test_a_bad_value_is_a_usage_error_naming_its_source(run_puffin, clean_env, t
     conf = write(tmp_path / "pip.conf", "[global]\nno-index = perhaps\n")
     r = run_puffin(["pip-install", "x", "--dry-run"], env=dict(clean_env, PIP_CONFIG_FILE=conf))
     assert r.returncode == 2 and "pip.conf [global] no-index='perhaps' is not a boolean" in r.stderr
+
+
+def test_a_pip_conf_that_is_not_ini_is_an_error_naming_the_file(run_puffin, clean_env, tmp_path):
+    """A pip.conf without a section header stops the run with a message naming
+    the file (exit 2, no traceback); an empty one, like /dev/null, is no error."""
+    conf = write(tmp_path / "pip.conf", "index-url = https://example.invalid/simple\n")
+    r = run_puffin(["pip-install", "x", "--dry-run"], env=dict(clean_env, PIP_CONFIG_FILE=conf))
+    assert r.returncode == 2, r
+    assert "cannot read pip's configuration file %s:" % conf in r.stderr
+    assert "Traceback" not in r.stderr
+    empty = write(tmp_path / "empty.conf", "\n  \n")
+    r = run_puffin(["pip-freeze", "--python", sys.executable],
+                   env=dict(clean_env, PIP_CONFIG_FILE=empty))
+    assert r.returncode == 0, r
 
 
 def test_pip_conf_files_in_pips_order_and_sections(home, tmp_path):
